@@ -1,0 +1,27 @@
+/* Black-Scholes-Merton pricing, greeks and implied volatility for European-style options on an
+ * underlying with continuous dividend yield q (0 for most uses). T is in years, rates and vols
+ * annualised. The implied-volatility solver is robust near intrinsic and deep out of the money
+ * (a rational initial guess then safeguarded Newton/bisection on a bracket) and returns
+ * SF_ENOTFOUND when no volatility reproduces the price (below intrinsic, above the upper bound,
+ * or T <= 0). */
+#ifndef SMARTFLOW_GREEKS_H
+#define SMARTFLOW_GREEKS_H
+
+#include <stdbool.h>
+
+struct sf_greeks {
+  double price, delta, gamma, vega, theta;
+};
+
+/* Price of a call (is_call) or put. */
+double sf_bs_price(bool is_call, double S, double K, double T, double r, double q, double sigma);
+/* Price and greeks in one pass. */
+void sf_bs_greeks(bool is_call, double S, double K, double T, double r, double q, double sigma,
+                  struct sf_greeks *out);
+/* Implied volatility of a price; 0 and *sigma set, or SF_ENOTFOUND / SF_EINVAL. */
+int sf_bs_implied_vol(bool is_call, double price, double S, double K, double T, double r, double q,
+                      double *sigma);
+/* Standard normal CDF, accurate to ~1e-15. */
+double sf_norm_cdf(double x);
+
+#endif
