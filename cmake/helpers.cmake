@@ -47,7 +47,6 @@ function(sf_discover_tests)
     add_test(NAME ${tname} COMMAND ${tname})
     set_tests_properties(${tname} PROPERTIES LABELS ${label} TIMEOUT ${tmo}
       ENVIRONMENT "SF_SOURCE_DIR=${PROJECT_SOURCE_DIR};SF_SHARED_DIR=${SF_SHARED_DIR};SF_BINARY_DIR=${PROJECT_BINARY_DIR};SF_CLI=$<TARGET_FILE:smartflow>")
-    add_dependencies(${tname} smartflow)
   endforeach()
 endfunction()
 
