@@ -7,20 +7,20 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define SF_CONDITIONS(X) \
-  X(ISO, 0)              \
-  X(SWEEP, 1)            \
-  X(COMPLEX, 2)          \
-  X(SPREAD, 3)           \
-  X(STOCK_TIE, 4)        \
-  X(AUCTION, 5)          \
-  X(CROSS, 6)            \
-  X(FLOOR, 7)            \
-  X(OPENING, 8)          \
-  X(CLOSING, 9)          \
-  X(LATE, 10)            \
-  X(CANCEL, 11)          \
-  X(CORRECTION, 12)      \
+#define SF_CONDITIONS(X)  \
+  X(ISO, 0)               \
+  X(SWEEP, 1)             \
+  X(COMPLEX, 2)           \
+  X(SPREAD, 3)            \
+  X(STOCK_TIE, 4)         \
+  X(AUCTION, 5)           \
+  X(CROSS, 6)             \
+  X(FLOOR, 7)             \
+  X(OPENING, 8)           \
+  X(CLOSING, 9)           \
+  X(LATE, 10)             \
+  X(CANCEL, 11)           \
+  X(CORRECTION, 12)       \
   X(FILL, 13)
 
 enum sf_condition {
@@ -33,9 +33,9 @@ enum sf_condition {
 /* Conditions that make a print a leg of a multi-leg order. */
 #define SF_COND_MASK_COMPLEX (SF_COND_COMPLEX | SF_COND_SPREAD | SF_COND_STOCK_TIE)
 /* Conditions that make a print "special": never plain directional flow. */
-#define SF_COND_MASK_SPECIAL                                                                                \
-  (SF_COND_AUCTION | SF_COND_CROSS | SF_COND_OPENING | SF_COND_CLOSING | SF_COND_STOCK_TIE | SF_COND_LATE | \
-   SF_COND_CANCEL | SF_COND_CORRECTION | SF_COND_COMPLEX | SF_COND_SPREAD | SF_COND_FLOOR)
+#define SF_COND_MASK_SPECIAL                                                                      \
+  (SF_COND_AUCTION | SF_COND_CROSS | SF_COND_OPENING | SF_COND_CLOSING | SF_COND_STOCK_TIE |       \
+   SF_COND_LATE | SF_COND_CANCEL | SF_COND_CORRECTION | SF_COND_COMPLEX | SF_COND_SPREAD | SF_COND_FLOOR)
 
 /* The wire name of a single condition bit ("ISO"), or NULL. */
 const char *sf_condition_name(uint32_t bit);
