@@ -141,4 +141,9 @@ int sf_store_count(struct sf_store *s, enum sf_record_type type, int64_t *out);
  * (source_ts, seq) for derived records. SF_EFIELD when the timestamp is null. */
 int sf_store_record_key(const struct sf_record *r, struct sf_store_cursor *out);
 
+/* Whether a record has what a table needs beyond its type (a trace_id, the ordering timestamp,
+ * its id, its contract or underlying). Returns 0, or SF_EFIELD with *why (static text) naming
+ * the field. */
+int sf_store_record_check(const struct sf_record *r, const char **why);
+
 #endif

@@ -524,24 +524,6 @@ static void bind_scalars(struct binder *b, const struct sf_record *r) {
   }
 }
 
-/* What a table needs of a record beyond what the type guarantees; "" when it is fine. */
-static const char *record_problem(const struct sf_record *r) {
-  struct sf_store_cursor key;
-  if (!sf_record_meta(r)->trace_id[0]) return "trace_id is empty";
-  if (sf_store_record_key(r, &key))
-    return sf_store_is_market(r->type) ? "ts is null (needed to order the row)"
-                                       : "source_ts is null (needed to order the row)";
-  if (r->type == SF_REC_FLOW_PACKET && !r->u.flow_packet.id[0]) return "id is empty";
-  if (r->type == SF_REC_SMART_MONEY && !r->u.smart_money.event_id[0]) return "event_id is empty";
-  if (r->type == SF_REC_OPTION_PRINT && !r->u.option_print.option_contract_id[0])
-    return "option_contract_id is empty";
-  if (r->type == SF_REC_OPTION_NBBO && !r->u.option_nbbo.option_contract_id[0])
-    return "option_contract_id is empty";
-  if (r->type == SF_REC_EQUITY_QUOTE && !r->u.equity_quote.underlying_id[0]) return "underlying_id is empty";
-  if (r->type == SF_REC_EQUITY_PRINT && !r->u.equity_print.underlying_id[0]) return "underlying_id is empty";
-  return "";
-}
-
 static int insert_one(struct sf_store *s, const struct sf_record *r, size_t index) {
   struct sq *q = sq_of(s);
   sqlite3_stmt *st = q->ins[r->type];
@@ -582,8 +564,8 @@ fail:
 
 static int sq_write(struct sf_store *s, const struct sf_record *const *recs, size_t n) {
   for (size_t i = 0; i < n; i++) {
-    const char *why = record_problem(recs[i]);
-    if (*why) {
+    const char *why = NULL;
+    if (sf_store_record_check(recs[i], &why)) {
       sf_store_set_err(s, "write: record %zu (%s trace_id=%s): %s", i, sf_record_type_name(recs[i]->type),
                        sf_record_meta(recs[i])->trace_id, why);
       return SF_EFIELD;

@@ -118,6 +118,30 @@ int sf_store_record_key(const struct sf_record *r, struct sf_store_cursor *out) 
   return 0;
 }
 
+int sf_store_record_check(const struct sf_record *r, const char **why) {
+  struct sf_store_cursor key;
+  const char *w = NULL;
+  if ((unsigned)r->type >= SF_REC__COUNT)
+    w = "unknown record type";
+  else if (!sf_record_meta(r)->trace_id[0])
+    w = "trace_id is empty";
+  else if (sf_store_record_key(r, &key))
+    w = sf_store_is_market(r->type) ? "ts is null (needed to order the row)"
+                                    : "source_ts is null (needed to order the row)";
+  else if (r->type == SF_REC_FLOW_PACKET && !r->u.flow_packet.id[0])
+    w = "id is empty";
+  else if (r->type == SF_REC_SMART_MONEY && !r->u.smart_money.event_id[0])
+    w = "event_id is empty";
+  else if ((r->type == SF_REC_OPTION_PRINT && !r->u.option_print.option_contract_id[0]) ||
+           (r->type == SF_REC_OPTION_NBBO && !r->u.option_nbbo.option_contract_id[0]))
+    w = "option_contract_id is empty";
+  else if ((r->type == SF_REC_EQUITY_QUOTE && !r->u.equity_quote.underlying_id[0]) ||
+           (r->type == SF_REC_EQUITY_PRINT && !r->u.equity_print.underlying_id[0]))
+    w = "underlying_id is empty";
+  if (why) *why = w ? w : "";
+  return w ? SF_EFIELD : 0;
+}
+
 /* ---- URL parsing ---- */
 
 /* mkdir -p of the folder that holds path (nothing when path has no folder part). */
