@@ -229,12 +229,13 @@ int sf_store_open(const char *url, struct sf_store **out) {
     target = url + 13;
     rc = check_clickhouse_target(target, why, sizeof why);
     if (rc) goto fail;
-    /* The ClickHouse backend (src/store/clickhouse.c) is not part of this build yet. */
-    snprintf(why, sizeof why,
-             "the clickhouse store backend is not available in this build (SF_HAVE_CLICKHOUSE=%d)",
-             SF_HAVE_CLICKHOUSE);
+#if SF_HAVE_CLICKHOUSE
+    be = &sf_store_clickhouse_backend;
+#else
+    snprintf(why, sizeof why, "the clickhouse store backend is not in this build (SF_WITH_CLICKHOUSE=OFF)");
     rc = SF_ENOTSUP;
     goto fail;
+#endif
   } else {
     snprintf(why, sizeof why,
              "unknown store URL scheme in '%s' (expected sqlite:PATH or clickhouse://HOST:PORT/DB)", url);

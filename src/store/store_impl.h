@@ -47,5 +47,7 @@ int sf_store_is_market(enum sf_record_type t);
 const struct sf_profile_score *sf_store_primary_score(const struct sf_smart_money_event *e);
 
 extern const struct sf_store_backend sf_store_sqlite_backend;
+/* Defined only when SF_HAVE_CLICKHOUSE. */
+extern const struct sf_store_backend sf_store_clickhouse_backend;
 
 #endif
