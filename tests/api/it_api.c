@@ -517,6 +517,11 @@ static void test_slow_client_isolation(void **state) {
     struct sf_record r;
     make_event(&r, i % N_EVENTS);
     snprintf(r.u.smart_money.event_id, sizeof r.u.smart_money.event_id, "sme_s%05d", i);
+    /* ~8 KB per message, so the slow client's socket buffers fill within the run. */
+    char pad[256];
+    memset(pad, 'x', sizeof pad - 1);
+    pad[sizeof pad - 1] = '\0';
+    for (int k = 0; k < 32; k++) sf_strvec_push(&r.u.smart_money.suppressed_reasons, pad);
     sf_api_publish(g_api, &r);
     sf_record_fini(&r);
     if (i % 16 == 15) {
