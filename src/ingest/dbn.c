@@ -206,9 +206,10 @@ static int cmp_span(const void *a, const void *b) {
 }
 
 static int decode_prelude(struct sf_dbn_decoder *d, const uint8_t *p) {
-  if (memcmp(p, "DBN", 3) != 0)
-    return fail_at(d, SF_EPARSE, d->offset, "not a DBN stream: magic %02x %02x %02x, expected \"DBN\"", p[0],
-                   p[1], p[2]);
+  for (size_t i = 0; i < 3; i++)
+    if (p[i] != (uint8_t) "DBN"[i])
+      return fail_at(d, SF_EPARSE, d->offset + i, "not a DBN stream: byte %zu is 0x%02x, expected '%c'", i,
+                     p[i], "DBN"[i]);
   uint8_t v = p[3];
   if (v < 1 || v > SF_DBN_MAX_VERSION)
     return fail_at(d, SF_EVERSION, d->offset + 3, "unsupported DBN version %u (this decoder reads 1 to %d)",
