@@ -205,6 +205,9 @@ void sf_bus_close(struct sf_bus *bus) {
   if (bus->sub_count != 0)
     sf_log_error("bus", "sf_bus_close with %d subscription(s) still open; they are now invalid",
                  bus->sub_count);
+  pthread_mutex_lock(&bus->lock);
+  bus->closing = 1;
+  pthread_mutex_unlock(&bus->lock);
   bus->be->close(bus);
   pthread_mutex_destroy(&bus->lock);
   free(bus);

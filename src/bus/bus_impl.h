@@ -41,6 +41,7 @@ struct sf_bus {
   char errmsg[256];
   struct sf_bus_stats stats;
   int sub_count;
+  int closing; /* set (under lock) by sf_bus_close: connection events are expected now */
   void *impl;
 };
 

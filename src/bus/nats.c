@@ -47,9 +47,19 @@ static const char *status_text(natsStatus s) {
   return t && *t ? t : natsStatus_GetText(s);
 }
 
+/* 1 once sf_bus_close started: the disconnect is ours, not news. */
+static int closing(struct sf_bus *bus) {
+  int c;
+  pthread_mutex_lock(&bus->lock);
+  c = bus->closing;
+  pthread_mutex_unlock(&bus->lock);
+  return c;
+}
+
 static void on_disconnected(natsConnection *nc, void *closure) {
   struct sf_bus *bus = closure;
   (void)nc;
+  if (closing(bus)) return;
   sf_bus_core_count(bus, &bus->stats.disconnects, 1);
   sf_bus_core_seterr(bus, "nats: disconnected, reconnecting");
 }
@@ -93,7 +103,13 @@ static int ensure_stream(struct sf_bus *bus, struct nbus *nb, int family) {
 
   sf_bus_core_stream_name(bus, family, name, sizeof name);
   snprintf(subj, sizeof subj, "%s%s.>", bus->subject_prefix, sf_bus_family_names[family]);
-  s = js_GetStreamInfo(&si, nb->js, name, NULL, &jerr);
+  /* Right after a server (re)start JetStream may not answer yet: retry for a while. */
+  int64_t deadline = sf_bus_core_now_ns() + bus->opts.publish_timeout_ms * 1000000;
+  for (;;) {
+    s = js_GetStreamInfo(&si, nb->js, name, NULL, &jerr);
+    if ((s != NATS_NO_RESPONDERS && s != NATS_TIMEOUT) || sf_bus_core_now_ns() >= deadline) break;
+    nats_Sleep(50);
+  }
   if (s == NATS_OK) {
     jsStreamInfo_Destroy(si);
     return 0;
@@ -176,6 +192,9 @@ static int nb_open(struct sf_bus *bus, const char *url) {
   return 0;
 fail:
   natsOptions_Destroy(no);
+  pthread_mutex_lock(&bus->lock);
+  bus->closing = 1;
+  pthread_mutex_unlock(&bus->lock);
   nb_free(nb);
   return rc;
 }
