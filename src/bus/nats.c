@@ -28,6 +28,7 @@
 #include <nats/nats.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <time.h>
 
 #include "smartflow/record_json.h"
 
@@ -35,6 +36,12 @@ struct nbus {
   natsConnection *nc;
   jsCtx *js;
   uint64_t async_errors_seen; /* publish_errors at the last flush */
+  /* Connection callbacks run on a library thread, possibly after natsConnection_Destroy
+   * returned; the closed callback is the last one, so the bus waits for it before freeing
+   * what the callbacks touch. */
+  pthread_mutex_t mu;
+  pthread_cond_t cv;
+  int closed;
 };
 
 struct nsub {
@@ -69,6 +76,16 @@ static void on_reconnected(natsConnection *nc, void *closure) {
   (void)nc;
   sf_bus_core_count(bus, &bus->stats.reconnects, 1);
   sf_bus_core_seterr(bus, "nats: reconnected");
+}
+
+static void on_closed(natsConnection *nc, void *closure) {
+  struct sf_bus *bus = closure;
+  struct nbus *nb = bus->impl;
+  (void)nc;
+  pthread_mutex_lock(&nb->mu);
+  nb->closed = 1;
+  pthread_cond_broadcast(&nb->cv);
+  pthread_mutex_unlock(&nb->mu);
 }
 
 static void on_async_error(natsConnection *nc, natsSubscription *sub, natsStatus err, void *closure) {
@@ -138,7 +155,19 @@ static int ensure_stream(struct sf_bus *bus, struct nbus *nb, int family) {
 static void nb_free(struct nbus *nb) {
   if (!nb) return;
   if (nb->js) jsCtx_Destroy(nb->js);
-  if (nb->nc) natsConnection_Destroy(nb->nc);
+  if (nb->nc) {
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    ts.tv_sec += 10;
+    natsConnection_Close(nb->nc);
+    pthread_mutex_lock(&nb->mu);
+    while (!nb->closed)
+      if (pthread_cond_timedwait(&nb->cv, &nb->mu, &ts) != 0) break;
+    pthread_mutex_unlock(&nb->mu);
+    natsConnection_Destroy(nb->nc);
+  }
+  pthread_cond_destroy(&nb->cv);
+  pthread_mutex_destroy(&nb->mu);
   free(nb);
 }
 
@@ -150,6 +179,9 @@ static int nb_open(struct sf_bus *bus, const char *url) {
   int rc = SF_EIO;
 
   if (!nb) return SF_ENOMEM;
+  pthread_mutex_init(&nb->mu, NULL);
+  pthread_cond_init(&nb->cv, NULL);
+  bus->impl = nb; /* the callbacks find it there */
   s = natsOptions_Create(&no);
   if (s == NATS_OK) s = natsOptions_SetURL(no, url);
   if (s == NATS_OK) s = natsOptions_SetName(no, bus->client_name);
@@ -163,6 +195,7 @@ static int nb_open(struct sf_bus *bus, const char *url) {
   if (s == NATS_OK) s = natsOptions_SetDisconnectedCB(no, on_disconnected, bus);
   if (s == NATS_OK) s = natsOptions_SetReconnectedCB(no, on_reconnected, bus);
   if (s == NATS_OK) s = natsOptions_SetErrorHandler(no, on_async_error, bus);
+  if (s == NATS_OK) s = natsOptions_SetClosedCB(no, on_closed, bus);
   if (s != NATS_OK) {
     sf_bus_core_seterr(bus, "nats: options for %s: %s", url, status_text(s));
     rc = s == NATS_NO_MEMORY ? SF_ENOMEM : SF_EINVAL;
@@ -196,6 +229,7 @@ fail:
   bus->closing = 1;
   pthread_mutex_unlock(&bus->lock);
   nb_free(nb);
+  bus->impl = NULL;
   return rc;
 }
 
