@@ -8,7 +8,9 @@
  * replay and live never see each other; and a kill -9 of the server mid-stream, restarted on
  * the same store, loses nothing acknowledged while the client reconnects by itself. */
 #include "harness.h"
+#include "smartflow/version.h"
 
+#if SF_HAVE_NATS
 #include <nats/nats.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -554,3 +556,23 @@ int main(void) {
   nats_Close();
   return rc;
 }
+
+#else /* built without NATS: the backend answers SF_ENOTSUP, which is all there is to test */
+
+#include "smartflow/bus.h"
+#include "smartflow/err.h"
+
+static void test_not_supported(void **state) {
+  (void)state;
+  struct sf_bus *bus = NULL;
+  char err[256];
+  assert_int_equal(sf_bus_open("nats://127.0.0.1:4222", NULL, &bus, err, sizeof err), SF_ENOTSUP);
+  assert_null(bus);
+  assert_non_null(strstr(err, "no NATS support"));
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {cmocka_unit_test(test_not_supported)};
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
+#endif
