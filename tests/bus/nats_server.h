@@ -1,6 +1,7 @@
 /* Starts and stops a throwaway nats-server for the integration test and the benchmark:
  * JetStream on, loopback only, an ephemeral port, a temporary store directory. The server runs
  * in its own process group (setsid) so stopping it kills the group and leaves nothing behind;
+ * the server is also killed if the test process dies first (PR_SET_PDEATHSIG), and
  * a restart reuses the port and the store directory, as a crashed server coming back would. */
 #ifndef SMARTFLOW_TESTS_NATS_SERVER_H
 #define SMARTFLOW_TESTS_NATS_SERVER_H
@@ -12,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -77,6 +79,8 @@ static inline int ns_start(struct ns_server *s) {
   if (s->pid == 0) {
     int fd = open(log, O_WRONLY | O_CREAT | O_APPEND, 0644);
     setsid();
+    /* If the test dies without its teardown (a sanitizer abort), the server goes with it. */
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
     if (fd >= 0) {
       dup2(fd, 1);
       dup2(fd, 2);
