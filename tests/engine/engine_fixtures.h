@@ -16,8 +16,8 @@ static inline int64_t fx_t(int h, int m, int s, int ms) {
   return sf_ny_local_to_utc_ns(2025, 3, 18, h, m, s) + (int64_t)ms * SF_NS_PER_MS;
 }
 
-static inline struct sf_record fx_print(int64_t ts, const char *cid, double px, int64_t size, const char *venue,
-                                        uint32_t conds, const char *trace) {
+static inline struct sf_record fx_print(int64_t ts, const char *cid, double px, int64_t size,
+                                        const char *venue, uint32_t conds, const char *trace) {
   struct sf_record r;
   sf_record_init(&r, SF_REC_OPTION_PRINT);
   struct sf_option_print *p = &r.u.option_print;
@@ -32,7 +32,8 @@ static inline struct sf_record fx_print(int64_t ts, const char *cid, double px, 
   return r;
 }
 
-static inline struct sf_record fx_nbbo(int64_t ts, const char *cid, double bid, double ask, double bs, double as) {
+static inline struct sf_record fx_nbbo(int64_t ts, const char *cid, double bid, double ask, double bs,
+                                       double as) {
   static int n;
   struct sf_record r;
   sf_record_init(&r, SF_REC_OPTION_NBBO);
@@ -144,12 +145,12 @@ static inline struct fx_sink *fx_sink_new(void) {
 }
 
 /* Pushes a record (asserting acceptance) and releases it. */
-#define FX_PUSH(e, rec)                                     \
-  do {                                                      \
-    struct sf_record fx_r_ = (rec);                         \
-    int fx_rc_ = sf_engine_push((e), &fx_r_);               \
-    if (fx_rc_) fail_msg("push: %s", sf_engine_errmsg(e));  \
-    sf_record_fini(&fx_r_);                                 \
+#define FX_PUSH(e, rec)                                    \
+  do {                                                     \
+    struct sf_record fx_r_ = (rec);                        \
+    int fx_rc_ = sf_engine_push((e), &fx_r_);              \
+    if (fx_rc_) fail_msg("push: %s", sf_engine_errmsg(e)); \
+    sf_record_fini(&fx_r_);                                \
   } while (0)
 
 #endif
