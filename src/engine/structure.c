@@ -6,7 +6,8 @@
  *   2 legs, one expiry, call + put, two strikes        strangle (same side) or risk reversal
  *                                                      (one bought, one sold)
  *   2 legs, two expiries, one type                     calendar (one strike) or roll (two)
- *   3 legs, one expiry, one type, equidistant, 1:2:1   butterfly; otherwise ladder
+ *   3 legs, one expiry, one type, equidistant, sizes nearer 1:2:1 than 1:1:1   butterfly;
+ *                                                      otherwise ladder
  *   4 legs, one expiry: 4 strikes of one type, or put spread below call spread: condor; put
  *                       spread and call spread sharing the middle strike: (iron) butterfly
  *   anything else with complex-order conditions         complex
@@ -92,7 +93,7 @@ int sf_structure_classify(const struct sf_leg *in, size_t n, double symmetry_min
              l[0].strike_milli < l[1].strike_milli && l[1].strike_milli < l[2].strike_milli) {
     double bf[3] = {sz[0], sz[1] / 2, sz[2]};
     bool equidistant = l[1].strike_milli - l[0].strike_milli == l[2].strike_milli - l[1].strike_milli;
-    if (equidistant && (cx || (sym_of(bf, 3) >= symmetry_min && same(l[0].sign, l[2].sign) &&
+    if (equidistant && sym_of(bf, 3) > sym && (cx || (sym_of(bf, 3) >= symmetry_min && same(l[0].sign, l[2].sign) &&
                                opposite(l[0].sign, l[1].sign)))) {
       st = SF_STRUCT_BUTTERFLY;
       sym = sym_of(bf, 3);
