@@ -12,6 +12,8 @@ const struct sf_command sf_commands[] = {
     {"contract", "convert option contract ids between canonical and OSI forms", sf_cmd_contract},
     {"tape", "inspect JSONL tapes (tape check FILE)", sf_cmd_tape},
     {"serve", "serve the REST/WebSocket API and the web terminal over a store", sf_cmd_serve},
+    {"compute", "run a tape through the engine and write smart-money events, hits and alerts", sf_cmd_compute},
+    {"bench", "benchmarks (bench engine)", sf_cmd_bench},
     {NULL, NULL, NULL},
 };
 
