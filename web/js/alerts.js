@@ -1,6 +1,7 @@
 /* The alerts pane: AlertEvents newest first (200 kept), each with time, severity, score,
- * primary profile and direction, and the classifier that fired. Updates are batched per
- * animation frame like the tape. Clicking an alert opens the drawer on the smart-money event
+ * primary profile and direction, and the classifier that fired. Updates are batched (at most
+ * every 200 ms, on an animation frame); alerts newer than the newest shown are prepended and
+ * the oldest dropped, and only an out-of-order batch redraws the list. Clicking an alert opens the drawer on the smart-money event
  * it cites (its first evidence ref that is a known event id, else its first ref). */
 
 import { el, profileInfo, directionInfo, timeET, eventKey, isNum, humanize } from './format.js';
@@ -15,7 +16,10 @@ function alertId(a) {
 export class AlertsPane {
   constructor(root, { onOpen, isKnownEvent }) {
     this.list = root.querySelector('[data-role="alerts-list"]');
-    this.counts = root.querySelector('[data-role="alerts-counts"]');
+    this.countsEl = root.querySelector('[data-role="alerts-counts"]');
+    this.sev = { high: 0, medium: 0, low: 0 };
+    this.newQ = [];
+    this.newTimer = null;
     this.empty = root.querySelector('[data-role="alerts-empty"]');
     this.onOpen = onOpen;
     this.isKnownEvent = isKnownEvent;
@@ -39,31 +43,56 @@ export class AlertsPane {
     }
     if (this.scheduled) return;
     this.scheduled = true;
-    requestAnimationFrame(() => {
+    setTimeout(() => requestAnimationFrame(() => {
       this.scheduled = false;
       this.flush();
-    });
+    }), 200);
   }
 
   flush() {
     if (!this.pending.length) return;
     const batch = this.pending;
     this.pending = [];
-    for (const x of batch) this.items.push(x);
-    this.items.sort((x, y) => eventKey(y.a).ts - eventKey(x.a).ts || eventKey(y.a).seq - eventKey(x.a).seq);
+    const desc = (x, y) => eventKey(y.a).ts - eventKey(x.a).ts || eventKey(y.a).seq - eventKey(x.a).seq;
+    batch.sort(desc);
+    const newest = this.items[0];
+    const inOrder = !newest || desc(batch[batch.length - 1], newest) < 0;
+    for (const x of batch) {
+      x.el = this.row(x.a, x.fresh);
+      if (this.sev[x.a.severity] !== undefined) this.sev[x.a.severity]++;
+    }
+    if (inOrder) {
+      this.items = batch.concat(this.items);
+      const frag = document.createDocumentFragment();
+      for (const x of batch) frag.append(x.el);
+      this.list.prepend(frag);
+    } else {
+      this.items = this.items.concat(batch).sort(desc);
+      this.list.replaceChildren(...this.items.map((x) => x.el));
+    }
     if (this.items.length > CAP) {
-      for (const x of this.items.splice(CAP)) this.ids.delete(alertId(x.a));
+      for (const x of this.items.splice(CAP)) {
+        this.ids.delete(alertId(x.a));
+        x.el.remove();
+        if (this.sev[x.a.severity] !== undefined) this.sev[x.a.severity]--;
+      }
     }
-    const frag = document.createDocumentFragment();
-    const c = { high: 0, medium: 0, low: 0 };
-    for (const x of this.items) {
-      frag.append(this.row(x.a, x.fresh));
-      x.fresh = false;
-      if (c[x.a.severity] !== undefined) c[x.a.severity]++;
-    }
-    this.list.replaceChildren(frag);
     this.empty.hidden = this.items.length > 0;
-    this.counts.innerHTML = `<span class="sev high">H ${c.high}</span><span class="sev medium">M ${c.medium}</span><span class="sev low">L ${c.low}</span>`;
+    const now = performance.now();
+    for (const x of batch) if (x.fresh) this.newQ.push({ el: x.el, t: now });
+    if (this.newQ.length && !this.newTimer) {
+      /* plain class, cleared by one timer once 1.5 s old (no per-row CSS animation) */
+      this.newTimer = setInterval(() => {
+        const t = performance.now();
+        while (this.newQ.length && t - this.newQ[0].t >= 1500) this.newQ.shift().el.classList.remove('new');
+        if (!this.newQ.length) {
+          clearInterval(this.newTimer);
+          this.newTimer = null;
+        }
+      }, 250);
+    }
+    const c = this.sev;
+    this.countsEl.innerHTML = `<span class="sev high" title="high">H ${c.high}</span><span class="sev medium" title="medium">M ${c.medium}</span><span class="sev low" title="low">L ${c.low}</span>`;
   }
 
   row(a, fresh) {
@@ -75,9 +104,9 @@ export class AlertsPane {
     const sev = SEV_RANK[a.severity] !== undefined ? a.severity : 'low';
     const what = hit && hit.classifier_id ? humanize(String(hit.classifier_id).replace(/^smart_money_/, '')) : '—';
     const und = a.underlying_id || (hit && hit.underlying_id) || '';
-    return el('div', { class: `arow sev-${sev}${fresh ? ' flash' : ''}`, 'data-testid': 'alert-row', 'data-ref': ref, title: refs.join('\n') },
+    return el('div', { class: `arow sev-${sev}${fresh ? ' new' : ''}`, 'data-testid': 'alert-row', 'data-ref': ref, title: refs.join('\n') },
       el('span', { class: 'a-time', text: timeET(eventKey(a).ts) }),
-      el('span', { class: `sevb ${sev}`, text: sev.slice(0, 3).toUpperCase() }),
+      el('span', { class: `sevb ${sev}`, text: { high: 'HIGH', medium: 'MED', low: 'LOW' }[sev] }),
       el('span', { class: 'a-score', text: isNum(a.score) ? Math.round(a.score) : '—' }),
       el('span', { class: 'chip', 'data-p': prof.id, text: prof.short }),
       el('span', { class: `a-dir ${dir.cls}`, text: dir.glyph }),

@@ -105,10 +105,16 @@ export class PremiumChart {
     const g = c.getContext('2d');
     g.setTransform(dpr, 0, 0, dpr, 0, 0);
     g.clearRect(0, 0, W, H);
-    const css = getComputedStyle(document.documentElement);
-    const grid = css.getPropertyValue('--grid').trim() || '#1c232d';
-    const axis = css.getPropertyValue('--muted').trim() || '#6b7685';
-    const font = '10px ' + (css.getPropertyValue('--mono').trim() || 'monospace');
+    if (!this.theme) {
+      /* read once: getComputedStyle on every draw would force a style pass */
+      const css = getComputedStyle(document.documentElement);
+      this.theme = {
+        grid: css.getPropertyValue('--grid').trim() || '#1c232d',
+        axis: css.getPropertyValue('--muted').trim() || '#6b7685',
+        font: `10px ${css.getPropertyValue('--mono').trim() || 'monospace'}`,
+      };
+    }
+    const { grid, axis, font } = this.theme;
     g.font = font;
     g.textBaseline = 'middle';
 

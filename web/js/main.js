@@ -156,7 +156,7 @@ async function loadOlder() {
       }
       if (!data.length) break;
     }
-    tape.growLimit(Math.max(200, matched));
+    tape.refreshAfterHistory();
     tape.setOlderState(live.exhausted ? `end of history · +${added}` : `+${added} older`, false);
   } catch (e) {
     tape.setOlderState('failed', false);
@@ -276,7 +276,7 @@ async function refreshMix() {
     const body = await api.statsProfiles(from, now);
     if (body && Array.isArray(body.data)) rows = body.data;
   } catch (e) {
-    src = 'today · local (stats unavailable)';
+    src = `today · local (stats ${e.status ? `HTTP ${e.status}` : 'unavailable'})`;
   }
   if (!rows) {
     const acc = new Map();
@@ -322,9 +322,9 @@ function scheduleInfo() {
   infoScheduled = true;
   setTimeout(() => {
     infoScheduled = false;
-    const shown = tape.rowCount();
+    const shown = tape.matchCount();
     const held = current.items.length;
-    $('tape-info').textContent = `${int(shown)} shown · ${int(held)} held${filters.isActive() ? ' · filtered' : ''}`;
+    $('tape-info').textContent = `${int(shown)} match · ${int(held)} held${filters.isActive() ? ' · filtered' : ''}`;
     tape.updateOlder();
   }, 200);
 }
@@ -448,6 +448,6 @@ setInterval(refreshMix, 30000);
 /* the page can be scripted: expose a small read-only view for tests and debugging */
 window.smartflow = {
   get state() {
-    return { conn: conn.state, rows: tape.rowCount(), held: current.items.length, paused, mode: current === live ? 'live' : 'replay', lastError };
+    return { conn: conn.state, rows: tape.matchCount(), held: current.items.length, paused, mode: current === live ? 'live' : 'replay', lastError };
   },
 };
