@@ -18,7 +18,7 @@ export class LiveConnection {
     this.channels = channels;
     this.cb = { onSnapshot, onEvent, onState, onHeartbeat, onError };
     this.ws = null;
-    this.state = 'offline';
+    this.state = 'reconnecting'; /* until the first ready: "connecting" */
     this.failures = 0;
     this.lastMessageAt = 0;
     this.lastHeartbeatAt = 0;

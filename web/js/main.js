@@ -30,9 +30,7 @@ let lastError = '';
 
 /* ---- components ---- */
 
-const drawer = new Drawer($('drawer'), {
-  onClose: () => document.querySelector('[data-role="rows"]').focus?.(),
-});
+const drawer = new Drawer($('drawer'), { onClose: null });
 
 const tape = new Tape($('tape'), {
   onOpen: (id) => openDrawer(id),
