@@ -49,5 +49,9 @@ static inline uint32_t sf_condition_bit(int i) { return 1u << i; }
  * the table does not list. */
 uint32_t sf_condition_from_opra_letter(char code, int *known);
 uint32_t sf_condition_from_vendor_id(int id, int *known);
+/* A short description of a vendor code ("SLAN: single-leg auction, non-ISO"), or NULL for a
+ * code the table does not list. Static strings. */
+const char *sf_condition_describe_opra_letter(char code);
+const char *sf_condition_describe_vendor_id(int id);
 
 #endif

@@ -9,6 +9,8 @@
 
 #include <stdbool.h>
 
+/* delta and gamma per unit of S, vega per unit of sigma (1.00 = 100 vol points), theta per year
+ * (the change in value as calendar time passes, so usually negative). */
 struct sf_greeks {
   double price, delta, gamma, vega, theta;
 };

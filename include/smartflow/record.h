@@ -68,6 +68,8 @@ const char *sf_side_name(enum sf_nbbo_side s); /* "AA".. or NULL for SF_SIDE_NUL
 int sf_side_from_name(const char *s);          /* enum value or -1 */
 
 enum sf_option_type { SF_OPT_NULL = 0, SF_OPT_CALL, SF_OPT_PUT };
+const char *sf_option_type_name(int t);      /* "call" | "put", or NULL for SF_OPT_NULL */
+int sf_option_type_from_name(const char *s); /* enum value or -1 */
 
 /* How a print's aggressor was decided. */
 enum sf_aggressor_rule {
@@ -85,18 +87,18 @@ struct sf_option_print {
   struct sf_meta meta;
   int64_t ts_ns;
   char option_contract_id[SF_CONTRACT_ID_MAX];
-  double price;           /* >= 0, dollars per share */
-  int64_t size;           /* > 0, contracts */
+  double price; /* >= 0, dollars per share */
+  int64_t size; /* > 0, contracts */
   char exchange[SF_VENUE_MAX];
-  uint32_t conditions;    /* SF_COND_* bits */
+  uint32_t conditions; /* SF_COND_* bits */
 
   /* Enrichment added by smartflow; `enriched` is false on raw input, and then none of the
    * fields below are written. */
   bool enriched;
   char underlying_id[SF_SYMBOL_MAX];
-  uint8_t option_type;    /* enum sf_option_type */
-  double notional;        /* dollars: price x size x multiplier */
-  uint8_t nbbo_side;      /* enum sf_nbbo_side */
+  uint8_t option_type; /* enum sf_option_type */
+  double notional;     /* dollars: price x size x multiplier */
+  uint8_t nbbo_side;   /* enum sf_nbbo_side */
   double nbbo_bid, nbbo_ask, nbbo_mid, nbbo_spread;
   double nbbo_bid_size, nbbo_ask_size;
   int64_t nbbo_ts_ns;
@@ -106,7 +108,7 @@ struct sf_option_print {
   double und_age_ms;
   double iv;
   char iv_source[SF_NAME_MAX];
-  int8_t is_etf;          /* -1 null, 0, 1 */
+  int8_t is_etf; /* -1 null, 0, 1 */
   double delta, gamma, vega;
   int8_t aggressor;       /* +1 buyer-initiated, -1 seller-initiated, 0 unknown */
   uint8_t aggressor_rule; /* enum sf_aggressor_rule */
@@ -203,10 +205,10 @@ struct sf_features {
 
 enum sf_field_kind { SF_FK_NUM, SF_FK_INT, SF_FK_TS, SF_FK_STR, SF_FK_TRIBOOL };
 struct sf_field_desc {
-  const char *name;  /* wire name */
-  uint8_t kind;      /* enum sf_field_kind; SF_FK_INT is a double shown as an integer */
-  uint16_t offset;   /* offsetof(struct sf_features, field) */
-  uint16_t size;     /* for strings: the buffer size */
+  const char *name; /* wire name */
+  uint8_t kind;     /* enum sf_field_kind; SF_FK_INT is a double shown as an integer */
+  uint16_t offset;  /* offsetof(struct sf_features, field) */
+  uint16_t size;    /* for strings: the buffer size */
 };
 /* The features table; *count receives its length. */
 const struct sf_field_desc *sf_features_fields(size_t *count);
@@ -215,7 +217,7 @@ void sf_features_init_null(struct sf_features *f);
 
 #define SF_REASON_MAX 12
 struct sf_profile_score {
-  uint8_t profile;   /* enum sf_profile */
+  uint8_t profile; /* enum sf_profile */
   double probability;
   uint8_t band;      /* enum sf_band */
   uint8_t direction; /* enum sf_direction */
@@ -248,12 +250,12 @@ struct sf_classifier_hit {
 
 struct sf_alert {
   struct sf_meta meta;
-  double score;     /* 0..100 */
-  uint8_t severity; /* enum sf_severity */
+  double score;                   /* 0..100 */
+  uint8_t severity;               /* enum sf_severity */
   struct sf_classifier_hit *hits; /* owned array of hit_count */
   size_t hit_count;
   struct sf_strvec evidence_refs;
-  int primary_profile;            /* -1 when absent */
+  int primary_profile;                     /* -1 when absent */
   struct sf_profile_score *profile_scores; /* owned array, NULL when absent */
   size_t profile_score_count;
 };

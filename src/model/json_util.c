@@ -1,0 +1,295 @@
+/* Typed JSON field readers and writers shared by the record codecs (see json_util.h). Readers
+ * never trust the input: every value is checked for type, range, length and embedded NUL before
+ * it is stored, and the first failure yields one message "path.field: must be <what>" (with
+ * "missing" in front when the field is absent). Values quoted in messages are cut short and
+ * control characters replaced, so a message is always one printable line. */
+#include "model/json_util.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "smartflow/contract.h"
+#include "smartflow/err.h"
+
+/* An integral real is accepted for an integer field only where doubles are exact. */
+#define EXACT_INT_MAX 9007199254740992.0 /* 2^53 */
+
+int sf_jd_fail(const struct sf_jd *d, const char *key, const char *fmt, ...) {
+  if (d->err) {
+    int n = key ? snprintf(d->err->msg, sizeof d->err->msg, "%s.%s: ", d->path, key)
+                : snprintf(d->err->msg, sizeof d->err->msg, "%s: ", d->path);
+    if (n < 0) n = 0;
+    if ((size_t)n < sizeof d->err->msg) {
+      va_list ap;
+      va_start(ap, fmt);
+      vsnprintf(d->err->msg + n, sizeof d->err->msg - (size_t)n, fmt, ap);
+      va_end(ap);
+    }
+  }
+  return SF_EFIELD;
+}
+
+/* A printable, bounded copy of an input string for messages. */
+static const char *quote(const char *s, size_t len, char out[40]) {
+  size_t n = len < 32 ? len : 32, i;
+  for (i = 0; i < n; i++) {
+    unsigned char c = (unsigned char)s[i];
+    out[i] = (char)(c < 0x20 || c == 0x7f ? '?' : c);
+  }
+  if (len > n) {
+    memcpy(out + i, "...", 3);
+    i += 3;
+  }
+  out[i] = '\0';
+  return out;
+}
+
+/* Looks the key up and handles absence and null. Returns 1 when a non-null value is in *v, 0
+ * when the field is absent or null and that is allowed, or SF_EFIELD. */
+static int lookup(const struct sf_jd *d, const char *key, unsigned flags, const char *desc,
+                  const json_t **v) {
+  *v = json_object_get(d->obj, key);
+  if (!*v) return (flags & SF_JD_REQ) ? sf_jd_fail(d, key, "missing (must be %s)", desc) : 0;
+  if (json_is_null(*v)) return (flags & SF_JD_NULL) ? 0 : sf_jd_fail(d, key, "must be %s, not null", desc);
+  return 1;
+}
+
+int sf_jd_num(const struct sf_jd *d, const char *key, unsigned flags, double lo, double hi, const char *desc,
+              double *out) {
+  const json_t *v;
+  int rc = lookup(d, key, flags, desc, &v);
+  if (rc <= 0) {
+    if (rc == 0) *out = SF_NULL;
+    return rc;
+  }
+  if (!json_is_number(v)) return sf_jd_fail(d, key, "must be %s", desc);
+  double x = json_number_value(v);
+  if (!isfinite(x) || x < lo || x > hi) return sf_jd_fail(d, key, "must be %s", desc);
+  *out = x;
+  return 0;
+}
+
+int sf_jd_int(const struct sf_jd *d, const char *key, unsigned flags, int64_t lo, int64_t hi,
+              const char *desc, int64_t *out) {
+  const json_t *v;
+  int rc = lookup(d, key, flags & ~SF_JD_NULL, desc, &v);
+  if (rc <= 0) return rc;
+  int64_t x;
+  if (json_is_integer(v)) {
+    x = (int64_t)json_integer_value(v);
+  } else if (json_is_real(v)) {
+    double r = json_real_value(v);
+    if (!(fabs(r) <= EXACT_INT_MAX) || r != floor(r)) return sf_jd_fail(d, key, "must be %s", desc);
+    x = (int64_t)r;
+  } else {
+    return sf_jd_fail(d, key, "must be %s", desc);
+  }
+  if (x < lo || x > hi) return sf_jd_fail(d, key, "must be %s", desc);
+  *out = x;
+  return 0;
+}
+
+int sf_jd_ms(const struct sf_jd *d, const char *key, unsigned flags, int64_t *out_ms) {
+  const char *desc = "an integer of epoch milliseconds";
+  const json_t *v;
+  int rc = lookup(d, key, flags, desc, &v);
+  if (rc <= 0) {
+    if (rc == 0) *out_ms = SF_TS_NULL;
+    return rc;
+  }
+  return sf_jd_int(d, key, SF_JD_REQ, -SF_JD_MS_MAX, SF_JD_MS_MAX, desc, out_ms);
+}
+
+int sf_jd_ts(const struct sf_jd *d, const char *key, unsigned flags, int64_t *out_ns) {
+  int64_t ms;
+  int rc = sf_jd_ms(d, key, flags, &ms);
+  if (rc) return rc;
+  char nskey[64];
+  snprintf(nskey, sizeof nskey, "%s_ns", key);
+  const json_t *nsv = json_object_get(d->obj, nskey);
+  if (ms == SF_TS_NULL) {
+    if (nsv && !json_is_null(nsv)) return sf_jd_fail(d, nskey, "must be null when %s is null", key);
+    *out_ns = SF_TS_NULL;
+    return 0;
+  }
+  if (!nsv || json_is_null(nsv)) {
+    *out_ns = sf_ms_to_ns(ms);
+    return 0;
+  }
+  if (!json_is_integer(nsv)) return sf_jd_fail(d, nskey, "must be an integer of epoch nanoseconds");
+  int64_t ns = (int64_t)json_integer_value(nsv);
+  if (ns == SF_TS_NULL || sf_ns_to_ms(ns) != ms)
+    return sf_jd_fail(d, nskey, "must fall within the millisecond %s = %lld", key, (long long)ms);
+  *out_ns = ns;
+  return 0;
+}
+
+int sf_jd_str(const struct sf_jd *d, const char *key, unsigned flags, char *buf, size_t cap) {
+  char desc[64];
+  snprintf(desc, sizeof desc, "a%s string of at most %zu bytes", (flags & SF_JD_NONEMPTY) ? " non-empty" : "",
+           cap - 1);
+  const json_t *v;
+  int rc = lookup(d, key, flags, desc, &v);
+  if (rc <= 0) {
+    if (rc == 0) buf[0] = '\0';
+    return rc;
+  }
+  if (!json_is_string(v)) return sf_jd_fail(d, key, "must be %s", desc);
+  const char *s = json_string_value(v);
+  size_t len = json_string_length(v);
+  if (memchr(s, '\0', len)) return sf_jd_fail(d, key, "must not contain a NUL character");
+  if (len >= cap || (len == 0 && (flags & SF_JD_NONEMPTY))) return sf_jd_fail(d, key, "must be %s", desc);
+  memcpy(buf, s, len);
+  buf[len] = '\0';
+  return 0;
+}
+
+int sf_jd_tribool(const struct sf_jd *d, const char *key, unsigned flags, int8_t *out) {
+  const json_t *v;
+  int rc = lookup(d, key, flags, (flags & SF_JD_NULL) ? "true, false or null" : "true or false", &v);
+  if (rc <= 0) {
+    if (rc == 0) *out = -1;
+    return rc;
+  }
+  if (!json_is_boolean(v))
+    return sf_jd_fail(d, key, "must be %s", (flags & SF_JD_NULL) ? "true, false or null" : "true or false");
+  *out = json_is_true(v) ? 1 : 0;
+  return 0;
+}
+
+int sf_jd_enum(const struct sf_jd *d, const char *key, unsigned flags, int (*from_name)(const char *),
+               const char *desc, int *out) {
+  const json_t *v;
+  int rc = lookup(d, key, flags, desc, &v);
+  if (rc <= 0) {
+    if (rc == 0) *out = -1;
+    return rc;
+  }
+  if (!json_is_string(v)) return sf_jd_fail(d, key, "must be %s", desc);
+  const char *s = json_string_value(v);
+  size_t len = json_string_length(v);
+  int x = memchr(s, '\0', len) ? -1 : from_name(s);
+  if (x < 0) {
+    char q[40];
+    return sf_jd_fail(d, key, "unknown value \"%s\" (must be %s)", quote(s, len, q), desc);
+  }
+  *out = x;
+  return 0;
+}
+
+int sf_jd_strvec(const struct sf_jd *d, const char *key, unsigned flags, struct sf_strvec *out) {
+  const char *desc = "an array of non-empty strings";
+  const json_t *v;
+  int rc = lookup(d, key, flags, desc, &v);
+  if (rc <= 0) return rc;
+  if (!json_is_array(v)) return sf_jd_fail(d, key, "must be %s", desc);
+  size_t i;
+  const json_t *s;
+  json_array_foreach(v, i, s) {
+    size_t len = json_is_string(s) ? json_string_length(s) : 0;
+    char ekey[80];
+    snprintf(ekey, sizeof ekey, "%s[%zu]", key, i);
+    if (!json_is_string(s) || len == 0) return sf_jd_fail(d, ekey, "must be a non-empty string");
+    if (memchr(json_string_value(s), '\0', len))
+      return sf_jd_fail(d, ekey, "must not contain a NUL character");
+    if (sf_strvec_pushn(out, json_string_value(s), len)) return SF_ENOMEM;
+  }
+  return 0;
+}
+
+int sf_jd_contract(const struct sf_jd *d, const char *key, unsigned flags, char *buf, size_t cap) {
+  const char *desc = "a contract id (ROOT-YYYY-MM-DD-STRIKE-C|P or OSI)";
+  const json_t *v;
+  int rc = lookup(d, key, flags, desc, &v);
+  if (rc <= 0) {
+    if (rc == 0) buf[0] = '\0';
+    return rc;
+  }
+  if (!json_is_string(v)) return sf_jd_fail(d, key, "must be %s", desc);
+  const char *s = json_string_value(v);
+  size_t len = json_string_length(v);
+  char q[40];
+  if (memchr(s, '\0', len) || len >= 64)
+    return sf_jd_fail(d, key, "invalid contract id \"%s\"", quote(s, len, q));
+  const char *why = NULL;
+  if (sf_contract_canonicalize(s, buf, cap, &why) < 0) {
+    buf[0] = '\0';
+    return sf_jd_fail(d, key, "invalid contract id \"%s\": %s", quote(s, len, q), why ? why : "malformed");
+  }
+  return 0;
+}
+
+int sf_jd_meta(const struct sf_jd *d, struct sf_meta *m) {
+  int rc = sf_jd_ms(d, "source_ts", SF_JD_REQ, &m->source_ts);
+  if (!rc) rc = sf_jd_ms(d, "ingest_ts", SF_JD_REQ, &m->ingest_ts);
+  if (!rc) rc = sf_jd_int(d, "seq", SF_JD_REQ, 0, INT64_MAX, "an integer >= 0", &m->seq);
+  if (!rc) rc = sf_jd_str(d, "trace_id", SF_JD_REQ | SF_JD_NONEMPTY, m->trace_id, sizeof m->trace_id);
+  return rc;
+}
+
+/* ---- writers ---- */
+
+void sf_je_set(struct sf_je *e, const char *key, json_t *v) {
+  if (!v || json_object_set_new(e->obj, key, v)) e->bad = 1;
+}
+
+json_t *sf_je_real(double v) { return isfinite(v) ? json_real(v) : json_null(); }
+
+void sf_je_num(struct sf_je *e, const char *key, double v) { sf_je_set(e, key, sf_je_real(v)); }
+
+void sf_je_intnum(struct sf_je *e, const char *key, double v) {
+  if (isfinite(v) && v == floor(v) && fabs(v) <= EXACT_INT_MAX)
+    sf_je_set(e, key, json_integer((json_int_t)v));
+  else
+    sf_je_num(e, key, v);
+}
+
+void sf_je_int(struct sf_je *e, const char *key, int64_t v) {
+  sf_je_set(e, key, json_integer((json_int_t)v));
+}
+
+void sf_je_ms(struct sf_je *e, const char *key, int64_t ms) {
+  sf_je_set(e, key, ms == SF_TS_NULL ? json_null() : json_integer((json_int_t)ms));
+}
+
+void sf_je_ts(struct sf_je *e, const char *key, int64_t ns) {
+  char nskey[64];
+  snprintf(nskey, sizeof nskey, "%s_ns", key);
+  if (ns == SF_TS_NULL) {
+    sf_je_set(e, key, json_null());
+    sf_je_set(e, nskey, json_null());
+    return;
+  }
+  sf_je_set(e, key, json_integer((json_int_t)sf_ns_to_ms(ns)));
+  sf_je_set(e, nskey, json_integer((json_int_t)ns));
+}
+
+void sf_je_str(struct sf_je *e, const char *key, const char *s) { sf_je_set(e, key, json_string(s)); }
+
+void sf_je_str_null(struct sf_je *e, const char *key, const char *s) {
+  sf_je_set(e, key, s[0] ? json_string(s) : json_null());
+}
+
+void sf_je_tribool(struct sf_je *e, const char *key, int8_t v) {
+  sf_je_set(e, key, v < 0 ? json_null() : json_boolean(v));
+}
+
+void sf_je_strvec(struct sf_je *e, const char *key, const struct sf_strvec *sv) {
+  json_t *a = json_array();
+  if (!a) {
+    e->bad = 1;
+    return;
+  }
+  for (size_t i = 0; i < sv->n; i++)
+    if (json_array_append_new(a, json_string(sv->v[i]))) e->bad = 1;
+  sf_je_set(e, key, a);
+}
+
+void sf_je_meta(struct sf_je *e, const struct sf_meta *m) {
+  sf_je_ms(e, "source_ts", m->source_ts);
+  sf_je_ms(e, "ingest_ts", m->ingest_ts);
+  sf_je_int(e, "seq", m->seq);
+  sf_je_str(e, "trace_id", m->trace_id);
+}

@@ -1,0 +1,102 @@
+/* Private helpers of the record JSON codec (record_json.c, json_market.c, json_derived.c): typed
+ * field readers that validate and write one "path.field: must be ..." message on failure, and
+ * field writers that turn null values (NaN, SF_TS_NULL, "") into JSON null. A reader returns 0
+ * or SF_EFIELD (SF_ENOMEM for allocation failures); a writer records a failure in the encoder
+ * instead of returning it, so an encoder checks once at the end. */
+#ifndef SMARTFLOW_MODEL_JSON_UTIL_H
+#define SMARTFLOW_MODEL_JSON_UTIL_H
+
+#include <jansson.h>
+#include <stdint.h>
+
+#include "smartflow/record.h"
+#include "smartflow/record_json.h"
+
+/* Field flags for readers. */
+#define SF_JD_REQ 1u      /* the key must be present */
+#define SF_JD_NULL 2u     /* null is allowed (reads as the null value) */
+#define SF_JD_NONEMPTY 4u /* strings: "" is rejected */
+
+/* Meta and market-data timestamps are ms that must convert to ns without overflow. */
+#define SF_JD_MS_MAX INT64_C(9223372036854)
+
+/* A decoding position: the object being read and its path for messages. */
+struct sf_jd {
+  const json_t *obj;
+  const char *path; /* "option-print" or "smart-money.profile_scores[2]" */
+  struct sf_errbuf *err;
+};
+
+/* Writes "path.key: <formatted>" into the error buffer and returns SF_EFIELD. */
+int sf_jd_fail(const struct sf_jd *d, const char *key, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* A number (integer or real, finite) in [lo, hi]; absent or null reads as NaN when allowed.
+ * desc completes "must be ..." (e.g. "a number >= 0"). */
+int sf_jd_num(const struct sf_jd *d, const char *key, unsigned flags, double lo, double hi, const char *desc,
+              double *out);
+/* An integer in [lo, hi] (an integral real within 2^53 is accepted too). Absent leaves *out. */
+int sf_jd_int(const struct sf_jd *d, const char *key, unsigned flags, int64_t lo, int64_t hi,
+              const char *desc, int64_t *out);
+/* A timestamp: key in ms plus an optional key_ns twin that must floor to the same ms. Absent or
+ * null reads SF_TS_NULL when allowed. */
+int sf_jd_ts(const struct sf_jd *d, const char *key, unsigned flags, int64_t *out_ns);
+/* A meta-style ms timestamp (no twin); null reads SF_TS_NULL when allowed. */
+int sf_jd_ms(const struct sf_jd *d, const char *key, unsigned flags, int64_t *out_ms);
+/* A string that fits buf (cap includes the NUL) with no NUL inside; absent/null reads "". */
+int sf_jd_str(const struct sf_jd *d, const char *key, unsigned flags, char *buf, size_t cap);
+/* true/false, or null/absent as -1 when allowed. */
+int sf_jd_tribool(const struct sf_jd *d, const char *key, unsigned flags, int8_t *out);
+/* A string looked up with from_name; absent/null reads -1 when allowed. desc lists the values. */
+int sf_jd_enum(const struct sf_jd *d, const char *key, unsigned flags, int (*from_name)(const char *),
+               const char *desc, int *out);
+/* An array of non-empty strings without NUL (ids, reason codes, explanations: no length bound,
+ * the vector owns copies). Absent/null reads as empty when allowed. */
+int sf_jd_strvec(const struct sf_jd *d, const char *key, unsigned flags, struct sf_strvec *out);
+/* A contract id in either accepted form, stored canonical. Absent/null reads "" when allowed. */
+int sf_jd_contract(const struct sf_jd *d, const char *key, unsigned flags, char *buf, size_t cap);
+/* The event meta: source_ts, ingest_ts, seq, trace_id, all required. */
+int sf_jd_meta(const struct sf_jd *d, struct sf_meta *m);
+
+/* An encoder: the object being built and whether any set failed. */
+struct sf_je {
+  json_t *obj;
+  int bad;
+};
+void sf_je_set(struct sf_je *e, const char *key, json_t *v); /* consumes v (NULL marks bad) */
+void sf_je_num(struct sf_je *e, const char *key, double v);  /* NaN -> null */
+/* A double that is shown as an integer when integral (NaN -> null). */
+void sf_je_intnum(struct sf_je *e, const char *key, double v);
+void sf_je_int(struct sf_je *e, const char *key, int64_t v);
+void sf_je_ts(struct sf_je *e, const char *key, int64_t ns); /* key (ms) and key_ns; null when SF_TS_NULL */
+void sf_je_ms(struct sf_je *e, const char *key, int64_t ms); /* null when SF_TS_NULL */
+void sf_je_str(struct sf_je *e, const char *key, const char *s);      /* always a string */
+void sf_je_str_null(struct sf_je *e, const char *key, const char *s); /* "" -> null */
+void sf_je_tribool(struct sf_je *e, const char *key, int8_t v);
+void sf_je_strvec(struct sf_je *e, const char *key, const struct sf_strvec *sv);
+void sf_je_meta(struct sf_je *e, const struct sf_meta *m);
+
+/* The JSON value of a double: a real, or null for NaN. */
+json_t *sf_je_real(double v);
+
+/* Per-type codecs, dispatched by record_json.c. */
+json_t *sf_option_print_to_json(const struct sf_option_print *p);
+int sf_option_print_from_json(const json_t *j, struct sf_option_print *p, struct sf_errbuf *err);
+json_t *sf_option_nbbo_to_json(const struct sf_option_nbbo *q);
+int sf_option_nbbo_from_json(const json_t *j, struct sf_option_nbbo *q, struct sf_errbuf *err);
+json_t *sf_equity_quote_to_json(const struct sf_equity_quote *q);
+int sf_equity_quote_from_json(const json_t *j, struct sf_equity_quote *q, struct sf_errbuf *err);
+json_t *sf_equity_print_to_json(const struct sf_equity_print *p);
+int sf_equity_print_from_json(const json_t *j, struct sf_equity_print *p, struct sf_errbuf *err);
+
+json_t *sf_flow_packet_to_json(const struct sf_flow_packet *p);
+int sf_flow_packet_from_json(const json_t *j, struct sf_flow_packet *p, struct sf_errbuf *err);
+json_t *sf_smart_money_to_json(const struct sf_smart_money_event *e);
+int sf_smart_money_from_json(const json_t *j, struct sf_smart_money_event *e, struct sf_errbuf *err);
+json_t *sf_classifier_hit_to_json(const struct sf_classifier_hit *h);
+int sf_classifier_hit_from_json(const json_t *j, struct sf_classifier_hit *h, const char *path,
+                                struct sf_errbuf *err);
+json_t *sf_alert_to_json(const struct sf_alert *a);
+int sf_alert_from_json(const json_t *j, struct sf_alert *a, struct sf_errbuf *err);
+
+#endif

@@ -1,0 +1,131 @@
+/* The SQLite schema and its forward migrations. Each step is a batch of SQL applied in order,
+ * inside one transaction together with its row in `schema_version`, so a database is always at
+ * exactly one version. Steps are append-only: never edit a released step, add a new one.
+ *
+ * Tables are those of CONTRACTS.md "Tables". Scalar columns mirror the record fields that are
+ * filtered, sorted or looked up; the whole record payload is kept as JSON text in `json`, which is
+ * what a read decodes, so a read gives back every field. Market data is keyed by (ts, seq) with ts
+ * the wire ms; derived records by (source_ts, seq). Every query of sqlite.c is served by one of
+ * the indexes below (tests/store/test_sqlite_plan.c checks the plans). */
+#include <stdio.h>
+#include <string.h>
+
+#include "smartflow/err.h"
+#include "store/sqlite_store.h"
+
+static const char *const steps[] = {
+    /* 1: the eight tables. */
+    "CREATE TABLE option_prints ("
+    " trace_id TEXT NOT NULL UNIQUE, ts INTEGER NOT NULL, ts_ns INTEGER NOT NULL, seq INTEGER NOT NULL,"
+    " source_ts INTEGER, ingest_ts INTEGER, option_contract_id TEXT NOT NULL, underlying_id TEXT,"
+    " option_type TEXT, price REAL, size INTEGER, exchange TEXT, nbbo_side TEXT, notional REAL,"
+    " json TEXT NOT NULL);"
+    "CREATE INDEX option_prints_ts ON option_prints(ts, seq);"
+    "CREATE INDEX option_prints_underlying ON option_prints(underlying_id, ts, seq);"
+    "CREATE INDEX option_prints_contract ON option_prints(option_contract_id, ts, seq);"
+
+    "CREATE TABLE option_nbbo ("
+    " trace_id TEXT NOT NULL UNIQUE, ts INTEGER NOT NULL, ts_ns INTEGER NOT NULL, seq INTEGER NOT NULL,"
+    " source_ts INTEGER, ingest_ts INTEGER, option_contract_id TEXT NOT NULL, bid REAL, ask REAL,"
+    " bid_size REAL, ask_size REAL, json TEXT NOT NULL);"
+    "CREATE INDEX option_nbbo_ts ON option_nbbo(ts, seq);"
+    "CREATE INDEX option_nbbo_contract ON option_nbbo(option_contract_id, ts, seq);"
+
+    "CREATE TABLE equity_quotes ("
+    " trace_id TEXT NOT NULL UNIQUE, ts INTEGER NOT NULL, ts_ns INTEGER NOT NULL, seq INTEGER NOT NULL,"
+    " source_ts INTEGER, ingest_ts INTEGER, underlying_id TEXT NOT NULL, bid REAL, ask REAL,"
+    " bid_size REAL, ask_size REAL, json TEXT NOT NULL);"
+    "CREATE INDEX equity_quotes_ts ON equity_quotes(ts, seq);"
+    "CREATE INDEX equity_quotes_underlying ON equity_quotes(underlying_id, ts, seq);"
+
+    "CREATE TABLE equity_prints ("
+    " trace_id TEXT NOT NULL UNIQUE, ts INTEGER NOT NULL, ts_ns INTEGER NOT NULL, seq INTEGER NOT NULL,"
+    " source_ts INTEGER, ingest_ts INTEGER, underlying_id TEXT NOT NULL, price REAL, size INTEGER,"
+    " exchange TEXT, off_exchange INTEGER, json TEXT NOT NULL);"
+    "CREATE INDEX equity_prints_ts ON equity_prints(ts, seq);"
+    "CREATE INDEX equity_prints_underlying ON equity_prints(underlying_id, ts, seq);"
+
+    "CREATE TABLE flow_packets ("
+    " id TEXT NOT NULL UNIQUE, trace_id TEXT NOT NULL UNIQUE, source_ts INTEGER NOT NULL,"
+    " ingest_ts INTEGER, seq INTEGER NOT NULL, member_count INTEGER NOT NULL, json TEXT NOT NULL);"
+    "CREATE INDEX flow_packets_ts ON flow_packets(source_ts, seq);"
+
+    "CREATE TABLE smart_money_events ("
+    " event_id TEXT NOT NULL UNIQUE, trace_id TEXT NOT NULL UNIQUE, source_ts INTEGER NOT NULL,"
+    " ingest_ts INTEGER, seq INTEGER NOT NULL, underlying_id TEXT, event_kind TEXT,"
+    " event_window_ms INTEGER, primary_profile_id TEXT, primary_direction TEXT,"
+    " abstained INTEGER NOT NULL, total_premium REAL, total_notional REAL, band TEXT,"
+    " primary_probability REAL, json TEXT NOT NULL);"
+    "CREATE INDEX smart_money_events_ts ON smart_money_events(source_ts, seq);"
+    "CREATE INDEX smart_money_events_profile ON smart_money_events(primary_profile_id, source_ts, seq);"
+    "CREATE INDEX smart_money_events_underlying ON smart_money_events(underlying_id, source_ts, seq);"
+
+    "CREATE TABLE classifier_hits ("
+    " trace_id TEXT NOT NULL UNIQUE, source_ts INTEGER NOT NULL, ingest_ts INTEGER, seq INTEGER NOT NULL,"
+    " classifier_id TEXT, confidence REAL, direction TEXT, json TEXT NOT NULL);"
+    "CREATE INDEX classifier_hits_ts ON classifier_hits(source_ts, seq);"
+
+    "CREATE TABLE alerts ("
+    " trace_id TEXT NOT NULL UNIQUE, source_ts INTEGER NOT NULL, ingest_ts INTEGER, seq INTEGER NOT NULL,"
+    " score REAL, severity TEXT, primary_profile_id TEXT, hit_count INTEGER NOT NULL, json TEXT NOT NULL);"
+    "CREATE INDEX alerts_ts ON alerts(source_ts, seq);",
+};
+
+int sf_sqlite_schema_latest(void) { return (int)(sizeof steps / sizeof steps[0]); }
+
+static int exec(sqlite3 *db, const char *sql, char *why, size_t cap) {
+  char *msg = NULL;
+  if (sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+    snprintf(why, cap, "%s", msg ? msg : sqlite3_errmsg(db));
+    sqlite3_free(msg);
+    return SF_EIO;
+  }
+  return 0;
+}
+
+int sf_sqlite_migrate(sqlite3 *db, int *version, char *why, size_t cap) {
+  sqlite3_stmt *st = NULL;
+  int rc = exec(db, "BEGIN IMMEDIATE", why, cap);
+  if (rc) return rc;
+  rc = exec(db,
+            "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY,"
+            " applied_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')))",
+            why, cap);
+  if (rc) goto fail;
+  if (sqlite3_prepare_v2(db, "SELECT coalesce(max(version), 0) FROM schema_version", -1, &st, NULL) !=
+          SQLITE_OK ||
+      sqlite3_step(st) != SQLITE_ROW) {
+    snprintf(why, cap, "reading schema_version: %s", sqlite3_errmsg(db));
+    rc = SF_EIO;
+    goto fail;
+  }
+  int have = sqlite3_column_int(st, 0);
+  sqlite3_finalize(st);
+  st = NULL;
+  int latest = sf_sqlite_schema_latest();
+  if (have > latest) {
+    snprintf(why, cap, "database schema version %d is newer than this build's %d", have, latest);
+    rc = SF_EVERSION;
+    goto fail;
+  }
+  for (int v = have + 1; v <= latest; v++) {
+    char step_why[512];
+    rc = exec(db, steps[v - 1], step_why, sizeof step_why);
+    if (rc) {
+      snprintf(why, cap, "migration to schema version %d failed: %s", v, step_why);
+      goto fail;
+    }
+    char ins[96];
+    snprintf(ins, sizeof ins, "INSERT INTO schema_version(version) VALUES (%d)", v);
+    rc = exec(db, ins, why, cap);
+    if (rc) goto fail;
+  }
+  rc = exec(db, "COMMIT", why, cap);
+  if (rc) goto fail;
+  *version = latest;
+  return 0;
+fail:
+  sqlite3_finalize(st);
+  sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+  return rc;
+}
