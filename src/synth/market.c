@@ -12,8 +12,8 @@
  * expiries after a calendar event, the event variance (iv^2 tau + var_event). Spreads grow with
  * |x|, near expiry, on illiquid names and in the event expiry; prices sit on a 1-cent grid
  * (ETFs and options under $3) or a 5-cent grid. A contract is re-checked every second and
- * re-published when its rounded quote changed (at most every 2 s near the money, 6 s elsewhere)
- * or after 45 s regardless. */
+ * re-published when its rounded quote changed (at most every 3 s near the money, 12 s
+ * elsewhere) or after 60 s regardless. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,9 +26,9 @@
 
 #define HALF_STRIKES 10
 #define CHECK_NS (1000 * SF_NS_PER_MS)
-#define MIN_NEAR_NS (2000 * SF_NS_PER_MS)
-#define MIN_FAR_NS (6000 * SF_NS_PER_MS)
-#define HEARTBEAT_NS (45000 * SF_NS_PER_MS)
+#define MIN_NEAR_NS (3000 * SF_NS_PER_MS)
+#define MIN_FAR_NS (12000 * SF_NS_PER_MS)
+#define HEARTBEAT_NS (60000 * SF_NS_PER_MS)
 #define EQ_HEARTBEAT_NS (1000 * SF_NS_PER_MS)
 
 double syn_dte_days(int64_t expiry_ns, int64_t t) { return (double)(expiry_ns - t) / (86400.0 * 1e9); }

@@ -262,7 +262,7 @@ static int exec_intent(struct sf_synth *g, const struct syn_intent *it) {
     int64_t tk = tick_of(g, c, ask);
     switch (it->rule) {
       case SYN_PX_AA:
-        px = ask + tk * syn_rng_int(&g->rng, 1, 2);
+        px = ask + tk;
         break;
       case SYN_PX_A:
         px = ask;
@@ -476,22 +476,31 @@ static int valid_und(const struct sf_synth_underlying *u) {
          u->strike_step > 0 && u->liquidity >= 0 && u->liquidity <= 1;
 }
 
-/* Earnings for some single names: after the close of the first Friday after the session date or
- * up to three trading days later, announced three weeks before. */
+/* Earnings for three single names (fewer when there are fewer): after the close of the first
+ * Friday after the session date or up to three trading days later, announced three weeks before,
+ * with an event move of 4-9%. */
 static void build_calendar(struct sf_synth *g) {
   int64_t today = sf_days_from_civil(g->year, g->month, g->day);
   int64_t fri = today + 1;
   while (sf_weekday_from_days(fri) != 5) fri++;
-  int wanted = 3;
-  for (size_t i = 0; i < g->nund && wanted > 0; i++) {
-    struct syn_und *u = &g->unds[i];
-    u->event = -1;
-    if (u->cfg.is_etf || !syn_rng_chance(&g->rng, 0.6)) continue;
+  int names[SF_SYNTH_MAX_UNDERLYINGS], n = 0;
+  for (size_t i = 0; i < g->nund; i++) {
+    g->unds[i].event = -1;
+    if (!g->unds[i].cfg.is_etf) names[n++] = (int)i;
+  }
+  /* a random three of the single names (all of them when fewer) */
+  for (int i = 0; i < n; i++) {
+    int j = syn_rng_int(&g->rng, i, n - 1), tmp = names[i];
+    names[i] = names[j];
+    names[j] = tmp;
+  }
+  for (int k = 0; k < n && k < 3; k++) {
+    struct syn_und *u = &g->unds[names[k]];
     int64_t d = fri;
-    for (int k = syn_rng_int(&g->rng, 0, 3); k > 0;) {
+    for (int left = syn_rng_int(&g->rng, 0, 3); left > 0;) {
       d++;
       int wd = sf_weekday_from_days(d);
-      if (wd >= 1 && wd <= 5) k--;
+      if (wd >= 1 && wd <= 5) left--;
     }
     int y, m, dd;
     sf_civil_from_days(d, &y, &m, &dd);
@@ -504,10 +513,7 @@ static void build_calendar(struct sf_synth *g) {
     u->event = (int)g->ncal++;
     double move = syn_rng_range(&g->rng, 0.04, 0.09);
     u->event_var = move * move;
-    wanted--;
   }
-  for (size_t i = 0; i < g->nund; i++)
-    if (g->unds[i].event >= (int)g->ncal) g->unds[i].event = -1;
 }
 
 int sf_synth_new(const struct sf_synth_config *cfg, struct sf_synth **out) {
