@@ -506,7 +506,7 @@ static void build_calendar(struct sf_synth *g) {
     sf_civil_from_days(d, &y, &m, &dd);
     struct sf_calendar_event *e = &g->cal[g->ncal];
     memset(e, 0, sizeof *e);
-    snprintf(e->underlying_id, sizeof e->underlying_id, "%s", u->cfg.symbol);
+    memcpy(e->underlying_id, u->cfg.symbol, sizeof e->underlying_id); /* both SF_SYMBOL_MAX, NUL-terminated */
     e->event_ns = sf_ny_local_to_utc_ns(y, m, dd, 16, 5, 0);
     e->announced_ns = g->open_ns - 21 * SF_NS_PER_DAY;
     snprintf(e->event_kind, sizeof e->event_kind, "earnings");
