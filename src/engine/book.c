@@ -89,10 +89,11 @@ void sf_book_fini(struct sf_book *b) {
 /* ETF underlyings (is_etf). A fixed list: the broad index, sector, commodity, bond and
  * volatility funds whose options trade most. */
 static const char *const etf_list[] = {
-    "SPY", "QQQ", "IWM",  "DIA", "XLF", "XLE", "XLK", "XLV", "XLI", "XLY", "XLP", "XLU", "XLB", "XLC",
-    "XLRE", "XBI", "XOP", "XRT", "XHB", "GLD", "SLV", "GDX", "GDXJ", "TLT", "IEF", "HYG", "LQD", "EEM",
-    "EFA", "FXI", "EWZ", "EWJ", "KRE", "SMH", "SOXX", "ARKK", "USO", "UNG", "UVXY", "VXX", "SQQQ", "TQQQ",
-    "SOXL", "SPXL", "TNA", "IYR", "VNQ", "KWEB", "MDY", "RSP", "VOO", "IVV", "VTI", "BITO", "IBIT", NULL};
+    "SPY", "QQQ", "IWM",  "DIA", "XLF",  "XLE",  "XLK",  "XLV",  "XLI", "XLY", "XLP",  "XLU",
+    "XLB", "XLC", "XLRE", "XBI", "XOP",  "XRT",  "XHB",  "GLD",  "SLV", "GDX", "GDXJ", "TLT",
+    "IEF", "HYG", "LQD",  "EEM", "EFA",  "FXI",  "EWZ",  "EWJ",  "KRE", "SMH", "SOXX", "ARKK",
+    "USO", "UNG", "UVXY", "VXX", "SQQQ", "TQQQ", "SOXL", "SPXL", "TNA", "IYR", "VNQ",  "KWEB",
+    "MDY", "RSP", "VOO",  "IVV", "VTI",  "BITO", "IBIT", NULL};
 
 bool sf_book_is_etf(const char *sym) {
   for (const char *const *p = etf_list; *p; p++)
@@ -184,7 +185,8 @@ int sf_book_contract(struct sf_book *b, const char *id, uint32_t *out, const cha
   k->ew_iv = SF_NULL;
   k->ew_rsp = SF_NULL;
   rc = sf_strtab_put(&b->ctr_tab, canon, (size_t)cl, hc, idx);
-  if (!rc && ((size_t)cl != len || memcmp(canon, id, len) != 0)) rc = sf_strtab_put(&b->ctr_tab, id, len, h, idx);
+  if (!rc && ((size_t)cl != len || memcmp(canon, id, len) != 0))
+    rc = sf_strtab_put(&b->ctr_tab, id, len, h, idx);
   if (rc) return rc;
   b->n_ctr++;
   *out = idx;

@@ -42,7 +42,8 @@ static int fail(char *errbuf, size_t cap, size_t i, const char *field, const cha
   return SF_EFIELD;
 }
 
-static int ms_field(const json_t *o, const char *k, bool required, int64_t *out, char *errbuf, size_t cap, size_t i) {
+static int ms_field(const json_t *o, const char *k, bool required, int64_t *out, char *errbuf, size_t cap,
+                    size_t i) {
   json_t *v = json_object_get(o, k);
   if (!v || json_is_null(v)) {
     if (required) return fail(errbuf, cap, i, k, "missing");

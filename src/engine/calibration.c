@@ -115,7 +115,8 @@ int sf_calibration_from_json(const json_t *j, struct sf_calibration **out, char 
       if (errbuf && cap) snprintf(errbuf, cap, "calibration.profiles.%s: unknown profile", key);
       rc = SF_EFIELD;
     } else if (!json_is_object(v)) {
-      if (errbuf && cap) snprintf(errbuf, cap, "calibration.profiles.%s: must be an object with x and y", key);
+      if (errbuf && cap)
+        snprintf(errbuf, cap, "calibration.profiles.%s: must be an object with x and y", key);
       rc = SF_EFIELD;
     } else if ((rc = read_knots(json_object_get(v, "x"), &x, &nx)) ||
                (rc = read_knots(json_object_get(v, "y"), &y, &ny))) {

@@ -136,7 +136,8 @@ void sf_pool_cluster_free(struct sf_pool *pl, uint32_t ci) {
   pl->cfree = ci;
 }
 
-void sf_cluster_add(struct sf_cluster *c, struct sf_pool *pl, uint32_t pi, const struct sf_engine_config *cfg) {
+void sf_cluster_add(struct sf_cluster *c, struct sf_pool *pl, uint32_t pi,
+                    const struct sf_engine_config *cfg) {
   const struct sf_pprint *p = &pl->p[pi];
   if (c->n == 0) {
     c->head = c->tail = pi;

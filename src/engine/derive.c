@@ -28,7 +28,8 @@ static int make_hit(const struct sf_smart_money_event *ev, const struct sf_profi
   return sf_strvec_copy(&h->explanations, &s->reasons);
 }
 
-int sf_derive_hits(const struct sf_rules_config *rc, const struct sf_smart_money_event *ev, struct sf_classifier_hit *hits) {
+int sf_derive_hits(const struct sf_rules_config *rc, const struct sf_smart_money_event *ev,
+                   struct sf_classifier_hit *hits) {
   if (ev->abstained || ev->primary_profile < 0) return 0;
   int n = 0;
   for (int i = 0; i < SF_PROFILE_COUNT; i++) {

@@ -43,11 +43,13 @@ void sf_engine_config_default(struct sf_engine_config *cfg) {
   cfg->baseline_min = 5;
 }
 
-int sf_engine_new(const struct sf_engine_config *cfg, const struct sf_engine_sinks *sinks, struct sf_engine **out) {
+int sf_engine_new(const struct sf_engine_config *cfg, const struct sf_engine_sinks *sinks,
+                  struct sf_engine **out) {
   *out = NULL;
-  if (!cfg || cfg->stale_ns < 0 || cfg->und_stale_ns < 0 || cfg->cluster_window_ns < 0 || cfg->cluster_gap_ns < 0 ||
-      cfg->sweep_ns < 0 || cfg->structure_window_ns < 0 || cfg->move_lookback_ns <= 0 || cfg->reorder_ns < 0 ||
-      cfg->iv_cache_ns < 0 || !(cfg->baseline_alpha > 0 && cfg->baseline_alpha <= 1) || isnan(cfg->rate))
+  if (!cfg || cfg->stale_ns < 0 || cfg->und_stale_ns < 0 || cfg->cluster_window_ns < 0 ||
+      cfg->cluster_gap_ns < 0 || cfg->sweep_ns < 0 || cfg->structure_window_ns < 0 ||
+      cfg->move_lookback_ns <= 0 || cfg->reorder_ns < 0 || cfg->iv_cache_ns < 0 ||
+      !(cfg->baseline_alpha > 0 && cfg->baseline_alpha <= 1) || isnan(cfg->rate))
     return SF_EINVAL;
   struct sf_engine *e = calloc(1, sizeof *e);
   if (!e) return SF_ENOMEM;
@@ -276,7 +278,8 @@ static int check_time(struct sf_engine *e, int64_t ts, const char *what) {
 int sf_engine_push_option_print(struct sf_engine *e, const struct sf_option_print *p) {
   e->stats.option_prints_in++;
   e->errmsg[0] = '\0';
-  if (!(p->price >= 0) || isinf(p->price)) return reject(e, SF_EFIELD, "option-print.price: must be a number >= 0");
+  if (!(p->price >= 0) || isinf(p->price))
+    return reject(e, SF_EFIELD, "option-print.price: must be a number >= 0");
   if (p->size <= 0) return reject(e, SF_EFIELD, "option-print.size: must be > 0");
   if (!p->meta.trace_id[0]) return reject(e, SF_EFIELD, "option-print.trace_id: must not be empty");
   int rc = check_time(e, p->ts_ns, "option-print");
@@ -335,7 +338,8 @@ static bool bad_px(double x) { return isinf(x) || (!isnan(x) && x < 0); }
 int sf_engine_push_option_nbbo(struct sf_engine *e, const struct sf_option_nbbo *q) {
   e->stats.option_nbbo_in++;
   e->errmsg[0] = '\0';
-  if (bad_px(q->bid) || bad_px(q->ask)) return reject(e, SF_EFIELD, "option-nbbo.bid/ask: must be numbers >= 0 or null");
+  if (bad_px(q->bid) || bad_px(q->ask))
+    return reject(e, SF_EFIELD, "option-nbbo.bid/ask: must be numbers >= 0 or null");
   if (bad_px(q->bid_size) || bad_px(q->ask_size))
     return reject(e, SF_EFIELD, "option-nbbo.bidSize/askSize: must be numbers >= 0 or null");
   int rc = check_time(e, q->ts_ns, "option-nbbo");
@@ -360,13 +364,15 @@ int sf_engine_push_option_nbbo(struct sf_engine *e, const struct sf_option_nbbo 
 int sf_engine_push_equity_quote(struct sf_engine *e, const struct sf_equity_quote *q) {
   e->stats.equity_quotes_in++;
   e->errmsg[0] = '\0';
-  if (bad_px(q->bid) || bad_px(q->ask)) return reject(e, SF_EFIELD, "equity-quote.bid/ask: must be numbers >= 0 or null");
+  if (bad_px(q->bid) || bad_px(q->ask))
+    return reject(e, SF_EFIELD, "equity-quote.bid/ask: must be numbers >= 0 or null");
   int rc = check_time(e, q->ts_ns, "equity-quote");
   if (rc) return rc;
   uint32_t ui;
   rc = sf_book_underlying(&e->book, q->underlying_id, &ui);
   if (rc == SF_ENOMEM) return reject(e, rc, "out of memory");
-  if (rc) return reject(e, SF_EFIELD, "equity-quote.underlying_id: must be 1..%d characters", SF_SYMBOL_MAX - 1);
+  if (rc)
+    return reject(e, SF_EFIELD, "equity-quote.underlying_id: must be 1..%d characters", SF_SYMBOL_MAX - 1);
   tick(e, q->ts_ns);
   struct sf_book_und *u = &e->book.und[ui];
   struct sf_qslot s = {q->ts_ns, q->bid, q->ask, q->bid_size, q->ask_size, SF_Q_OK};
@@ -380,7 +386,8 @@ int sf_engine_push_equity_quote(struct sf_engine *e, const struct sf_equity_quot
 int sf_engine_push_equity_print(struct sf_engine *e, const struct sf_equity_print *p) {
   e->stats.equity_prints_in++;
   e->errmsg[0] = '\0';
-  if (!(p->price >= 0) || isinf(p->price)) return reject(e, SF_EFIELD, "equity-print.price: must be a number >= 0");
+  if (!(p->price >= 0) || isinf(p->price))
+    return reject(e, SF_EFIELD, "equity-print.price: must be a number >= 0");
   if (p->size <= 0) return reject(e, SF_EFIELD, "equity-print.size: must be > 0");
   int rc = check_time(e, p->ts_ns, "equity-print");
   if (rc) return rc;
@@ -391,10 +398,14 @@ int sf_engine_push_equity_print(struct sf_engine *e, const struct sf_equity_prin
 
 int sf_engine_push(struct sf_engine *e, const struct sf_record *r) {
   switch (r->type) {
-    case SF_REC_OPTION_PRINT: return sf_engine_push_option_print(e, &r->u.option_print);
-    case SF_REC_OPTION_NBBO: return sf_engine_push_option_nbbo(e, &r->u.option_nbbo);
-    case SF_REC_EQUITY_QUOTE: return sf_engine_push_equity_quote(e, &r->u.equity_quote);
-    case SF_REC_EQUITY_PRINT: return sf_engine_push_equity_print(e, &r->u.equity_print);
+    case SF_REC_OPTION_PRINT:
+      return sf_engine_push_option_print(e, &r->u.option_print);
+    case SF_REC_OPTION_NBBO:
+      return sf_engine_push_option_nbbo(e, &r->u.option_nbbo);
+    case SF_REC_EQUITY_QUOTE:
+      return sf_engine_push_equity_quote(e, &r->u.equity_quote);
+    case SF_REC_EQUITY_PRINT:
+      return sf_engine_push_equity_print(e, &r->u.equity_print);
     default: {
       const char *n = sf_record_type_name(r->type);
       return reject(e, SF_ETYPE, "record type '%s' is not market data", n ? n : "?");

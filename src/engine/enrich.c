@@ -93,7 +93,8 @@ static int8_t tick_sign(struct sf_book_ctr *k, double px) {
   return s;
 }
 
-static void solve_iv(struct sf_engine *e, struct sf_book_ctr *k, struct sf_option_print *p, double mid, double T) {
+static void solve_iv(struct sf_engine *e, struct sf_book_ctr *k, struct sf_option_print *p, double mid,
+                     double T) {
   double S = p->und_spot;
   if (k->c_valid && k->c_px == p->price && k->c_spot == S && (k->c_src != 2 || k->c_mid == mid) &&
       llabs(p->ts_ns - k->c_ts) < e->cfg.iv_cache_ns) {
@@ -102,7 +103,8 @@ static void solve_iv(struct sf_engine *e, struct sf_book_ctr *k, struct sf_optio
     double sigma = 0;
     k->c_ok = false;
     k->c_src = 0;
-    if (p->price > 0 && sf_bs_implied_vol(k->is_call, p->price, S, k->strike, T, e->cfg.rate, 0.0, &sigma) == 0) {
+    if (p->price > 0 &&
+        sf_bs_implied_vol(k->is_call, p->price, S, k->strike, T, e->cfg.rate, 0.0, &sigma) == 0) {
       k->c_ok = true;
       k->c_src = 1;
     } else if (!isnan(mid) && mid > 0 &&
@@ -205,7 +207,8 @@ void sf_enrich_print(struct sf_engine *e, uint32_t ci, struct sf_option_print *p
       if (tick != 0) {
         p->aggressor = tick;
         p->aggressor_rule = SF_AGG_RULE_TICK;
-      } else if (side == SF_SIDE_MID && q && (p->aggressor = depth_sign(p->size, q->bid_size, q->ask_size)) != 0) {
+      } else if (side == SF_SIDE_MID && q &&
+                 (p->aggressor = depth_sign(p->size, q->bid_size, q->ask_size)) != 0) {
         p->aggressor_rule = SF_AGG_RULE_DEPTH;
       } else {
         p->aggressor = 0;

@@ -12,7 +12,9 @@
 #include "smartflow/err.h"
 #include "smartflow/hash.h"
 
-static int cmp_str(const void *a, const void *b) { return strcmp(*(const char *const *)a, *(const char *const *)b); }
+static int cmp_str(const void *a, const void *b) {
+  return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
 
 static int ids_reserve(struct sf_engine *e, size_t n) {
   if (n <= e->ids_cap) return 0;
@@ -53,7 +55,8 @@ int sf_event_id(const struct sf_engine *e, const struct sf_group *g, char out[SF
   return 0;
 }
 
-static int emit_packet(struct sf_engine *e, uint32_t ci, const char *event_id, const char *pkt_id, size_t n_ids) {
+static int emit_packet(struct sf_engine *e, uint32_t ci, const char *event_id, const char *pkt_id,
+                       size_t n_ids) {
   const struct sf_cluster *c = &e->pool.c[ci];
   const struct sf_book_ctr *k = &e->book.ctr[c->contract];
   static const char *const kinds[] = {"single", "sweep", "burst", "block"};
@@ -148,7 +151,8 @@ int sf_event_emit(struct sf_engine *e, struct sf_group *g) {
     }
     hash_id("pkt_", e->ids, (size_t)n, pkt_id);
     if ((rc = sf_strvec_push(&ev->packet_ids, pkt_id))) goto out;
-    if (e->sinks.on_flow_packet && (rc = emit_packet(e, g->clusters[i], g->event_id, pkt_id, (size_t)n))) goto out;
+    if (e->sinks.on_flow_packet && (rc = emit_packet(e, g->clusters[i], g->event_id, pkt_id, (size_t)n)))
+      goto out;
     e->out_seq[SF_REC_FLOW_PACKET]++;
     e->stats.flow_packets_out++;
   }

@@ -203,8 +203,7 @@ void sf_features_compute(const struct sf_engine *e, const struct sf_group *g, st
   f->vol_oi_ratio = SF_NULL;
 
   if (e->cfg.calendar) {
-    const struct sf_calendar_event *ce =
-        sf_calendar_next(e->cfg.calendar, e->book.und[g->und].id, start);
+    const struct sf_calendar_event *ce = sf_calendar_next(e->cfg.calendar, e->book.und[g->und].id, start);
     if (ce) {
       f->days_to_event = (double)(ce->event_ns - start) / DAY_NS;
       f->expiry_after_event = front_expiry >= ce->event_ns ? 1 : 0;

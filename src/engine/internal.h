@@ -187,7 +187,8 @@ int sf_pool_cluster(struct sf_pool *pl, uint32_t *out);
 /* Returns the cluster and its prints to the free lists. */
 void sf_pool_cluster_free(struct sf_pool *pl, uint32_t ci);
 /* Adds a stored print to a cluster and updates its sweep / venue / deadline state. */
-void sf_cluster_add(struct sf_cluster *c, struct sf_pool *pl, uint32_t pi, const struct sf_engine_config *cfg);
+void sf_cluster_add(struct sf_cluster *c, struct sf_pool *pl, uint32_t pi,
+                    const struct sf_engine_config *cfg);
 /* The cluster's kind (sweep, burst, block or single). */
 int sf_cluster_kind(const struct sf_cluster *c, const struct sf_rules_config *rc);
 
@@ -228,7 +229,8 @@ int sf_structure_classify(const struct sf_leg *legs, size_t n, double symmetry_m
  * most SF_GROUP_MAX - 1): the largest subset containing the anchor that classifies, first in
  * index order. Sets in_struct[i] for the legs taken (in_struct[0] true when a structure was
  * found) and returns the structure, or NONE when the anchor stays a single leg. */
-int sf_structure_match(const struct sf_leg *legs, size_t n, double symmetry_min, bool *in_struct, double *symmetry);
+int sf_structure_match(const struct sf_leg *legs, size_t n, double symmetry_min, bool *in_struct,
+                       double *symmetry);
 
 /* ---- features.c ------------------------------------------------------------------------- */
 
@@ -248,8 +250,8 @@ struct sf_group {
 /* Computes every SmartMoneyFeatures field of a group. Extra outputs for the rules: */
 struct sf_evidence {
   double spot, rel_spread_mean, sweep_share, block_share, aggressive_share, stock_tie_share;
-  double buy, sell, total;   /* signed sizes */
-  double otm;                /* size-weighted OTM distance (fraction of spot), NaN unknown */
+  double buy, sell, total; /* signed sizes */
+  double otm;              /* size-weighted OTM distance (fraction of spot), NaN unknown */
   double dte_min;
   int structure;
 };
@@ -263,9 +265,9 @@ struct sf_scored {
   double prob[SF_PROFILE_COUNT];
   uint8_t dir[SF_PROFILE_COUNT];
   double terms[SF_TERM_COUNT];
-  uint32_t guards;  /* bit per guard */
+  uint32_t guards; /* bit per guard */
   bool abstained;
-  uint32_t abstain; /* bit 0 weak_evidence, bit 1 unusable_quotes */
+  uint32_t abstain;            /* bit 0 weak_evidence, bit 1 unusable_quotes */
   int order[SF_PROFILE_COUNT]; /* profiles by probability desc, ties by profile order */
 };
 enum {
@@ -275,13 +277,13 @@ enum {
   SF_GUARD_HEDGE = 1u << 3,
   SF_GUARD_ARB = 1u << 4
 };
-void sf_rules_terms(const struct sf_rules_config *rc, const struct sf_features *f, const struct sf_evidence *ev,
-                    double terms[SF_TERM_COUNT]);
-void sf_rules_score(const struct sf_rules_config *rc, const struct sf_calibration *cal, const struct sf_features *f,
-                    const struct sf_evidence *ev, struct sf_scored *out);
+void sf_rules_terms(const struct sf_rules_config *rc, const struct sf_features *f,
+                    const struct sf_evidence *ev, double terms[SF_TERM_COUNT]);
+void sf_rules_score(const struct sf_rules_config *rc, const struct sf_calibration *cal,
+                    const struct sf_features *f, const struct sf_evidence *ev, struct sf_scored *out);
 /* Appends the reason codes of a profile (by contribution, at most SF_REASON_MAX). */
-int sf_rules_reasons(const struct sf_rules_config *rc, const struct sf_scored *s, const struct sf_evidence *ev,
-                     int profile, struct sf_strvec *out);
+int sf_rules_reasons(const struct sf_rules_config *rc, const struct sf_scored *s,
+                     const struct sf_evidence *ev, int profile, struct sf_strvec *out);
 /* Appends the suppressed_reasons codes (guards, then abstention causes). */
 int sf_rules_suppressed(const struct sf_scored *s, struct sf_strvec *out);
 int sf_rules_band(const struct sf_rules_config *rc, double p);
@@ -290,7 +292,8 @@ int sf_rules_band(const struct sf_rules_config *rc, double p);
 
 /* Builds the classifier hits of an event (primary, then strong runners-up); returns the count
  * or SF_ENOMEM. hits must hold SF_PROFILE_COUNT entries, each initialised. */
-int sf_derive_hits(const struct sf_rules_config *rc, const struct sf_smart_money_event *ev, struct sf_classifier_hit *hits);
+int sf_derive_hits(const struct sf_rules_config *rc, const struct sf_smart_money_event *ev,
+                   struct sf_classifier_hit *hits);
 /* Builds the alert of an event from its hits. Returns 1 when an alert is due, 0 when not,
  * or SF_ENOMEM. */
 int sf_derive_alert(const struct sf_rules_config *rc, const struct sf_smart_money_event *ev,

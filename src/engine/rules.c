@@ -31,11 +31,12 @@ static double ramp(double x, double lo, double hi) {
 static double ramp_down(double x, double full, double zero) { return isnan(x) ? 0 : 1 - ramp(x, full, zero); }
 static double nz(double x) { return isnan(x) ? 0 : x; }
 
-void sf_rules_terms(const struct sf_rules_config *rc, const struct sf_features *f, const struct sf_evidence *ev,
-                    double t[SF_TERM_COUNT]) {
+void sf_rules_terms(const struct sf_rules_config *rc, const struct sf_features *f,
+                    const struct sf_evidence *ev, double t[SF_TERM_COUNT]) {
   double prem = f->total_premium;
   bool multi = ev->structure != SF_STRUCT_NONE;
-  t[SF_TERM_PREMIUM_LARGE] = prem > 0 ? ramp(log10(prem), log10(rc->premium_large_lo), log10(rc->premium_large_hi)) : 0;
+  t[SF_TERM_PREMIUM_LARGE] =
+      prem > 0 ? ramp(log10(prem), log10(rc->premium_large_lo), log10(rc->premium_large_hi)) : 0;
   t[SF_TERM_PREMIUM_MODERATE] =
       ramp(prem, rc->retail_premium_lo, rc->retail_premium_hi) * (1 - t[SF_TERM_PREMIUM_LARGE]);
   t[SF_TERM_SWEEP] = nz(ev->sweep_share);
@@ -53,16 +54,16 @@ void sf_rules_terms(const struct sf_rules_config *rc, const struct sf_features *
   t[SF_TERM_SMALL_LOTS] = ramp_down(f->avg_fill_size, rc->small_lot_max, rc->small_lot_zero) *
                           ramp(f->print_count, rc->burst_prints_lo, rc->burst_prints_hi);
   t[SF_TERM_IV_POP] = ramp(f->synthetic_iv_shock, rc->iv_pop_lo, rc->iv_pop_hi);
-  t[SF_TERM_EVENT_SOON] =
-      (isnan(f->days_to_event) || f->days_to_event < 0) ? 0
-                                                          : ramp_down(f->days_to_event, rc->event_days_full,
-                                                                      rc->event_days_zero);
+  t[SF_TERM_EVENT_SOON] = (isnan(f->days_to_event) || f->days_to_event < 0)
+                              ? 0
+                              : ramp_down(f->days_to_event, rc->event_days_full, rc->event_days_zero);
   t[SF_TERM_EXPIRY_AFTER_EVENT] = f->expiry_after_event == 1 ? 1 : 0;
   t[SF_TERM_PRE_EVENT_CONC] = nz(f->pre_event_concentration);
   t[SF_TERM_SOLD] = nz(f->aggressor_sell_ratio);
   t[SF_TERM_BOUGHT] = nz(f->aggressor_buy_ratio);
-  t[SF_TERM_STRADDLE_SOLD] =
-      (ev->structure == SF_STRUCT_STRADDLE || ev->structure == SF_STRUCT_STRANGLE) ? nz(f->aggressor_sell_ratio) : 0;
+  t[SF_TERM_STRADDLE_SOLD] = (ev->structure == SF_STRUCT_STRADDLE || ev->structure == SF_STRUCT_STRANGLE)
+                                 ? nz(f->aggressor_sell_ratio)
+                                 : 0;
   t[SF_TERM_NEUTRAL_DELTA] = (multi && !isnan(f->net_directional_bias) && rc->neutral_delta_max > 0)
                                  ? clamp01(1 - fabs(f->net_directional_bias) / rc->neutral_delta_max)
                                  : 0;
@@ -72,7 +73,9 @@ void sf_rules_terms(const struct sf_rules_config *rc, const struct sf_features *
   t[SF_TERM_MID_PRINTS] = nz(f->nbbo_inside_ratio);
   t[SF_TERM_ZERO_TO_TWO_DTE] = (!isnan(dte) && dte <= rc->hedge_dte_max) ? 1 : 0;
   t[SF_TERM_ATM] = ramp_down(f->atm_proximity, rc->atm_full, rc->atm_zero);
-  t[SF_TERM_SPOT_MOVE] = isnan(f->underlying_move_bps) ? 0 : ramp(fabs(f->underlying_move_bps), rc->move_bps_lo, rc->move_bps_hi);
+  t[SF_TERM_SPOT_MOVE] = isnan(f->underlying_move_bps)
+                             ? 0
+                             : ramp(fabs(f->underlying_move_bps), rc->move_bps_lo, rc->move_bps_hi);
   double hi = fmax(ev->buy, ev->sell), lo = fmin(ev->buy, ev->sell);
   t[SF_TERM_BOTH_SIDES] = hi > 0 ? lo / hi : 0;
   t[SF_TERM_MULTI_LEG] = multi ? 1 : 0;
@@ -81,8 +84,8 @@ void sf_rules_terms(const struct sf_rules_config *rc, const struct sf_features *
 }
 
 static bool is_directional(int p) {
-  return p == SF_PROFILE_INSTITUTIONAL_DIRECTIONAL || p == SF_PROFILE_RETAIL_WHALE || p == SF_PROFILE_EVENT_DRIVEN ||
-         p == SF_PROFILE_HEDGE_REACTIVE;
+  return p == SF_PROFILE_INSTITUTIONAL_DIRECTIONAL || p == SF_PROFILE_RETAIL_WHALE ||
+         p == SF_PROFILE_EVENT_DRIVEN || p == SF_PROFILE_HEDGE_REACTIVE;
 }
 
 int sf_rules_band(const struct sf_rules_config *rc, double p) {
@@ -91,8 +94,8 @@ int sf_rules_band(const struct sf_rules_config *rc, double p) {
   return SF_BAND_LOW;
 }
 
-void sf_rules_score(const struct sf_rules_config *rc, const struct sf_calibration *cal, const struct sf_features *f,
-                    const struct sf_evidence *ev, struct sf_scored *out) {
+void sf_rules_score(const struct sf_rules_config *rc, const struct sf_calibration *cal,
+                    const struct sf_features *f, const struct sf_evidence *ev, struct sf_scored *out) {
   memset(out, 0, sizeof *out);
   double *t = out->terms;
   sf_rules_terms(rc, f, ev, t);
@@ -166,29 +169,43 @@ static const char *reason_of(int term, const struct sf_scored *s, const struct s
                              const struct sf_rules_config *rc) {
   bool buy = ev->buy >= ev->sell;
   switch (term) {
-    case SF_TERM_SWEEP: return buy ? "iso_sweep_at_ask" : "iso_sweep_at_bid";
-    case SF_TERM_BLOCK: return buy ? "block_at_ask" : "block_at_bid";
-    case SF_TERM_AGGRESSIVE: return buy ? "aggressive_at_ask" : "aggressive_at_bid";
-    case SF_TERM_SHORT_DATED: return s->terms[SF_TERM_OTM] >= rc->reason_min ? "short_dated_otm" : "short_dated";
-    case SF_TERM_SMALL_LOTS: return "small_lots_burst";
-    case SF_TERM_EVENT_SOON: return "event_within_days";
-    case SF_TERM_SOLD: return "sold_at_bid";
-    case SF_TERM_BOUGHT: return "bought_at_ask";
-    case SF_TERM_LEGS_MATCHED: return "legs_matched_size";
-    case SF_TERM_COMPLEX: return "complex_order";
-    case SF_TERM_SPOT_MOVE: return "after_spot_move";
-    case SF_TERM_BOTH_SIDES: return "both_sides_active";
-    case SF_TERM_SPECIAL: return "special_prints";
+    case SF_TERM_SWEEP:
+      return buy ? "iso_sweep_at_ask" : "iso_sweep_at_bid";
+    case SF_TERM_BLOCK:
+      return buy ? "block_at_ask" : "block_at_bid";
+    case SF_TERM_AGGRESSIVE:
+      return buy ? "aggressive_at_ask" : "aggressive_at_bid";
+    case SF_TERM_SHORT_DATED:
+      return s->terms[SF_TERM_OTM] >= rc->reason_min ? "short_dated_otm" : "short_dated";
+    case SF_TERM_SMALL_LOTS:
+      return "small_lots_burst";
+    case SF_TERM_EVENT_SOON:
+      return "event_within_days";
+    case SF_TERM_SOLD:
+      return "sold_at_bid";
+    case SF_TERM_BOUGHT:
+      return "bought_at_ask";
+    case SF_TERM_LEGS_MATCHED:
+      return "legs_matched_size";
+    case SF_TERM_COMPLEX:
+      return "complex_order";
+    case SF_TERM_SPOT_MOVE:
+      return "after_spot_move";
+    case SF_TERM_BOTH_SIDES:
+      return "both_sides_active";
+    case SF_TERM_SPECIAL:
+      return "special_prints";
     case SF_TERM_MULTI_LEG: {
       const char *n = sf_structure_name(ev->structure);
       return n ? n : "multi_leg";
     }
-    default: return sf_rule_term_name(term);
+    default:
+      return sf_rule_term_name(term);
   }
 }
 
-int sf_rules_reasons(const struct sf_rules_config *rc, const struct sf_scored *s, const struct sf_evidence *ev,
-                     int profile, struct sf_strvec *out) {
+int sf_rules_reasons(const struct sf_rules_config *rc, const struct sf_scored *s,
+                     const struct sf_evidence *ev, int profile, struct sf_strvec *out) {
   int idx[SF_TERM_COUNT];
   double contrib[SF_TERM_COUNT];
   int n = 0;

@@ -18,7 +18,9 @@ static const char *const term_names[SF_TERM_COUNT] = {
 #undef SF_RULE_TERM_NAME
 };
 
-const char *sf_rule_term_name(int term) { return (term >= 0 && term < SF_TERM_COUNT) ? term_names[term] : NULL; }
+const char *sf_rule_term_name(int term) {
+  return (term >= 0 && term < SF_TERM_COUNT) ? term_names[term] : NULL;
+}
 
 int sf_rule_term_from_name(const char *name) {
   for (int i = 0; i < SF_TERM_COUNT; i++)
@@ -42,24 +44,25 @@ struct wdef {
   double w;
 };
 
-#define W(t, v) {SF_TERM_##t, v}
-static const struct wdef w_inst[] = {W(PREMIUM_LARGE, 3.5), W(SWEEP, 1.5),        W(BLOCK, 1.2),
-                                     W(AGGRESSIVE, 1.0),    W(ONE_SIDED, 1.0),    W(TIGHT_QUOTES, 0.5),
-                                     W(DTE_WEEKS, 1.2),     W(NEAR_MONEY, 0.8),   W(SMALL_LOTS, -1.5),
-                                     W(MULTI_LEG, -1.5),    W(MID_PRINTS, -1.0),  W(ZERO_TO_TWO_DTE, -0.5),
+#define W(t, v) \
+  { SF_TERM_##t, v }
+static const struct wdef w_inst[] = {W(PREMIUM_LARGE, 3.5), W(SWEEP, 1.5),           W(BLOCK, 1.2),
+                                     W(AGGRESSIVE, 1.0),    W(ONE_SIDED, 1.0),       W(TIGHT_QUOTES, 0.5),
+                                     W(DTE_WEEKS, 1.2),     W(NEAR_MONEY, 0.8),      W(SMALL_LOTS, -1.5),
+                                     W(MULTI_LEG, -1.5),    W(MID_PRINTS, -1.0),     W(ZERO_TO_TWO_DTE, -0.5),
                                      W(SPECIAL, -1.0),      W(PREMIUM_MODERATE, 0.5)};
-static const struct wdef w_retail[] = {W(PREMIUM_MODERATE, 1.5), W(PREMIUM_LARGE, 0.5), W(SHORT_DATED, 1.2),
-                                       W(OTM, 1.2),              W(SMALL_LOTS, 2.5),    W(IV_POP, 1.0),
-                                       W(BOUGHT, 0.8),           W(SWEEP, -0.5),        W(BLOCK, -1.0),
-                                       W(MULTI_LEG, -1.5),       W(DTE_WEEKS, -0.5)};
-static const struct wdef w_event[] = {W(EVENT_SOON, 2.0),    W(EXPIRY_AFTER_EVENT, 1.5), W(PRE_EVENT_CONC, 1.0),
-                                      W(IV_POP, 0.8),        W(SPREAD_PRESSURE, 0.5),    W(PREMIUM_LARGE, 1.0),
-                                      W(PREMIUM_MODERATE, 0.5), W(ONE_SIDED, 0.5)};
-static const struct wdef w_vol[] = {W(SOLD, 2.0),           W(STRADDLE_SOLD, 2.0),   W(NEUTRAL_DELTA, 1.0),
-                                    W(PREMIUM_LARGE, 1.0),  W(PREMIUM_MODERATE, 0.3), W(MULTI_LEG, 0.5),
-                                    W(BOUGHT, -1.5),        W(COMPLEX, -0.5),        W(MID_PRINTS, -0.5),
+static const struct wdef w_retail[] = {
+    W(PREMIUM_MODERATE, 1.5), W(PREMIUM_LARGE, 0.5), W(SHORT_DATED, 1.2), W(OTM, 1.2),
+    W(SMALL_LOTS, 2.5),       W(IV_POP, 1.0),        W(BOUGHT, 0.8),      W(SWEEP, -0.5),
+    W(BLOCK, -1.0),           W(MULTI_LEG, -1.5),    W(DTE_WEEKS, -0.5)};
+static const struct wdef w_event[] = {
+    W(EVENT_SOON, 2.0),      W(EXPIRY_AFTER_EVENT, 1.5), W(PRE_EVENT_CONC, 1.0),   W(IV_POP, 0.8),
+    W(SPREAD_PRESSURE, 0.5), W(PREMIUM_LARGE, 1.0),      W(PREMIUM_MODERATE, 0.5), W(ONE_SIDED, 0.5)};
+static const struct wdef w_vol[] = {W(SOLD, 2.0),          W(STRADDLE_SOLD, 2.0),    W(NEUTRAL_DELTA, 1.0),
+                                    W(PREMIUM_LARGE, 1.0), W(PREMIUM_MODERATE, 0.3), W(MULTI_LEG, 0.5),
+                                    W(BOUGHT, -1.5),       W(COMPLEX, -0.5),         W(MID_PRINTS, -0.5),
                                     W(NEAR_MONEY, 0.5)};
-static const struct wdef w_arb[] = {W(LEGS_MATCHED, 1.5), W(COMPLEX, 1.5),   W(STOCK_TIE, 2.0),
+static const struct wdef w_arb[] = {W(LEGS_MATCHED, 1.5), W(COMPLEX, 1.5),       W(STOCK_TIE, 2.0),
                                     W(MID_PRINTS, 1.2),   W(NEUTRAL_DELTA, 1.5), W(MULTI_LEG, 1.0),
                                     W(ONE_SIDED, -1.0),   W(SWEEP, -1.0)};
 static const struct wdef w_hedge[] = {W(ZERO_TO_TWO_DTE, 1.5), W(ATM, 1.5),        W(SPOT_MOVE, 2.0),
@@ -72,9 +75,12 @@ static const struct {
   const struct wdef *w;
   size_t n;
 } defaults[SF_PROFILE_COUNT] = {
-    {-5.5, w_inst, sizeof w_inst / sizeof w_inst[0]},    {-4.5, w_retail, sizeof w_retail / sizeof w_retail[0]},
-    {-5.0, w_event, sizeof w_event / sizeof w_event[0]}, {-4.5, w_vol, sizeof w_vol / sizeof w_vol[0]},
-    {-5.0, w_arb, sizeof w_arb / sizeof w_arb[0]},       {-5.0, w_hedge, sizeof w_hedge / sizeof w_hedge[0]},
+    {-5.5, w_inst, sizeof w_inst / sizeof w_inst[0]},
+    {-4.5, w_retail, sizeof w_retail / sizeof w_retail[0]},
+    {-5.0, w_event, sizeof w_event / sizeof w_event[0]},
+    {-4.5, w_vol, sizeof w_vol / sizeof w_vol[0]},
+    {-5.0, w_arb, sizeof w_arb / sizeof w_arb[0]},
+    {-5.0, w_hedge, sizeof w_hedge / sizeof w_hedge[0]},
 };
 
 void sf_rules_config_default(struct sf_rules_config *cfg) {
@@ -150,15 +156,17 @@ json_t *sf_rules_config_to_json(const struct sf_rules_config *cfg) {
   json_t *root = json_object(), *th = json_object(), *bias = json_object(), *w = json_object();
   if (!root || !th || !bias || !w) goto fail;
   for (size_t i = 0; i < N_SCALARS; i++)
-    if (json_object_set_new(th, scalars[i].name,
-                            json_real(*(const double *)(const void *)((const char *)cfg + scalars[i].offset))))
+    if (json_object_set_new(
+            th, scalars[i].name,
+            json_real(*(const double *)(const void *)((const char *)cfg + scalars[i].offset))))
       goto fail;
   for (int p = 0; p < SF_PROFILE_COUNT; p++) {
     json_t *pw = json_object();
     if (!pw || json_object_set_new(w, sf_profile_name(p), pw)) goto fail;
     if (json_object_set_new(bias, sf_profile_name(p), json_real(cfg->bias[p]))) goto fail;
     for (int t = 0; t < SF_TERM_COUNT; t++)
-      if (cfg->weight[p][t] != 0 && json_object_set_new(pw, term_names[t], json_real(cfg->weight[p][t]))) goto fail;
+      if (cfg->weight[p][t] != 0 && json_object_set_new(pw, term_names[t], json_real(cfg->weight[p][t])))
+        goto fail;
   }
   json_object_set_new(root, "thresholds", th);
   json_object_set_new(root, "bias", bias);

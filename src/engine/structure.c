@@ -6,7 +6,8 @@
  *   2 legs, one expiry, call + put, two strikes        strangle (same side) or risk reversal
  *                                                      (one bought, one sold)
  *   2 legs, two expiries, one type                     calendar (one strike) or roll (two)
- *   3 legs, one expiry, one type, equidistant, 1:2:1   butterfly; otherwise ladder
+ *   3 legs, one expiry, one type, equidistant, sizes nearer 1:2:1 than 1:1:1   butterfly;
+ *                                                      otherwise ladder
  *   4 legs, one expiry: 4 strikes of one type, or put spread below call spread: condor; put
  *                       spread and call spread sharing the middle strike: (iron) butterfly
  *   anything else with complex-order conditions         complex
@@ -19,11 +20,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#define SF_STRUCT_PARTNERS 5 /* partners tried per anchor (earliest start first) */
+
 #include "engine/internal.h"
 
 static const char *const struct_names[SF_STRUCT__COUNT] = {
-    "", "vertical", "straddle", "strangle", "calendar", "roll", "risk_reversal", "butterfly", "condor", "ladder",
-    "complex"};
+    "",          "vertical", "straddle", "strangle", "calendar", "roll", "risk_reversal",
+    "butterfly", "condor",   "ladder",   "complex"};
 
 const char *sf_structure_name(int s) { return (s > 0 && s < SF_STRUCT__COUNT) ? struct_names[s] : NULL; }
 
@@ -51,8 +54,14 @@ int sf_structure_classify(const struct sf_leg *in, size_t n, double symmetry_min
   *symmetry = SF_NULL;
   if (n < 2 || n > 4) return SF_STRUCT_NONE;
   struct sf_leg l[4];
-  memcpy(l, in, n * sizeof *l);
-  qsort(l, n, sizeof *l, leg_cmp);
+  for (size_t i = 0; i < n; i++) { /* insertion sort: n <= 4 */
+    size_t j = i;
+    while (j > 0 && leg_cmp(&l[j - 1], &in[i]) > 0) {
+      l[j] = l[j - 1];
+      j--;
+    }
+    l[j] = in[i];
+  }
   bool cx = false, one_expiry = true;
   double sz[4];
   for (size_t i = 0; i < n; i++) {
@@ -84,8 +93,9 @@ int sf_structure_classify(const struct sf_leg *in, size_t n, double symmetry_min
              l[0].strike_milli < l[1].strike_milli && l[1].strike_milli < l[2].strike_milli) {
     double bf[3] = {sz[0], sz[1] / 2, sz[2]};
     bool equidistant = l[1].strike_milli - l[0].strike_milli == l[2].strike_milli - l[1].strike_milli;
-    if (equidistant && (cx || (sym_of(bf, 3) >= symmetry_min && same(l[0].sign, l[2].sign) &&
-                               opposite(l[0].sign, l[1].sign)))) {
+    if (equidistant && sym_of(bf, 3) > sym &&
+        (cx ||
+         (sym_of(bf, 3) >= symmetry_min && same(l[0].sign, l[2].sign) && opposite(l[0].sign, l[1].sign)))) {
       st = SF_STRUCT_BUTTERFLY;
       sym = sym_of(bf, 3);
     } else {
@@ -115,11 +125,20 @@ int sf_structure_classify(const struct sf_leg *in, size_t n, double symmetry_min
   return st;
 }
 
-int sf_structure_match(const struct sf_leg *legs, size_t n, double symmetry_min, bool *in_struct, double *symmetry) {
+int sf_structure_match(const struct sf_leg *legs, size_t n, double symmetry_min, bool *in_struct,
+                       double *symmetry) {
   for (size_t i = 0; i < n; i++) in_struct[i] = false;
   *symmetry = SF_NULL;
   if (n < 2) return SF_STRUCT_NONE;
-  size_t np = n - 1 < SF_GROUP_MAX - 1 ? n - 1 : SF_GROUP_MAX - 1;
+  /* A complex-flagged anchor only pairs with complex-flagged legs and a plain one with plain
+   * ones: two orders printed at the same moment are not one spread because of it. */
+  struct sf_leg part[SF_GROUP_MAX];
+  size_t map[SF_GROUP_MAX], np = 0;
+  for (size_t i = 1; i < n && np < SF_STRUCT_PARTNERS; i++)
+    if (legs[i].complex == legs[0].complex && legs[i].contract != legs[0].contract) {
+      map[np] = i;
+      part[np++] = legs[i];
+    }
   /* Subsets of partners as bit masks, largest first (3 partners, then 2, then 1), each size in
    * increasing mask order. */
   for (int want = 3; want >= 1; want--) {
@@ -129,19 +148,13 @@ int sf_structure_match(const struct sf_leg *legs, size_t n, double symmetry_min,
       size_t k = 0;
       sel[k++] = legs[0];
       for (size_t i = 0; i < np; i++)
-        if (mask & (1u << i)) sel[k++] = legs[i + 1];
+        if (mask & (1u << i)) sel[k++] = part[i];
       double sym;
       int st = sf_structure_classify(sel, k, symmetry_min, &sym);
       if (st == SF_STRUCT_NONE) continue;
-      /* A complex-flagged anchor only pairs with complex-flagged legs and a plain one with
-       * plain ones: two orders printed at the same moment are not one spread because of it. */
-      bool ok = true;
-      for (size_t i = 1; i < k; i++)
-        if (sel[i].complex != legs[0].complex) ok = false;
-      if (!ok) continue;
       in_struct[0] = true;
       for (size_t i = 0; i < np; i++)
-        if (mask & (1u << i)) in_struct[i + 1] = true;
+        if (mask & (1u << i)) in_struct[map[i]] = true;
       *symmetry = sym;
       return st;
     }

@@ -18,9 +18,12 @@ static char url_template[1024];
 static char sqlite_dir[512];
 
 static struct sf_store *open_fresh(const char *name, char *url, size_t cap) {
+  /* A counter makes every store of a run distinct, also on servers (ClickHouse) where a store
+   * outlives the test that filled it. */
+  static int opened = 0;
   const char *pct = strstr(url_template, "%s");
   assert_non_null(pct);
-  snprintf(url, cap, "%.*s%s%s", (int)(pct - url_template), url_template, name, pct + 2);
+  snprintf(url, cap, "%.*s%s_%d%s", (int)(pct - url_template), url_template, name, ++opened, pct + 2);
   if (strncmp(url, "sqlite:", 7) == 0) {
     unlink(url + 7);
     char side[1100];
