@@ -105,3 +105,10 @@ int sf_app_parse_underlyings(const char *list, struct sf_synth_underlying *out, 
   *count = n;
   return 0;
 }
+
+const char *sf_app_default_web_root(void) {
+  struct stat st;
+  if (stat(SF_WEB_ROOT_DEFAULT "/index.html", &st) == 0) return SF_WEB_ROOT_DEFAULT;
+  if (stat("web/index.html", &st) == 0) return "web";
+  return NULL;
+}

@@ -22,6 +22,8 @@ int sf_app_load_rules(const char *path, struct sf_rules_config **out);
 void sf_app_rules_free(struct sf_rules_config *r);
 /* path NULL: no calendar (*out NULL; event fields are neutral nulls). */
 int sf_app_load_calendar(const char *path, struct sf_calendar **out);
+/* The web terminal folder to serve by default (the source tree's web/, else ./web), or NULL. */
+const char *sf_app_default_web_root(void);
 /* Parses "SPY,AAPL" into default per-symbol parameters. */
 int sf_app_parse_underlyings(const char *list, struct sf_synth_underlying *out, size_t cap, size_t *count);
 
