@@ -27,7 +27,7 @@ done
 [ -n "$url" ] || { echo "smartflow run printed no URL"; cat "$work/run.err"; exit 1; }
 echo "demo at $url"
 mkdir -p "$bin/screenshots"
-NODE_PATH="$node_dir/node_modules" node "$src/tests/api/browser_ui.mjs" --url "$url" \
+SF_PLAYWRIGHT_DIR="$node_dir" node "$src/tests/api/browser_ui.mjs" --url "$url" \
   --screenshot "$bin/screenshots/terminal.png"
 # Clean shutdown: SIGTERM flushes everything and exits 0.
 kill -TERM "$pid"
