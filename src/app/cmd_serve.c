@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "app/commands.h"
+#include "app/defaults.h"
 #include "app/signals.h"
 #include "smartflow/api.h"
 #include "smartflow/store.h"
@@ -30,12 +31,6 @@ static void usage(FILE *out) {
       SF_STORE_DEFAULT_SQLITE_PATH);
 }
 
-const char *sf_app_default_web_root(void) {
-  struct stat st;
-  if (stat(SF_WEB_ROOT_DEFAULT "/index.html", &st) == 0) return SF_WEB_ROOT_DEFAULT;
-  if (stat("web/index.html", &st) == 0) return "web";
-  return NULL;
-}
 
 int sf_cmd_serve(int argc, char **argv) {
   struct sf_api_config cfg;

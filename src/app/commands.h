@@ -27,5 +27,6 @@ int sf_cmd_calibrate(int argc, char **argv);
 int sf_cmd_serve(int argc, char **argv);
 int sf_cmd_compute(int argc, char **argv);
 int sf_cmd_bench(int argc, char **argv);
+int sf_cmd_run(int argc, char **argv);
 
 #endif
