@@ -22,5 +22,7 @@ void sf_cli_print_version(void);
 int sf_cmd_contract(int argc, char **argv);
 int sf_cmd_tape(int argc, char **argv);
 int sf_cmd_serve(int argc, char **argv);
+int sf_cmd_import(int argc, char **argv);
+int sf_cmd_refdata(int argc, char **argv);
 
 #endif
