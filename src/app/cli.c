@@ -14,6 +14,11 @@ const struct sf_command sf_commands[] = {
     {"import", "convert DBN / CSV / JSONL market data into one time-ordered tape or store", sf_cmd_import},
     {"refdata", "check reference data files (event calendar, open interest)", sf_cmd_refdata},
     {"serve", "serve the REST/WebSocket API and the web terminal over a store", sf_cmd_serve},
+    {"gen", "generate a synthetic market tape with hidden labels (or a paced demo feed)", sf_cmd_gen},
+    {"eval", "score smart-money events against a synthetic tape's labels", sf_cmd_eval},
+    {"calibrate", "fit per-profile isotonic calibration from events and labels", sf_cmd_calibrate},
+    {"compute", "run a tape through the engine and write smart-money events, hits and alerts", sf_cmd_compute},
+    {"bench", "benchmarks (bench engine)", sf_cmd_bench},
     {NULL, NULL, NULL},
 };
 

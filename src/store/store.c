@@ -161,7 +161,7 @@ static int make_parent_dirs(const char *path, char *why, size_t why_cap) {
     if (c == '/' || c == '\0') {
       *p = '\0';
       if (mkdir(buf, 0777) != 0 && errno != EEXIST) {
-        snprintf(why, why_cap, "cannot create folder %s: %s", buf, strerror(errno));
+        snprintf(why, why_cap, "cannot create folder %.900s: %s", buf, strerror(errno));
         return SF_EIO;
       }
       *p = c;
