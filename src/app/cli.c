@@ -12,6 +12,8 @@ const struct sf_command sf_commands[] = {
     {"contract", "convert option contract ids between canonical and OSI forms", sf_cmd_contract},
     {"tape", "inspect JSONL tapes (tape check FILE)", sf_cmd_tape},
     {"run", "the live demo: synthetic market, engine, store, API and web terminal", sf_cmd_run},
+    {"import", "convert DBN / CSV / JSONL market data into one time-ordered tape or store", sf_cmd_import},
+    {"refdata", "check reference data files (event calendar, open interest)", sf_cmd_refdata},
     {"serve", "serve the REST/WebSocket API and the web terminal over a store", sf_cmd_serve},
     {"gen", "generate a synthetic market tape with hidden labels (or a paced demo feed)", sf_cmd_gen},
     {"eval", "score smart-money events against a synthetic tape's labels", sf_cmd_eval},

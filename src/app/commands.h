@@ -25,6 +25,8 @@ int sf_cmd_gen(int argc, char **argv);
 int sf_cmd_eval(int argc, char **argv);
 int sf_cmd_calibrate(int argc, char **argv);
 int sf_cmd_serve(int argc, char **argv);
+int sf_cmd_import(int argc, char **argv);
+int sf_cmd_refdata(int argc, char **argv);
 int sf_cmd_compute(int argc, char **argv);
 int sf_cmd_bench(int argc, char **argv);
 int sf_cmd_run(int argc, char **argv);
