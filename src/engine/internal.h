@@ -74,6 +74,7 @@ struct sf_strtab_slot {
   uint64_t hash;
   uint32_t idx;     /* value + 1; 0 = empty */
   uint32_t key_off; /* offset of the key in the table's arena */
+  uint32_t key_len; /* its length (without the NUL) */
 };
 
 /* String -> index map (open addressing, linear probing, power-of-two capacity). */
@@ -90,6 +91,10 @@ struct sf_book {
   struct sf_book_und *und;
   size_t n_und, cap_und;
   struct sf_strtab ctr_tab, und_tab;
+  /* the id of the last contract lookup that hit, and its index (SF_NIL: none) */
+  char last_id[SF_ID_MAX];
+  size_t last_len;
+  uint32_t last_idx;
 };
 
 int sf_strtab_find(const struct sf_strtab *t, const char *key, size_t len, uint64_t h, uint32_t *idx);
