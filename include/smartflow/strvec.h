@@ -1,28 +1,39 @@
 /* A growable vector of owned NUL-terminated strings, used for the variable-length id lists of
- * derived records (member print ids, reasons). Zero-initialised storage is an empty vector. */
+ * derived records (member print ids, reasons). Zero-initialised storage is an empty vector.
+ *
+ * Storage: the strings live back to back in one growable block (buf) and v[i] points into it,
+ * so a push costs a copy and no allocation once the vector has grown to its working size, and
+ * sf_strvec_clear keeps both allocations for reuse. The pointers v[i] stay valid until the next
+ * push, copy or fini on the vector (a push that grows the block moves the strings). Reordering
+ * v (sf_strvec_sort) is allowed; the strings themselves must not be written through v[i] beyond
+ * their length, and v[i] must never be freed or replaced by callers. */
 #ifndef SMARTFLOW_STRVEC_H
 #define SMARTFLOW_STRVEC_H
 
 #include <stddef.h>
 
 struct sf_strvec {
-  char **v;   /* owned: each string and the array; free with sf_strvec_fini */
-  size_t n;   /* strings in use */
-  size_t cap; /* allocated slots */
+  char **v;       /* borrowed views into buf, n of them; the array is owned */
+  size_t n;       /* strings in use */
+  size_t cap;     /* allocated slots in v */
+  char *buf;      /* owned: the strings, each NUL-terminated, back to back */
+  size_t len;     /* bytes of buf in use */
+  size_t buf_cap; /* bytes allocated for buf */
 };
 
 /* Appends a copy of s. Returns 0 or SF_ENOMEM. */
 int sf_strvec_push(struct sf_strvec *sv, const char *s);
-/* Appends a copy of the first len bytes of s. */
+/* Appends a copy of the first len bytes of s (which may be one of sv's own strings). */
 int sf_strvec_pushn(struct sf_strvec *sv, const char *s, size_t len);
-/* Replaces dst's contents with copies of src's. */
+/* Replaces dst's contents with copies of src's (dst's storage is reused). */
 int sf_strvec_copy(struct sf_strvec *dst, const struct sf_strvec *src);
 /* Sorts the strings bytewise (strcmp order). */
 void sf_strvec_sort(struct sf_strvec *sv);
 /* 1 if s is one of the strings. */
 int sf_strvec_contains(const struct sf_strvec *sv, const char *s);
-/* Frees every string and the array; leaves an empty vector. */
+/* Empties the vector, keeping its storage for reuse. */
 void sf_strvec_clear(struct sf_strvec *sv);
+/* Frees the storage; leaves an empty vector. */
 void sf_strvec_fini(struct sf_strvec *sv);
 
 #endif

@@ -1,23 +1,50 @@
-/* Owned string vector (see strvec.h). Growth doubles capacity; copies are exact. */
+/* Owned string vector (see strvec.h). All strings of a vector share one block; growth doubles
+ * the slot array and the block (a grown block is a fresh allocation: the views are re-pointed
+ * by their offsets into the old one before it is freed). Copies are exact. */
 #include "smartflow/strvec.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "smartflow/err.h"
 
+static int reserve_slots(struct sf_strvec *sv, size_t n) {
+  if (n <= sv->cap) return 0;
+  size_t ncap = sv->cap ? sv->cap * 2 : 4;
+  while (ncap < n) ncap *= 2;
+  char **nv = realloc(sv->v, ncap * sizeof *nv);
+  if (!nv) return SF_ENOMEM;
+  sv->v = nv;
+  sv->cap = ncap;
+  return 0;
+}
+
+static int reserve_bytes(struct sf_strvec *sv, size_t bytes) {
+  if (bytes <= sv->buf_cap) return 0;
+  size_t ncap = sv->buf_cap ? sv->buf_cap * 2 : 64;
+  while (ncap < bytes) ncap *= 2;
+  char *nb = malloc(ncap);
+  if (!nb) return SF_ENOMEM;
+  if (sv->len) memcpy(nb, sv->buf, sv->len);
+  for (size_t i = 0; i < sv->n; i++) sv->v[i] = nb + (size_t)(sv->v[i] - sv->buf);
+  free(sv->buf);
+  sv->buf = nb;
+  sv->buf_cap = ncap;
+  return 0;
+}
+
 int sf_strvec_pushn(struct sf_strvec *sv, const char *s, size_t len) {
-  if (sv->n == sv->cap) {
-    size_t ncap = sv->cap ? sv->cap * 2 : 4;
-    char **nv = realloc(sv->v, ncap * sizeof *nv);
-    if (!nv) return SF_ENOMEM;
-    sv->v = nv;
-    sv->cap = ncap;
-  }
-  char *c = malloc(len + 1);
-  if (!c) return SF_ENOMEM;
+  /* A string of the vector itself pushed again: find it again after a growth moved it. */
+  size_t self = SIZE_MAX;
+  uintptr_t a = (uintptr_t)s, b = (uintptr_t)sv->buf;
+  if (sv->buf && a >= b && a < b + sv->len) self = (size_t)(a - b);
+  if (reserve_slots(sv, sv->n + 1) || reserve_bytes(sv, sv->len + len + 1)) return SF_ENOMEM;
+  if (self != SIZE_MAX) s = sv->buf + self;
+  char *c = sv->buf + sv->len;
   memcpy(c, s, len);
   c[len] = '\0';
+  sv->len += len + 1;
   sv->v[sv->n++] = c;
   return 0;
 }
@@ -25,11 +52,14 @@ int sf_strvec_pushn(struct sf_strvec *sv, const char *s, size_t len) {
 int sf_strvec_push(struct sf_strvec *sv, const char *s) { return sf_strvec_pushn(sv, s, strlen(s)); }
 
 int sf_strvec_copy(struct sf_strvec *dst, const struct sf_strvec *src) {
+  if (dst == src) return 0;
   sf_strvec_clear(dst);
-  for (size_t i = 0; i < src->n; i++) {
-    int rc = sf_strvec_push(dst, src->v[i]);
-    if (rc) return rc;
-  }
+  if (!src->n) return 0;
+  if (reserve_slots(dst, src->n) || reserve_bytes(dst, src->len)) return SF_ENOMEM;
+  memcpy(dst->buf, src->buf, src->len);
+  for (size_t i = 0; i < src->n; i++) dst->v[i] = dst->buf + (size_t)(src->v[i] - src->buf);
+  dst->n = src->n;
+  dst->len = src->len;
   return 0;
 }
 
@@ -48,13 +78,12 @@ int sf_strvec_contains(const struct sf_strvec *sv, const char *s) {
 }
 
 void sf_strvec_clear(struct sf_strvec *sv) {
-  for (size_t i = 0; i < sv->n; i++) free(sv->v[i]);
   sv->n = 0;
+  sv->len = 0;
 }
 
 void sf_strvec_fini(struct sf_strvec *sv) {
-  sf_strvec_clear(sv);
   free(sv->v);
-  sv->v = NULL;
-  sv->cap = 0;
+  free(sv->buf);
+  memset(sv, 0, sizeof *sv);
 }

@@ -1,15 +1,42 @@
 /* The engine's book: contracts and underlyings interned by id in open-addressing hash tables
- * (sf_hash64 keys, linear probing, load <= 1/2), each parsed once, each holding its latest
+ * (a word-at-a-time key hash, linear probing, load <= 1/2), each parsed once, each holding its latest
  * quotes (a small time-ordered ring so that a slightly late print still finds the quote in
  * force at its timestamp, never a later one), and per-contract trade and baseline state. An id
  * seen in another accepted form (OSI vs canonical) maps to the same contract: the table keeps
- * one entry per spelling. State grows with the instruments seen, not with history. */
+ * one entry per spelling. State grows with the instruments seen, not with history.
+ *
+ * The NBBO path looks a contract up several times per print, so a lookup is one length and
+ * memcmp against the previous id (quotes and prints of one contract come in runs), else one
+ * table probe: the key hash reads 8 bytes at a time and slots keep the key length, so a probe
+ * compares bytes only on a full hash match. The table hash is internal (never in any output). */
 #include <stdlib.h>
 #include <string.h>
 
 #include "engine/internal.h"
 #include "smartflow/err.h"
 #include "smartflow/hash.h"
+
+/* Internal key hash: 8-byte words folded by multiply-xorshift (the tail zero-padded), seeded
+ * with the length. */
+static uint64_t key_hash(const char *s, size_t len) {
+  uint64_t h = (uint64_t)len * UINT64_C(0x9E3779B97F4A7C15);
+  while (len >= 8) {
+    uint64_t w;
+    memcpy(&w, s, 8);
+    h = (h ^ w) * UINT64_C(0xbf58476d1ce4e5b9);
+    h ^= h >> 31;
+    s += 8;
+    len -= 8;
+  }
+  if (len) {
+    uint64_t w = 0;
+    memcpy(&w, s, len);
+    h = (h ^ w) * UINT64_C(0xbf58476d1ce4e5b9);
+  }
+  h ^= h >> 29;
+  h *= UINT64_C(0x94d049bb133111eb);
+  return h ^ (h >> 32);
+}
 
 static int strtab_grow(struct sf_strtab *t) {
   size_t ncap = t->cap ? t->cap * 2 : 256;
@@ -32,9 +59,8 @@ int sf_strtab_find(const struct sf_strtab *t, const char *key, size_t len, uint6
   size_t j = h & (t->cap - 1);
   while (t->slots[j].idx) {
     const struct sf_strtab_slot *s = &t->slots[j];
-    if (s->hash == h) {
-      const char *k = t->arena + s->key_off;
-      if (strncmp(k, key, len) == 0 && k[len] == '\0') {
+    if (s->hash == h && s->key_len == len) {
+      if (memcmp(t->arena + s->key_off, key, len) == 0) {
         *idx = s->idx - 1;
         return 1;
       }
@@ -66,6 +92,7 @@ int sf_strtab_put(struct sf_strtab *t, const char *key, size_t len, uint64_t h, 
   t->slots[j].hash = h;
   t->slots[j].idx = idx + 1;
   t->slots[j].key_off = off;
+  t->slots[j].key_len = (uint32_t)len;
   t->n++;
   return 0;
 }
@@ -76,7 +103,18 @@ void sf_strtab_fini(struct sf_strtab *t) {
   memset(t, 0, sizeof *t);
 }
 
-void sf_book_init(struct sf_book *b) { memset(b, 0, sizeof *b); }
+void sf_book_init(struct sf_book *b) {
+  memset(b, 0, sizeof *b);
+  b->last_idx = SF_NIL;
+}
+
+/* The last id looked up (ids longer than the cache are simply not remembered). */
+static void remember(struct sf_book *b, const char *id, size_t len, uint32_t idx) {
+  if (len >= sizeof b->last_id) return;
+  memcpy(b->last_id, id, len);
+  b->last_len = len;
+  b->last_idx = idx;
+}
 
 void sf_book_fini(struct sf_book *b) {
   free(b->ctr);
@@ -113,7 +151,7 @@ static const char *und_of_root(const char *root) {
 int sf_book_underlying(struct sf_book *b, const char *sym, uint32_t *out) {
   size_t len = strlen(sym);
   if (len == 0 || len >= SF_SYMBOL_MAX) return SF_EFIELD;
-  uint64_t h = sf_hash64(sym, len);
+  uint64_t h = key_hash(sym, len);
   if (sf_strtab_find(&b->und_tab, sym, len, h, out)) return 0;
   if (b->n_und == b->cap_und) {
     size_t ncap = b->cap_und ? b->cap_und * 2 : 16;
@@ -138,8 +176,15 @@ int sf_book_underlying(struct sf_book *b, const char *sym, uint32_t *out) {
 
 int sf_book_contract(struct sf_book *b, const char *id, uint32_t *out, const char **why) {
   size_t len = strlen(id);
-  uint64_t h = sf_hash64(id, len);
-  if (sf_strtab_find(&b->ctr_tab, id, len, h, out)) return 0;
+  if (len == b->last_len && b->last_idx != SF_NIL && memcmp(id, b->last_id, len) == 0) {
+    *out = b->last_idx;
+    return 0;
+  }
+  uint64_t h = key_hash(id, len);
+  if (sf_strtab_find(&b->ctr_tab, id, len, h, out)) {
+    remember(b, id, len, *out);
+    return 0;
+  }
   struct sf_contract c;
   const char *reason = NULL;
   if (sf_contract_parse(id, len, &c, &reason) != 0) {
@@ -152,7 +197,7 @@ int sf_book_contract(struct sf_book *b, const char *id, uint32_t *out, const cha
     if (why) *why = "contract id too long";
     return SF_EFIELD;
   }
-  uint64_t hc = sf_hash64(canon, (size_t)cl);
+  uint64_t hc = key_hash(canon, (size_t)cl);
   uint32_t idx;
   if (sf_strtab_find(&b->ctr_tab, canon, (size_t)cl, hc, &idx)) {
     /* Another spelling of a known contract. */

@@ -66,6 +66,8 @@ int sf_engine_new(const struct sf_engine_config *cfg, const struct sf_engine_sin
     return SF_ENOMEM;
   }
   e->watermark_ns = SF_TS_NULL;
+  sf_smart_money_event_init(&e->ev);
+  sf_alert_init(&e->alert);
   *out = e;
   return 0;
 }
@@ -78,6 +80,13 @@ void sf_engine_free(struct sf_engine *e) {
   free(e->heap.v);
   free(e->ready);
   free(e->ids);
+  sf_smart_money_event_fini(&e->ev);
+  for (int i = 0; i < SF_PROFILE_COUNT; i++) {
+    sf_classifier_hit_fini(&e->hits[i]);
+    sf_classifier_hit_fini(&e->alert_hits[i]);
+    sf_profile_score_fini(&e->alert_scores[i]);
+  }
+  sf_strvec_fini(&e->alert.evidence_refs);
   free(e);
 }
 
@@ -218,8 +227,6 @@ static int group_timer(struct sf_engine *e, uint32_t ci, int64_t deadline) {
     list_remove(e, &u->pending, g.clusters[i]);
     e->pool.c[g.clusters[i]].state = SF_CS_DONE;
   }
-  int rc = sf_event_id(e, &g, g.event_id);
-  if (rc) return rc;
   return ready_push(e, &g);
 }
 
@@ -251,7 +258,14 @@ static int run_timers(struct sf_engine *e, int64_t now) {
     }
     if (rc) break;
   }
-  if (e->n_ready > 1) qsort(e->ready, e->n_ready, sizeof *e->ready, ready_cmp);
+  if (e->n_ready > 1) {
+    /* Several groups finalised together are emitted in (close time, event id) order. */
+    for (size_t i = 0; i < e->n_ready && !rc; i++) {
+      rc = sf_event_id(e, &e->ready[i], e->ready[i].event_id);
+      e->ready[i].has_id = rc == 0;
+    }
+    qsort(e->ready, e->n_ready, sizeof *e->ready, ready_cmp);
+  }
   for (size_t i = 0; i < e->n_ready; i++) {
     int r2 = sf_event_emit(e, &e->ready[i]);
     if (r2 && !rc) rc = r2;

@@ -16,6 +16,23 @@ static int cmp_str(const void *a, const void *b) {
   return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
+/* Sorts ids bytewise: insertion sort for the usual handful, qsort beyond. */
+static void sort_ids(const char **v, size_t n) {
+  if (n > 16) {
+    qsort(v, n, sizeof *v, cmp_str);
+    return;
+  }
+  for (size_t i = 1; i < n; i++) {
+    const char *x = v[i];
+    size_t j = i;
+    while (j > 0 && strcmp(v[j - 1], x) > 0) {
+      v[j] = v[j - 1];
+      j--;
+    }
+    v[j] = x;
+  }
+}
+
 static int ids_reserve(struct sf_engine *e, size_t n) {
   if (n <= e->ids_cap) return 0;
   size_t ncap = e->ids_cap ? e->ids_cap : 64;
@@ -27,36 +44,58 @@ static int ids_reserve(struct sf_engine *e, size_t n) {
   return 0;
 }
 
-/* Collects the sorted trace ids of some clusters into e->ids; returns the count or < 0. */
-static long collect_ids(struct sf_engine *e, const uint32_t *clusters, uint32_t n_clusters) {
-  size_t n = 0;
-  for (uint32_t i = 0; i < n_clusters; i++) n += e->pool.c[clusters[i]].n;
-  if (ids_reserve(e, n)) return SF_ENOMEM;
+/* Sorted member trace ids of a group in e->ids: the ids of cluster i (sorted) at
+ * [run[i], run[i + 1]), and when the group has several clusters the merged, sorted list of all
+ * at [run[n], run[n] + total). Returns the total or SF_ENOMEM. */
+static long group_ids(struct sf_engine *e, const struct sf_group *g, size_t run[SF_GROUP_MAX + 1],
+                      size_t *all) {
+  size_t total = 0;
+  for (uint32_t i = 0; i < g->n; i++) total += e->pool.c[g->clusters[i]].n;
+  if (ids_reserve(e, g->n > 1 ? 2 * total : total)) return SF_ENOMEM;
   size_t k = 0;
-  for (uint32_t i = 0; i < n_clusters; i++)
-    for (uint32_t pi = e->pool.c[clusters[i]].head; pi != SF_NIL; pi = e->pool.p[pi].next)
+  for (uint32_t i = 0; i < g->n; i++) {
+    run[i] = k;
+    for (uint32_t pi = e->pool.c[g->clusters[i]].head; pi != SF_NIL; pi = e->pool.p[pi].next)
       e->ids[k++] = e->pool.p[pi].trace_id;
-  qsort(e->ids, n, sizeof *e->ids, cmp_str);
-  return (long)n;
+    sort_ids(e->ids + run[i], k - run[i]);
+  }
+  run[g->n] = k;
+  if (g->n == 1) {
+    *all = 0;
+    return (long)total;
+  }
+  /* k-way merge of the sorted runs (k <= SF_GROUP_MAX). */
+  size_t pos[SF_GROUP_MAX];
+  for (uint32_t i = 0; i < g->n; i++) pos[i] = run[i];
+  *all = total;
+  for (size_t o = total; o < 2 * total; o++) {
+    uint32_t best = SF_NIL;
+    for (uint32_t i = 0; i < g->n; i++)
+      if (pos[i] < run[i + 1] && (best == SF_NIL || strcmp(e->ids[pos[i]], e->ids[pos[best]]) < 0)) best = i;
+    e->ids[o] = e->ids[pos[best]++];
+  }
+  return (long)total;
 }
 
+/* prefix (3 or 4 characters) + 16 hex of the hash of ids, each followed by its NUL. */
 static void hash_id(const char *prefix, const char *const *ids, size_t n, char *out) {
   uint64_t h = SF_HASH_SEED;
   for (size_t i = 0; i < n; i++) h = sf_hash_update(h, ids[i], strlen(ids[i]) + 1);
-  char hex[17];
-  sf_hash_hex(sf_hash_mix64(h), hex);
-  snprintf(out, SF_ID_MAX, "%s%s", prefix, hex);
+  size_t pl = strlen(prefix);
+  memcpy(out, prefix, pl);
+  sf_hash_hex(sf_hash_mix64(h), out + pl);
 }
 
-int sf_event_id(const struct sf_engine *e, const struct sf_group *g, char out[SF_ID_MAX]) {
-  long n = collect_ids((struct sf_engine *)(uintptr_t)e, g->clusters, g->n);
+int sf_event_id(struct sf_engine *e, const struct sf_group *g, char out[SF_ID_MAX]) {
+  size_t run[SF_GROUP_MAX + 1], all;
+  long n = group_ids(e, g, run, &all);
   if (n < 0) return (int)n;
-  hash_id("sme_", e->ids, (size_t)n, out);
+  hash_id("sme_", e->ids + all, (size_t)n, out);
   return 0;
 }
 
 static int emit_packet(struct sf_engine *e, uint32_t ci, const char *event_id, const char *pkt_id,
-                       size_t n_ids) {
+                       size_t first_id, size_t n_ids) {
   const struct sf_cluster *c = &e->pool.c[ci];
   const struct sf_book_ctr *k = &e->book.ctr[c->contract];
   static const char *const kinds[] = {"single", "sweep", "burst", "block"};
@@ -82,7 +121,7 @@ static int emit_packet(struct sf_engine *e, uint32_t ci, const char *event_id, c
   snprintf(p.meta.trace_id, sizeof p.meta.trace_id, "%s", pkt_id);
   snprintf(p.id, sizeof p.id, "%s", pkt_id);
   for (size_t i = 0; i < n_ids; i++)
-    if (sf_strvec_push(&p.members, e->ids[i])) goto fail;
+    if (sf_strvec_push(&p.members, e->ids[first_id + i])) goto fail;
   p.features = json_object();
   p.join_quality = json_object();
   if (!p.features || !p.join_quality) goto fail;
@@ -118,9 +157,18 @@ static int leg_order(const struct sf_engine *e, uint32_t a, uint32_t b) {
   return strcmp(e->book.ctr[x->contract].id, e->book.ctr[y->contract].id);
 }
 
+/* Readies the reused event record: every field is set below; the string vectors keep their
+ * storage. */
+static void event_reset(struct sf_smart_money_event *ev) {
+  sf_strvec_clear(&ev->packet_ids);
+  sf_strvec_clear(&ev->member_print_ids);
+  sf_strvec_clear(&ev->suppressed_reasons);
+  for (int i = 0; i < SF_PROFILE_COUNT; i++) sf_strvec_clear(&ev->scores[i].reasons);
+}
+
 int sf_event_emit(struct sf_engine *e, struct sf_group *g) {
   int rc = 0;
-  struct sf_features f;
+  struct sf_features *f = &e->ev.features;
   struct sf_evidence evd;
   struct sf_scored sc;
   struct sf_smart_money_event *ev = &e->ev;
@@ -134,45 +182,47 @@ int sf_event_emit(struct sf_engine *e, struct sf_group *g) {
     }
     g->clusters[j] = x;
   }
-  sf_features_compute(e, g, &f, &evd);
-  if (!(f.total_premium >= e->rules.emit_min_premium)) {
+  sf_features_compute(e, g, f, &evd);
+  if (!(f->total_premium >= e->rules.emit_min_premium)) {
     e->stats.events_below_emit++;
     goto done;
   }
-  sf_rules_score(&e->rules, e->cfg.calibration, &f, &evd, &sc);
+  sf_rules_score(&e->rules, e->cfg.calibration, f, &evd, &sc);
 
-  sf_smart_money_event_init(ev);
+  event_reset(ev);
+  size_t run[SF_GROUP_MAX + 1], all;
+  long n_ids = group_ids(e, g, run, &all);
+  if (n_ids < 0) {
+    rc = (int)n_ids;
+    goto done;
+  }
+  if (!g->has_id) hash_id("sme_", e->ids + all, (size_t)n_ids, g->event_id);
   char pkt_id[SF_ID_MAX];
   for (uint32_t i = 0; i < g->n; i++) {
-    long n = collect_ids(e, &g->clusters[i], 1);
-    if (n < 0) {
-      rc = (int)n;
-      goto out;
+    size_t n = run[i + 1] - run[i];
+    if (g->n == 1) { /* the packet has the event's members: the same hash */
+      memcpy(pkt_id, "pkt_", 4);
+      memcpy(pkt_id + 4, g->event_id + 4, 17);
+    } else {
+      hash_id("pkt_", e->ids + run[i], n, pkt_id);
     }
-    hash_id("pkt_", e->ids, (size_t)n, pkt_id);
-    if ((rc = sf_strvec_push(&ev->packet_ids, pkt_id))) goto out;
-    if (e->sinks.on_flow_packet && (rc = emit_packet(e, g->clusters[i], g->event_id, pkt_id, (size_t)n)))
-      goto out;
+    if ((rc = sf_strvec_push(&ev->packet_ids, pkt_id))) goto done;
+    if (e->sinks.on_flow_packet && (rc = emit_packet(e, g->clusters[i], g->event_id, pkt_id, run[i], n)))
+      goto done;
     e->out_seq[SF_REC_FLOW_PACKET]++;
     e->stats.flow_packets_out++;
   }
-  long n_ids = collect_ids(e, g->clusters, g->n);
-  if (n_ids < 0) {
-    rc = (int)n_ids;
-    goto out;
-  }
   for (long i = 0; i < n_ids; i++)
-    if ((rc = sf_strvec_push(&ev->member_print_ids, e->ids[i]))) goto out;
+    if ((rc = sf_strvec_push(&ev->member_print_ids, e->ids[all + (size_t)i]))) goto done;
 
-  ev->meta.source_ts = f.end_ts;
-  ev->meta.ingest_ts = f.end_ts;
+  ev->meta.source_ts = f->end_ts;
+  ev->meta.ingest_ts = f->end_ts;
   ev->meta.seq = (int64_t)e->out_seq[SF_REC_SMART_MONEY]++;
   memcpy(ev->meta.trace_id, g->event_id, SF_ID_MAX);
   memcpy(ev->event_id, g->event_id, SF_ID_MAX);
   memcpy(ev->underlying_id, e->book.und[g->und].id, SF_SYMBOL_MAX);
   ev->event_kind = g->structure != SF_STRUCT_NONE ? SF_EVENT_MULTI_LEG : SF_EVENT_SINGLE_LEG;
-  ev->event_window_ms = f.end_ts - f.start_ts;
-  ev->features = f;
+  ev->event_window_ms = f->end_ts - f->start_ts;
   for (int i = 0; i < SF_PROFILE_COUNT; i++) {
     int p = sc.order[i];
     struct sf_profile_score *s = &ev->scores[i];
@@ -180,43 +230,37 @@ int sf_event_emit(struct sf_engine *e, struct sf_group *g) {
     s->probability = sc.prob[p];
     s->band = (uint8_t)sf_rules_band(&e->rules, sc.prob[p]);
     s->direction = sc.dir[p];
-    if ((rc = sf_rules_reasons(&e->rules, &sc, &evd, p, &s->reasons))) goto out;
+    if ((rc = sf_rules_reasons(&e->rules, &sc, &evd, p, &s->reasons))) goto done;
   }
   ev->abstained = sc.abstained;
   ev->primary_profile = sc.abstained ? -1 : sc.order[0];
   ev->primary_direction = sc.abstained ? SF_DIR_UNKNOWN : sc.dir[sc.order[0]];
-  if ((rc = sf_rules_suppressed(&sc, &ev->suppressed_reasons))) goto out;
+  if ((rc = sf_rules_suppressed(&sc, &ev->suppressed_reasons))) goto done;
   if (sc.abstained) e->stats.abstained++;
   e->stats.smart_money_out++;
   if (e->sinks.on_smart_money) e->sinks.on_smart_money(e->sinks.ctx, ev);
 
-  /* Derived records. */
+  /* Derived records, built in reused storage. */
   if (!sc.abstained) {
-    for (int i = 0; i < SF_PROFILE_COUNT; i++) sf_classifier_hit_init(&e->hits[i]);
     int nh = sf_derive_hits(&e->rules, ev, e->hits);
     if (nh < 0) {
       rc = nh;
-    } else {
-      for (int i = 0; i < nh; i++) {
-        e->hits[i].meta.seq = (int64_t)e->out_seq[SF_REC_CLASSIFIER_HIT]++;
-        e->stats.classifier_hits_out++;
-        if (e->sinks.on_classifier_hit) e->sinks.on_classifier_hit(e->sinks.ctx, &e->hits[i]);
-      }
-      struct sf_alert a;
-      sf_alert_init(&a);
-      int ra = sf_derive_alert(&e->rules, ev, e->hits, (size_t)nh, &a);
-      if (ra < 0) rc = ra;
-      if (ra == 1) {
-        a.meta.seq = (int64_t)e->out_seq[SF_REC_ALERT]++;
-        e->stats.alerts_out++;
-        if (e->sinks.on_alert) e->sinks.on_alert(e->sinks.ctx, &a);
-      }
-      sf_alert_fini(&a);
+      goto done;
     }
-    for (int i = 0; i < SF_PROFILE_COUNT; i++) sf_classifier_hit_fini(&e->hits[i]);
+    for (int i = 0; i < nh; i++) {
+      e->hits[i].meta.seq = (int64_t)e->out_seq[SF_REC_CLASSIFIER_HIT]++;
+      e->stats.classifier_hits_out++;
+      if (e->sinks.on_classifier_hit) e->sinks.on_classifier_hit(e->sinks.ctx, &e->hits[i]);
+    }
+    struct sf_alert *a = &e->alert;
+    int ra = sf_derive_alert(&e->rules, ev, e->hits, (size_t)nh, e->alert_hits, e->alert_scores, a);
+    if (ra < 0) rc = ra;
+    if (ra == 1) {
+      a->meta.seq = (int64_t)e->out_seq[SF_REC_ALERT]++;
+      e->stats.alerts_out++;
+      if (e->sinks.on_alert) e->sinks.on_alert(e->sinks.ctx, a);
+    }
   }
-out:
-  sf_smart_money_event_fini(ev);
 done:
   for (uint32_t i = 0; i < g->n; i++) sf_pool_cluster_free(&e->pool, g->clusters[i]);
   return rc;

@@ -74,6 +74,7 @@ struct sf_strtab_slot {
   uint64_t hash;
   uint32_t idx;     /* value + 1; 0 = empty */
   uint32_t key_off; /* offset of the key in the table's arena */
+  uint32_t key_len; /* its length (without the NUL) */
 };
 
 /* String -> index map (open addressing, linear probing, power-of-two capacity). */
@@ -90,6 +91,10 @@ struct sf_book {
   struct sf_book_und *und;
   size_t n_und, cap_und;
   struct sf_strtab ctr_tab, und_tab;
+  /* the id of the last contract lookup that hit, and its index (SF_NIL: none) */
+  char last_id[SF_ID_MAX];
+  size_t last_len;
+  uint32_t last_idx;
 };
 
 int sf_strtab_find(const struct sf_strtab *t, const char *key, size_t len, uint64_t h, uint32_t *idx);
@@ -243,6 +248,7 @@ struct sf_group {
   double symmetry;
   int64_t close_ns; /* the timer deadline that finalised it */
   uint32_t und;
+  bool has_id; /* event_id computed (needed early only to order several ready groups) */
   char event_id[SF_ID_MAX];
 };
 #define SF_GROUP_MAX 8
@@ -291,13 +297,17 @@ int sf_rules_band(const struct sf_rules_config *rc, double p);
 /* ---- derive.c --------------------------------------------------------------------------- */
 
 /* Builds the classifier hits of an event (primary, then strong runners-up); returns the count
- * or SF_ENOMEM. hits must hold SF_PROFILE_COUNT entries, each initialised. */
+ * or SF_ENOMEM. hits must hold SF_PROFILE_COUNT entries whose explanations are valid vectors
+ * (reused: every field of a hit built is set). */
 int sf_derive_hits(const struct sf_rules_config *rc, const struct sf_smart_money_event *ev,
                    struct sf_classifier_hit *hits);
-/* Builds the alert of an event from its hits. Returns 1 when an alert is due, 0 when not,
- * or SF_ENOMEM. */
+/* Builds the alert of an event from its hits, in reused storage: out->hits points to hit_store
+ * (n_hits entries, NULL when none) and out->profile_scores to score_store (SF_PROFILE_COUNT
+ * entries); the vectors of both stores and of out->evidence_refs must be valid and keep their
+ * storage. Returns 1 when an alert is due, 0 when not, or SF_ENOMEM. */
 int sf_derive_alert(const struct sf_rules_config *rc, const struct sf_smart_money_event *ev,
-                    const struct sf_classifier_hit *hits, size_t n_hits, struct sf_alert *out);
+                    const struct sf_classifier_hit *hits, size_t n_hits, struct sf_classifier_hit *hit_store,
+                    struct sf_profile_score *score_store, struct sf_alert *out);
 
 /* ---- dedup.c ---------------------------------------------------------------------------- */
 
@@ -331,8 +341,12 @@ struct sf_engine {
   size_t n_ready, cap_ready;
   const char **ids; /* scratch for sorting member trace ids */
   size_t ids_cap;
+  /* Output records, reused from event to event (their vectors keep their storage). */
   struct sf_smart_money_event ev;
   struct sf_classifier_hit hits[SF_PROFILE_COUNT];
+  struct sf_alert alert;
+  struct sf_classifier_hit alert_hits[SF_PROFILE_COUNT];
+  struct sf_profile_score alert_scores[SF_PROFILE_COUNT];
   struct sf_option_print scratch_print;
   char errmsg[256];
 };
@@ -344,6 +358,6 @@ void sf_enrich_print(struct sf_engine *e, uint32_t ci, struct sf_option_print *p
 /* event.c: builds and emits the records of one finalised group, then frees its clusters. */
 int sf_event_emit(struct sf_engine *e, struct sf_group *g);
 /* The event id of a group: "sme_" + 16 hex of the hash of its sorted member trace ids. */
-int sf_event_id(const struct sf_engine *e, const struct sf_group *g, char out[SF_ID_MAX]);
+int sf_event_id(struct sf_engine *e, const struct sf_group *g, char out[SF_ID_MAX]);
 
 #endif

@@ -21,6 +21,7 @@
 #include <string.h>
 
 #define SF_STRUCT_PARTNERS 5 /* partners tried per anchor (earliest start first) */
+_Static_assert(SF_STRUCT_PARTNERS <= 5, "subset masks are counted with a 32-entry table");
 
 #include "engine/internal.h"
 
@@ -53,6 +54,26 @@ static double sym_of(const double *s, size_t n) {
 int sf_structure_classify(const struct sf_leg *in, size_t n, double symmetry_min, double *symmetry) {
   *symmetry = SF_NULL;
   if (n < 2 || n > 4) return SF_STRUCT_NONE;
+  /* Order-independent rejections first (most candidate sets fail here, before any sorting):
+   * a contract twice; without complex-order conditions, a leg size symmetry under the minimum
+   * (for 2 and 4 legs the symmetry tested is the plain one), or 3 legs that cannot be a
+   * butterfly or ladder (one expiry, one type, three strikes). */
+  bool cx = false;
+  double sz[4];
+  for (size_t i = 0; i < n; i++) {
+    cx = cx || in[i].complex;
+    sz[i] = (double)in[i].size;
+    for (size_t j = 0; j < i; j++)
+      if (in[j].contract == in[i].contract) return SF_STRUCT_NONE;
+  }
+  if (!cx) {
+    if (n != 3 && sym_of(sz, n) < symmetry_min) return SF_STRUCT_NONE;
+    if (n == 3 && (in[0].expiry_ns != in[1].expiry_ns || in[1].expiry_ns != in[2].expiry_ns ||
+                   in[0].is_call != in[1].is_call || in[1].is_call != in[2].is_call ||
+                   in[0].strike_milli == in[1].strike_milli || in[1].strike_milli == in[2].strike_milli ||
+                   in[0].strike_milli == in[2].strike_milli))
+      return SF_STRUCT_NONE;
+  }
   struct sf_leg l[4];
   for (size_t i = 0; i < n; i++) { /* insertion sort: n <= 4 */
     size_t j = i;
@@ -62,14 +83,10 @@ int sf_structure_classify(const struct sf_leg *in, size_t n, double symmetry_min
     }
     l[j] = in[i];
   }
-  bool cx = false, one_expiry = true;
-  double sz[4];
+  bool one_expiry = true;
   for (size_t i = 0; i < n; i++) {
-    cx = cx || l[i].complex;
     sz[i] = (double)l[i].size;
     if (l[i].expiry_ns != l[0].expiry_ns) one_expiry = false;
-    for (size_t j = 0; j < i; j++)
-      if (l[j].contract == l[i].contract) return SF_STRUCT_NONE;
   }
   int st = SF_STRUCT_NONE;
   double sym = sym_of(sz, n);
@@ -141,9 +158,11 @@ int sf_structure_match(const struct sf_leg *legs, size_t n, double symmetry_min,
     }
   /* Subsets of partners as bit masks, largest first (3 partners, then 2, then 1), each size in
    * increasing mask order. */
+  static const uint8_t bits[32] = {0, 1, 1, 2, 1, 2, 2, 3, 1, 2, 2, 3, 2, 3, 3, 4,
+                                   1, 2, 2, 3, 2, 3, 3, 4, 2, 3, 3, 4, 3, 4, 4, 5};
   for (int want = 3; want >= 1; want--) {
     for (uint32_t mask = 1; mask < (1u << np); mask++) {
-      if (__builtin_popcount(mask) != want) continue;
+      if (bits[mask] != want) continue;
       struct sf_leg sel[4];
       size_t k = 0;
       sel[k++] = legs[0];
