@@ -227,6 +227,7 @@ int sf_book_contract(struct sf_book *b, const char *id, uint32_t *out, const cha
   k->mult = 100.0;
   k->expiry_ns = sf_contract_expiry_ns(&c);
   k->open_cluster = SF_NIL;
+  k->burst = SF_NIL;
   k->ew_iv = SF_NULL;
   k->ew_rsp = SF_NULL;
   rc = sf_strtab_put(&b->ctr_tab, canon, (size_t)cl, hc, idx);

@@ -130,6 +130,7 @@ json_t *sf_profile_score_to_json(const struct sf_profile_score *s) {
   const char *dir = sf_direction_name(s->direction);
   sf_je_set(&e, "profile_id", profile ? json_string(profile) : json_null());
   sf_je_num(&e, "probability", s->probability);
+  if (!isnan(s->raw_score)) sf_je_num(&e, "raw_score", s->raw_score);
   sf_je_set(&e, "confidence_band", band ? json_string(band) : json_null());
   sf_je_set(&e, "direction", dir ? json_string(dir) : json_null());
   sf_je_strvec(&e, "reasons", &s->reasons);
@@ -145,6 +146,8 @@ int sf_profile_score_from_json(const json_t *j, struct sf_profile_score *s, cons
   int rc = sf_jd_enum(&d, "profile_id", SF_JD_REQ, sf_profile_from_name, PROFILE_DESC, &v);
   s->profile = (uint8_t)v;
   if (!rc) rc = sf_jd_num(&d, "probability", SF_JD_REQ, 0, 1, "a number in [0, 1]", &s->probability);
+  s->raw_score = SF_NULL;
+  if (!rc) rc = sf_jd_num(&d, "raw_score", SF_JD_NULL, 0, 1, "a number in [0, 1] or null", &s->raw_score);
   if (!rc) rc = sf_jd_enum(&d, "confidence_band", SF_JD_REQ, sf_band_from_name, BAND_DESC, &v);
   if (!rc) s->band = (uint8_t)v;
   if (!rc) rc = sf_jd_enum(&d, "direction", SF_JD_REQ, sf_direction_from_name, DIR_DESC, &v);
