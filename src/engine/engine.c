@@ -178,10 +178,10 @@ static int ready_push(struct sf_engine *e, const struct sf_group *g) {
   return 0;
 }
 
-/* Small-lot bursts. A closed single-leg cluster of small size and premium, without special or
- * complex-order prints, joins the open burst of its contract when it starts at most
- * burst_gap_s after the burst's last print and at most burst_window_s after its first;
- * otherwise it opens a new burst. A burst is emitted as one single-leg event when event time
+/* Small-lot bursts. A closed single-leg cluster of small fills (average at most burst_lot_max)
+ * and small premium, without ISO / sweep, special or complex-order prints, joins the open burst of its
+ * contract when it starts at most burst_gap_s after the burst's last print and at most burst_window_s after
+ * its first; otherwise it opens a new burst. A burst is emitted as one single-leg event when event time
  * passes min(last + gap, start + window) + slack, where the slack (cluster window + twice the
  * structure window) lets a cluster that started in time reach its group decision first. A
  * burst of one cluster gives the same event as the cluster alone. */
@@ -192,8 +192,9 @@ static int64_t burst_deadline(const struct sf_engine *e, const struct sf_cluster
 }
 
 static bool burst_candidate(const struct sf_engine *e, const struct sf_cluster *c) {
-  if (!(e->rules.burst_gap_s > 0) || (double)c->size > e->rules.burst_lot_max) return false;
-  if (c->conds & (SF_COND_MASK_SPECIAL | SF_COND_MASK_COMPLEX)) return false;
+  if (!(e->rules.burst_gap_s > 0) || (double)c->size > e->rules.burst_lot_max * (double)c->n) return false;
+  /* An intermarket sweep is a professional's order, special and complex prints are not flow. */
+  if (c->conds & (SF_COND_MASK_SPECIAL | SF_COND_MASK_COMPLEX | SF_COND_ISO | SF_COND_SWEEP)) return false;
   const struct sf_book_ctr *k = &e->book.ctr[c->contract];
   double prem = 0;
   for (uint32_t pi = c->head; pi != SF_NIL; pi = e->pool.p[pi].next)

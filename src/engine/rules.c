@@ -146,6 +146,13 @@ void sf_rules_score(const struct sf_rules_config *rc, const struct sf_calibratio
       if (is_directional(p)) out->raw[p] *= g;
   }
 
+  /* Minimum evidence: too small an order says nothing about who is behind it. It abstains, and
+   * its raw scores are damped so that calibration learns from orders that carry evidence. */
+  if (!(f->total_size >= rc->evidence_min_size) || !(f->total_premium >= rc->evidence_min_premium)) {
+    out->abstain |= 1u;
+    for (int p = 0; p < SF_PROFILE_COUNT; p++) out->raw[p] *= rc->weak_evidence_factor;
+  }
+
   for (int p = 0; p < SF_PROFILE_COUNT; p++)
     out->prob[p] = clamp01(cal ? sf_calibration_apply(cal, p, out->raw[p]) : out->raw[p]);
 
@@ -173,9 +180,6 @@ void sf_rules_score(const struct sf_rules_config *rc, const struct sf_calibratio
   }
 
   if (coverage <= rc->unusable_coverage_max) out->abstain |= 2u;
-  /* Minimum evidence: too small an order says nothing about who is behind it. */
-  if (!(f->total_size >= rc->evidence_min_size) || !(f->total_premium >= rc->evidence_min_premium))
-    out->abstain |= 1u;
   if (out->prob[out->order[0]] < rc->abstain_below) out->abstain |= 1u;
   out->abstained = out->abstain != 0;
 }

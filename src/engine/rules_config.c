@@ -55,7 +55,7 @@ static const struct wdef w_inst[] = {W(PREMIUM_LARGE, 4.0), W(AGGRESSIVE, 1.5), 
                                      W(NEAR_MONEY, 0.5),    W(TIGHT_QUOTES, 0.3),    W(MID_PRINTS, -3.0),
                                      W(SMALL_LOTS, -3.0),   W(MULTI_LEG, -3.0),      W(ZERO_TO_TWO_DTE, -1.0),
                                      W(SPECIAL, -4.0),      W(PRE_EVENT_CONC, -3.0), W(BOTH_SIDES, -1.5)};
-static const struct wdef w_retail[] = {W(SMALL_LOTS, 3.0), W(SHORT_DATED, 1.5),    W(OTM, 1.0),
+static const struct wdef w_retail[] = {W(SMALL_LOTS, 4.5), W(SHORT_DATED, 1.5),    W(OTM, 1.0),
                                        W(IV_POP, 1.0),     W(BOUGHT, 2.5),         W(ONE_SIDED, 1.0),
                                        W(AGGRESSIVE, 0.5), W(PREMIUM_LARGE, -1.0), W(BLOCK, -2.0),
                                        W(MULTI_LEG, -2.0), W(DTE_WEEKS, -1.0),     W(MID_PRINTS, -2.0),
@@ -83,7 +83,7 @@ static const struct {
   size_t n;
 } defaults[SF_PROFILE_COUNT] = {
     {-6.0, w_inst, sizeof w_inst / sizeof w_inst[0]},
-    {-6.5, w_retail, sizeof w_retail / sizeof w_retail[0]},
+    {-8.0, w_retail, sizeof w_retail / sizeof w_retail[0]},
     {-8.0, w_event, sizeof w_event / sizeof w_event[0]},
     {-6.0, w_vol, sizeof w_vol / sizeof w_vol[0]},
     {-7.5, w_arb, sizeof w_arb / sizeof w_arb[0]},

@@ -112,7 +112,7 @@ static void test_block_timer_and_gap(void **state) {
                 : s->events[0].u.smart_money.scores[0].direction,
             SF_DIR_BULLISH);
   /* Gap: fills 300 ms apart are two clusters; window: 200 ms steps split after 500 ms. The
-   * fills are 80 lots, too large to join a small-lot burst (burst_lot_max 60). */
+   * fills are 80 lots, too large to join a small-lot burst (burst_lot_max 45). */
   const char *c2 = "SPY-2025-03-21-561-C";
   int64_t u = t + 2 * SF_NS_PER_S;
   FX_PUSH(e, fx_nbbo(u, c2, 2.00, 2.05, 50, 50));
