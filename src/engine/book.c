@@ -165,8 +165,8 @@ int sf_book_underlying(struct sf_book *b, const char *sym, uint32_t *out) {
   memset(u, 0, sizeof *u);
   memcpy(u->id, sym, len + 1);
   u->is_etf = sf_book_is_etf(sym);
-  u->pending = SF_NIL;
-  u->open = SF_NIL;
+  u->pending.head = u->pending.tail = SF_NIL;
+  u->open.head = u->open.tail = SF_NIL;
   int rc = sf_strtab_put(&b->und_tab, sym, len, h, i);
   if (rc) return rc;
   b->n_und++;

@@ -125,32 +125,38 @@ static int arm(struct sf_engine *e, uint32_t ci, uint8_t kind, int64_t deadline)
 }
 
 /* Doubly linked lists of clusters per underlying (open, pending), kept in start order. */
-static void list_remove(struct sf_engine *e, uint32_t *head, uint32_t ci) {
+static void list_remove(struct sf_engine *e, struct sf_clist *l, uint32_t ci) {
   struct sf_cluster *c = &e->pool.c[ci];
   if (c->prev != SF_NIL)
     e->pool.c[c->prev].next = c->next;
   else
-    *head = c->next;
-  if (c->next != SF_NIL) e->pool.c[c->next].prev = c->prev;
+    l->head = c->next;
+  if (c->next != SF_NIL)
+    e->pool.c[c->next].prev = c->prev;
+  else
+    l->tail = c->prev;
   c->next = c->prev = SF_NIL;
 }
 
-static void list_insert_sorted(struct sf_engine *e, uint32_t *head, uint32_t ci) {
+/* Inserts after every cluster that starts at or before ci: found from the tail, since nearly
+ * every insert is the latest start. */
+static void list_insert_sorted(struct sf_engine *e, struct sf_clist *l, uint32_t ci) {
   struct sf_cluster *c = &e->pool.c[ci];
-  uint32_t prev = SF_NIL, cur = *head;
-  /* Most inserts are the latest start: walk from the head only as far as needed by keeping the
-   * list short (it holds only the clusters of the last window). */
-  while (cur != SF_NIL && e->pool.c[cur].start_ns <= c->start_ns) {
-    prev = cur;
-    cur = e->pool.c[cur].next;
+  uint32_t prev = l->tail, next = SF_NIL;
+  while (prev != SF_NIL && e->pool.c[prev].start_ns > c->start_ns) {
+    next = prev;
+    prev = e->pool.c[prev].prev;
   }
   c->prev = prev;
-  c->next = cur;
+  c->next = next;
   if (prev != SF_NIL)
     e->pool.c[prev].next = ci;
   else
-    *head = ci;
-  if (cur != SF_NIL) e->pool.c[cur].prev = ci;
+    l->head = ci;
+  if (next != SF_NIL)
+    e->pool.c[next].prev = ci;
+  else
+    l->tail = ci;
 }
 
 static int close_cluster(struct sf_engine *e, uint32_t ci, int64_t deadline) {
@@ -183,7 +189,7 @@ static int group_timer(struct sf_engine *e, uint32_t ci, int64_t deadline) {
   int64_t w = e->cfg.structure_window_ns;
   /* A partner still open: wait for it. */
   int64_t wait = INT64_MIN;
-  for (uint32_t q = u->open; q != SF_NIL; q = e->pool.c[q].next) {
+  for (uint32_t q = u->open.head; q != SF_NIL; q = e->pool.c[q].next) {
     const struct sf_cluster *o = &e->pool.c[q];
     if (o->start_ns > c->start_ns + w) break;
     if (abs64(o->start_ns - c->start_ns) <= w && o->deadline_ns > wait) wait = o->deadline_ns;
@@ -194,7 +200,7 @@ static int group_timer(struct sf_engine *e, uint32_t ci, int64_t deadline) {
   size_t n = 0;
   uint32_t cand[SF_GROUP_MAX];
   cand[n++] = ci; /* the anchor goes first */
-  for (uint32_t q = u->pending; q != SF_NIL && n < SF_GROUP_MAX; q = e->pool.c[q].next) {
+  for (uint32_t q = u->pending.head; q != SF_NIL && n < SF_GROUP_MAX; q = e->pool.c[q].next) {
     const struct sf_cluster *o = &e->pool.c[q];
     if (o->start_ns > c->start_ns + w) break;
     if (q != ci && abs64(o->start_ns - c->start_ns) <= w) cand[n++] = q;

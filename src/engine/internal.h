@@ -35,6 +35,11 @@ struct sf_qring {
   uint8_t n;
 };
 
+/* A doubly linked list of clusters (through sf_cluster next / prev). */
+struct sf_clist {
+  uint32_t head, tail; /* SF_NIL when empty */
+};
+
 struct sf_book_und {
   char id[SF_SYMBOL_MAX];
   bool is_etf;
@@ -42,8 +47,8 @@ struct sf_book_und {
   int64_t h_ts[SF_MOVE_RING]; /* mid samples for the move look-back, a ring */
   double h_mid[SF_MOVE_RING];
   uint32_t h_head, h_n;
-  uint32_t pending; /* closed clusters waiting for structure partners, by start (list head) */
-  uint32_t open;    /* open clusters of this underlying (list head) */
+  struct sf_clist pending; /* closed clusters waiting for structure partners, by start */
+  struct sf_clist open;    /* open clusters of this underlying, by start */
 };
 
 struct sf_book_ctr {
