@@ -238,24 +238,26 @@ int sf_book_contract(struct sf_book *b, const char *id, uint32_t *out, const cha
   return 0;
 }
 
+#define QSLOT(r, i) (&(r)->q[((r)->head + (i)) & (SF_QRING - 1)])
+
 void sf_qring_insert(struct sf_qring *r, const struct sf_qslot *q) {
   if (r->n == SF_QRING) {
-    if (q->ts_ns < r->q[0].ts_ns) return; /* older than everything kept: no print can need it */
-    memmove(&r->q[0], &r->q[1], (SF_QRING - 1) * sizeof r->q[0]);
+    if (q->ts_ns < QSLOT(r, 0)->ts_ns) return; /* older than everything kept: no print can need it */
+    r->head = (uint8_t)((r->head + 1) & (SF_QRING - 1)); /* drop the oldest */
     r->n--;
   }
   int i = r->n;
-  while (i > 0 && r->q[i - 1].ts_ns > q->ts_ns) {
-    r->q[i] = r->q[i - 1];
+  while (i > 0 && QSLOT(r, i - 1)->ts_ns > q->ts_ns) {
+    *QSLOT(r, i) = *QSLOT(r, i - 1);
     i--;
   }
-  r->q[i] = *q;
+  *QSLOT(r, i) = *q;
   r->n++;
 }
 
 const struct sf_qslot *sf_qring_at(const struct sf_qring *r, int64_t ts_ns) {
   for (int i = r->n - 1; i >= 0; i--)
-    if (r->q[i].ts_ns <= ts_ns) return &r->q[i];
+    if (QSLOT(r, i)->ts_ns <= ts_ns) return QSLOT(r, i);
   return NULL;
 }
 

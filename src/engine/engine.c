@@ -283,7 +283,7 @@ static int run_timers(struct sf_engine *e, int64_t now) {
 /* Moves event time to ts (never backwards) and fires what is due. */
 static void tick(struct sf_engine *e, int64_t ts) {
   if (e->watermark_ns == SF_TS_NULL || ts > e->watermark_ns) e->watermark_ns = ts;
-  run_timers(e, e->watermark_ns);
+  if (e->heap.n && e->heap.v[0].deadline_ns < e->watermark_ns) run_timers(e, e->watermark_ns);
 }
 
 static int check_time(struct sf_engine *e, int64_t ts, const char *what) {

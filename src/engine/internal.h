@@ -15,7 +15,7 @@
 #include "smartflow/rules.h"
 
 #define SF_NIL UINT32_MAX /* "no index" */
-#define SF_QRING 4        /* quotes kept per instrument (for slightly late prints) */
+#define SF_QRING 4        /* quotes kept per instrument (for slightly late prints); a power of 2 */
 #define SF_MOVE_RING 64   /* underlying mid samples kept for the move look-back */
 #define SF_CLUSTER_VENUES 16
 
@@ -29,10 +29,10 @@ struct sf_qslot {
   uint8_t state; /* SF_Q_OK or SF_Q_CROSSED */
 };
 
-/* Up to SF_QRING quotes, oldest first, kept in time order. */
+/* Up to SF_QRING quotes kept in time order: a ring, the oldest at q[head]. */
 struct sf_qring {
   struct sf_qslot q[SF_QRING];
-  uint8_t n;
+  uint8_t n, head;
 };
 
 /* A doubly linked list of clusters (through sf_cluster next / prev). */
