@@ -63,9 +63,7 @@ int sf_strvec_copy(struct sf_strvec *dst, const struct sf_strvec *src) {
   return 0;
 }
 
-static int cmp_str(const void *a, const void *b) {
-  return strcmp(*(char *const *)a, *(char *const *)b);
-}
+static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
 
 void sf_strvec_sort(struct sf_strvec *sv) {
   if (sv->n > 1) qsort(sv->v, sv->n, sizeof *sv->v, cmp_str);
