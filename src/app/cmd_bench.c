@@ -258,17 +258,23 @@ struct hsink {
 
 #define HSINK_FOLD (1u << 20) /* fold when the buffer holds this much */
 
-static void hbytes(struct hsink *s, const void *p, size_t n) {
+static __attribute__((noinline)) void hbytes_grow(struct hsink *s, const void *p, size_t n) {
+  size_t ncap = s->cap ? s->cap * 2 : 2 * HSINK_FOLD;
+  while (ncap < s->len + n) ncap *= 2;
+  unsigned char *nb = realloc(s->buf, ncap);
+  if (!nb) {
+    s->oom = true;
+    return;
+  }
+  s->buf = nb;
+  s->cap = ncap;
+  memcpy(s->buf + s->len, p, n);
+  s->len += n;
+}
+static inline void hbytes(struct hsink *s, const void *p, size_t n) {
   if (s->len + n > s->cap) {
-    size_t ncap = s->cap ? s->cap * 2 : 2 * HSINK_FOLD;
-    while (ncap < s->len + n) ncap *= 2;
-    unsigned char *nb = realloc(s->buf, ncap);
-    if (!nb) {
-      s->oom = true;
-      return;
-    }
-    s->buf = nb;
-    s->cap = ncap;
+    hbytes_grow(s, p, n);
+    return;
   }
   memcpy(s->buf + s->len, p, n);
   s->len += n;
@@ -277,12 +283,12 @@ static void hfold(struct hsink *s) {
   s->h = sf_hash_update(s->h, s->buf, s->len);
   s->len = 0;
 }
-static void hstr(struct hsink *s, const char *x) { hbytes(s, x, strlen(x) + 1); }
-static void hnum(struct hsink *s, double x) {
+static inline void hstr(struct hsink *s, const char *x) { hbytes(s, x, strlen(x) + 1); }
+static inline void hnum(struct hsink *s, double x) {
   if (isnan(x)) x = NAN; /* one NaN bit pattern */
   hbytes(s, &x, sizeof x);
 }
-static void hint(struct hsink *s, int64_t x) { hbytes(s, &x, sizeof x); }
+static inline void hint(struct hsink *s, int64_t x) { hbytes(s, &x, sizeof x); }
 static void hvec(struct hsink *s, const struct sf_strvec *v) {
   hint(s, (int64_t)v->n);
   for (size_t i = 0; i < v->n; i++) hstr(s, v->v[i]);

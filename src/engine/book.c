@@ -16,26 +16,39 @@
 #include "smartflow/err.h"
 #include "smartflow/hash.h"
 
-/* Internal key hash: 8-byte words folded by multiply-xorshift (the tail zero-padded), seeded
- * with the length. */
+static uint64_t load64(const char *p) {
+  uint64_t w;
+  memcpy(&w, p, 8);
+  return w;
+}
+
+/* Internal key hash: 8-byte words folded by multiply-xorshift, seeded with the length. A key
+ * of 8 bytes or more ends with the 8 bytes before its end (overlapping the previous word, so
+ * no byte-wise tail); a shorter one is read byte-wise. */
 static uint64_t key_hash(const char *s, size_t len) {
   uint64_t h = (uint64_t)len * UINT64_C(0x9E3779B97F4A7C15);
-  while (len >= 8) {
-    uint64_t w;
-    memcpy(&w, s, 8);
-    h = (h ^ w) * UINT64_C(0xbf58476d1ce4e5b9);
-    h ^= h >> 31;
-    s += 8;
-    len -= 8;
-  }
-  if (len) {
+  if (len >= 8) {
+    for (size_t i = 0; i + 8 < len; i += 8) {
+      h = (h ^ load64(s + i)) * UINT64_C(0xbf58476d1ce4e5b9);
+      h ^= h >> 31;
+    }
+    h = (h ^ load64(s + len - 8)) * UINT64_C(0xbf58476d1ce4e5b9);
+  } else {
     uint64_t w = 0;
-    memcpy(&w, s, len);
+    for (size_t i = 0; i < len; i++) w |= (uint64_t)(unsigned char)s[i] << (8 * i);
     h = (h ^ w) * UINT64_C(0xbf58476d1ce4e5b9);
   }
   h ^= h >> 29;
   h *= UINT64_C(0x94d049bb133111eb);
   return h ^ (h >> 32);
+}
+
+/* a[0, len) == b[0, len), by words as key_hash reads them. */
+static bool key_eq(const char *a, const char *b, size_t len) {
+  if (len < 8) return memcmp(a, b, len) == 0;
+  for (size_t i = 0; i + 8 < len; i += 8)
+    if (load64(a + i) != load64(b + i)) return false;
+  return load64(a + len - 8) == load64(b + len - 8);
 }
 
 static int strtab_grow(struct sf_strtab *t) {
@@ -60,7 +73,7 @@ int sf_strtab_find(const struct sf_strtab *t, const char *key, size_t len, uint6
   while (t->slots[j].idx) {
     const struct sf_strtab_slot *s = &t->slots[j];
     if (s->hash == h && s->key_len == len) {
-      if (memcmp(t->arena + s->key_off, key, len) == 0) {
+      if (key_eq(t->arena + s->key_off, key, len)) {
         *idx = s->idx - 1;
         return 1;
       }
@@ -176,7 +189,7 @@ int sf_book_underlying(struct sf_book *b, const char *sym, uint32_t *out) {
 
 int sf_book_contract(struct sf_book *b, const char *id, uint32_t *out, const char **why) {
   size_t len = strlen(id);
-  if (len == b->last_len && b->last_idx != SF_NIL && memcmp(id, b->last_id, len) == 0) {
+  if (len == b->last_len && b->last_idx != SF_NIL && key_eq(id, b->last_id, len)) {
     *out = b->last_idx;
     return 0;
   }

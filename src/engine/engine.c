@@ -68,6 +68,7 @@ int sf_engine_new(const struct sf_engine_config *cfg, const struct sf_engine_sin
   e->watermark_ns = SF_TS_NULL;
   sf_smart_money_event_init(&e->ev);
   sf_alert_init(&e->alert);
+  sf_features_init_null(&e->null_features);
   *out = e;
   return 0;
 }
@@ -353,7 +354,8 @@ int sf_engine_push_option_print(struct sf_engine *e, const struct sf_option_prin
   return 0;
 }
 
-static bool bad_px(double x) { return isinf(x) || (!isnan(x) && x < 0); }
+/* Infinite or below 0 (NaN, a missing value, passes): isinf(x) || (!isnan(x) && x < 0). */
+static bool bad_px(double x) { return x < 0 || x == INFINITY; }
 
 int sf_engine_push_option_nbbo(struct sf_engine *e, const struct sf_option_nbbo *q) {
   e->stats.option_nbbo_in++;

@@ -130,7 +130,8 @@ void sf_bs_greeks(bool is_call, double S, double K, double T, double r, double q
     return;
   }
   double sqrt_t = sqrt(T), s = sigma * sqrt_t;
-  double df = exp(-r * T), dq = exp(-q * T), sq = S * dq;
+  /* exp(-0 T) is exactly 1: skip the call for the usual q = 0. */
+  double df = exp(-r * T), dq = q == 0 ? 1.0 : exp(-q * T), sq = S * dq;
   double d1 = (log(S / K) + (r - q) * T) / s + 0.5 * s, d2 = d1 - s;
   double pdf1 = norm_pdf(d1);
   out->gamma = dq * pdf1 / (S * s);

@@ -355,6 +355,7 @@ struct sf_engine {
   struct sf_classifier_hit alert_hits[SF_PROFILE_COUNT];
   struct sf_profile_score alert_scores[SF_PROFILE_COUNT];
   struct sf_option_print scratch_print;
+  struct sf_features null_features; /* every feature null (sf_features_init_null) */
   char errmsg[256];
 };
 
