@@ -67,7 +67,8 @@ static int strtab_grow(struct sf_strtab *t) {
   return 0;
 }
 
-int sf_strtab_find(const struct sf_strtab *t, const char *key, size_t len, uint64_t h, uint32_t *idx) {
+static inline __attribute__((always_inline)) int tab_find(const struct sf_strtab *t, const char *key,
+                                                          size_t len, uint64_t h, uint32_t *idx) {
   if (!t->cap) return 0;
   size_t j = h & (t->cap - 1);
   while (t->slots[j].idx) {
@@ -81,6 +82,10 @@ int sf_strtab_find(const struct sf_strtab *t, const char *key, size_t len, uint6
     j = (j + 1) & (t->cap - 1);
   }
   return 0;
+}
+
+int sf_strtab_find(const struct sf_strtab *t, const char *key, size_t len, uint64_t h, uint32_t *idx) {
+  return tab_find(t, key, len, h, idx);
 }
 
 int sf_strtab_put(struct sf_strtab *t, const char *key, size_t len, uint64_t h, uint32_t idx) {
@@ -187,17 +192,9 @@ int sf_book_underlying(struct sf_book *b, const char *sym, uint32_t *out) {
   return 0;
 }
 
-int sf_book_contract(struct sf_book *b, const char *id, uint32_t *out, const char **why) {
-  size_t len = strlen(id);
-  if (len == b->last_len && b->last_idx != SF_NIL && key_eq(id, b->last_id, len)) {
-    *out = b->last_idx;
-    return 0;
-  }
-  uint64_t h = key_hash(id, len);
-  if (sf_strtab_find(&b->ctr_tab, id, len, h, out)) {
-    remember(b, id, len, *out);
-    return 0;
-  }
+/* An id not in the table (hash h): parse it, then map it to its contract (created when new). */
+static __attribute__((noinline)) int contract_new(struct sf_book *b, const char *id, size_t len, uint64_t h,
+                                                  uint32_t *out, const char **why) {
   struct sf_contract c;
   const char *reason = NULL;
   if (sf_contract_parse(id, len, &c, &reason) != 0) {
@@ -249,6 +246,20 @@ int sf_book_contract(struct sf_book *b, const char *id, uint32_t *out, const cha
   b->n_ctr++;
   *out = idx;
   return 0;
+}
+
+int sf_book_contract(struct sf_book *b, const char *id, uint32_t *out, const char **why) {
+  size_t len = strlen(id);
+  if (len == b->last_len && b->last_idx != SF_NIL && key_eq(id, b->last_id, len)) {
+    *out = b->last_idx;
+    return 0;
+  }
+  uint64_t h = key_hash(id, len);
+  if (tab_find(&b->ctr_tab, id, len, h, out)) {
+    remember(b, id, len, *out);
+    return 0;
+  }
+  return contract_new(b, id, len, h, out, why);
 }
 
 #define QSLOT(r, i) (&(r)->q[((r)->head + (i)) & (SF_QRING - 1)])

@@ -237,6 +237,11 @@ static int group_timer(struct sf_engine *e, uint32_t ci, int64_t deadline) {
   return ready_push(e, &g);
 }
 
+static int close_cmp(const void *pa, const void *pb) {
+  const struct sf_group *a = pa, *b = pb;
+  return a->close_ns < b->close_ns ? -1 : a->close_ns > b->close_ns;
+}
+
 static int ready_cmp(const void *pa, const void *pb) {
   const struct sf_group *a = pa, *b = pb;
   if (a->close_ns != b->close_ns) return a->close_ns < b->close_ns ? -1 : 1;
@@ -266,12 +271,19 @@ static int run_timers(struct sf_engine *e, int64_t now) {
     if (rc) break;
   }
   if (e->n_ready > 1) {
-    /* Several groups finalised together are emitted in (close time, event id) order. */
-    for (size_t i = 0; i < e->n_ready && !rc; i++) {
-      rc = sf_event_id(e, &e->ready[i], e->ready[i].event_id);
-      e->ready[i].has_id = rc == 0;
+    /* Several groups finalised together are emitted in (close time, event id) order. Event
+     * ids decide only between groups of one close time, so only those compute them here. */
+    qsort(e->ready, e->n_ready, sizeof *e->ready, close_cmp);
+    for (size_t a = 0, b; a < e->n_ready; a = b) {
+      for (b = a + 1; b < e->n_ready && e->ready[b].close_ns == e->ready[a].close_ns;) b++;
+      if (b - a < 2) continue;
+      for (size_t i = a; i < b; i++) {
+        int r2 = sf_event_id(e, &e->ready[i], e->ready[i].event_id);
+        e->ready[i].has_id = r2 == 0;
+        if (r2 && !rc) rc = r2;
+      }
+      qsort(e->ready + a, b - a, sizeof *e->ready, ready_cmp);
     }
-    qsort(e->ready, e->n_ready, sizeof *e->ready, ready_cmp);
   }
   for (size_t i = 0; i < e->n_ready; i++) {
     int r2 = sf_event_emit(e, &e->ready[i]);
