@@ -166,13 +166,29 @@ int sf_structure_match(const struct sf_leg *legs, size_t n, double symmetry_min,
       map[np] = i;
       part[np++] = &legs[i];
     }
+  /* Without complex-order conditions (then no leg has them), classify rejects a subset that
+   * misses a condition each leg must meet with the anchor: 2 legs need their size symmetry;
+   * 3 legs one expiry and one type; 4 legs one expiry and a symmetry over all four, which is
+   * at most each partner's symmetry with the anchor. Masks of the partners that meet each
+   * condition skip those subsets before any work (the outcome is unchanged). */
+  uint32_t ok_sym = (1u << np) - 1, ok_exp = ok_sym, ok_type = ok_sym;
+  if (!legs[0].complex) {
+    ok_sym = ok_exp = ok_type = 0;
+    for (size_t i = 0; i < np; i++) {
+      double sz[2] = {(double)legs[0].size, (double)part[i]->size};
+      if (!(sym_of(sz, 2) < symmetry_min)) ok_sym |= 1u << i;
+      if (part[i]->expiry_ns == legs[0].expiry_ns) ok_exp |= 1u << i;
+      if (part[i]->is_call == legs[0].is_call) ok_type |= 1u << i;
+    }
+  }
+  const uint32_t need[4] = {0, ok_sym, ok_exp & ok_type, ok_exp & ok_sym};
   /* Subsets of partners as bit masks, largest first (3 partners, then 2, then 1), each size in
    * increasing mask order. */
   static const uint8_t bits[32] = {0, 1, 1, 2, 1, 2, 2, 3, 1, 2, 2, 3, 2, 3, 3, 4,
                                    1, 2, 2, 3, 2, 3, 3, 4, 2, 3, 3, 4, 3, 4, 4, 5};
   for (int want = 3; want >= 1; want--) {
     for (uint32_t mask = 1; mask < (1u << np); mask++) {
-      if (bits[mask] != want) continue;
+      if (bits[mask] != want || (mask & ~need[want])) continue;
       const struct sf_leg *sel[4];
       size_t k = 0;
       sel[k++] = &legs[0];
