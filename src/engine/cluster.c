@@ -7,7 +7,7 @@
  * make it; a burst when it has many fills.
  *
  * Storage: prints and clusters live in pools (growable arrays with free lists, addressed by
- * index), so the steady state allocates nothing. Timers live in a 4-ary min-heap ordered by
+ * index), so the steady state allocates nothing. Timers live in a binary min-heap ordered by
  * (deadline, kind, seq); a cluster has one heap entry, re-armed lazily when its deadline moved
  * on (deadlines only grow), so closing is O(log n). */
 #include <stdlib.h>
@@ -23,8 +23,6 @@ static bool timer_less(const struct sf_timer *a, const struct sf_timer *b) {
   return ((uint64_t)a->kind << 63 | a->seq) < ((uint64_t)b->kind << 63 | b->seq);
 }
 
-/* A 4-ary heap: half the depth of a binary one, and the four children of a node share a cache
- * line or two. Keys are unique (seq), so the pop order is the key order whatever the arity. */
 int sf_heap_push(struct sf_heap *h, const struct sf_timer *t) {
   if (h->n == h->cap) {
     size_t ncap = h->cap ? h->cap * 2 : 256;
@@ -35,7 +33,7 @@ int sf_heap_push(struct sf_heap *h, const struct sf_timer *t) {
   }
   size_t i = h->n++;
   while (i > 0) {
-    size_t parent = (i - 1) / 4;
+    size_t parent = (i - 1) / 2;
     if (!timer_less(t, &h->v[parent])) break;
     h->v[i] = h->v[parent];
     i = parent;
@@ -50,18 +48,20 @@ int sf_heap_pop(struct sf_heap *h, struct sf_timer *t) {
   if (!h->n) return 0;
   *t = h->v[0];
   struct sf_timer last = h->v[--h->n];
-  size_t i = 0, n = h->n;
+  size_t i = 0;
   for (;;) {
-    size_t c = 4 * i + 1;
-    if (c >= n) break;
-    size_t end = c + 4 < n ? c + 4 : n, m = c;
-    for (size_t k = c + 1; k < end; k++)
-      if (timer_less(&h->v[k], &h->v[m])) m = k;
-    if (!timer_less(&h->v[m], &last)) break;
+    size_t l = 2 * i + 1, r = l + 1, m = i;
+    const struct sf_timer *best = &last;
+    if (l < h->n && timer_less(&h->v[l], best)) {
+      m = l;
+      best = &h->v[l];
+    }
+    if (r < h->n && timer_less(&h->v[r], best)) m = r;
+    if (m == i) break;
     h->v[i] = h->v[m];
     i = m;
   }
-  if (n) h->v[i] = last;
+  if (h->n) h->v[i] = last;
   return 1;
 }
 
