@@ -38,6 +38,12 @@ static int lookup(const uint64_t *set, uint64_t h, size_t *slot) {
   return 0;
 }
 
+void sf_dedup_prefetch(const struct sf_dedup *d, uint64_t h) {
+  if (!h) h = 1;
+  __builtin_prefetch(&d->old[h & (CAP - 1)]);
+  __builtin_prefetch(&d->cur[h & (CAP - 1)]);
+}
+
 int sf_dedup_check(struct sf_dedup *d, uint64_t h) {
   if (!h) h = 1;
   size_t slot;

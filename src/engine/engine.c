@@ -311,6 +311,8 @@ static int check_time(struct sf_engine *e, int64_t ts, const char *what) {
 int sf_engine_push_option_print(struct sf_engine *e, const struct sf_option_print *p) {
   e->stats.option_prints_in++;
   e->errmsg[0] = '\0';
+  uint64_t trace_h = sf_hash_str(p->meta.trace_id);
+  sf_dedup_prefetch(&e->dedup, trace_h); /* its sets miss the caches: load while checking */
   if (!(p->price >= 0) || isinf(p->price))
     return reject(e, SF_EFIELD, "option-print.price: must be a number >= 0");
   if (p->size <= 0) return reject(e, SF_EFIELD, "option-print.size: must be > 0");
@@ -324,7 +326,7 @@ int sf_engine_push_option_print(struct sf_engine *e, const struct sf_option_prin
   if (rc)
     return reject_x(e, SF_EFIELD, true, "option-print.option_contract_id: '%s': %s", p->option_contract_id,
                     why ? why : "invalid");
-  if (sf_dedup_check(&e->dedup, sf_hash_str(p->meta.trace_id)))
+  if (sf_dedup_check(&e->dedup, trace_h))
     return reject(e, SF_EDUP, "option-print.trace_id: '%s' seen before", p->meta.trace_id);
   tick(e, p->ts_ns);
 

@@ -327,6 +327,9 @@ struct sf_dedup {
 };
 int sf_dedup_init(struct sf_dedup *d);
 void sf_dedup_fini(struct sf_dedup *d);
+/* Starts loading the slots sf_dedup_check(d, h) will probe first (the sets are larger than the
+ * caches): call it early, do other work, then check. */
+void sf_dedup_prefetch(const struct sf_dedup *d, uint64_t h);
 /* 1 when h was seen (recently), 0 otherwise (and h is remembered). */
 int sf_dedup_check(struct sf_dedup *d, uint64_t h);
 
