@@ -378,6 +378,16 @@ int sf_jw_fmt_real(double v, char *buf) {
     else
       break;
   }
+  /* q = 10^14 may be x rounded up from just below 10^e10 with e10 overestimated (log10 of
+   * 999999999999999 is 15.0 in doubles): then the 15 digits one decade down are the answer
+   * unless they too round up to 10^15. */
+  if (q == pow10_u64[14]) {
+    uint64_t q2 = scaled(m, k, e10 - 15);
+    if (q2 != 0 && q2 < pow10_u64[15]) {
+      q = q2;
+      e10--;
+    }
+  }
   /* q has exactly 15 digits; drop trailing zeros as %g does. */
   char dig[16];
   u64_digits(q, dig + 15);

@@ -1,5 +1,5 @@
 /* The streaming JSON writer against jansson 2.14, byte for byte: reals (hand-worked cases for
- * the ".0" suffix, the exponent form and ties, then millions of random bit patterns and decimal
+ * the ".0" suffix, the exponent form and ties, then over two million random bit patterns and decimal
  * values compared with json_dumps(JSON_REAL_PRECISION(15)); the seed is printed), string
  * escaping and UTF-8 validation (every accepted/rejected sequence class of jansson's utf.c),
  * integers, commas in nested containers, and the sticky error flag. */
@@ -48,11 +48,16 @@ static void test_real_cases(void **state) {
       {123456789.123456789, "123456789.123457"},
       {1.7976931348623157e308, "1.79769313486232e308"},
       {5e-324, "4.94065645841247e-324"},
-      {1000000000000005.0, "1e15"},       /* exact tie, rounds to even */
+      {1000000000000005.0, "1e15"},                /* exact tie, rounds to even */
       {1000000000000015.0, "1.00000000000002e15"}, /* exact tie, rounds to even (up) */
-      {999999999999999.5, "1e15"},        /* rounds into the next decade */
+      {999999999999999.5, "1e15"},                 /* rounds into the next decade */
       {0.5, "0.5"},
       {3.14159, "3.14159"},
+      {999999999999999.0, "999999999999999.0"}, /* log10() says 15: the decade is found exactly */
+      {99999999999999.9, "99999999999999.9"},
+      {0.999999999999999, "0.999999999999999"},
+      {9.99999999999999e-5, "9.99999999999999e-5"},
+      {9.99999999999999e29, "9.99999999999999e29"},
   };
   for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
     char buf[40];
@@ -80,7 +85,7 @@ static void test_real_random(void **state) {
   if (env) seed = strtoull(env, NULL, 10);
   printf("test_real_random seed=%llu (SF_TEST_SEED to replay)\n", (unsigned long long)seed);
   uint64_t x = seed;
-  for (int i = 0; i < 400000; i++) {
+  for (int i = 0; i < 150000; i++) {
     /* Any bit pattern. */
     uint64_t bits = mix(&x);
     double v;
@@ -99,14 +104,30 @@ static void test_real_random(void **state) {
     check_real(nextafter(p, 0));
     check_real(p);
     check_real(nextafter(p, INFINITY));
+    /* 15 nines (and fewer) at every scale, and their neighbours. */
+    double nines =
+        (pow(10.0, (double)(1 + (int)(mix(&x) % 15))) - 1) * pow(10.0, (double)((int)(mix(&x) % 50) - 30));
+    check_real(nines);
+    check_real(nextafter(nines, 0));
+    check_real(nextafter(nines, INFINITY));
   }
 }
 
 static void test_strings(void **state) {
   (void)state;
   static const char *const ok[] = {
-      "", "plain", "q\"b\\s/", "\b\f\n\r\t", "\x01\x1f\x7f", "caf\xc3\xa9", "\xe2\x82\xac",
-      "\xf0\x9f\x98\x80", "\xed\x9f\xbf", "\xee\x80\x80", "\xf4\x8f\xbf\xbf", "\xc2\x80",
+      "",
+      "plain",
+      "q\"b\\s/",
+      "\b\f\n\r\t",
+      "\x01\x1f\x7f",
+      "caf\xc3\xa9",
+      "\xe2\x82\xac",
+      "\xf0\x9f\x98\x80",
+      "\xed\x9f\xbf",
+      "\xee\x80\x80",
+      "\xf4\x8f\xbf\xbf",
+      "\xc2\x80",
   };
   for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++) {
     struct sf_jw w;
@@ -131,8 +152,16 @@ static void test_strings(void **state) {
 
   /* Invalid UTF-8: continuation first, overlong, C0/C1, surrogate, > U+10FFFF, F5, truncated. */
   static const char *const bad[] = {
-      "\x80", "\xc0\x80", "\xc1\xbf", "\xe0\x80\x80", "\xed\xa0\x80", "\xf4\x90\x80\x80",
-      "\xf5\x80\x80\x80", "\xe2\x82", "ab\xff", "\xc3(",
+      "\x80",
+      "\xc0\x80",
+      "\xc1\xbf",
+      "\xe0\x80\x80",
+      "\xed\xa0\x80",
+      "\xf4\x90\x80\x80",
+      "\xf5\x80\x80\x80",
+      "\xe2\x82",
+      "ab\xff",
+      "\xc3(",
   };
   for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
     assert_null(json_string(bad[i])); /* jansson refuses it too */
@@ -175,8 +204,9 @@ static void test_structure(void **state) {
   sf_jw_bytes(&w, "\n", 1);
   size_t len = 0;
   char *s = sf_jw_take(&w, &len);
-  check_str(s, "{\"a\":-9223372036854775808,\"b\\\"\":[9223372036854775807,{},[],null,true,false,{\"x\":1},"
-               "-2.5,0],\"c\":\"v\"}\n");
+  check_str(s,
+            "{\"a\":-9223372036854775808,\"b\\\"\":[9223372036854775807,{},[],null,true,false,{\"x\":1},"
+            "-2.5,0],\"c\":\"v\"}\n");
   assert_int_equal(len, strlen(s));
   free(s);
   assert_null(w.p);
@@ -195,8 +225,9 @@ static void test_structure(void **state) {
 static void test_jansson_values(void **state) {
   (void)state;
   json_error_t e;
-  const char *text = "{\"k\":[1,2.5,\"s\\u0001\\u00e9\",true,false,null,{\"z\":{},\"a\":[]}],\"e\":1e-7,"
-                     "\"n\":-3}";
+  const char *text =
+      "{\"k\":[1,2.5,\"s\\u0001\\u00e9\",true,false,null,{\"z\":{},\"a\":[]}],\"e\":1e-7,"
+      "\"n\":-3}";
   json_t *j = json_loads(text, 0, &e);
   assert_non_null(j);
   struct sf_jw w;
@@ -228,8 +259,8 @@ static void test_growth(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_real_cases),   cmocka_unit_test(test_real_random),
-      cmocka_unit_test(test_strings),      cmocka_unit_test(test_structure),
+      cmocka_unit_test(test_real_cases),     cmocka_unit_test(test_real_random),
+      cmocka_unit_test(test_strings),        cmocka_unit_test(test_structure),
       cmocka_unit_test(test_jansson_values), cmocka_unit_test(test_growth),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
