@@ -345,7 +345,14 @@ static uint64_t scaled(uint64_t m, int k, int s) {
     if (-k > (s > 0 ? 60 : 100)) return 0;
     den <<= -k;
   }
-  u128 q = num / den, r = num - q * den;
+  u128 q, r;
+  if (s <= 0 && k < 0) { /* den = 2^-k: a shift, the common case (|v| < 1e15) */
+    q = num >> -k;
+    r = num & (((u128)1 << -k) - 1);
+  } else {
+    q = num / den;
+    r = num - q * den;
+  }
   u128 twice = r * 2;
   if (twice > den || (twice == den && (q & 1))) q++;
   return (uint64_t)q;
@@ -365,7 +372,8 @@ int sf_jw_fmt_real(double v, char *buf) {
   double fr = frexp(a, &e2);
   uint64_t m = (uint64_t)ldexp(fr, 53);
   int k = e2 - 53;
-  int e10 = (int)floor(log10(a));
+  /* 2^(e2-1) <= a < 2^e2, so this is floor(log10(a)) or one less; the loop below corrects. */
+  int e10 = (int)floor((e2 - 1) * 0.30102999566398120);
   uint64_t q = 0;
   for (int tries = 0;; tries++) {
     if (tries == 4) return fmt_printf(v, buf);

@@ -26,6 +26,9 @@
 #include "store/store_impl.h"
 
 #define CACHE_SLOTS 64
+#ifndef PAGE_SIZE_STR
+#define PAGE_SIZE_STR "65536"
+#endif
 
 struct cached_stmt {
   char *sql; /* owned */
@@ -341,6 +344,9 @@ static int sq_open(struct sf_store *s, const char *path) {
     goto fail;
   }
   sqlite3_busy_timeout(q->db, 10000);
+  /* Page size: only takes effect on a new, empty database (before WAL is switched on). */
+  rc = exec_sql(s, "PRAGMA page_size=" PAGE_SIZE_STR);
+  if (rc) goto fail;
   if (!memory) {
     sqlite3_stmt *st = NULL;
     const char *mode = NULL;
