@@ -70,7 +70,7 @@ json_t *sf_features_to_json(const struct sf_features *f) {
 static int option_type_letter(const char *s) { return (strcmp(s, "C") == 0 || strcmp(s, "P") == 0) ? 0 : -1; }
 
 int sf_features_from_json(const json_t *j, struct sf_features *f, const char *path, struct sf_errbuf *err) {
-  struct sf_jd d = {j, path, err};
+  struct sf_jd d = {j, path, err, NULL};
   sf_features_init_null(f);
   if (!json_is_object(j)) return sf_jd_fail(&d, NULL, "must be an object");
   size_t n;
@@ -138,7 +138,7 @@ json_t *sf_profile_score_to_json(const struct sf_profile_score *s) {
 
 int sf_profile_score_from_json(const json_t *j, struct sf_profile_score *s, const char *path,
                                struct sf_errbuf *err) {
-  struct sf_jd d = {j, path, err};
+  struct sf_jd d = {j, path, err, NULL};
   memset(s, 0, sizeof *s);
   if (!json_is_object(j)) return sf_jd_fail(&d, NULL, "must be an object");
   int v = 0;
@@ -185,7 +185,7 @@ static int scores_from_json(const struct sf_jd *d, const char *key, const json_t
     if (rc) break;
     *count = i + 1;
     if (seen & (1u << out[i].profile)) {
-      struct sf_jd e = {NULL, path, d->err};
+      struct sf_jd e = {NULL, path, d->err, NULL};
       rc = sf_jd_fail(&e, "profile_id", "profile %s appears more than once", sf_profile_name(out[i].profile));
     }
     seen |= 1u << out[i].profile;
@@ -222,7 +222,7 @@ json_t *sf_smart_money_to_json(const struct sf_smart_money_event *ev) {
 }
 
 int sf_smart_money_from_json(const json_t *j, struct sf_smart_money_event *ev, struct sf_errbuf *err) {
-  struct sf_jd d = {j, "smart-money", err};
+  struct sf_jd d = {j, "smart-money", err, NULL};
   sf_smart_money_event_init(ev);
   if (!json_is_object(j)) return sf_jd_fail(&d, NULL, "payload must be an object");
   int v = 0, rc = sf_jd_meta(&d, &ev->meta);
@@ -287,7 +287,7 @@ json_t *sf_classifier_hit_to_json(const struct sf_classifier_hit *h) {
 
 int sf_classifier_hit_from_json(const json_t *j, struct sf_classifier_hit *h, const char *path,
                                 struct sf_errbuf *err) {
-  struct sf_jd d = {j, path, err};
+  struct sf_jd d = {j, path, err, NULL};
   sf_classifier_hit_init(h);
   if (!json_is_object(j)) return sf_jd_fail(&d, NULL, "must be an object");
   int v = 0, rc = sf_jd_meta(&d, &h->meta);
@@ -328,7 +328,7 @@ json_t *sf_alert_to_json(const struct sf_alert *a) {
 }
 
 int sf_alert_from_json(const json_t *j, struct sf_alert *a, struct sf_errbuf *err) {
-  struct sf_jd d = {j, "alert", err};
+  struct sf_jd d = {j, "alert", err, NULL};
   sf_alert_init(a);
   if (!json_is_object(j)) return sf_jd_fail(&d, NULL, "payload must be an object");
   int v = 0, rc = sf_jd_meta(&d, &a->meta);
@@ -408,7 +408,7 @@ json_t *sf_flow_packet_to_json(const struct sf_flow_packet *p) {
 }
 
 int sf_flow_packet_from_json(const json_t *j, struct sf_flow_packet *p, struct sf_errbuf *err) {
-  struct sf_jd d = {j, "flow-packet", err};
+  struct sf_jd d = {j, "flow-packet", err, NULL};
   sf_flow_packet_init(p);
   if (!json_is_object(j)) return sf_jd_fail(&d, NULL, "payload must be an object");
   int rc = sf_jd_meta(&d, &p->meta);
