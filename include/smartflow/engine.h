@@ -39,6 +39,9 @@ struct sf_engine_config {
   int64_t structure_window_ns; /* clusters of one underlying this close may form a structure (250 ms) */
   int64_t move_lookback_ns;    /* underlying move lookback (300 s) */
   int64_t reorder_ns;          /* records older than the watermark by more than this are rejected (1000 ms) */
+  int64_t iv_cache_ns;         /* an IV solution is reused for this long at unchanged inputs (1000 ms) */
+  double baseline_alpha;       /* EWMA weight of a new print in the IV / spread baselines (0.1) */
+  uint32_t baseline_min;       /* prints before a baseline is trusted (5) */
   const struct sf_calendar *calendar;       /* borrowed, may be NULL (neutral event fields) */
   const struct sf_calibration *calibration; /* borrowed, may be NULL (raw scores) */
   const struct sf_rules_config *rules;      /* borrowed, may be NULL (compiled-in defaults) */
@@ -53,6 +56,8 @@ struct sf_engine_stats {
   uint64_t rejected_order, rejected_contract, rejected_value, rejected_dup;
   uint64_t enriched_prints, flow_packets_out, smart_money_out, classifier_hits_out, alerts_out;
   uint64_t abstained;
+  uint64_t events_below_emit; /* parent events under rules emit_min_premium, not emitted */
+  uint64_t crossed_quotes;    /* option quotes with bid > ask: stored, never used as fresh */
   uint64_t contracts_active, underlyings_active;
 };
 

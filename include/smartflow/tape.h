@@ -20,7 +20,7 @@ struct sf_tape_reader;
 int sf_tape_reader_open(const char *path, struct sf_tape_reader **out);
 /* Reads the next record into rec (initialised by the call; sf_record_fini it when done).
  * Returns 1 when a record was read, 0 at end of input, or a negative SF_E* for a bad line
- * (rec then holds nothing to free; sf_tape_reader_errmsg says "LINE N: field: reason"). */
+ * (rec then holds nothing to free; sf_tape_reader_errmsg says "line N: type.field: reason"). */
 int sf_tape_reader_next(struct sf_tape_reader *r, struct sf_record *rec);
 /* The line number of the record (or error) last returned, 1-based. */
 uint64_t sf_tape_reader_line(const struct sf_tape_reader *r);
@@ -31,7 +31,7 @@ uint64_t sf_tape_reader_bytes(const struct sf_tape_reader *r);
 void sf_tape_reader_close(struct sf_tape_reader *r);
 
 struct sf_tape_writer;
-/* Opens path for writing ("-" = stdout). */
+/* Opens path for writing ("-" = stdout); a path ending in ".gz" is written gzip-compressed. */
 int sf_tape_writer_open(const char *path, struct sf_tape_writer **out);
 /* Wraps a borrowed FILE (not closed by close). */
 int sf_tape_writer_wrap(FILE *f, struct sf_tape_writer **out);

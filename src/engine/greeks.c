@@ -103,7 +103,8 @@ void sf_bs_greeks(bool is_call, double S, double K, double T, double r, double q
   if (!(T > 0) || !(sigma > 0)) {
     /* Expired or zero volatility: the discounted intrinsic value, a step delta, no curvature. */
     double tt = T > 0 ? T : 0.0;
-    double df = exp(-r * tt), dq = exp(-q * tt), fwd_itm = is_call ? S * dq > K * df : K * df > S * dq;
+    double df = exp(-r * tt), dq = exp(-q * tt);
+    bool fwd_itm = is_call ? S * dq > K * df : K * df > S * dq;
     out->price = sf_bs_price(is_call, S, K, T, r, q, sigma);
     out->delta = fwd_itm ? (is_call ? dq : -dq) : 0.0;
     out->gamma = 0.0;

@@ -1,0 +1,418 @@
+/* `smartflow bench engine`: a deterministic in-memory engine workload and its throughput and
+ * latency. The records are generated before timing from a seed: five underlyings, 800 contracts
+ * (4 expiries x 20 strikes x call/put each), Q option NBBO updates per print (mostly on the
+ * contract about to print), an underlying quote every 8 prints, and a mix of order types:
+ * retail lots (65%), multi-venue ISO sweeps (10%), blocks (5%), complex two-leg spreads (10%)
+ * and small-lot bursts (10%). Every sink folds the content of what it receives into one FNV-1a
+ * hash (field by field, never struct padding), so two builds that print the same hash computed
+ * the same thing. Per-print latency is sampled with the monotonic clock around each print push.
+ * Output: one JSON line. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+
+#include "app/commands.h"
+#include "smartflow/condition.h"
+#include "smartflow/engine.h"
+#include "smartflow/hash.h"
+#include "smartflow/record.h"
+#include "smartflow/time.h"
+
+static void usage(FILE *out) {
+  fprintf(out,
+          "usage: smartflow bench engine [--prints N] [--quotes-per-print Q] [--seed S]\n\n"
+          "Runs a generated workload (built before timing) through the engine and prints one JSON\n"
+          "line: prints/s, records/s, events/s, per-print latency p50/p99/p99.9 (ns), peak RSS and\n"
+          "an FNV-1a hash of the content of every output record.\n\n"
+          "options:\n"
+          "  --prints N            option prints (default 1000000)\n"
+          "  --quotes-per-print Q  option NBBO updates per print (default 3)\n"
+          "  --seed S              generator seed (default 1)\n"
+          "  -h, --help            show this help\n");
+}
+
+static uint64_t rng_next(uint64_t *s) {
+  uint64_t x = *s;
+  x ^= x << 13;
+  x ^= x >> 7;
+  x ^= x << 17;
+  return *s = x;
+}
+static double rng_unit(uint64_t *s) { return (double)(rng_next(s) >> 11) / 9007199254740992.0; }
+static int rng_int(uint64_t *s, int n) { return (int)(rng_next(s) % (uint64_t)n); }
+
+#define N_UND 5
+#define N_EXP 4
+#define N_STRIKE 20
+#define N_CTR (N_UND * N_EXP * N_STRIKE * 2)
+
+struct gen_ctr {
+  char id[SF_CONTRACT_ID_MAX];
+  int und;
+  double strike;
+  bool call;
+  double dte;
+};
+
+struct gen {
+  uint64_t rng;
+  struct gen_ctr c[N_CTR];
+  double spot[N_UND];
+  struct sf_record *rec;
+  size_t n, cap;
+  int64_t t;
+  uint64_t trace;
+  int quotes_per_print;
+};
+
+static const char *const und_names[N_UND] = {"SPY", "QQQ", "AAPL", "TSLA", "NVDA"};
+static const double und_spot[N_UND] = {560, 480, 220, 250, 120};
+static const char *const venues[] = {"CBOE", "ISE", "PHLX", "AMEX", "BOX", "MIAX", "ARCA", "BZX"};
+
+static int gen_push(struct gen *g, struct sf_record *r) {
+  if (g->n == g->cap) {
+    size_t ncap = g->cap ? g->cap * 2 : 1 << 16;
+    struct sf_record *nr = realloc(g->rec, ncap * sizeof *nr);
+    if (!nr) return -1;
+    g->rec = nr;
+    g->cap = ncap;
+  }
+  g->rec[g->n++] = *r;
+  return 0;
+}
+
+/* A rough fair value: intrinsic plus a time value that decays with moneyness. */
+static double theo(const struct gen *g, const struct gen_ctr *c) {
+  double s = g->spot[c->und], k = c->strike;
+  double intrinsic = c->call ? fmax(0, s - k) : fmax(0, k - s);
+  double sd = s * 0.25 * sqrt(c->dte / 365.0);
+  double z = fabs(s - k) / sd;
+  return intrinsic + 0.4 * sd * exp(-0.5 * z * z) + 0.01;
+}
+
+static void quote(struct gen *g, int ci, double *bid, double *ask) {
+  double v = theo(g, &g->c[ci]);
+  double half = fmax(0.01, v * 0.02);
+  *bid = floor((v - half) * 100) / 100;
+  *ask = ceil((v + half) * 100) / 100;
+  if (*bid < 0) *bid = 0;
+  if (*ask <= *bid) *ask = *bid + 0.01;
+}
+
+static int add_nbbo(struct gen *g, int ci) {
+  struct sf_record r;
+  sf_record_init(&r, SF_REC_OPTION_NBBO);
+  struct sf_option_nbbo *q = &r.u.option_nbbo;
+  q->ts_ns = g->t;
+  q->meta.source_ts = q->meta.ingest_ts = sf_ns_to_ms(g->t);
+  q->meta.seq = (int64_t)g->trace;
+  snprintf(q->meta.trace_id, sizeof q->meta.trace_id, "q%llu", (unsigned long long)g->trace++);
+  memcpy(q->option_contract_id, g->c[ci].id, sizeof q->option_contract_id);
+  quote(g, ci, &q->bid, &q->ask);
+  q->bid_size = 1 + rng_int(&g->rng, 200);
+  q->ask_size = 1 + rng_int(&g->rng, 200);
+  return gen_push(g, &r);
+}
+
+static int add_und(struct gen *g, int u) {
+  g->spot[u] *= 1 + (rng_unit(&g->rng) - 0.5) * 0.0004;
+  struct sf_record r;
+  sf_record_init(&r, SF_REC_EQUITY_QUOTE);
+  struct sf_equity_quote *q = &r.u.equity_quote;
+  q->ts_ns = g->t;
+  q->meta.source_ts = q->meta.ingest_ts = sf_ns_to_ms(g->t);
+  snprintf(q->meta.trace_id, sizeof q->meta.trace_id, "u%llu", (unsigned long long)g->trace++);
+  snprintf(q->underlying_id, sizeof q->underlying_id, "%s", und_names[u]);
+  q->bid = floor(g->spot[u] * 100 - 1) / 100;
+  q->ask = q->bid + 0.02;
+  return gen_push(g, &r);
+}
+
+/* One print; side: +1 at the ask, -1 at the bid, 0 at the mid. */
+static int add_print(struct gen *g, int ci, int side, int64_t size, const char *venue, uint32_t conds) {
+  for (int k = 0; k < g->quotes_per_print; k++) {
+    int qc = (k == 0 || rng_int(&g->rng, 2)) ? ci : rng_int(&g->rng, N_CTR);
+    if (add_nbbo(g, qc)) return -1;
+    g->t += 1000 + rng_int(&g->rng, 20000);
+  }
+  double bid, ask;
+  quote(g, ci, &bid, &ask);
+  struct sf_record r;
+  sf_record_init(&r, SF_REC_OPTION_PRINT);
+  struct sf_option_print *p = &r.u.option_print;
+  p->ts_ns = g->t;
+  p->meta.source_ts = p->meta.ingest_ts = sf_ns_to_ms(g->t);
+  snprintf(p->meta.trace_id, sizeof p->meta.trace_id, "t%llu", (unsigned long long)g->trace++);
+  memcpy(p->option_contract_id, g->c[ci].id, sizeof p->option_contract_id);
+  p->price = side > 0 ? ask : (side < 0 ? bid : round((bid + ask) * 50) / 100);
+  p->size = size;
+  snprintf(p->exchange, sizeof p->exchange, "%s", venue);
+  p->conditions = conds;
+  return gen_push(g, &r);
+}
+
+static int near_contract(struct gen *g, int u) {
+  int e = rng_int(&g->rng, N_EXP), k = N_STRIKE / 2 - 4 + rng_int(&g->rng, 8), cp = rng_int(&g->rng, 2);
+  return ((u * N_EXP + e) * N_STRIKE + k) * 2 + cp;
+}
+
+static void gen_init(struct gen *g) {
+  int64_t day = sf_ny_local_to_utc_ns(2025, 3, 18, 9, 30, 0);
+  g->t = day;
+  static const int exp_days[N_EXP] = {0, 3, 17, 59}; /* expiries from 2025-03-18 */
+  for (int u = 0; u < N_UND; u++) {
+    g->spot[u] = und_spot[u];
+    for (int e = 0; e < N_EXP; e++)
+      for (int k = 0; k < N_STRIKE; k++)
+        for (int cp = 0; cp < 2; cp++) {
+          struct gen_ctr *c = &g->c[((u * N_EXP + e) * N_STRIKE + k) * 2 + cp];
+          int y, m, d;
+          sf_civil_from_days(sf_days_from_civil(2025, 3, 18) + exp_days[e], &y, &m, &d);
+          c->und = u;
+          c->strike = round(und_spot[u] * (0.9 + 0.01 * k));
+          c->call = cp == 0;
+          c->dte = exp_days[e] + 0.25;
+          snprintf(c->id, sizeof c->id, "%s-%04d-%02d-%02d-%d-%c", und_names[u], y, m, d, (int)c->strike,
+                   c->call ? 'C' : 'P');
+        }
+  }
+}
+
+/* Appends records for about `prints` more prints (orders are not split). */
+static int generate(struct gen *g, size_t prints) {
+  if (g->t == 0) {
+    gen_init(g);
+    for (int u = 0; u < N_UND; u++)
+      if (add_und(g, u)) return -1;
+  }
+  size_t done = 0;
+  while (done < prints) {
+    int u = rng_int(&g->rng, N_UND);
+    if (done % 8 == 0 && add_und(g, u)) return -1;
+    int ci = near_contract(g, u);
+    int kind = rng_int(&g->rng, 100);
+    int n = 1;
+    if (kind < 65) { /* retail lot */
+      if (add_print(g, ci, rng_int(&g->rng, 3) - 1, 1 + rng_int(&g->rng, 10), venues[rng_int(&g->rng, 8)],
+                    SF_COND_FILL))
+        return -1;
+    } else if (kind < 75) { /* ISO sweep over venues */
+      n = 3 + rng_int(&g->rng, 3);
+      int side = rng_int(&g->rng, 2) ? 1 : -1;
+      for (int i = 0; i < n; i++)
+        if (add_print(g, ci, side, 20 + rng_int(&g->rng, 80), venues[i], SF_COND_ISO)) return -1;
+    } else if (kind < 80) { /* block */
+      if (add_print(g, ci, rng_int(&g->rng, 2) ? 1 : -1, 200 + rng_int(&g->rng, 800), "CBOE", SF_COND_FILL))
+        return -1;
+    } else if (kind < 90) { /* complex two-leg vertical */
+      int size = 10 + rng_int(&g->rng, 90);
+      int other = ci + 2 < N_CTR && g->c[ci + 2].und == u ? ci + 2 : ci - 2;
+      if (add_print(g, ci, 0, size, "CBOE", SF_COND_COMPLEX) ||
+          add_print(g, other, 0, size, "CBOE", SF_COND_COMPLEX))
+        return -1;
+      n = 2;
+    } else { /* small-lot burst */
+      n = 5 + rng_int(&g->rng, 6);
+      for (int i = 0; i < n; i++)
+        if (add_print(g, ci, 1, 1 + rng_int(&g->rng, 5), venues[rng_int(&g->rng, 8)], SF_COND_FILL))
+          return -1;
+    }
+    done += (size_t)n;
+    g->t += 100 * SF_NS_PER_US + rng_int(&g->rng, 3000) * SF_NS_PER_US;
+  }
+  return 0;
+}
+
+struct hsink {
+  uint64_t h;
+  uint64_t events, hits, alerts, packets, prints;
+};
+
+static void hstr(struct hsink *s, const char *x) { s->h = sf_hash_update(s->h, x, strlen(x) + 1); }
+static void hnum(struct hsink *s, double x) {
+  if (isnan(x)) x = NAN; /* one NaN bit pattern */
+  s->h = sf_hash_update(s->h, &x, sizeof x);
+}
+static void hint(struct hsink *s, int64_t x) { s->h = sf_hash_update(s->h, &x, sizeof x); }
+static void hvec(struct hsink *s, const struct sf_strvec *v) {
+  hint(s, (int64_t)v->n);
+  for (size_t i = 0; i < v->n; i++) hstr(s, v->v[i]);
+}
+static void hmeta(struct hsink *s, const struct sf_meta *m) {
+  hint(s, m->source_ts);
+  hint(s, m->seq);
+  hstr(s, m->trace_id);
+}
+
+static void on_event(void *ctx, const struct sf_smart_money_event *e) {
+  struct hsink *s = ctx;
+  s->events++;
+  hmeta(s, &e->meta);
+  hvec(s, &e->packet_ids);
+  hvec(s, &e->member_print_ids);
+  hint(s, e->event_kind);
+  size_t nf;
+  const struct sf_field_desc *fd = sf_features_fields(&nf);
+  const unsigned char *base = (const unsigned char *)&e->features;
+  for (size_t i = 0; i < nf; i++) {
+    const void *p = base + fd[i].offset;
+    switch (fd[i].kind) {
+      case SF_FK_NUM:
+      case SF_FK_INT:
+        hnum(s, *(const double *)p);
+        break;
+      case SF_FK_TS:
+        hint(s, *(const int64_t *)p);
+        break;
+      case SF_FK_STR:
+        hstr(s, (const char *)p);
+        break;
+      default:
+        hint(s, *(const int8_t *)p);
+        break;
+    }
+  }
+  for (int i = 0; i < SF_PROFILE_COUNT; i++) {
+    hint(s, e->scores[i].profile);
+    hnum(s, e->scores[i].probability);
+    hint(s, e->scores[i].band * 16 + e->scores[i].direction);
+    hvec(s, &e->scores[i].reasons);
+  }
+  hint(s, e->primary_profile);
+  hint(s, e->abstained);
+  hvec(s, &e->suppressed_reasons);
+}
+static void on_hit(void *ctx, const struct sf_classifier_hit *h) {
+  struct hsink *s = ctx;
+  s->hits++;
+  hmeta(s, &h->meta);
+  hstr(s, h->classifier_id);
+  hnum(s, h->confidence);
+  hint(s, h->direction);
+}
+static void on_alert(void *ctx, const struct sf_alert *a) {
+  struct hsink *s = ctx;
+  s->alerts++;
+  hmeta(s, &a->meta);
+  hnum(s, a->score);
+  hint(s, a->severity);
+  hvec(s, &a->evidence_refs);
+}
+static void on_print(void *ctx, const struct sf_option_print *p) {
+  struct hsink *s = ctx;
+  s->prints++;
+  hint(s, p->nbbo_side * 4 + p->aggressor + 1);
+  hnum(s, p->iv);
+}
+
+static int cmp_i64(const void *a, const void *b) {
+  int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+  return x < y ? -1 : x > y;
+}
+
+static int bench_engine(int argc, char **argv) {
+  size_t prints = 1000000;
+  int qpp = 3;
+  uint64_t seed = 1;
+  for (int i = 1; i < argc; i++) {
+    if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
+      usage(stdout);
+      return 0;
+    } else if (i + 1 < argc && strcmp(argv[i], "--prints") == 0) {
+      prints = strtoull(argv[++i], NULL, 10);
+    } else if (i + 1 < argc && strcmp(argv[i], "--quotes-per-print") == 0) {
+      qpp = atoi(argv[++i]);
+    } else if (i + 1 < argc && strcmp(argv[i], "--seed") == 0) {
+      seed = strtoull(argv[++i], NULL, 10);
+    } else {
+      fprintf(stderr, "smartflow bench engine: unknown or incomplete option '%s'\n", argv[i]);
+      return 2;
+    }
+  }
+  if (prints == 0 || qpp < 0 || qpp > 100) {
+    fprintf(stderr, "smartflow bench engine: --prints must be > 0 and --quotes-per-print 0..100\n");
+    return 2;
+  }
+  struct gen *g = calloc(1, sizeof *g);
+  if (!g) return 1;
+  g->rng = seed * 0x9E3779B97F4A7C15ull + 1;
+  g->quotes_per_print = qpp;
+  int status = 1;
+  int64_t *lat = NULL;
+  struct sf_engine *e = NULL;
+  size_t n_prints = 0, n_records = 0;
+  lat = malloc((prints + 16) * sizeof *lat);
+  if (!lat) goto done;
+
+  struct hsink hs = {SF_HASH_SEED, 0, 0, 0, 0, 0};
+  struct sf_engine_sinks sinks = {&hs, on_print, NULL, on_event, on_hit, on_alert};
+  struct sf_engine_config cfg;
+  sf_engine_config_default(&cfg);
+  if (sf_engine_new(&cfg, &sinks, &e)) goto done;
+  size_t li = 0;
+  int64_t elapsed = 0;
+  /* Generate a batch (untimed), push it (timed), repeat: memory stays bounded. */
+  while (n_prints < prints) {
+    g->n = 0;
+    size_t want = prints - n_prints < 65536 ? prints - n_prints : 65536;
+    if (generate(g, want)) goto done;
+    for (size_t i = 0; i < g->n; i++) n_prints += g->rec[i].type == SF_REC_OPTION_PRINT;
+    n_records += g->n;
+    if (n_prints > prints + 16) {
+      int64_t *nl = realloc(lat, n_prints * sizeof *lat);
+      if (!nl) goto done;
+      lat = nl;
+    }
+    int64_t t0 = sf_time_mono_ns();
+    for (size_t i = 0; i < g->n; i++) {
+      if (g->rec[i].type == SF_REC_OPTION_PRINT) {
+        int64_t a = sf_time_mono_ns();
+        sf_engine_push_option_print(e, &g->rec[i].u.option_print);
+        lat[li++] = sf_time_mono_ns() - a;
+      } else {
+        sf_engine_push(e, &g->rec[i]);
+      }
+    }
+    elapsed += sf_time_mono_ns() - t0;
+  }
+  int64_t t1 = sf_time_mono_ns();
+  sf_engine_flush(e);
+  elapsed += sf_time_mono_ns() - t1;
+  double secs = (double)elapsed / 1e9;
+  struct sf_engine_stats st;
+  sf_engine_get_stats(e, &st);
+  qsort(lat, li, sizeof *lat, cmp_i64);
+  struct rusage ru;
+  getrusage(RUSAGE_SELF, &ru);
+  printf(
+      "{\"bench\":\"engine\",\"seed\":%llu,\"prints\":%zu,\"records\":%zu,\"quotes_per_print\":%d,"
+      "\"seconds\":%.4f,\"prints_per_s\":%.0f,\"records_per_s\":%.0f,\"events\":%llu,\"events_per_s\":%.0f,"
+      "\"abstained\":%llu,\"hits\":%llu,\"alerts\":%llu,\"rejected\":%llu,"
+      "\"latency_ns\":{\"p50\":%lld,\"p99\":%lld,\"p999\":%lld,\"max\":%lld},"
+      "\"peak_rss_kb\":%ld,\"output_hash\":\"%016llx\"}\n",
+      (unsigned long long)seed, n_prints, n_records, qpp, secs, (double)n_prints / secs,
+      (double)n_records / secs, (unsigned long long)st.smart_money_out, (double)st.smart_money_out / secs,
+      (unsigned long long)st.abstained, (unsigned long long)hs.hits, (unsigned long long)hs.alerts,
+      (unsigned long long)st.rejected, (long long)lat[li / 2], (long long)lat[(size_t)((double)li * 0.99)],
+      (long long)lat[(size_t)((double)li * 0.999)], (long long)lat[li - 1], ru.ru_maxrss,
+      (unsigned long long)sf_hash_mix64(hs.h));
+  status = st.rejected ? 1 : 0;
+done:
+  sf_engine_free(e);
+  free(lat);
+  if (g->rec) free(g->rec); /* market-data records own nothing */
+  free(g);
+  return status;
+}
+
+int sf_cmd_bench(int argc, char **argv) {
+  if (argc >= 2 && strcmp(argv[1], "engine") == 0) return bench_engine(argc - 1, argv + 1);
+  if (argc >= 2 && (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0)) {
+    usage(stdout);
+    return 0;
+  }
+  usage(stderr);
+  return 2;
+}

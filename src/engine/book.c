@@ -1,0 +1,243 @@
+/* The engine's book: contracts and underlyings interned by id in open-addressing hash tables
+ * (sf_hash64 keys, linear probing, load <= 1/2), each parsed once, each holding its latest
+ * quotes (a small time-ordered ring so that a slightly late print still finds the quote in
+ * force at its timestamp, never a later one), and per-contract trade and baseline state. An id
+ * seen in another accepted form (OSI vs canonical) maps to the same contract: the table keeps
+ * one entry per spelling. State grows with the instruments seen, not with history. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine/internal.h"
+#include "smartflow/err.h"
+#include "smartflow/hash.h"
+
+static int strtab_grow(struct sf_strtab *t) {
+  size_t ncap = t->cap ? t->cap * 2 : 256;
+  struct sf_strtab_slot *ns = calloc(ncap, sizeof *ns);
+  if (!ns) return SF_ENOMEM;
+  for (size_t i = 0; i < t->cap; i++) {
+    if (!t->slots[i].idx) continue;
+    size_t j = t->slots[i].hash & (ncap - 1);
+    while (ns[j].idx) j = (j + 1) & (ncap - 1);
+    ns[j] = t->slots[i];
+  }
+  free(t->slots);
+  t->slots = ns;
+  t->cap = ncap;
+  return 0;
+}
+
+int sf_strtab_find(const struct sf_strtab *t, const char *key, size_t len, uint64_t h, uint32_t *idx) {
+  if (!t->cap) return 0;
+  size_t j = h & (t->cap - 1);
+  while (t->slots[j].idx) {
+    const struct sf_strtab_slot *s = &t->slots[j];
+    if (s->hash == h) {
+      const char *k = t->arena + s->key_off;
+      if (strncmp(k, key, len) == 0 && k[len] == '\0') {
+        *idx = s->idx - 1;
+        return 1;
+      }
+    }
+    j = (j + 1) & (t->cap - 1);
+  }
+  return 0;
+}
+
+int sf_strtab_put(struct sf_strtab *t, const char *key, size_t len, uint64_t h, uint32_t idx) {
+  if ((t->n + 1) * 2 > t->cap) {
+    int rc = strtab_grow(t);
+    if (rc) return rc;
+  }
+  if (t->arena_len + len + 1 > t->arena_cap) {
+    size_t ncap = t->arena_cap ? t->arena_cap * 2 : 4096;
+    while (ncap < t->arena_len + len + 1) ncap *= 2;
+    char *na = realloc(t->arena, ncap);
+    if (!na) return SF_ENOMEM;
+    t->arena = na;
+    t->arena_cap = ncap;
+  }
+  uint32_t off = (uint32_t)t->arena_len;
+  memcpy(t->arena + off, key, len);
+  t->arena[off + len] = '\0';
+  t->arena_len += len + 1;
+  size_t j = h & (t->cap - 1);
+  while (t->slots[j].idx) j = (j + 1) & (t->cap - 1);
+  t->slots[j].hash = h;
+  t->slots[j].idx = idx + 1;
+  t->slots[j].key_off = off;
+  t->n++;
+  return 0;
+}
+
+void sf_strtab_fini(struct sf_strtab *t) {
+  free(t->slots);
+  free(t->arena);
+  memset(t, 0, sizeof *t);
+}
+
+void sf_book_init(struct sf_book *b) { memset(b, 0, sizeof *b); }
+
+void sf_book_fini(struct sf_book *b) {
+  free(b->ctr);
+  free(b->und);
+  sf_strtab_fini(&b->ctr_tab);
+  sf_strtab_fini(&b->und_tab);
+  memset(b, 0, sizeof *b);
+}
+
+/* ETF underlyings (is_etf). A fixed list: the broad index, sector, commodity, bond and
+ * volatility funds whose options trade most. */
+static const char *const etf_list[] = {
+    "SPY", "QQQ", "IWM",  "DIA", "XLF",  "XLE",  "XLK",  "XLV",  "XLI", "XLY", "XLP",  "XLU",
+    "XLB", "XLC", "XLRE", "XBI", "XOP",  "XRT",  "XHB",  "GLD",  "SLV", "GDX", "GDXJ", "TLT",
+    "IEF", "HYG", "LQD",  "EEM", "EFA",  "FXI",  "EWZ",  "EWJ",  "KRE", "SMH", "SOXX", "ARKK",
+    "USO", "UNG", "UVXY", "VXX", "SQQQ", "TQQQ", "SOXL", "SPXL", "TNA", "IYR", "VNQ",  "KWEB",
+    "MDY", "RSP", "VOO",  "IVV", "VTI",  "BITO", "IBIT", NULL};
+
+bool sf_book_is_etf(const char *sym) {
+  for (const char *const *p = etf_list; *p; p++)
+    if (strcmp(*p, sym) == 0) return true;
+  return false;
+}
+
+/* OSI roots of weekly / PM-settled index series that belong to another underlying. */
+static const char *und_of_root(const char *root) {
+  static const char *const map[][2] = {{"SPXW", "SPX"}, {"NDXP", "NDX"}, {"RUTW", "RUT"},
+                                       {"VIXW", "VIX"}, {"XSP", "XSP"},  {NULL, NULL}};
+  for (size_t i = 0; map[i][0]; i++)
+    if (strcmp(map[i][0], root) == 0) return map[i][1];
+  return root;
+}
+
+int sf_book_underlying(struct sf_book *b, const char *sym, uint32_t *out) {
+  size_t len = strlen(sym);
+  if (len == 0 || len >= SF_SYMBOL_MAX) return SF_EFIELD;
+  uint64_t h = sf_hash64(sym, len);
+  if (sf_strtab_find(&b->und_tab, sym, len, h, out)) return 0;
+  if (b->n_und == b->cap_und) {
+    size_t ncap = b->cap_und ? b->cap_und * 2 : 16;
+    struct sf_book_und *nu = realloc(b->und, ncap * sizeof *nu);
+    if (!nu) return SF_ENOMEM;
+    b->und = nu;
+    b->cap_und = ncap;
+  }
+  uint32_t i = (uint32_t)b->n_und;
+  struct sf_book_und *u = &b->und[i];
+  memset(u, 0, sizeof *u);
+  memcpy(u->id, sym, len + 1);
+  u->is_etf = sf_book_is_etf(sym);
+  u->pending = SF_NIL;
+  u->open = SF_NIL;
+  int rc = sf_strtab_put(&b->und_tab, sym, len, h, i);
+  if (rc) return rc;
+  b->n_und++;
+  *out = i;
+  return 0;
+}
+
+int sf_book_contract(struct sf_book *b, const char *id, uint32_t *out, const char **why) {
+  size_t len = strlen(id);
+  uint64_t h = sf_hash64(id, len);
+  if (sf_strtab_find(&b->ctr_tab, id, len, h, out)) return 0;
+  struct sf_contract c;
+  const char *reason = NULL;
+  if (sf_contract_parse(id, len, &c, &reason) != 0) {
+    if (why) *why = reason ? reason : "unparseable contract id";
+    return SF_EFIELD;
+  }
+  char canon[SF_CONTRACT_ID_MAX];
+  int cl = sf_contract_format(&c, canon, sizeof canon);
+  if (cl < 0) {
+    if (why) *why = "contract id too long";
+    return SF_EFIELD;
+  }
+  uint64_t hc = sf_hash64(canon, (size_t)cl);
+  uint32_t idx;
+  if (sf_strtab_find(&b->ctr_tab, canon, (size_t)cl, hc, &idx)) {
+    /* Another spelling of a known contract. */
+    int rc = sf_strtab_put(&b->ctr_tab, id, len, h, idx);
+    if (rc) return rc;
+    *out = idx;
+    return 0;
+  }
+  uint32_t ui;
+  int rc = sf_book_underlying(b, und_of_root(c.root), &ui);
+  if (rc) return rc;
+  if (b->n_ctr == b->cap_ctr) {
+    size_t ncap = b->cap_ctr ? b->cap_ctr * 2 : 256;
+    struct sf_book_ctr *nc = realloc(b->ctr, ncap * sizeof *nc);
+    if (!nc) return SF_ENOMEM;
+    b->ctr = nc;
+    b->cap_ctr = ncap;
+  }
+  idx = (uint32_t)b->n_ctr;
+  struct sf_book_ctr *k = &b->ctr[idx];
+  memset(k, 0, sizeof *k);
+  memcpy(k->id, canon, (size_t)cl + 1);
+  k->c = c;
+  k->und = ui;
+  k->is_call = c.right == 'C';
+  k->strike = sf_contract_strike(&c);
+  k->mult = 100.0;
+  k->expiry_ns = sf_contract_expiry_ns(&c);
+  k->open_cluster = SF_NIL;
+  k->ew_iv = SF_NULL;
+  k->ew_rsp = SF_NULL;
+  rc = sf_strtab_put(&b->ctr_tab, canon, (size_t)cl, hc, idx);
+  if (!rc && ((size_t)cl != len || memcmp(canon, id, len) != 0))
+    rc = sf_strtab_put(&b->ctr_tab, id, len, h, idx);
+  if (rc) return rc;
+  b->n_ctr++;
+  *out = idx;
+  return 0;
+}
+
+void sf_qring_insert(struct sf_qring *r, const struct sf_qslot *q) {
+  if (r->n == SF_QRING) {
+    if (q->ts_ns < r->q[0].ts_ns) return; /* older than everything kept: no print can need it */
+    memmove(&r->q[0], &r->q[1], (SF_QRING - 1) * sizeof r->q[0]);
+    r->n--;
+  }
+  int i = r->n;
+  while (i > 0 && r->q[i - 1].ts_ns > q->ts_ns) {
+    r->q[i] = r->q[i - 1];
+    i--;
+  }
+  r->q[i] = *q;
+  r->n++;
+}
+
+const struct sf_qslot *sf_qring_at(const struct sf_qring *r, int64_t ts_ns) {
+  for (int i = r->n - 1; i >= 0; i--)
+    if (r->q[i].ts_ns <= ts_ns) return &r->q[i];
+  return NULL;
+}
+
+void sf_book_und_sample(struct sf_book_und *u, int64_t ts_ns, double mid, int64_t lookback_ns) {
+  int64_t step = lookback_ns / (SF_MOVE_RING / 2);
+  if (u->h_n > 0) {
+    uint32_t last = (u->h_head + SF_MOVE_RING - 1) % SF_MOVE_RING;
+    /* Late quotes keep the history time-ordered by being skipped; a sample per step is enough
+     * for a look-back of SF_MOVE_RING / 2 steps. */
+    if (ts_ns < u->h_ts[last] + step) return;
+  }
+  u->h_ts[u->h_head] = ts_ns;
+  u->h_mid[u->h_head] = mid;
+  u->h_head = (u->h_head + 1) % SF_MOVE_RING;
+  if (u->h_n < SF_MOVE_RING) u->h_n++;
+}
+
+double sf_book_und_move_bps(const struct sf_book_und *u, int64_t ts_ns, double cur_mid, int64_t lookback_ns) {
+  if (u->h_n == 0 || !(cur_mid > 0)) return SF_NULL;
+  /* The reference is the oldest sample inside [ts - lookback, ts). */
+  double ref = SF_NULL;
+  for (uint32_t k = 0; k < u->h_n; k++) {
+    uint32_t i = (u->h_head + SF_MOVE_RING - 1 - k) % SF_MOVE_RING;
+    if (u->h_ts[i] >= ts_ns) continue;
+    if (u->h_ts[i] < ts_ns - lookback_ns) break;
+    ref = u->h_mid[i];
+  }
+  if (sf_is_null(ref) || ref <= 0) return SF_NULL;
+  return (cur_mid - ref) / ref * 1e4;
+}

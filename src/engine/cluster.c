@@ -1,0 +1,176 @@
+/* Clustering (PROFILES.md step 2): the prints of one contract that arrive as one order become
+ * one cluster. A cluster stays open while ts - start <= cluster_window_ns and
+ * ts - last <= cluster_gap_ns, so its deadline is min(start + window, last + gap); when event
+ * time passes the deadline a timer closes it (a lone block does not wait for another trade).
+ * A cluster is a sweep when a print carries ISO / SWEEP or two consecutive fills on different
+ * venues are at most sweep_ns apart; a block when one or two prints of at least block_min_size
+ * make it; a burst when it has many fills.
+ *
+ * Storage: prints and clusters live in pools (growable arrays with free lists, addressed by
+ * index), so the steady state allocates nothing. Timers live in a binary min-heap ordered by
+ * (deadline, kind, seq); a cluster has one heap entry, re-armed lazily when its deadline moved
+ * on (deadlines only grow), so closing is O(log n). */
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine/internal.h"
+#include "smartflow/condition.h"
+#include "smartflow/err.h"
+
+static bool timer_less(const struct sf_timer *a, const struct sf_timer *b) {
+  if (a->deadline_ns != b->deadline_ns) return a->deadline_ns < b->deadline_ns;
+  if (a->kind != b->kind) return a->kind < b->kind;
+  return a->seq < b->seq;
+}
+
+int sf_heap_push(struct sf_heap *h, const struct sf_timer *t) {
+  if (h->n == h->cap) {
+    size_t ncap = h->cap ? h->cap * 2 : 256;
+    struct sf_timer *nv = realloc(h->v, ncap * sizeof *nv);
+    if (!nv) return SF_ENOMEM;
+    h->v = nv;
+    h->cap = ncap;
+  }
+  size_t i = h->n++;
+  while (i > 0) {
+    size_t parent = (i - 1) / 2;
+    if (!timer_less(t, &h->v[parent])) break;
+    h->v[i] = h->v[parent];
+    i = parent;
+  }
+  h->v[i] = *t;
+  return 0;
+}
+
+const struct sf_timer *sf_heap_top(const struct sf_heap *h) { return h->n ? &h->v[0] : NULL; }
+
+int sf_heap_pop(struct sf_heap *h, struct sf_timer *t) {
+  if (!h->n) return 0;
+  *t = h->v[0];
+  struct sf_timer last = h->v[--h->n];
+  size_t i = 0;
+  for (;;) {
+    size_t l = 2 * i + 1, r = l + 1, m = i;
+    const struct sf_timer *best = &last;
+    if (l < h->n && timer_less(&h->v[l], best)) {
+      m = l;
+      best = &h->v[l];
+    }
+    if (r < h->n && timer_less(&h->v[r], best)) m = r;
+    if (m == i) break;
+    h->v[i] = h->v[m];
+    i = m;
+  }
+  if (h->n) h->v[i] = last;
+  return 1;
+}
+
+void sf_pool_init(struct sf_pool *pl) {
+  memset(pl, 0, sizeof *pl);
+  pl->free_head = SF_NIL;
+  pl->cfree = SF_NIL;
+}
+
+void sf_pool_fini(struct sf_pool *pl) {
+  free(pl->p);
+  free(pl->c);
+  sf_pool_init(pl);
+}
+
+int sf_pool_print(struct sf_pool *pl, uint32_t *out) {
+  if (pl->free_head != SF_NIL) {
+    *out = pl->free_head;
+    pl->free_head = pl->p[*out].next;
+    pl->p[*out].next = SF_NIL;
+    return 0;
+  }
+  if (pl->n == pl->cap) {
+    size_t ncap = pl->cap ? pl->cap * 2 : 1024;
+    struct sf_pprint *np = realloc(pl->p, ncap * sizeof *np);
+    if (!np) return SF_ENOMEM;
+    pl->p = np;
+    pl->cap = ncap;
+  }
+  *out = (uint32_t)pl->n++;
+  pl->p[*out].next = SF_NIL;
+  return 0;
+}
+
+void sf_pool_print_free(struct sf_pool *pl, uint32_t i) {
+  pl->p[i].next = pl->free_head;
+  pl->free_head = i;
+}
+
+int sf_pool_cluster(struct sf_pool *pl, uint32_t *out) {
+  uint32_t i;
+  if (pl->cfree != SF_NIL) {
+    i = pl->cfree;
+    pl->cfree = pl->c[i].next;
+  } else {
+    if (pl->cn == pl->ccap) {
+      size_t ncap = pl->ccap ? pl->ccap * 2 : 256;
+      struct sf_cluster *nc = realloc(pl->c, ncap * sizeof *nc);
+      if (!nc) return SF_ENOMEM;
+      pl->c = nc;
+      pl->ccap = ncap;
+    }
+    i = (uint32_t)pl->cn++;
+  }
+  struct sf_cluster *c = &pl->c[i];
+  memset(c, 0, sizeof *c);
+  c->head = c->tail = c->next = c->prev = SF_NIL;
+  *out = i;
+  return 0;
+}
+
+void sf_pool_cluster_free(struct sf_pool *pl, uint32_t ci) {
+  struct sf_cluster *c = &pl->c[ci];
+  if (c->head != SF_NIL) {
+    pl->p[c->tail].next = pl->free_head;
+    pl->free_head = c->head;
+  }
+  c->head = c->tail = SF_NIL;
+  c->n = 0;
+  c->state = SF_CS_FREE;
+  c->next = pl->cfree;
+  pl->cfree = ci;
+}
+
+void sf_cluster_add(struct sf_cluster *c, struct sf_pool *pl, uint32_t pi,
+                    const struct sf_engine_config *cfg) {
+  const struct sf_pprint *p = &pl->p[pi];
+  if (c->n == 0) {
+    c->head = c->tail = pi;
+    c->start_ns = c->last_ns = p->ts_ns;
+  } else {
+    pl->p[c->tail].next = pi;
+    c->tail = pi;
+    if (c->last_venue != p->venue && p->ts_ns - c->last_ns <= cfg->sweep_ns) c->sweep = true;
+    if (p->ts_ns > c->last_ns) c->last_ns = p->ts_ns;
+    if (p->ts_ns < c->start_ns) c->start_ns = p->ts_ns;
+  }
+  pl->p[pi].next = SF_NIL;
+  if (p->conditions & (SF_COND_ISO | SF_COND_SWEEP)) c->sweep = true;
+  c->last_venue = p->venue;
+  c->conds |= p->conditions;
+  c->signed_size += p->aggressor * p->size;
+  c->n++;
+  c->size += p->size;
+  if (p->size > c->max_print) c->max_print = p->size;
+  bool seen = false;
+  for (uint32_t i = 0; i < c->n_venues && i < SF_CLUSTER_VENUES; i++)
+    if (c->venues[i] == p->venue) seen = true;
+  if (!seen) {
+    if (c->n_venues < SF_CLUSTER_VENUES) c->venues[c->n_venues] = p->venue;
+    c->n_venues++;
+  }
+  int64_t a = c->start_ns + cfg->cluster_window_ns, b = c->last_ns + cfg->cluster_gap_ns;
+  c->deadline_ns = a < b ? a : b;
+}
+
+int sf_cluster_kind(const struct sf_cluster *c, const struct sf_rules_config *rc) {
+  if (c->sweep) return SF_CK_SWEEP;
+  if (c->n <= 2 && (double)c->max_print >= rc->block_min_size) return SF_CK_BLOCK;
+  if ((double)c->n >= rc->burst_prints_lo) return SF_CK_BURST;
+  return SF_CK_SINGLE;
+}

@@ -1,0 +1,418 @@
+/* The engine's wiring (engine.h): validation and rejects, the event-time clock, timers, and the
+ * hand-off between stages.
+ *
+ * Time. The watermark is the latest timestamp pushed (or advanced to). Before a record is
+ * applied, every timer whose deadline is strictly before the watermark fires, in (deadline,
+ * kind, seq) order, cluster closes before structure timers at one deadline. All decisions
+ * depend on deadlines (never on the watermark value at which a timer happens to fire), so an
+ * extra sf_engine_advance(t) between records (t not beyond the next record's time) and any
+ * chunking of the input give the same output bytes. Records older than the watermark by more
+ * than reorder_ns are rejected (SF_EORDER); younger late records are applied where they fall.
+ *
+ * Structures. A closed cluster waits structure_window_ns (its "group" timer) for partners:
+ * other clusters of its underlying whose start lies within structure_window_ns of its own.
+ * When its timer fires while such a partner is still open, the timer is re-armed at that
+ * partner's deadline; otherwise structure.c picks the anchor's structure among the closed
+ * partners, the legs taken leave the pending list, and the group is finalised. Partners not
+ * taken wait for their own timers. The groups finalised by one run are emitted in (close time,
+ * event id) order. */
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine/internal.h"
+#include "smartflow/condition.h"
+#include "smartflow/err.h"
+#include "smartflow/hash.h"
+
+void sf_engine_config_default(struct sf_engine_config *cfg) {
+  memset(cfg, 0, sizeof *cfg);
+  cfg->stale_ns = 1000 * SF_NS_PER_MS;
+  cfg->und_stale_ns = 5000 * SF_NS_PER_MS;
+  cfg->rate = 0.045;
+  cfg->cluster_window_ns = 500 * SF_NS_PER_MS;
+  cfg->cluster_gap_ns = 250 * SF_NS_PER_MS;
+  cfg->sweep_ns = 50 * SF_NS_PER_MS;
+  cfg->structure_window_ns = 250 * SF_NS_PER_MS;
+  cfg->move_lookback_ns = 300 * SF_NS_PER_S;
+  cfg->reorder_ns = 1000 * SF_NS_PER_MS;
+  cfg->iv_cache_ns = 1000 * SF_NS_PER_MS;
+  cfg->baseline_alpha = 0.1;
+  cfg->baseline_min = 5;
+}
+
+int sf_engine_new(const struct sf_engine_config *cfg, const struct sf_engine_sinks *sinks,
+                  struct sf_engine **out) {
+  *out = NULL;
+  if (!cfg || cfg->stale_ns < 0 || cfg->und_stale_ns < 0 || cfg->cluster_window_ns < 0 ||
+      cfg->cluster_gap_ns < 0 || cfg->sweep_ns < 0 || cfg->structure_window_ns < 0 ||
+      cfg->move_lookback_ns <= 0 || cfg->reorder_ns < 0 || cfg->iv_cache_ns < 0 ||
+      !(cfg->baseline_alpha > 0 && cfg->baseline_alpha <= 1) || isnan(cfg->rate))
+    return SF_EINVAL;
+  struct sf_engine *e = calloc(1, sizeof *e);
+  if (!e) return SF_ENOMEM;
+  e->cfg = *cfg;
+  if (sinks) e->sinks = *sinks;
+  if (cfg->rules)
+    e->rules = *cfg->rules;
+  else
+    sf_rules_config_default(&e->rules);
+  sf_book_init(&e->book);
+  sf_pool_init(&e->pool);
+  if (sf_dedup_init(&e->dedup)) {
+    free(e);
+    return SF_ENOMEM;
+  }
+  e->watermark_ns = SF_TS_NULL;
+  *out = e;
+  return 0;
+}
+
+void sf_engine_free(struct sf_engine *e) {
+  if (!e) return;
+  sf_book_fini(&e->book);
+  sf_pool_fini(&e->pool);
+  sf_dedup_fini(&e->dedup);
+  free(e->heap.v);
+  free(e->ready);
+  free(e->ids);
+  free(e);
+}
+
+const char *sf_engine_errmsg(const struct sf_engine *e) { return e->errmsg; }
+
+void sf_engine_get_stats(const struct sf_engine *e, struct sf_engine_stats *out) {
+  *out = e->stats;
+  out->contracts_active = e->book.n_ctr;
+  out->underlyings_active = e->book.n_und;
+}
+
+/* Counts a reject (by code; *_contract when is_contract) and keeps its message. */
+__attribute__((format(printf, 4, 5))) static int reject_x(struct sf_engine *e, int code, bool is_contract,
+                                                          const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(e->errmsg, sizeof e->errmsg, fmt, ap);
+  va_end(ap);
+  e->stats.rejected++;
+  if (is_contract)
+    e->stats.rejected_contract++;
+  else if (code == SF_EORDER)
+    e->stats.rejected_order++;
+  else if (code == SF_EDUP)
+    e->stats.rejected_dup++;
+  else if (code == SF_EFIELD)
+    e->stats.rejected_value++;
+  return code;
+}
+#define reject(e, code, ...) reject_x((e), (code), false, __VA_ARGS__)
+
+static int arm(struct sf_engine *e, uint32_t ci, uint8_t kind, int64_t deadline) {
+  struct sf_timer t = {deadline, kind, ci, ++e->timer_seq};
+  e->pool.c[ci].timer_seq = t.seq;
+  return sf_heap_push(&e->heap, &t);
+}
+
+/* Doubly linked lists of clusters per underlying (open, pending), kept in start order. */
+static void list_remove(struct sf_engine *e, uint32_t *head, uint32_t ci) {
+  struct sf_cluster *c = &e->pool.c[ci];
+  if (c->prev != SF_NIL)
+    e->pool.c[c->prev].next = c->next;
+  else
+    *head = c->next;
+  if (c->next != SF_NIL) e->pool.c[c->next].prev = c->prev;
+  c->next = c->prev = SF_NIL;
+}
+
+static void list_insert_sorted(struct sf_engine *e, uint32_t *head, uint32_t ci) {
+  struct sf_cluster *c = &e->pool.c[ci];
+  uint32_t prev = SF_NIL, cur = *head;
+  /* Most inserts are the latest start: walk from the head only as far as needed by keeping the
+   * list short (it holds only the clusters of the last window). */
+  while (cur != SF_NIL && e->pool.c[cur].start_ns <= c->start_ns) {
+    prev = cur;
+    cur = e->pool.c[cur].next;
+  }
+  c->prev = prev;
+  c->next = cur;
+  if (prev != SF_NIL)
+    e->pool.c[prev].next = ci;
+  else
+    *head = ci;
+  if (cur != SF_NIL) e->pool.c[cur].prev = ci;
+}
+
+static int close_cluster(struct sf_engine *e, uint32_t ci, int64_t deadline) {
+  struct sf_cluster *c = &e->pool.c[ci];
+  struct sf_book_und *u = &e->book.und[c->und];
+  e->book.ctr[c->contract].open_cluster = SF_NIL;
+  list_remove(e, &u->open, ci);
+  c->state = SF_CS_PENDING;
+  list_insert_sorted(e, &u->pending, ci);
+  return arm(e, ci, SF_TIMER_GROUP, deadline + e->cfg.structure_window_ns);
+}
+
+static int64_t abs64(int64_t x) { return x < 0 ? -x : x; }
+
+static int ready_push(struct sf_engine *e, const struct sf_group *g) {
+  if (e->n_ready == e->cap_ready) {
+    size_t ncap = e->cap_ready ? e->cap_ready * 2 : 16;
+    struct sf_group *nr = realloc(e->ready, ncap * sizeof *nr);
+    if (!nr) return SF_ENOMEM;
+    e->ready = nr;
+    e->cap_ready = ncap;
+  }
+  e->ready[e->n_ready++] = *g;
+  return 0;
+}
+
+static int group_timer(struct sf_engine *e, uint32_t ci, int64_t deadline) {
+  struct sf_cluster *c = &e->pool.c[ci];
+  struct sf_book_und *u = &e->book.und[c->und];
+  int64_t w = e->cfg.structure_window_ns;
+  /* A partner still open: wait for it. */
+  int64_t wait = INT64_MIN;
+  for (uint32_t q = u->open; q != SF_NIL; q = e->pool.c[q].next) {
+    const struct sf_cluster *o = &e->pool.c[q];
+    if (o->start_ns > c->start_ns + w) break;
+    if (abs64(o->start_ns - c->start_ns) <= w && o->deadline_ns > wait) wait = o->deadline_ns;
+  }
+  if (wait > deadline) return arm(e, ci, SF_TIMER_GROUP, wait);
+
+  struct sf_leg legs[SF_GROUP_MAX];
+  size_t n = 0;
+  uint32_t cand[SF_GROUP_MAX];
+  cand[n++] = ci; /* the anchor goes first */
+  for (uint32_t q = u->pending; q != SF_NIL && n < SF_GROUP_MAX; q = e->pool.c[q].next) {
+    const struct sf_cluster *o = &e->pool.c[q];
+    if (o->start_ns > c->start_ns + w) break;
+    if (q != ci && abs64(o->start_ns - c->start_ns) <= w) cand[n++] = q;
+  }
+  for (size_t i = 0; i < n; i++) {
+    const struct sf_cluster *o = &e->pool.c[cand[i]];
+    const struct sf_book_ctr *k = &e->book.ctr[o->contract];
+    legs[i].cluster = cand[i];
+    legs[i].is_call = k->is_call;
+    legs[i].strike_milli = k->c.strike_milli;
+    legs[i].expiry_ns = k->expiry_ns;
+    legs[i].size = o->size;
+    legs[i].sign = o->signed_size > 0 ? 1 : (o->signed_size < 0 ? -1 : 0);
+    legs[i].complex = (o->conds & SF_COND_MASK_COMPLEX) != 0;
+    legs[i].contract = o->contract;
+  }
+  bool in[SF_GROUP_MAX];
+  struct sf_group g;
+  memset(&g, 0, sizeof g);
+  g.structure = sf_structure_match(legs, n, e->rules.structure_symmetry_min, in, &g.symmetry);
+  g.close_ns = deadline;
+  g.und = c->und;
+  if (g.structure == SF_STRUCT_NONE) {
+    g.clusters[g.n++] = ci;
+  } else {
+    for (size_t i = 0; i < n; i++)
+      if (in[i]) g.clusters[g.n++] = legs[i].cluster;
+  }
+  for (uint32_t i = 0; i < g.n; i++) {
+    list_remove(e, &u->pending, g.clusters[i]);
+    e->pool.c[g.clusters[i]].state = SF_CS_DONE;
+  }
+  int rc = sf_event_id(e, &g, g.event_id);
+  if (rc) return rc;
+  return ready_push(e, &g);
+}
+
+static int ready_cmp(const void *pa, const void *pb) {
+  const struct sf_group *a = pa, *b = pb;
+  if (a->close_ns != b->close_ns) return a->close_ns < b->close_ns ? -1 : 1;
+  return strcmp(a->event_id, b->event_id);
+}
+
+/* Fires every timer with a deadline before now, then emits the groups they finalised. */
+static int run_timers(struct sf_engine *e, int64_t now) {
+  int rc = 0;
+  const struct sf_timer *top;
+  while ((top = sf_heap_top(&e->heap)) && top->deadline_ns < now) {
+    struct sf_timer t;
+    sf_heap_pop(&e->heap, &t);
+    struct sf_cluster *c = &e->pool.c[t.idx];
+    if (c->timer_seq != t.seq) continue; /* superseded */
+    if (t.kind == SF_TIMER_CLUSTER) {
+      if (c->state != SF_CS_OPEN) continue;
+      if (c->deadline_ns > t.deadline_ns) {
+        rc = arm(e, t.idx, SF_TIMER_CLUSTER, c->deadline_ns);
+      } else {
+        rc = close_cluster(e, t.idx, t.deadline_ns);
+      }
+    } else {
+      if (c->state != SF_CS_PENDING) continue;
+      rc = group_timer(e, t.idx, t.deadline_ns);
+    }
+    if (rc) break;
+  }
+  if (e->n_ready > 1) qsort(e->ready, e->n_ready, sizeof *e->ready, ready_cmp);
+  for (size_t i = 0; i < e->n_ready; i++) {
+    int r2 = sf_event_emit(e, &e->ready[i]);
+    if (r2 && !rc) rc = r2;
+  }
+  e->n_ready = 0;
+  return rc;
+}
+
+/* Moves event time to ts (never backwards) and fires what is due. */
+static void tick(struct sf_engine *e, int64_t ts) {
+  if (e->watermark_ns == SF_TS_NULL || ts > e->watermark_ns) e->watermark_ns = ts;
+  run_timers(e, e->watermark_ns);
+}
+
+static int check_time(struct sf_engine *e, int64_t ts, const char *what) {
+  if (ts == SF_TS_NULL) return reject(e, SF_EFIELD, "%s.ts: missing", what);
+  if (e->watermark_ns != SF_TS_NULL && ts < e->watermark_ns - e->cfg.reorder_ns)
+    return reject(e, SF_EORDER, "%s.ts: %lld ns is %lld ms behind the watermark (limit %lld ms)", what,
+                  (long long)ts, (long long)((e->watermark_ns - ts) / SF_NS_PER_MS),
+                  (long long)(e->cfg.reorder_ns / SF_NS_PER_MS));
+  return 0;
+}
+
+int sf_engine_push_option_print(struct sf_engine *e, const struct sf_option_print *p) {
+  e->stats.option_prints_in++;
+  e->errmsg[0] = '\0';
+  if (!(p->price >= 0) || isinf(p->price))
+    return reject(e, SF_EFIELD, "option-print.price: must be a number >= 0");
+  if (p->size <= 0) return reject(e, SF_EFIELD, "option-print.size: must be > 0");
+  if (!p->meta.trace_id[0]) return reject(e, SF_EFIELD, "option-print.trace_id: must not be empty");
+  int rc = check_time(e, p->ts_ns, "option-print");
+  if (rc) return rc;
+  uint32_t ci;
+  const char *why = NULL;
+  rc = sf_book_contract(&e->book, p->option_contract_id, &ci, &why);
+  if (rc == SF_ENOMEM) return reject(e, rc, "out of memory");
+  if (rc)
+    return reject_x(e, SF_EFIELD, true, "option-print.option_contract_id: '%s': %s", p->option_contract_id,
+                    why ? why : "invalid");
+  if (sf_dedup_check(&e->dedup, sf_hash_str(p->meta.trace_id)))
+    return reject(e, SF_EDUP, "option-print.trace_id: '%s' seen before", p->meta.trace_id);
+  tick(e, p->ts_ns);
+
+  uint32_t pi;
+  if (sf_pool_print(&e->pool, &pi)) return reject(e, SF_ENOMEM, "out of memory");
+  struct sf_option_print *x = &e->scratch_print;
+  *x = *p;
+  sf_enrich_print(e, ci, x, &e->pool.p[pi]);
+  e->stats.enriched_prints++;
+  if (e->sinks.on_option_print) e->sinks.on_option_print(e->sinks.ctx, x);
+
+  struct sf_book_ctr *k = &e->book.ctr[ci];
+  uint32_t cl = k->open_cluster;
+  if (cl != SF_NIL) {
+    const struct sf_cluster *c = &e->pool.c[cl];
+    if (p->ts_ns - c->start_ns > e->cfg.cluster_window_ns || p->ts_ns - c->last_ns > e->cfg.cluster_gap_ns) {
+      /* Out of the window (a late timer has not fired yet): close it now at its deadline. */
+      rc = close_cluster(e, cl, c->deadline_ns);
+      if (rc) return reject(e, rc, "out of memory");
+      cl = SF_NIL;
+    }
+  }
+  if (cl == SF_NIL) {
+    if (sf_pool_cluster(&e->pool, &cl)) return reject(e, SF_ENOMEM, "out of memory");
+    struct sf_cluster *c = &e->pool.c[cl];
+    k = &e->book.ctr[ci];
+    c->contract = ci;
+    c->und = k->und;
+    c->state = SF_CS_OPEN;
+    struct sf_book_und *u = &e->book.und[k->und];
+    c->move_bps = sf_book_und_move_bps(u, p->ts_ns, x->und_spot, e->cfg.move_lookback_ns);
+    sf_cluster_add(c, &e->pool, pi, &e->cfg);
+    k->open_cluster = cl;
+    list_insert_sorted(e, &u->open, cl);
+    if (arm(e, cl, SF_TIMER_CLUSTER, c->deadline_ns)) return reject(e, SF_ENOMEM, "out of memory");
+  } else {
+    sf_cluster_add(&e->pool.c[cl], &e->pool, pi, &e->cfg);
+  }
+  return 0;
+}
+
+static bool bad_px(double x) { return isinf(x) || (!isnan(x) && x < 0); }
+
+int sf_engine_push_option_nbbo(struct sf_engine *e, const struct sf_option_nbbo *q) {
+  e->stats.option_nbbo_in++;
+  e->errmsg[0] = '\0';
+  if (bad_px(q->bid) || bad_px(q->ask))
+    return reject(e, SF_EFIELD, "option-nbbo.bid/ask: must be numbers >= 0 or null");
+  if (bad_px(q->bid_size) || bad_px(q->ask_size))
+    return reject(e, SF_EFIELD, "option-nbbo.bidSize/askSize: must be numbers >= 0 or null");
+  int rc = check_time(e, q->ts_ns, "option-nbbo");
+  if (rc) return rc;
+  uint32_t ci;
+  const char *why = NULL;
+  rc = sf_book_contract(&e->book, q->option_contract_id, &ci, &why);
+  if (rc == SF_ENOMEM) return reject(e, rc, "out of memory");
+  if (rc)
+    return reject_x(e, SF_EFIELD, true, "option-nbbo.option_contract_id: '%s': %s", q->option_contract_id,
+                    why ? why : "invalid");
+  tick(e, q->ts_ns);
+  struct sf_qslot s = {q->ts_ns, q->bid, q->ask, q->bid_size, q->ask_size, SF_Q_OK};
+  if (!isnan(q->bid) && !isnan(q->ask) && q->ask > 0 && q->bid > q->ask) {
+    s.state = SF_Q_CROSSED;
+    e->stats.crossed_quotes++;
+  }
+  sf_qring_insert(&e->book.ctr[ci].quotes, &s);
+  return 0;
+}
+
+int sf_engine_push_equity_quote(struct sf_engine *e, const struct sf_equity_quote *q) {
+  e->stats.equity_quotes_in++;
+  e->errmsg[0] = '\0';
+  if (bad_px(q->bid) || bad_px(q->ask))
+    return reject(e, SF_EFIELD, "equity-quote.bid/ask: must be numbers >= 0 or null");
+  int rc = check_time(e, q->ts_ns, "equity-quote");
+  if (rc) return rc;
+  uint32_t ui;
+  rc = sf_book_underlying(&e->book, q->underlying_id, &ui);
+  if (rc == SF_ENOMEM) return reject(e, rc, "out of memory");
+  if (rc)
+    return reject(e, SF_EFIELD, "equity-quote.underlying_id: must be 1..%d characters", SF_SYMBOL_MAX - 1);
+  tick(e, q->ts_ns);
+  struct sf_book_und *u = &e->book.und[ui];
+  struct sf_qslot s = {q->ts_ns, q->bid, q->ask, q->bid_size, q->ask_size, SF_Q_OK};
+  if (!isnan(q->bid) && !isnan(q->ask) && q->bid > q->ask) s.state = SF_Q_CROSSED;
+  sf_qring_insert(&u->quotes, &s);
+  if (s.state == SF_Q_OK && q->bid > 0 && q->ask > 0)
+    sf_book_und_sample(u, q->ts_ns, (q->bid + q->ask) / 2, e->cfg.move_lookback_ns);
+  return 0;
+}
+
+int sf_engine_push_equity_print(struct sf_engine *e, const struct sf_equity_print *p) {
+  e->stats.equity_prints_in++;
+  e->errmsg[0] = '\0';
+  if (!(p->price >= 0) || isinf(p->price))
+    return reject(e, SF_EFIELD, "equity-print.price: must be a number >= 0");
+  if (p->size <= 0) return reject(e, SF_EFIELD, "equity-print.size: must be > 0");
+  int rc = check_time(e, p->ts_ns, "equity-print");
+  if (rc) return rc;
+  /* Equity prints only move event time: spot comes from the quotes. */
+  tick(e, p->ts_ns);
+  return 0;
+}
+
+int sf_engine_push(struct sf_engine *e, const struct sf_record *r) {
+  switch (r->type) {
+    case SF_REC_OPTION_PRINT:
+      return sf_engine_push_option_print(e, &r->u.option_print);
+    case SF_REC_OPTION_NBBO:
+      return sf_engine_push_option_nbbo(e, &r->u.option_nbbo);
+    case SF_REC_EQUITY_QUOTE:
+      return sf_engine_push_equity_quote(e, &r->u.equity_quote);
+    case SF_REC_EQUITY_PRINT:
+      return sf_engine_push_equity_print(e, &r->u.equity_print);
+    default: {
+      const char *n = sf_record_type_name(r->type);
+      return reject(e, SF_ETYPE, "record type '%s' is not market data", n ? n : "?");
+    }
+  }
+}
+
+void sf_engine_advance(struct sf_engine *e, int64_t ts_ns) { tick(e, ts_ns); }
+
+void sf_engine_flush(struct sf_engine *e) { run_timers(e, INT64_MAX); }

@@ -1,0 +1,231 @@
+/* SmartMoneyFeatures of a parent event (CONTRACTS.md), every field from the event's member
+ * prints as enriched at print time. A value that cannot be known is null (NaN / "" / -1),
+ * never a made-up 0. Definitions (sizes are contracts, ratios are size-weighted unless said):
+ *   total_premium = total_notional = sum price x size x multiplier (dollars);
+ *   dte_days = (expiry 16:00 ET - event start) / 1 day of the front (earliest) expiry;
+ *   moneyness = strike / spot and atm_proximity = |strike - spot| / spot (size-weighted over
+ *     legs), spot = the underlying mid at the first print that had a fresh one;
+ *   aggressor_buy_ratio / _sell_ratio = buyer- / seller-initiated size over total size,
+ *     aggressor_ratio = (buy - sell) / total size in [-1, 1];
+ *   nbbo_coverage_ratio = prints signed against a fresh usable NBBO (AA/A/MID/B/BB) / prints,
+ *     nbbo_inside_ratio = MID prints / covered prints, nbbo_stale_ratio = STALE / prints,
+ *     quote_age_ms = mean age of the quote in force over prints that had one;
+ *   inter_fill_ms_mean = (end - start) / (prints - 1), null for one print;
+ *   strike_concentration = the largest size share on one strike;
+ *   net_directional_bias = sum(sign x size x delta) / sum(size x |delta|) in [-1, 1], where a
+ *     print without a delta counts with the sign of its type (+1 call, -1 put);
+ *   synthetic_iv_shock = mean of iv / baseline - 1, spread_widening = mean of relative spread /
+ *     baseline - 1, against the contract's EWMA baseline before each print;
+ *   underlying_move_bps = the underlying move over move_lookback_ns when the first leg opened;
+ *   days_to_event / expiry_after_event / pre_event_concentration from the calendar's next
+ *     visible event of the underlying at the event start (null without one);
+ *   special_print_ratio = size share of special prints (condition.h SF_COND_MASK_SPECIAL);
+ *   extras: iso_ratio (ISO/SWEEP), complex_ratio (COMPLEX/SPREAD), avg_fill_size,
+ *     net_delta_notional = sum(sign x size x delta x multiplier x spot) dollars; vol_oi_ratio
+ *     stays null (no open interest in the inputs). */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "engine/internal.h"
+#include "smartflow/calendar.h"
+#include "smartflow/condition.h"
+
+#define DAY_NS 86400e9
+
+static bool covered(uint8_t side) { return side >= SF_SIDE_AA && side <= SF_SIDE_BB; }
+
+void sf_features_compute(const struct sf_engine *e, const struct sf_group *g, struct sf_features *f,
+                         struct sf_evidence *ev) {
+  const struct sf_pool *pl = &e->pool;
+  sf_features_init_null(f);
+  memset(ev, 0, sizeof *ev);
+  ev->spot = ev->rel_spread_mean = ev->otm = ev->dte_min = SF_NULL;
+  ev->structure = g->structure;
+
+  int64_t start = INT64_MAX, end = INT64_MIN, spot_ts = INT64_MAX;
+  double n = 0, size = 0, prem = 0, buy = 0, sell = 0, cov = 0, inside = 0, stale = 0;
+  double age_sum = 0, age_n = 0, rsp_sum = 0, rsp_n = 0, ivs_sum = 0, ivs_w = 0, spw_sum = 0, spw_w = 0;
+  double bias_num = 0, bias_den = 0, dn_sum = 0, dn_n = 0, special = 0, iso = 0, cplx = 0, tie = 0;
+  double aggressive = 0, sweep = 0, block = 0;
+  uint64_t venues[64];
+  size_t n_venues = 0;
+  double spot = SF_NULL;
+  double move = SF_NULL;
+  int64_t first_open = INT64_MAX;
+
+  for (uint32_t li = 0; li < g->n; li++) {
+    const struct sf_cluster *c = &pl->c[g->clusters[li]];
+    const struct sf_book_ctr *k = &e->book.ctr[c->contract];
+    int kind = sf_cluster_kind(c, &e->rules);
+    if (kind == SF_CK_SWEEP) sweep += (double)c->size;
+    if (kind == SF_CK_BLOCK) block += (double)c->size;
+    if (c->start_ns < first_open) {
+      first_open = c->start_ns;
+      move = c->move_bps;
+    }
+    for (uint32_t pi = c->head; pi != SF_NIL; pi = pl->p[pi].next) {
+      const struct sf_pprint *p = &pl->p[pi];
+      double s = (double)p->size;
+      n += 1;
+      size += s;
+      prem += p->price * s * k->mult;
+      if (p->ts_ns < start) start = p->ts_ns;
+      if (p->ts_ns > end) end = p->ts_ns;
+      if (!isnan(p->spot) && p->ts_ns < spot_ts) {
+        spot_ts = p->ts_ns;
+        spot = p->spot;
+      }
+      if (p->aggressor > 0) buy += s;
+      if (p->aggressor < 0) sell += s;
+      if (covered(p->side)) {
+        cov += 1;
+        if (p->side == SF_SIDE_MID)
+          inside += 1;
+        else
+          aggressive += s;
+      }
+      if (p->side == SF_SIDE_STALE) stale += 1;
+      if (!isnan(p->nbbo_age_ms)) {
+        age_sum += p->nbbo_age_ms;
+        age_n += 1;
+      }
+      if (!isnan(p->rel_spread)) {
+        rsp_sum += p->rel_spread;
+        rsp_n += 1;
+      }
+      if (!isnan(p->iv_shock)) {
+        ivs_sum += p->iv_shock * s;
+        ivs_w += s;
+      }
+      if (!isnan(p->spread_wide)) {
+        spw_sum += p->spread_wide * s;
+        spw_w += s;
+      }
+      double d = !isnan(p->delta) ? p->delta : (k->is_call ? 1.0 : -1.0);
+      bias_num += p->aggressor * s * d;
+      bias_den += s * fabs(d);
+      if (!isnan(p->delta) && !isnan(p->spot)) {
+        dn_sum += p->aggressor * s * p->delta * k->mult * p->spot;
+        dn_n += 1;
+      }
+      if (p->conditions & SF_COND_MASK_SPECIAL) special += s;
+      if (p->conditions & (SF_COND_ISO | SF_COND_SWEEP)) iso += s;
+      if (p->conditions & (SF_COND_COMPLEX | SF_COND_SPREAD)) cplx += s;
+      if (p->conditions & SF_COND_STOCK_TIE) tie += s;
+      bool seen = false;
+      for (size_t v = 0; v < n_venues; v++)
+        if (venues[v] == p->venue) seen = true;
+      if (!seen && n_venues < 64) venues[n_venues++] = p->venue;
+    }
+  }
+  if (n == 0) return;
+
+  /* Per-leg (contract) aggregates. */
+  double strikes[SF_GROUP_MAX], strike_size[SF_GROUP_MAX];
+  uint32_t contracts[SF_GROUP_MAX];
+  size_t n_strikes = 0, n_contracts = 0;
+  double mny_sum = 0, atm_sum = 0, otm_sum = 0, dte_min = SF_NULL;
+  int64_t front_expiry = INT64_MAX;
+  for (uint32_t li = 0; li < g->n; li++) {
+    const struct sf_cluster *c = &pl->c[g->clusters[li]];
+    const struct sf_book_ctr *k = &e->book.ctr[c->contract];
+    double s = (double)c->size;
+    bool seen = false;
+    for (size_t i = 0; i < n_contracts; i++) seen = seen || contracts[i] == c->contract;
+    if (!seen) contracts[n_contracts++] = c->contract;
+    size_t si = 0;
+    while (si < n_strikes && strikes[si] != k->strike) si++;
+    if (si == n_strikes) {
+      strikes[n_strikes] = k->strike;
+      strike_size[n_strikes++] = 0;
+    }
+    strike_size[si] += s;
+    if (!isnan(spot) && spot > 0) {
+      mny_sum += k->strike / spot * s;
+      atm_sum += fabs(k->strike - spot) / spot * s;
+      double o = k->is_call ? (k->strike - spot) / spot : (spot - k->strike) / spot;
+      otm_sum += (o > 0 ? o : 0) * s;
+    }
+    if (k->expiry_ns < front_expiry) {
+      front_expiry = k->expiry_ns;
+      dte_min = (double)(k->expiry_ns - start) / DAY_NS;
+    }
+  }
+
+  f->contract_count = (double)n_contracts;
+  f->print_count = n;
+  f->total_size = size;
+  f->total_premium = prem;
+  f->total_notional = prem;
+  f->start_ts = sf_ns_to_ms(start);
+  f->end_ts = sf_ns_to_ms(end);
+  f->window_ms = (double)(end - start) / 1e6;
+  if (n_contracts == 1) {
+    const struct sf_book_ctr *k = &e->book.ctr[contracts[0]];
+    memcpy(f->option_contract_id, k->id, sizeof f->option_contract_id);
+    f->option_type[0] = k->is_call ? 'C' : 'P';
+    f->option_type[1] = '\0';
+  }
+  f->dte_days = dte_min;
+  if (!isnan(spot) && spot > 0) {
+    f->moneyness = mny_sum / size;
+    f->atm_proximity = atm_sum / size;
+    ev->otm = otm_sum / size;
+  }
+  f->aggressor_buy_ratio = buy / size;
+  f->aggressor_sell_ratio = sell / size;
+  f->aggressor_ratio = (buy - sell) / size;
+  f->nbbo_coverage_ratio = cov / n;
+  f->nbbo_inside_ratio = cov > 0 ? inside / cov : SF_NULL;
+  f->nbbo_stale_ratio = stale / n;
+  f->quote_age_ms = age_n > 0 ? age_sum / age_n : SF_NULL;
+  f->venue_count = (double)n_venues;
+  f->inter_fill_ms_mean = n > 1 ? f->window_ms / (n - 1) : SF_NULL;
+  f->strike_count = (double)n_strikes;
+  double smax = 0;
+  for (size_t i = 0; i < n_strikes; i++)
+    if (strike_size[i] > smax) smax = strike_size[i];
+  f->strike_concentration = smax / size;
+  const char *sname = sf_structure_name(g->structure);
+  if (sname) snprintf(f->structure_type, sizeof f->structure_type, "%s", sname);
+  f->structure_legs = (double)g->n;
+  f->same_size_leg_symmetry = g->structure != SF_STRUCT_NONE ? g->symmetry : SF_NULL;
+  f->net_directional_bias = bias_den > 0 ? bias_num / bias_den : SF_NULL;
+  f->synthetic_iv_shock = ivs_w > 0 ? ivs_sum / ivs_w : SF_NULL;
+  f->spread_widening = spw_w > 0 ? spw_sum / spw_w : SF_NULL;
+  f->underlying_move_bps = move;
+  f->special_print_ratio = special / size;
+  f->iso_ratio = iso / size;
+  f->complex_ratio = cplx / size;
+  f->avg_fill_size = size / n;
+  f->net_delta_notional = dn_n > 0 ? dn_sum : SF_NULL;
+  f->vol_oi_ratio = SF_NULL;
+
+  if (e->cfg.calendar) {
+    const struct sf_calendar_event *ce = sf_calendar_next(e->cfg.calendar, e->book.und[g->und].id, start);
+    if (ce) {
+      f->days_to_event = (double)(ce->event_ns - start) / DAY_NS;
+      f->expiry_after_event = front_expiry >= ce->event_ns ? 1 : 0;
+      double in_window = 0;
+      int64_t horizon = ce->event_ns + (int64_t)(e->rules.event_expiry_days * DAY_NS);
+      for (uint32_t li = 0; li < g->n; li++) {
+        const struct sf_cluster *c = &pl->c[g->clusters[li]];
+        int64_t x = e->book.ctr[c->contract].expiry_ns;
+        if (x >= ce->event_ns && x <= horizon) in_window += (double)c->size;
+      }
+      f->pre_event_concentration = in_window / size;
+    }
+  }
+
+  ev->rel_spread_mean = rsp_n > 0 ? rsp_sum / rsp_n : SF_NULL;
+  ev->sweep_share = sweep / size;
+  ev->block_share = block / size;
+  ev->aggressive_share = aggressive / size;
+  ev->stock_tie_share = tie / size;
+  ev->buy = buy;
+  ev->sell = sell;
+  ev->total = size;
+  ev->spot = spot;
+  ev->dte_min = dte_min;
+}

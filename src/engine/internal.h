@@ -1,0 +1,349 @@
+/* Private state of the engine, shared by its stages (book, enrich, cluster, structure, features,
+ * event, rules, derive, engine). Everything is addressed by 32-bit indices into growable arrays
+ * (never pointers, which a realloc would invalidate); state grows with the number of active
+ * contracts and open orders, never with history. Nothing here allocates per print once the
+ * arrays have grown to the working-set size. */
+#ifndef SMARTFLOW_ENGINE_INTERNAL_H
+#define SMARTFLOW_ENGINE_INTERNAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "smartflow/engine.h"
+#include "smartflow/record.h"
+#include "smartflow/rules.h"
+
+#define SF_NIL UINT32_MAX /* "no index" */
+#define SF_QRING 4        /* quotes kept per instrument (for slightly late prints) */
+#define SF_MOVE_RING 64   /* underlying mid samples kept for the move look-back */
+#define SF_CLUSTER_VENUES 16
+
+/* ---- book.c: instruments ---------------------------------------------------------------- */
+
+enum { SF_Q_OK = 0, SF_Q_CROSSED = 1 };
+
+struct sf_qslot {
+  int64_t ts_ns;
+  double bid, ask, bid_size, ask_size;
+  uint8_t state; /* SF_Q_OK or SF_Q_CROSSED */
+};
+
+/* Up to SF_QRING quotes, oldest first, kept in time order. */
+struct sf_qring {
+  struct sf_qslot q[SF_QRING];
+  uint8_t n;
+};
+
+struct sf_book_und {
+  char id[SF_SYMBOL_MAX];
+  bool is_etf;
+  struct sf_qring quotes;
+  int64_t h_ts[SF_MOVE_RING]; /* mid samples for the move look-back, a ring */
+  double h_mid[SF_MOVE_RING];
+  uint32_t h_head, h_n;
+  uint32_t pending; /* closed clusters waiting for structure partners, by start (list head) */
+  uint32_t open;    /* open clusters of this underlying (list head) */
+};
+
+struct sf_book_ctr {
+  char id[SF_CONTRACT_ID_MAX]; /* canonical id */
+  struct sf_contract c;
+  uint32_t und;
+  bool is_call;
+  double strike, mult;
+  int64_t expiry_ns;
+  struct sf_qring quotes;
+  /* tick test: the last trade price and the sign of the last price change */
+  double last_px;
+  int8_t last_tick;
+  bool has_last;
+  /* implied-vol cache: reused while price, spot and quote mid are unchanged and T moved less
+   * than iv_cache_ns */
+  bool c_valid, c_ok;
+  double c_px, c_spot, c_mid, c_iv, c_delta, c_gamma, c_vega;
+  int64_t c_ts;
+  uint8_t c_src; /* 1 trade, 2 mid */
+  /* baselines (EWMA) for iv shock and spread widening */
+  double ew_iv, ew_rsp;
+  uint32_t n_iv, n_rsp;
+  uint32_t open_cluster; /* SF_NIL when none */
+};
+
+struct sf_strtab_slot {
+  uint64_t hash;
+  uint32_t idx;     /* value + 1; 0 = empty */
+  uint32_t key_off; /* offset of the key in the table's arena */
+};
+
+/* String -> index map (open addressing, linear probing, power-of-two capacity). */
+struct sf_strtab {
+  struct sf_strtab_slot *slots;
+  size_t cap, n;
+  char *arena;
+  size_t arena_len, arena_cap;
+};
+
+struct sf_book {
+  struct sf_book_ctr *ctr;
+  size_t n_ctr, cap_ctr;
+  struct sf_book_und *und;
+  size_t n_und, cap_und;
+  struct sf_strtab ctr_tab, und_tab;
+};
+
+int sf_strtab_find(const struct sf_strtab *t, const char *key, size_t len, uint64_t h, uint32_t *idx);
+int sf_strtab_put(struct sf_strtab *t, const char *key, size_t len, uint64_t h, uint32_t idx);
+void sf_strtab_fini(struct sf_strtab *t);
+
+void sf_book_init(struct sf_book *b);
+void sf_book_fini(struct sf_book *b);
+/* Finds or creates the contract of an id (either form). Returns 0, SF_EFIELD (unparseable; *why
+ * set) or SF_ENOMEM. */
+int sf_book_contract(struct sf_book *b, const char *id, uint32_t *out, const char **why);
+/* Finds or creates an underlying. Returns 0, SF_EFIELD (empty/too long) or SF_ENOMEM. */
+int sf_book_underlying(struct sf_book *b, const char *sym, uint32_t *out);
+/* Inserts a quote in time order (drops the oldest beyond SF_QRING). */
+void sf_qring_insert(struct sf_qring *r, const struct sf_qslot *q);
+/* The latest quote at or before ts_ns, or NULL. */
+const struct sf_qslot *sf_qring_at(const struct sf_qring *r, int64_t ts_ns);
+/* Records an underlying mid sample for the move look-back (at most one per lookback/32). */
+void sf_book_und_sample(struct sf_book_und *u, int64_t ts_ns, double mid, int64_t lookback_ns);
+/* Underlying move in bps from the oldest sample inside [ts - lookback, ts) to cur_mid; NaN when
+ * no sample lies in the window or cur_mid is unknown. */
+double sf_book_und_move_bps(const struct sf_book_und *u, int64_t ts_ns, double cur_mid, int64_t lookback_ns);
+/* 1 for the fixed list of ETF underlyings. */
+bool sf_book_is_etf(const char *sym);
+
+/* ---- cluster.c: stored prints, clusters, timers ----------------------------------------- */
+
+/* What an event needs of a print after enrichment. */
+struct sf_pprint {
+  int64_t ts_ns;
+  double price;
+  int64_t size;
+  uint32_t conditions;
+  uint64_t venue;
+  uint8_t side;
+  int8_t aggressor;
+  double nbbo_age_ms, rel_spread, iv, delta, spot, iv_shock, spread_wide;
+  char trace_id[SF_ID_MAX];
+  uint32_t next; /* next print of the cluster, or the free list */
+};
+
+enum { SF_CK_SINGLE = 0, SF_CK_SWEEP, SF_CK_BURST, SF_CK_BLOCK };
+
+struct sf_cluster {
+  uint32_t contract, und;
+  int64_t start_ns, last_ns, deadline_ns;
+  uint32_t head, tail, n;
+  int64_t size, max_print;
+  uint64_t venues[SF_CLUSTER_VENUES];
+  uint32_t n_venues;
+  uint64_t last_venue;
+  bool sweep, open;
+  double move_bps; /* underlying move when the cluster opened */
+  uint32_t conds;  /* OR of the prints' conditions */
+  int64_t signed_size;
+  uint32_t next, prev; /* in the underlying's open or pending list (next: also the free list) */
+  uint8_t state;       /* SF_CS_* */
+  uint64_t timer_seq;  /* seq of the cluster's live timer; stale heap entries do not match */
+};
+enum { SF_CS_FREE = 0, SF_CS_OPEN, SF_CS_PENDING, SF_CS_DONE };
+
+enum { SF_TIMER_CLUSTER = 0, SF_TIMER_GROUP = 1 };
+
+struct sf_timer {
+  int64_t deadline_ns;
+  uint8_t kind;
+  uint32_t idx;
+  uint64_t seq;
+};
+
+struct sf_heap {
+  struct sf_timer *v;
+  size_t n, cap;
+};
+
+int sf_heap_push(struct sf_heap *h, const struct sf_timer *t);
+/* Pops the earliest timer (deadline, kind, seq) into *t; 0 when empty. */
+int sf_heap_pop(struct sf_heap *h, struct sf_timer *t);
+const struct sf_timer *sf_heap_top(const struct sf_heap *h);
+
+struct sf_pool {
+  struct sf_pprint *p;
+  size_t n, cap;
+  uint32_t free_head;
+  struct sf_cluster *c;
+  size_t cn, ccap;
+  uint32_t cfree;
+};
+
+void sf_pool_init(struct sf_pool *pl);
+void sf_pool_fini(struct sf_pool *pl);
+int sf_pool_print(struct sf_pool *pl, uint32_t *out);
+void sf_pool_print_free(struct sf_pool *pl, uint32_t i);
+int sf_pool_cluster(struct sf_pool *pl, uint32_t *out);
+/* Returns the cluster and its prints to the free lists. */
+void sf_pool_cluster_free(struct sf_pool *pl, uint32_t ci);
+/* Adds a stored print to a cluster and updates its sweep / venue / deadline state. */
+void sf_cluster_add(struct sf_cluster *c, struct sf_pool *pl, uint32_t pi,
+                    const struct sf_engine_config *cfg);
+/* The cluster's kind (sweep, burst, block or single). */
+int sf_cluster_kind(const struct sf_cluster *c, const struct sf_rules_config *rc);
+
+/* ---- structure.c ------------------------------------------------------------------------ */
+
+enum sf_structure {
+  SF_STRUCT_NONE = 0,
+  SF_STRUCT_VERTICAL,
+  SF_STRUCT_STRADDLE,
+  SF_STRUCT_STRANGLE,
+  SF_STRUCT_CALENDAR,
+  SF_STRUCT_ROLL,
+  SF_STRUCT_RISK_REVERSAL,
+  SF_STRUCT_BUTTERFLY,
+  SF_STRUCT_CONDOR,
+  SF_STRUCT_LADDER,
+  SF_STRUCT_COMPLEX,
+  SF_STRUCT__COUNT
+};
+const char *sf_structure_name(int s);
+
+/* What structure detection knows of one leg (one closed cluster). */
+struct sf_leg {
+  uint32_t cluster;
+  bool is_call;
+  int64_t strike_milli, expiry_ns;
+  int64_t size;
+  int sign;     /* net aggressor sign of the leg: +1, -1, 0 */
+  bool complex; /* any COMPLEX / SPREAD / STOCK_TIE print */
+  uint32_t contract;
+};
+
+/* Classifies a set of legs (2..4, any order) as one structure. Returns the structure (NONE when
+ * the legs do not form one) and the leg size symmetry in *symmetry. */
+int sf_structure_classify(const struct sf_leg *legs, size_t n, double symmetry_min, double *symmetry);
+
+/* Decides the structure of an anchor leg (legs[0]) with some of its partners (legs[1..n), at
+ * most SF_GROUP_MAX - 1): the largest subset containing the anchor that classifies, first in
+ * index order. Sets in_struct[i] for the legs taken (in_struct[0] true when a structure was
+ * found) and returns the structure, or NONE when the anchor stays a single leg. */
+int sf_structure_match(const struct sf_leg *legs, size_t n, double symmetry_min, bool *in_struct,
+                       double *symmetry);
+
+/* ---- features.c ------------------------------------------------------------------------- */
+
+struct sf_engine;
+/* A parent event under construction: its clusters (legs). */
+struct sf_group {
+  uint32_t clusters[8];
+  uint32_t n;
+  int structure;
+  double symmetry;
+  int64_t close_ns; /* the timer deadline that finalised it */
+  uint32_t und;
+  char event_id[SF_ID_MAX];
+};
+#define SF_GROUP_MAX 8
+
+/* Computes every SmartMoneyFeatures field of a group. Extra outputs for the rules: */
+struct sf_evidence {
+  double spot, rel_spread_mean, sweep_share, block_share, aggressive_share, stock_tie_share;
+  double buy, sell, total; /* signed sizes */
+  double otm;              /* size-weighted OTM distance (fraction of spot), NaN unknown */
+  double dte_min;
+  int structure;
+};
+void sf_features_compute(const struct sf_engine *e, const struct sf_group *g, struct sf_features *f,
+                         struct sf_evidence *ev);
+
+/* ---- rules.c ---------------------------------------------------------------------------- */
+
+struct sf_scored {
+  double raw[SF_PROFILE_COUNT];
+  double prob[SF_PROFILE_COUNT];
+  uint8_t dir[SF_PROFILE_COUNT];
+  double terms[SF_TERM_COUNT];
+  uint32_t guards; /* bit per guard */
+  bool abstained;
+  uint32_t abstain;            /* bit 0 weak_evidence, bit 1 unusable_quotes */
+  int order[SF_PROFILE_COUNT]; /* profiles by probability desc, ties by profile order */
+};
+enum {
+  SF_GUARD_STALE = 1u << 0,
+  SF_GUARD_SPECIAL = 1u << 1,
+  SF_GUARD_FRENZY = 1u << 2,
+  SF_GUARD_HEDGE = 1u << 3,
+  SF_GUARD_ARB = 1u << 4
+};
+void sf_rules_terms(const struct sf_rules_config *rc, const struct sf_features *f,
+                    const struct sf_evidence *ev, double terms[SF_TERM_COUNT]);
+void sf_rules_score(const struct sf_rules_config *rc, const struct sf_calibration *cal,
+                    const struct sf_features *f, const struct sf_evidence *ev, struct sf_scored *out);
+/* Appends the reason codes of a profile (by contribution, at most SF_REASON_MAX). */
+int sf_rules_reasons(const struct sf_rules_config *rc, const struct sf_scored *s,
+                     const struct sf_evidence *ev, int profile, struct sf_strvec *out);
+/* Appends the suppressed_reasons codes (guards, then abstention causes). */
+int sf_rules_suppressed(const struct sf_scored *s, struct sf_strvec *out);
+int sf_rules_band(const struct sf_rules_config *rc, double p);
+
+/* ---- derive.c --------------------------------------------------------------------------- */
+
+/* Builds the classifier hits of an event (primary, then strong runners-up); returns the count
+ * or SF_ENOMEM. hits must hold SF_PROFILE_COUNT entries, each initialised. */
+int sf_derive_hits(const struct sf_rules_config *rc, const struct sf_smart_money_event *ev,
+                   struct sf_classifier_hit *hits);
+/* Builds the alert of an event from its hits. Returns 1 when an alert is due, 0 when not,
+ * or SF_ENOMEM. */
+int sf_derive_alert(const struct sf_rules_config *rc, const struct sf_smart_money_event *ev,
+                    const struct sf_classifier_hit *hits, size_t n_hits, struct sf_alert *out);
+
+/* ---- dedup.c ---------------------------------------------------------------------------- */
+
+/* Recent print trace ids, two generations of hash sets: a set fills to half, the older one is
+ * dropped. Remembers at least SF_DEDUP_GEN ids. */
+#define SF_DEDUP_GEN 65536
+struct sf_dedup {
+  uint64_t *cur, *old;
+  size_t n_cur;
+};
+int sf_dedup_init(struct sf_dedup *d);
+void sf_dedup_fini(struct sf_dedup *d);
+/* 1 when h was seen (recently), 0 otherwise (and h is remembered). */
+int sf_dedup_check(struct sf_dedup *d, uint64_t h);
+
+/* ---- engine.c --------------------------------------------------------------------------- */
+
+struct sf_engine {
+  struct sf_engine_config cfg;
+  struct sf_rules_config rules;
+  struct sf_engine_sinks sinks;
+  struct sf_engine_stats stats;
+  struct sf_book book;
+  struct sf_pool pool;
+  struct sf_heap heap;
+  struct sf_dedup dedup;
+  uint64_t timer_seq;
+  int64_t watermark_ns; /* latest event time seen (SF_TS_NULL before the first record) */
+  uint64_t out_seq[SF_REC__COUNT];
+  struct sf_group *ready;
+  size_t n_ready, cap_ready;
+  const char **ids; /* scratch for sorting member trace ids */
+  size_t ids_cap;
+  struct sf_smart_money_event ev;
+  struct sf_classifier_hit hits[SF_PROFILE_COUNT];
+  struct sf_option_print scratch_print;
+  char errmsg[256];
+};
+
+/* enrich.c: fills the enrichment of p (a copy of the input) against the book and stores what an
+ * event needs in *pp. */
+void sf_enrich_print(struct sf_engine *e, uint32_t ci, struct sf_option_print *p, struct sf_pprint *pp);
+
+/* event.c: builds and emits the records of one finalised group, then frees its clusters. */
+int sf_event_emit(struct sf_engine *e, struct sf_group *g);
+/* The event id of a group: "sme_" + 16 hex of the hash of its sorted member trace ids. */
+int sf_event_id(const struct sf_engine *e, const struct sf_group *g, char out[SF_ID_MAX]);
+
+#endif

@@ -1,0 +1,242 @@
+/* Profile scoring (PROFILES.md "The six profiles", "Guards"): evidence terms from the
+ * features, a logistic raw score per profile, the five guards, abstention, calibration, bands,
+ * directions and reason codes. Pure functions of (config, calibration, features, evidence).
+ *
+ * Guards (each multiplies the raw scores of the profiles it suppresses by guard_factor and is
+ * named in suppressed_reasons):
+ *   stale_quotes: fresh-quote coverage < stale_coverage_min; no directional call is made
+ *     (directional profiles get direction unknown; institutional and retail are suppressed);
+ *   complex_or_special_prints: special-print share >= special_ratio_min; institutional,
+ *     retail and event-driven readings are suppressed;
+ *   retail_frenzy: small_lots >= frenzy_min; institutional_directional is suppressed;
+ *   hedge_reactive_context: zero_to_two_dte x atm x spot_move >= hedge_context_min;
+ *     institutional_directional is suppressed;
+ *   arbitrage_symmetry: a multi-leg event with leg symmetry >= arb_symmetry_min and a neutral
+ *     delta; every directional profile is suppressed.
+ * Abstention: coverage <= unusable_coverage_max -> unusable_quotes; the best probability below
+ * abstain_below -> weak_evidence. */
+#include <math.h>
+#include <string.h>
+
+#include "engine/internal.h"
+#include "smartflow/calibration.h"
+#include "smartflow/err.h"
+
+static double clamp01(double x) { return x < 0 ? 0 : (x > 1 ? 1 : x); }
+static double ramp(double x, double lo, double hi) {
+  if (isnan(x)) return 0;
+  if (hi <= lo) return x >= hi ? 1 : 0;
+  return clamp01((x - lo) / (hi - lo));
+}
+static double ramp_down(double x, double full, double zero) { return isnan(x) ? 0 : 1 - ramp(x, full, zero); }
+static double nz(double x) { return isnan(x) ? 0 : x; }
+
+void sf_rules_terms(const struct sf_rules_config *rc, const struct sf_features *f,
+                    const struct sf_evidence *ev, double t[SF_TERM_COUNT]) {
+  double prem = f->total_premium;
+  bool multi = ev->structure != SF_STRUCT_NONE;
+  t[SF_TERM_PREMIUM_LARGE] =
+      prem > 0 ? ramp(log10(prem), log10(rc->premium_large_lo), log10(rc->premium_large_hi)) : 0;
+  t[SF_TERM_PREMIUM_MODERATE] =
+      ramp(prem, rc->retail_premium_lo, rc->retail_premium_hi) * (1 - t[SF_TERM_PREMIUM_LARGE]);
+  t[SF_TERM_SWEEP] = nz(ev->sweep_share);
+  t[SF_TERM_BLOCK] = nz(ev->block_share);
+  t[SF_TERM_AGGRESSIVE] = nz(ev->aggressive_share);
+  t[SF_TERM_ONE_SIDED] = fabs(nz(f->aggressor_ratio));
+  t[SF_TERM_TIGHT_QUOTES] = ramp_down(ev->rel_spread_mean, rc->spread_tight, rc->spread_wide);
+  double dte = f->dte_days;
+  t[SF_TERM_DTE_WEEKS] = isnan(dte) ? 0
+                                    : fmin(ramp(dte, rc->dte_weeks_rise, rc->dte_weeks_lo),
+                                           ramp_down(dte, rc->dte_weeks_hi, rc->dte_weeks_fall));
+  t[SF_TERM_NEAR_MONEY] = ramp_down(f->atm_proximity, rc->near_money_full, rc->near_money_zero);
+  t[SF_TERM_SHORT_DATED] = ramp_down(dte, rc->short_dated_full, rc->short_dated_zero);
+  t[SF_TERM_OTM] = ramp(ev->otm, rc->otm_lo, rc->otm_hi);
+  t[SF_TERM_SMALL_LOTS] = ramp_down(f->avg_fill_size, rc->small_lot_max, rc->small_lot_zero) *
+                          ramp(f->print_count, rc->burst_prints_lo, rc->burst_prints_hi);
+  t[SF_TERM_IV_POP] = ramp(f->synthetic_iv_shock, rc->iv_pop_lo, rc->iv_pop_hi);
+  t[SF_TERM_EVENT_SOON] = (isnan(f->days_to_event) || f->days_to_event < 0)
+                              ? 0
+                              : ramp_down(f->days_to_event, rc->event_days_full, rc->event_days_zero);
+  t[SF_TERM_EXPIRY_AFTER_EVENT] = f->expiry_after_event == 1 ? 1 : 0;
+  t[SF_TERM_PRE_EVENT_CONC] = nz(f->pre_event_concentration);
+  t[SF_TERM_SOLD] = nz(f->aggressor_sell_ratio);
+  t[SF_TERM_BOUGHT] = nz(f->aggressor_buy_ratio);
+  t[SF_TERM_STRADDLE_SOLD] = (ev->structure == SF_STRUCT_STRADDLE || ev->structure == SF_STRUCT_STRANGLE)
+                                 ? nz(f->aggressor_sell_ratio)
+                                 : 0;
+  t[SF_TERM_NEUTRAL_DELTA] = (multi && !isnan(f->net_directional_bias) && rc->neutral_delta_max > 0)
+                                 ? clamp01(1 - fabs(f->net_directional_bias) / rc->neutral_delta_max)
+                                 : 0;
+  t[SF_TERM_LEGS_MATCHED] = multi ? nz(f->same_size_leg_symmetry) : 0;
+  t[SF_TERM_COMPLEX] = nz(f->complex_ratio);
+  t[SF_TERM_STOCK_TIE] = nz(ev->stock_tie_share);
+  t[SF_TERM_MID_PRINTS] = nz(f->nbbo_inside_ratio);
+  t[SF_TERM_ZERO_TO_TWO_DTE] = (!isnan(dte) && dte <= rc->hedge_dte_max) ? 1 : 0;
+  t[SF_TERM_ATM] = ramp_down(f->atm_proximity, rc->atm_full, rc->atm_zero);
+  t[SF_TERM_SPOT_MOVE] = isnan(f->underlying_move_bps)
+                             ? 0
+                             : ramp(fabs(f->underlying_move_bps), rc->move_bps_lo, rc->move_bps_hi);
+  double hi = fmax(ev->buy, ev->sell), lo = fmin(ev->buy, ev->sell);
+  t[SF_TERM_BOTH_SIDES] = hi > 0 ? lo / hi : 0;
+  t[SF_TERM_MULTI_LEG] = multi ? 1 : 0;
+  t[SF_TERM_SPREAD_PRESSURE] = ramp(f->spread_widening, rc->spread_pressure_lo, rc->spread_pressure_hi);
+  t[SF_TERM_SPECIAL] = nz(f->special_print_ratio);
+}
+
+static bool is_directional(int p) {
+  return p == SF_PROFILE_INSTITUTIONAL_DIRECTIONAL || p == SF_PROFILE_RETAIL_WHALE ||
+         p == SF_PROFILE_EVENT_DRIVEN || p == SF_PROFILE_HEDGE_REACTIVE;
+}
+
+int sf_rules_band(const struct sf_rules_config *rc, double p) {
+  if (p >= rc->band_high) return SF_BAND_HIGH;
+  if (p >= rc->band_medium) return SF_BAND_MEDIUM;
+  return SF_BAND_LOW;
+}
+
+void sf_rules_score(const struct sf_rules_config *rc, const struct sf_calibration *cal,
+                    const struct sf_features *f, const struct sf_evidence *ev, struct sf_scored *out) {
+  memset(out, 0, sizeof *out);
+  double *t = out->terms;
+  sf_rules_terms(rc, f, ev, t);
+  for (int p = 0; p < SF_PROFILE_COUNT; p++) {
+    double z = rc->bias[p];
+    for (int i = 0; i < SF_TERM_COUNT; i++) z += rc->weight[p][i] * t[i];
+    out->raw[p] = 1 / (1 + exp(-z));
+  }
+
+  /* Guards. */
+  double g = rc->guard_factor;
+  double coverage = nz(f->nbbo_coverage_ratio);
+  if (coverage < rc->stale_coverage_min) {
+    out->guards |= SF_GUARD_STALE;
+    out->raw[SF_PROFILE_INSTITUTIONAL_DIRECTIONAL] *= g;
+    out->raw[SF_PROFILE_RETAIL_WHALE] *= g;
+  }
+  if (nz(f->special_print_ratio) >= rc->special_ratio_min) {
+    out->guards |= SF_GUARD_SPECIAL;
+    out->raw[SF_PROFILE_INSTITUTIONAL_DIRECTIONAL] *= g;
+    out->raw[SF_PROFILE_RETAIL_WHALE] *= g;
+    out->raw[SF_PROFILE_EVENT_DRIVEN] *= g;
+  }
+  if (t[SF_TERM_SMALL_LOTS] >= rc->frenzy_min) {
+    out->guards |= SF_GUARD_FRENZY;
+    out->raw[SF_PROFILE_INSTITUTIONAL_DIRECTIONAL] *= g;
+  }
+  if (t[SF_TERM_ZERO_TO_TWO_DTE] * t[SF_TERM_ATM] * t[SF_TERM_SPOT_MOVE] >= rc->hedge_context_min) {
+    out->guards |= SF_GUARD_HEDGE;
+    out->raw[SF_PROFILE_INSTITUTIONAL_DIRECTIONAL] *= g;
+  }
+  if (ev->structure != SF_STRUCT_NONE && nz(f->same_size_leg_symmetry) >= rc->arb_symmetry_min &&
+      t[SF_TERM_NEUTRAL_DELTA] >= 0.5) {
+    out->guards |= SF_GUARD_ARB;
+    for (int p = 0; p < SF_PROFILE_COUNT; p++)
+      if (is_directional(p)) out->raw[p] *= g;
+  }
+
+  for (int p = 0; p < SF_PROFILE_COUNT; p++)
+    out->prob[p] = clamp01(cal ? sf_calibration_apply(cal, p, out->raw[p]) : out->raw[p]);
+
+  /* Directions. */
+  double bias = f->net_directional_bias;
+  uint8_t d = SF_DIR_UNKNOWN;
+  if (!(out->guards & SF_GUARD_STALE) && !isnan(bias) && ev->buy + ev->sell > 0) {
+    if (bias >= rc->direction_min)
+      d = SF_DIR_BULLISH;
+    else if (bias <= -rc->direction_min)
+      d = SF_DIR_BEARISH;
+    else
+      d = SF_DIR_MIXED;
+  }
+  for (int p = 0; p < SF_PROFILE_COUNT; p++) out->dir[p] = is_directional(p) ? d : SF_DIR_NEUTRAL;
+
+  /* Order: probability descending, ties by profile order (insertion sort, stable). */
+  for (int i = 0; i < SF_PROFILE_COUNT; i++) {
+    int j = i;
+    while (j > 0 && out->prob[out->order[j - 1]] < out->prob[i]) {
+      out->order[j] = out->order[j - 1];
+      j--;
+    }
+    out->order[j] = i;
+  }
+
+  if (coverage <= rc->unusable_coverage_max) out->abstain |= 2u;
+  if (out->prob[out->order[0]] < rc->abstain_below) out->abstain |= 1u;
+  out->abstained = out->abstain != 0;
+}
+
+static const char *reason_of(int term, const struct sf_scored *s, const struct sf_evidence *ev,
+                             const struct sf_rules_config *rc) {
+  bool buy = ev->buy >= ev->sell;
+  switch (term) {
+    case SF_TERM_SWEEP:
+      return buy ? "iso_sweep_at_ask" : "iso_sweep_at_bid";
+    case SF_TERM_BLOCK:
+      return buy ? "block_at_ask" : "block_at_bid";
+    case SF_TERM_AGGRESSIVE:
+      return buy ? "aggressive_at_ask" : "aggressive_at_bid";
+    case SF_TERM_SHORT_DATED:
+      return s->terms[SF_TERM_OTM] >= rc->reason_min ? "short_dated_otm" : "short_dated";
+    case SF_TERM_SMALL_LOTS:
+      return "small_lots_burst";
+    case SF_TERM_EVENT_SOON:
+      return "event_within_days";
+    case SF_TERM_SOLD:
+      return "sold_at_bid";
+    case SF_TERM_BOUGHT:
+      return "bought_at_ask";
+    case SF_TERM_LEGS_MATCHED:
+      return "legs_matched_size";
+    case SF_TERM_COMPLEX:
+      return "complex_order";
+    case SF_TERM_SPOT_MOVE:
+      return "after_spot_move";
+    case SF_TERM_BOTH_SIDES:
+      return "both_sides_active";
+    case SF_TERM_SPECIAL:
+      return "special_prints";
+    case SF_TERM_MULTI_LEG: {
+      const char *n = sf_structure_name(ev->structure);
+      return n ? n : "multi_leg";
+    }
+    default:
+      return sf_rule_term_name(term);
+  }
+}
+
+int sf_rules_reasons(const struct sf_rules_config *rc, const struct sf_scored *s,
+                     const struct sf_evidence *ev, int profile, struct sf_strvec *out) {
+  int idx[SF_TERM_COUNT];
+  double contrib[SF_TERM_COUNT];
+  int n = 0;
+  for (int t = 0; t < SF_TERM_COUNT; t++) {
+    double w = rc->weight[profile][t];
+    if (w <= 0 || s->terms[t] < rc->reason_min) continue;
+    /* Insert by contribution descending, ties by term order. */
+    double c = w * s->terms[t];
+    int j = n++;
+    while (j > 0 && contrib[j - 1] < c) {
+      idx[j] = idx[j - 1];
+      contrib[j] = contrib[j - 1];
+      j--;
+    }
+    idx[j] = t;
+    contrib[j] = c;
+  }
+  for (int i = 0; i < n && out->n < SF_REASON_MAX; i++) {
+    const char *r = reason_of(idx[i], s, ev, rc);
+    if (sf_strvec_contains(out, r)) continue;
+    if (sf_strvec_push(out, r)) return SF_ENOMEM;
+  }
+  return 0;
+}
+
+int sf_rules_suppressed(const struct sf_scored *s, struct sf_strvec *out) {
+  static const char *const guard_names[] = {"stale_quotes", "complex_or_special_prints", "retail_frenzy",
+                                            "hedge_reactive_context", "arbitrage_symmetry"};
+  for (int i = 0; i < 5; i++)
+    if ((s->guards & (1u << i)) && sf_strvec_push(out, guard_names[i])) return SF_ENOMEM;
+  if ((s->abstain & 2u) && sf_strvec_push(out, "unusable_quotes")) return SF_ENOMEM;
+  if ((s->abstain & 1u) && sf_strvec_push(out, "weak_evidence")) return SF_ENOMEM;
+  return 0;
+}

@@ -1,0 +1,194 @@
+/* Enrichment: every NBBO side (AA, A, MID, B, BB, MISSING, STALE), crossed, locked, zero-bid and
+ * one-sided quotes, the tick test and the depth rule, spot, IV source, notional, and the quote
+ * in force at or before the print (never a later one). Expected values are worked by hand from
+ * the rules in src/engine/enrich.c. */
+#include "harness.h"
+#include "engine_fixtures.h"
+#include "smartflow/condition.h"
+#include "smartflow/err.h"
+
+#define C560 "SPY-2025-04-17-600-C" /* 7% OTM, 30 days: $1.10 is about 13% vol */
+
+static struct sf_engine *mk(struct fx_sink *s) {
+  struct sf_engine_config cfg;
+  sf_engine_config_default(&cfg);
+  struct sf_engine_sinks k = fx_sinks(s);
+  struct sf_engine *e = NULL;
+  assert_int_equal(sf_engine_new(&cfg, &k, &e), 0);
+  return e;
+}
+
+/* Quote 1.00 x 1.10 (spread 0.10, tol = max(0.005, 0.005) = 0.005). */
+static void test_sides(void **state) {
+  (void)state;
+  struct fx_sink *s = fx_sink_new();
+  struct sf_engine *e = mk(s);
+  int64_t t = fx_t(10, 0, 0, 0);
+  FX_PUSH(e, fx_equity(t, "SPY", 559.9, 560.1));
+  FX_PUSH(e, fx_nbbo(t, C560, 1.00, 1.10, 20, 30));
+  const double px[] = {1.12, 1.10, 1.096, 1.05, 1.004, 1.00, 0.98};
+  const int side[] = {SF_SIDE_AA, SF_SIDE_A, SF_SIDE_A, SF_SIDE_MID, SF_SIDE_B, SF_SIDE_B, SF_SIDE_BB};
+  for (int i = 0; i < 7; i++) {
+    char id[16];
+    snprintf(id, sizeof id, "p%d", i);
+    FX_PUSH(e, fx_print(t + (i + 1) * SF_NS_PER_MS, C560, px[i], 10, "CBOE", SF_COND_FILL, id));
+  }
+  assert_int_equal(s->n_prints, 7);
+  for (int i = 0; i < 7; i++) {
+    const struct sf_option_print *p = &s->prints[i];
+    check_i64(p->nbbo_side, side[i]);
+    assert_true(p->enriched);
+  }
+  const struct sf_option_print *a = &s->prints[1];
+  check_i64(a->aggressor, 1);
+  check_i64(a->aggressor_rule, SF_AGG_RULE_QUOTE);
+  check_near(a->notional, 1.10 * 10 * 100, 1e-9);
+  check_near(a->nbbo_mid, 1.05, 1e-12);
+  check_near(a->nbbo_spread, 0.10, 1e-12);
+  check_near(a->nbbo_age_ms, 2.0, 1e-9);
+  check_near(a->und_spot, 560.0, 1e-9);
+  check_near(a->und_spread, 0.2, 1e-9);
+  check_str(a->underlying_id, "SPY");
+  check_i64(a->option_type, SF_OPT_CALL);
+  check_i64(a->is_etf, 1);
+  check_str(a->iv_source, "trade");
+  assert_true(a->iv > 0.01 && a->iv < 1.0);
+  assert_true(a->delta > 0 && a->delta < 0.5); /* OTM-ish call, 30 days, $1.10 on 560 */
+  assert_true(a->gamma > 0 && a->vega > 0);
+  /* B at the bid is seller-initiated by the quote rule. */
+  check_i64(s->prints[5].aggressor, -1);
+  /* MID 1.05 after 1.096: a down-tick, signed -1 by the tick test. */
+  check_i64(s->prints[3].aggressor, -1);
+  check_i64(s->prints[3].aggressor_rule, SF_AGG_RULE_TICK);
+  sf_engine_free(e);
+  fx_sink_free(s);
+}
+
+static void test_stale_missing_crossed_locked(void **state) {
+  (void)state;
+  struct fx_sink *s = fx_sink_new();
+  struct sf_engine *e = mk(s);
+  int64_t t = fx_t(10, 0, 0, 0);
+  /* No quote at all: MISSING, no aggressor (no prior trade). */
+  FX_PUSH(e, fx_print(t, "SPY-2025-04-17-561-C", 1.0, 1, "CBOE", 0, "m1"));
+  check_i64(s->prints[0].nbbo_side, SF_SIDE_MISSING);
+  check_i64(s->prints[0].aggressor, 0);
+  check_i64(s->prints[0].aggressor_rule, SF_AGG_RULE_NONE);
+  check_null(s->prints[0].nbbo_bid);
+  check_null(s->prints[0].und_spot);
+  check_null(s->prints[0].iv);
+  assert_true(s->prints[0].iv_source[0] == '\0');
+  /* A quote 1500 ms old is STALE (limit 1000 ms). */
+  FX_PUSH(e, fx_nbbo(t, C560, 1.00, 1.10, 10, 10));
+  FX_PUSH(e, fx_print(t + 1500 * SF_NS_PER_MS, C560, 1.10, 1, "CBOE", 0, "s1"));
+  check_i64(s->prints[1].nbbo_side, SF_SIDE_STALE);
+  check_near(s->prints[1].nbbo_age_ms, 1500, 1e-9);
+  check_near(s->prints[1].nbbo_bid, 1.00, 0);
+  /* Crossed: stored, counted, never used: MISSING. */
+  int64_t t2 = t + 2000 * SF_NS_PER_MS;
+  FX_PUSH(e, fx_nbbo(t2, C560, 1.20, 1.10, 10, 10));
+  FX_PUSH(e, fx_print(t2 + SF_NS_PER_MS, C560, 1.15, 1, "CBOE", 0, "x1"));
+  check_i64(s->prints[2].nbbo_side, SF_SIDE_MISSING);
+  struct sf_engine_stats st;
+  sf_engine_get_stats(e, &st);
+  check_i64(st.crossed_quotes, 1);
+  check_i64(st.rejected, 0);
+  /* Locked 1.00 x 1.00: a print at 1.00 is MID; at 1.01 (> 1.005) AA. */
+  FX_PUSH(e, fx_nbbo(t2 + 2 * SF_NS_PER_MS, C560, 1.00, 1.00, 10, 10));
+  FX_PUSH(e, fx_print(t2 + 3 * SF_NS_PER_MS, C560, 1.00, 1, "CBOE", 0, "l1"));
+  FX_PUSH(e, fx_print(t2 + 4 * SF_NS_PER_MS, C560, 1.01, 1, "CBOE", 0, "l2"));
+  check_i64(s->prints[3].nbbo_side, SF_SIDE_MID);
+  check_i64(s->prints[4].nbbo_side, SF_SIDE_AA);
+  /* Zero bid is a valid market: 0.05 at a 0 x 0.05 quote is A. */
+  FX_PUSH(e, fx_nbbo(t2 + 5 * SF_NS_PER_MS, "SPY-2025-04-17-700-C", 0.0, 0.05, 0, 100));
+  FX_PUSH(e, fx_print(t2 + 6 * SF_NS_PER_MS, "SPY-2025-04-17-700-C", 0.05, 5, "ISE", 0, "z1"));
+  check_i64(s->prints[5].nbbo_side, SF_SIDE_A);
+  /* One-sided (no offer): at the bid B, above it MISSING. */
+  FX_PUSH(e, fx_nbbo(t2 + 7 * SF_NS_PER_MS, "SPY-2025-04-17-400-P", 0.50, SF_NULL, 10, SF_NULL));
+  FX_PUSH(e, fx_print(t2 + 8 * SF_NS_PER_MS, "SPY-2025-04-17-400-P", 0.50, 5, "ISE", 0, "o1"));
+  FX_PUSH(e, fx_print(t2 + 9 * SF_NS_PER_MS, "SPY-2025-04-17-400-P", 0.60, 5, "ISE", 0, "o2"));
+  check_i64(s->prints[6].nbbo_side, SF_SIDE_B);
+  check_i64(s->prints[7].nbbo_side, SF_SIDE_MISSING);
+  /* o2 is MISSING but the tick test (0.60 > 0.50) signs it a buy. */
+  check_i64(s->prints[7].aggressor, 1);
+  check_i64(s->prints[7].aggressor_rule, SF_AGG_RULE_TICK);
+  sf_engine_free(e);
+  fx_sink_free(s);
+}
+
+static void test_depth_rule_and_no_future_quote(void **state) {
+  (void)state;
+  struct fx_sink *s = fx_sink_new();
+  struct sf_engine *e = mk(s);
+  int64_t t = fx_t(11, 0, 0, 0);
+  /* A MID print with no earlier trade: depth rule, ask size 50 > bid size 10 -> buy. */
+  FX_PUSH(e, fx_nbbo(t, C560, 1.00, 1.10, 10, 50));
+  FX_PUSH(e, fx_print(t + SF_NS_PER_MS, C560, 1.05, 7, "CBOE", 0, "d1"));
+  check_i64(s->prints[0].nbbo_side, SF_SIDE_MID);
+  check_i64(s->prints[0].aggressor, 1);
+  check_i64(s->prints[0].aggressor_rule, SF_AGG_RULE_DEPTH);
+  /* Trade-size rule: size equal to the bid size only -> sell (on a fresh contract). */
+  FX_PUSH(e, fx_nbbo(t + 2 * SF_NS_PER_MS, "SPY-2025-04-17-555-C", 2.00, 2.20, 12, 50));
+  FX_PUSH(e, fx_print(t + 3 * SF_NS_PER_MS, "SPY-2025-04-17-555-C", 2.10, 12, "CBOE", 0, "d2"));
+  check_i64(s->prints[1].aggressor, -1);
+  check_i64(s->prints[1].aggressor_rule, SF_AGG_RULE_DEPTH);
+  /* A quote stamped after a late print is not used for it: the print at t+4ms arrives after a
+   * quote at t+10ms and must see the t+2ms quote (2.00 x 2.20): 2.20 -> A. */
+  FX_PUSH(e, fx_nbbo(t + 10 * SF_NS_PER_MS, "SPY-2025-04-17-555-C", 3.00, 3.20, 1, 1));
+  FX_PUSH(e, fx_print(t + 4 * SF_NS_PER_MS, "SPY-2025-04-17-555-C", 2.20, 1, "CBOE", 0, "d3"));
+  check_i64(s->prints[2].nbbo_side, SF_SIDE_A);
+  check_near(s->prints[2].nbbo_ask, 2.20, 0);
+  sf_engine_free(e);
+  fx_sink_free(s);
+}
+
+static void test_rejects(void **state) {
+  (void)state;
+  struct fx_sink *s = fx_sink_new();
+  struct sf_engine *e = mk(s);
+  int64_t t = fx_t(12, 0, 0, 0);
+  struct sf_record r = fx_print(t, "NOT A CONTRACT", 1.0, 1, "CBOE", 0, "r1");
+  check_i64(sf_engine_push(e, &r), SF_EFIELD);
+  assert_non_null(strstr(sf_engine_errmsg(e), "option_contract_id"));
+  sf_record_fini(&r);
+  r = fx_print(t, C560, -1.0, 1, "CBOE", 0, "r2");
+  check_i64(sf_engine_push(e, &r), SF_EFIELD);
+  assert_non_null(strstr(sf_engine_errmsg(e), "price"));
+  sf_record_fini(&r);
+  r = fx_print(t, C560, NAN, 1, "CBOE", 0, "r2b");
+  check_i64(sf_engine_push(e, &r), SF_EFIELD);
+  sf_record_fini(&r);
+  FX_PUSH(e, fx_print(t, C560, 1.0, 1, "CBOE", 0, "r3"));
+  r = fx_print(t, C560, 1.0, 1, "CBOE", 0, "r3");
+  check_i64(sf_engine_push(e, &r), SF_EDUP);
+  sf_record_fini(&r);
+  /* 1.5 s behind the watermark (limit 1 s). */
+  FX_PUSH(e, fx_print(t + 3 * SF_NS_PER_S, C560, 1.0, 1, "CBOE", 0, "r4"));
+  r = fx_print(t + 1500 * SF_NS_PER_MS, C560, 1.0, 1, "CBOE", 0, "r5");
+  check_i64(sf_engine_push(e, &r), SF_EORDER);
+  sf_record_fini(&r);
+  struct sf_record h;
+  sf_record_init(&h, SF_REC_ALERT);
+  check_i64(sf_engine_push(e, &h), SF_ETYPE);
+  sf_record_fini(&h);
+  struct sf_engine_stats st;
+  sf_engine_get_stats(e, &st);
+  check_i64(st.rejected, 6);
+  check_i64(st.rejected_contract, 1);
+  check_i64(st.rejected_value, 2);
+  check_i64(st.rejected_dup, 1);
+  check_i64(st.rejected_order, 1);
+  check_i64(st.enriched_prints, 2);
+  sf_engine_free(e);
+  fx_sink_free(s);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_sides),
+      cmocka_unit_test(test_stale_missing_crossed_locked),
+      cmocka_unit_test(test_depth_rule_and_no_future_quote),
+      cmocka_unit_test(test_rejects),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
