@@ -42,8 +42,11 @@ if [ "$what" = test ]; then
   dir=${SF_NODE_DIR:-build-test/node}
   if [ ! -d "$dir/node_modules/playwright-core" ]; then
     mkdir -p "$dir"
-    (cd "$dir" && [ -f package.json ] || echo '{"name":"smartflow-browser-tests","private":true}' > "$dir/package.json")
-    (cd "$dir" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm install --silent --no-audit --no-fund playwright-core@1 >/dev/null) \
-      || echo "deps: npm install of playwright-core failed; the browser test will report it" >&2
+    [ -f "$dir/package.json" ] || echo '{"name":"smartflow-browser-tests","private":true}' > "$dir/package.json"
+    if ! (cd "$dir" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm install --no-audit --no-fund --loglevel=error \
+            playwright-core@1 >/dev/null); then
+      echo "deps: npm install of playwright-core failed" >&2
+      exit 1
+    fi
   fi
 fi

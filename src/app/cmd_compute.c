@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "app/commands.h"
+#include "app/defaults.h"
 #include "smartflow/calendar.h"
 #include "smartflow/calibration.h"
 #include "smartflow/engine.h"
@@ -29,7 +30,8 @@ static void usage(FILE *out) {
           "  --in FILE           the input tape (required)\n"
           "  --out FILE          the output file (required)\n"
           "  --calendar FILE     event calendar JSON (see calendar.h); default none\n"
-          "  --calibration FILE  calibration JSON from `smartflow calibrate`; default raw scores\n"
+          "  --calibration FILE  calibration JSON from `smartflow calibrate` (default: the shipped one;\n"
+          "                      `none` for raw scores)\n"
           "  --config FILE       rules JSON overriding thresholds / bias / weights (rules.h)\n"
           "  --print-config      write the full default rules JSON to stdout and exit\n"
           "  --emit LIST         comma list of smart-money, alert, classifier-hit, flow-packet,\n"
@@ -63,12 +65,6 @@ static void on_hit(void *x, const struct sf_classifier_hit *h) {
 }
 static void on_alert(void *x, const struct sf_alert *a) { put(x, SF_REC_ALERT, a, sizeof *a); }
 
-static json_t *load_json(const char *path, const char *what) {
-  json_error_t je;
-  json_t *j = json_load_file(path, 0, &je);
-  if (!j) fprintf(stderr, "smartflow compute: %s %s: line %d: %s\n", what, path, je.line, je.text);
-  return j;
-}
 
 static int parse_emit(const char *list, struct sf_engine_sinks *s) {
   memset(s, 0, sizeof *s);
@@ -142,46 +138,17 @@ int sf_cmd_compute(int argc, char **argv) {
   int status = 1;
   struct sf_calendar *cal = NULL;
   struct sf_calibration *calib = NULL;
-  struct sf_rules_config rules;
+  struct sf_rules_config *rules = NULL;
   struct sf_engine *e = NULL;
   struct sf_tape_reader *r = NULL;
-  char err[256];
-  sf_rules_config_default(&rules);
-  if (cal_path) {
-    json_t *j = load_json(cal_path, "calendar");
-    if (!j) goto done;
-    int rc = sf_calendar_from_json(j, &cal, err, sizeof err);
-    json_decref(j);
-    if (rc) {
-      fprintf(stderr, "smartflow compute: %s: %s\n", cal_path, err);
-      goto done;
-    }
-  }
-  if (calib_path) {
-    json_t *j = load_json(calib_path, "calibration");
-    if (!j) goto done;
-    int rc = sf_calibration_from_json(j, &calib, err, sizeof err);
-    json_decref(j);
-    if (rc) {
-      fprintf(stderr, "smartflow compute: %s: %s\n", calib_path, err);
-      goto done;
-    }
-  }
-  if (cfg_path) {
-    json_t *j = load_json(cfg_path, "config");
-    if (!j) goto done;
-    int rc = sf_rules_config_from_json(j, &rules, err, sizeof err);
-    json_decref(j);
-    if (rc) {
-      fprintf(stderr, "smartflow compute: %s: %s\n", cfg_path, err);
-      goto done;
-    }
-  }
+  if (sf_app_load_calendar(cal_path, &cal) != 0) goto done;
+  if (sf_app_load_calibration(calib_path, &calib) != 0) goto done;
+  if (sf_app_load_rules(cfg_path, &rules) != 0) goto done;
   struct sf_engine_config cfg;
   sf_engine_config_default(&cfg);
   cfg.calendar = cal;
   cfg.calibration = calib;
-  cfg.rules = &rules;
+  cfg.rules = rules;
   if (sf_tape_reader_open(in, &r)) {
     fprintf(stderr, "smartflow compute: cannot read %s\n", in);
     goto done;
@@ -256,5 +223,6 @@ done:
   sf_engine_free(e);
   sf_calendar_free(cal);
   sf_calibration_free(calib);
+  sf_app_rules_free(rules);
   return status;
 }

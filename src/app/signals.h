@@ -9,7 +9,5 @@ void sf_app_signals_install(void);
 bool sf_app_signals_stop_requested(void);
 /* Sleeps up to ms, returning early when a stop is requested. */
 void sf_app_signals_wait(int ms);
-/* The web terminal folder to serve by default, or NULL. */
-const char *sf_app_default_web_root(void);
 
 #endif

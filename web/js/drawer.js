@@ -89,7 +89,19 @@ export class Drawer {
     const ctl = new AbortController();
     this.ctl = ctl;
     try {
-      const body = await smartMoneyDetail(eventId, { signal: ctl.signal });
+      /* A live event can reach the page a few tens of milliseconds before the batch holding it
+       * is committed to the store: a 404 is retried briefly before it is believed. */
+      let body = null;
+      for (let attempt = 0; ; attempt++) {
+        try {
+          body = await smartMoneyDetail(eventId, { signal: ctl.signal });
+          break;
+        } catch (err) {
+          if (err.status !== 404 || attempt >= 5 || ctl.signal.aborted) throw err;
+          await new Promise((r) => setTimeout(r, 100 * (attempt + 1)));
+          if (ctl.signal.aborted || this.eventId !== eventId) return;
+        }
+      }
       if (ctl.signal.aborted || this.eventId !== eventId) return;
       const d = (body && body.data) || null;
       if (!d) {

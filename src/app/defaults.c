@@ -1,0 +1,114 @@
+/* Shared file loaders of the CLI (see defaults.h). */
+#include "app/defaults.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "smartflow/calendar.h"
+#include "smartflow/calibration.h"
+#include "smartflow/err.h"
+#include "smartflow/rules.h"
+#include "smartflow/synth.h"
+#include "smartflow/version.h"
+
+json_t *sf_app_load_json_file(const char *what, const char *path) {
+  json_error_t e;
+  json_t *j = json_load_file(path, 0, &e);
+  if (!j) fprintf(stderr, "smartflow: %s %s: line %d column %d: %s\n", what, path, e.line, e.column, e.text);
+  return j;
+}
+
+int sf_app_load_calibration(const char *path, struct sf_calibration **out) {
+  *out = NULL;
+  if (path && strcmp(path, "none") == 0) return 0;
+  if (!path) {
+    struct stat st;
+    if (stat(SF_CALIBRATION_DEFAULT, &st) == 0)
+      path = SF_CALIBRATION_DEFAULT;
+    else if (stat("calibration/default.json", &st) == 0)
+      path = "calibration/default.json";
+    else {
+      fprintf(stderr, "smartflow: note: no shipped calibration found; probabilities are raw scores\n");
+      return 0;
+    }
+  }
+  json_t *j = sf_app_load_json_file("calibration", path);
+  if (!j) return 1;
+  char why[256] = "";
+  int rc = sf_calibration_from_json(j, out, why, sizeof why);
+  json_decref(j);
+  if (rc) {
+    fprintf(stderr, "smartflow: calibration %s: %s\n", path, why[0] ? why : sf_strerror(rc));
+    return 1;
+  }
+  return 0;
+}
+
+int sf_app_load_rules(const char *path, struct sf_rules_config **out) {
+  *out = NULL;
+  if (!path) return 0;
+  json_t *j = sf_app_load_json_file("config", path);
+  if (!j) return 1;
+  struct sf_rules_config *r = malloc(sizeof *r);
+  if (!r) {
+    json_decref(j);
+    return 1;
+  }
+  sf_rules_config_default(r);
+  char why[256] = "";
+  int rc = sf_rules_config_from_json(j, r, why, sizeof why);
+  json_decref(j);
+  if (rc) {
+    fprintf(stderr, "smartflow: config %s: %s\n", path, why[0] ? why : sf_strerror(rc));
+    free(r);
+    return 1;
+  }
+  *out = r;
+  return 0;
+}
+
+void sf_app_rules_free(struct sf_rules_config *r) { free(r); }
+
+int sf_app_load_calendar(const char *path, struct sf_calendar **out) {
+  *out = NULL;
+  if (!path) return 0;
+  json_t *j = sf_app_load_json_file("calendar", path);
+  if (!j) return 1;
+  char why[256] = "";
+  int rc = sf_calendar_from_json(j, out, why, sizeof why);
+  json_decref(j);
+  if (rc) {
+    fprintf(stderr, "smartflow: calendar %s: %s\n", path, why[0] ? why : sf_strerror(rc));
+    return 1;
+  }
+  return 0;
+}
+
+int sf_app_parse_underlyings(const char *list, struct sf_synth_underlying *out, size_t cap, size_t *count) {
+  size_t n = 0;
+  const char *p = list;
+  while (*p) {
+    const char *e = strchr(p, ',');
+    size_t len = e ? (size_t)(e - p) : strlen(p);
+    char sym[SF_SYMBOL_MAX];
+    if (len == 0 || len >= sizeof sym || n == cap) return SF_EINVAL;
+    memcpy(sym, p, len);
+    sym[len] = '\0';
+    if (sf_synth_underlying_default(sym, &out[n]) != 0) return SF_EINVAL;
+    n++;
+    if (!e) break;
+    p = e + 1;
+  }
+  if (n == 0) return SF_EINVAL;
+  *count = n;
+  return 0;
+}
+
+const char *sf_app_default_web_root(void) {
+  struct stat st;
+  if (stat(SF_WEB_ROOT_DEFAULT "/index.html", &st) == 0) return SF_WEB_ROOT_DEFAULT;
+  if (stat("web/index.html", &st) == 0) return "web";
+  return NULL;
+}

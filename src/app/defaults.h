@@ -1,0 +1,30 @@
+/* Loading of the files the CLI commands share: JSON files, the calibration (the shipped one by
+ * default), the rules configuration, the event calendar, and symbol lists. Each loader prints a
+ * message naming the file and the problem on stderr and returns non-zero on failure. */
+#ifndef SMARTFLOW_APP_DEFAULTS_H
+#define SMARTFLOW_APP_DEFAULTS_H
+
+#include <jansson.h>
+#include <stddef.h>
+
+struct sf_calibration;
+struct sf_rules_config;
+struct sf_calendar;
+struct sf_synth_underlying;
+
+/* Reads and parses a JSON file ("-" is not accepted). Returns NULL after printing why. */
+json_t *sf_app_load_json_file(const char *what, const char *path);
+/* path NULL: the shipped calibration when present (else raw scores, with a note on stderr);
+ * "none": raw scores. *out may be NULL on success (no calibration). */
+int sf_app_load_calibration(const char *path, struct sf_calibration **out);
+/* path NULL: compiled-in defaults (*out NULL). Free with sf_app_rules_free. */
+int sf_app_load_rules(const char *path, struct sf_rules_config **out);
+void sf_app_rules_free(struct sf_rules_config *r);
+/* path NULL: no calendar (*out NULL; event fields are neutral nulls). */
+int sf_app_load_calendar(const char *path, struct sf_calendar **out);
+/* The web terminal folder to serve by default (the source tree's web/, else ./web), or NULL. */
+const char *sf_app_default_web_root(void);
+/* Parses "SPY,AAPL" into default per-symbol parameters. */
+int sf_app_parse_underlyings(const char *list, struct sf_synth_underlying *out, size_t cap, size_t *count);
+
+#endif
