@@ -321,8 +321,12 @@ int sf_derive_alert(const struct sf_rules_config *rc, const struct sf_smart_mone
 /* Recent print trace ids, two generations of hash sets: a set fills to half, the older one is
  * dropped. Remembers at least SF_DEDUP_GEN ids. */
 #define SF_DEDUP_GEN 65536
+struct sf_dedup_pair {
+  uint64_t h[2]; /* slot j of set 0 and of set 1 */
+};
 struct sf_dedup {
-  uint64_t *cur, *old;
+  struct sf_dedup_pair *slot; /* 2 x SF_DEDUP_GEN pairs, 64-byte aligned */
+  unsigned cur;               /* which half is the current set */
   size_t n_cur;
 };
 int sf_dedup_init(struct sf_dedup *d);
