@@ -34,7 +34,8 @@ static int reserve_bytes(struct sf_strvec *sv, size_t bytes) {
   return 0;
 }
 
-int sf_strvec_pushn(struct sf_strvec *sv, const char *s, size_t len) {
+/* A push that needs room (and may move the block the string itself lives in). */
+static int push_grow(struct sf_strvec *sv, const char *s, size_t len) {
   /* A string of the vector itself pushed again: find it again after a growth moved it. */
   size_t self = SIZE_MAX;
   uintptr_t a = (uintptr_t)s, b = (uintptr_t)sv->buf;
@@ -42,6 +43,16 @@ int sf_strvec_pushn(struct sf_strvec *sv, const char *s, size_t len) {
   if (reserve_slots(sv, sv->n + 1) || reserve_bytes(sv, sv->len + len + 1)) return SF_ENOMEM;
   if (self != SIZE_MAX) s = sv->buf + self;
   char *c = sv->buf + sv->len;
+  memcpy(c, s, len);
+  c[len] = '\0';
+  sv->len += len + 1;
+  sv->v[sv->n++] = c;
+  return 0;
+}
+
+int sf_strvec_pushn(struct sf_strvec *sv, const char *s, size_t len) {
+  if (sv->n >= sv->cap || len + 1 > sv->buf_cap - sv->len) return push_grow(sv, s, len);
+  char *c = sv->buf + sv->len; /* room for it: nothing moves */
   memcpy(c, s, len);
   c[len] = '\0';
   sv->len += len + 1;
@@ -63,9 +74,7 @@ int sf_strvec_copy(struct sf_strvec *dst, const struct sf_strvec *src) {
   return 0;
 }
 
-static int cmp_str(const void *a, const void *b) {
-  return strcmp(*(char *const *)a, *(char *const *)b);
-}
+static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
 
 void sf_strvec_sort(struct sf_strvec *sv) {
   if (sv->n > 1) qsort(sv->v, sv->n, sizeof *sv->v, cmp_str);

@@ -16,26 +16,39 @@
 #include "smartflow/err.h"
 #include "smartflow/hash.h"
 
-/* Internal key hash: 8-byte words folded by multiply-xorshift (the tail zero-padded), seeded
- * with the length. */
+static uint64_t load64(const char *p) {
+  uint64_t w;
+  memcpy(&w, p, 8);
+  return w;
+}
+
+/* Internal key hash: 8-byte words folded by multiply-xorshift, seeded with the length. A key
+ * of 8 bytes or more ends with the 8 bytes before its end (overlapping the previous word, so
+ * no byte-wise tail); a shorter one is read byte-wise. */
 static uint64_t key_hash(const char *s, size_t len) {
   uint64_t h = (uint64_t)len * UINT64_C(0x9E3779B97F4A7C15);
-  while (len >= 8) {
-    uint64_t w;
-    memcpy(&w, s, 8);
-    h = (h ^ w) * UINT64_C(0xbf58476d1ce4e5b9);
-    h ^= h >> 31;
-    s += 8;
-    len -= 8;
-  }
-  if (len) {
+  if (len >= 8) {
+    for (size_t i = 0; i + 8 < len; i += 8) {
+      h = (h ^ load64(s + i)) * UINT64_C(0xbf58476d1ce4e5b9);
+      h ^= h >> 31;
+    }
+    h = (h ^ load64(s + len - 8)) * UINT64_C(0xbf58476d1ce4e5b9);
+  } else {
     uint64_t w = 0;
-    memcpy(&w, s, len);
+    for (size_t i = 0; i < len; i++) w |= (uint64_t)(unsigned char)s[i] << (8 * i);
     h = (h ^ w) * UINT64_C(0xbf58476d1ce4e5b9);
   }
   h ^= h >> 29;
   h *= UINT64_C(0x94d049bb133111eb);
   return h ^ (h >> 32);
+}
+
+/* a[0, len) == b[0, len), by words as key_hash reads them. */
+static bool key_eq(const char *a, const char *b, size_t len) {
+  if (len < 8) return memcmp(a, b, len) == 0;
+  for (size_t i = 0; i + 8 < len; i += 8)
+    if (load64(a + i) != load64(b + i)) return false;
+  return load64(a + len - 8) == load64(b + len - 8);
 }
 
 static int strtab_grow(struct sf_strtab *t) {
@@ -54,13 +67,14 @@ static int strtab_grow(struct sf_strtab *t) {
   return 0;
 }
 
-int sf_strtab_find(const struct sf_strtab *t, const char *key, size_t len, uint64_t h, uint32_t *idx) {
+static inline __attribute__((always_inline)) int tab_find(const struct sf_strtab *t, const char *key,
+                                                          size_t len, uint64_t h, uint32_t *idx) {
   if (!t->cap) return 0;
   size_t j = h & (t->cap - 1);
   while (t->slots[j].idx) {
     const struct sf_strtab_slot *s = &t->slots[j];
     if (s->hash == h && s->key_len == len) {
-      if (memcmp(t->arena + s->key_off, key, len) == 0) {
+      if (key_eq(t->arena + s->key_off, key, len)) {
         *idx = s->idx - 1;
         return 1;
       }
@@ -68,6 +82,10 @@ int sf_strtab_find(const struct sf_strtab *t, const char *key, size_t len, uint6
     j = (j + 1) & (t->cap - 1);
   }
   return 0;
+}
+
+int sf_strtab_find(const struct sf_strtab *t, const char *key, size_t len, uint64_t h, uint32_t *idx) {
+  return tab_find(t, key, len, h, idx);
 }
 
 int sf_strtab_put(struct sf_strtab *t, const char *key, size_t len, uint64_t h, uint32_t idx) {
@@ -165,8 +183,8 @@ int sf_book_underlying(struct sf_book *b, const char *sym, uint32_t *out) {
   memset(u, 0, sizeof *u);
   memcpy(u->id, sym, len + 1);
   u->is_etf = sf_book_is_etf(sym);
-  u->pending = SF_NIL;
-  u->open = SF_NIL;
+  u->pending.head = u->pending.tail = SF_NIL;
+  u->open.head = u->open.tail = SF_NIL;
   int rc = sf_strtab_put(&b->und_tab, sym, len, h, i);
   if (rc) return rc;
   b->n_und++;
@@ -174,17 +192,9 @@ int sf_book_underlying(struct sf_book *b, const char *sym, uint32_t *out) {
   return 0;
 }
 
-int sf_book_contract(struct sf_book *b, const char *id, uint32_t *out, const char **why) {
-  size_t len = strlen(id);
-  if (len == b->last_len && b->last_idx != SF_NIL && memcmp(id, b->last_id, len) == 0) {
-    *out = b->last_idx;
-    return 0;
-  }
-  uint64_t h = key_hash(id, len);
-  if (sf_strtab_find(&b->ctr_tab, id, len, h, out)) {
-    remember(b, id, len, *out);
-    return 0;
-  }
+/* An id not in the table (hash h): parse it, then map it to its contract (created when new). */
+static __attribute__((noinline)) int contract_new(struct sf_book *b, const char *id, size_t len, uint64_t h,
+                                                  uint32_t *out, const char **why) {
   struct sf_contract c;
   const char *reason = NULL;
   if (sf_contract_parse(id, len, &c, &reason) != 0) {
@@ -239,24 +249,40 @@ int sf_book_contract(struct sf_book *b, const char *id, uint32_t *out, const cha
   return 0;
 }
 
+int sf_book_contract(struct sf_book *b, const char *id, uint32_t *out, const char **why) {
+  size_t len = strlen(id);
+  if (len == b->last_len && b->last_idx != SF_NIL && key_eq(id, b->last_id, len)) {
+    *out = b->last_idx;
+    return 0;
+  }
+  uint64_t h = key_hash(id, len);
+  if (tab_find(&b->ctr_tab, id, len, h, out)) {
+    remember(b, id, len, *out);
+    return 0;
+  }
+  return contract_new(b, id, len, h, out, why);
+}
+
+#define QSLOT(r, i) (&(r)->q[((r)->head + (i)) & (SF_QRING - 1)])
+
 void sf_qring_insert(struct sf_qring *r, const struct sf_qslot *q) {
   if (r->n == SF_QRING) {
-    if (q->ts_ns < r->q[0].ts_ns) return; /* older than everything kept: no print can need it */
-    memmove(&r->q[0], &r->q[1], (SF_QRING - 1) * sizeof r->q[0]);
+    if (q->ts_ns < QSLOT(r, 0)->ts_ns) return; /* older than everything kept: no print can need it */
+    r->head = (uint8_t)((r->head + 1) & (SF_QRING - 1)); /* drop the oldest */
     r->n--;
   }
   int i = r->n;
-  while (i > 0 && r->q[i - 1].ts_ns > q->ts_ns) {
-    r->q[i] = r->q[i - 1];
+  while (i > 0 && QSLOT(r, i - 1)->ts_ns > q->ts_ns) {
+    *QSLOT(r, i) = *QSLOT(r, i - 1);
     i--;
   }
-  r->q[i] = *q;
+  *QSLOT(r, i) = *q;
   r->n++;
 }
 
 const struct sf_qslot *sf_qring_at(const struct sf_qring *r, int64_t ts_ns) {
   for (int i = r->n - 1; i >= 0; i--)
-    if (r->q[i].ts_ns <= ts_ns) return &r->q[i];
+    if (QSLOT(r, i)->ts_ns <= ts_ns) return QSLOT(r, i);
   return NULL;
 }
 

@@ -68,6 +68,7 @@ int sf_engine_new(const struct sf_engine_config *cfg, const struct sf_engine_sin
   e->watermark_ns = SF_TS_NULL;
   sf_smart_money_event_init(&e->ev);
   sf_alert_init(&e->alert);
+  sf_features_init_null(&e->null_features);
   *out = e;
   return 0;
 }
@@ -125,32 +126,38 @@ static int arm(struct sf_engine *e, uint32_t ci, uint8_t kind, int64_t deadline)
 }
 
 /* Doubly linked lists of clusters per underlying (open, pending), kept in start order. */
-static void list_remove(struct sf_engine *e, uint32_t *head, uint32_t ci) {
+static void list_remove(struct sf_engine *e, struct sf_clist *l, uint32_t ci) {
   struct sf_cluster *c = &e->pool.c[ci];
   if (c->prev != SF_NIL)
     e->pool.c[c->prev].next = c->next;
   else
-    *head = c->next;
-  if (c->next != SF_NIL) e->pool.c[c->next].prev = c->prev;
+    l->head = c->next;
+  if (c->next != SF_NIL)
+    e->pool.c[c->next].prev = c->prev;
+  else
+    l->tail = c->prev;
   c->next = c->prev = SF_NIL;
 }
 
-static void list_insert_sorted(struct sf_engine *e, uint32_t *head, uint32_t ci) {
+/* Inserts after every cluster that starts at or before ci: found from the tail, since nearly
+ * every insert is the latest start. */
+static void list_insert_sorted(struct sf_engine *e, struct sf_clist *l, uint32_t ci) {
   struct sf_cluster *c = &e->pool.c[ci];
-  uint32_t prev = SF_NIL, cur = *head;
-  /* Most inserts are the latest start: walk from the head only as far as needed by keeping the
-   * list short (it holds only the clusters of the last window). */
-  while (cur != SF_NIL && e->pool.c[cur].start_ns <= c->start_ns) {
-    prev = cur;
-    cur = e->pool.c[cur].next;
+  uint32_t prev = l->tail, next = SF_NIL;
+  while (prev != SF_NIL && e->pool.c[prev].start_ns > c->start_ns) {
+    next = prev;
+    prev = e->pool.c[prev].prev;
   }
   c->prev = prev;
-  c->next = cur;
+  c->next = next;
   if (prev != SF_NIL)
     e->pool.c[prev].next = ci;
   else
-    *head = ci;
-  if (cur != SF_NIL) e->pool.c[cur].prev = ci;
+    l->head = ci;
+  if (next != SF_NIL)
+    e->pool.c[next].prev = ci;
+  else
+    l->tail = ci;
 }
 
 static int close_cluster(struct sf_engine *e, uint32_t ci, int64_t deadline) {
@@ -246,7 +253,7 @@ static int group_timer(struct sf_engine *e, uint32_t ci, int64_t deadline) {
   int64_t w = e->cfg.structure_window_ns;
   /* A partner still open: wait for it. */
   int64_t wait = INT64_MIN;
-  for (uint32_t q = u->open; q != SF_NIL; q = e->pool.c[q].next) {
+  for (uint32_t q = u->open.head; q != SF_NIL; q = e->pool.c[q].next) {
     const struct sf_cluster *o = &e->pool.c[q];
     if (o->start_ns > c->start_ns + w) break;
     if (abs64(o->start_ns - c->start_ns) <= w && o->deadline_ns > wait) wait = o->deadline_ns;
@@ -260,7 +267,7 @@ static int group_timer(struct sf_engine *e, uint32_t ci, int64_t deadline) {
   /* Legs without complex-order conditions need structure_min_leg contracts: two odd lots
    * printed in the same quarter second are a coincidence, not a spread. */
   if (leg_can_pair(e, c)) {
-    for (uint32_t q = u->pending; q != SF_NIL && n < SF_GROUP_MAX; q = e->pool.c[q].next) {
+    for (uint32_t q = u->pending.head; q != SF_NIL && n < SF_GROUP_MAX; q = e->pool.c[q].next) {
       const struct sf_cluster *o = &e->pool.c[q];
       if (o->start_ns > c->start_ns + w) break;
       if (q != ci && abs64(o->start_ns - c->start_ns) <= w && leg_can_pair(e, o)) cand[n++] = q;
@@ -301,6 +308,11 @@ static int group_timer(struct sf_engine *e, uint32_t ci, int64_t deadline) {
   return ready_push(e, &g);
 }
 
+static int close_cmp(const void *pa, const void *pb) {
+  const struct sf_group *a = pa, *b = pb;
+  return a->close_ns < b->close_ns ? -1 : a->close_ns > b->close_ns;
+}
+
 static int ready_cmp(const void *pa, const void *pb) {
   const struct sf_group *a = pa, *b = pb;
   if (a->close_ns != b->close_ns) return a->close_ns < b->close_ns ? -1 : 1;
@@ -333,12 +345,19 @@ static int run_timers(struct sf_engine *e, int64_t now) {
     if (rc) break;
   }
   if (e->n_ready > 1) {
-    /* Several groups finalised together are emitted in (close time, event id) order. */
-    for (size_t i = 0; i < e->n_ready && !rc; i++) {
-      rc = sf_event_id(e, &e->ready[i], e->ready[i].event_id);
-      e->ready[i].has_id = rc == 0;
+    /* Several groups finalised together are emitted in (close time, event id) order. Event
+     * ids decide only between groups of one close time, so only those compute them here. */
+    qsort(e->ready, e->n_ready, sizeof *e->ready, close_cmp);
+    for (size_t a = 0, b; a < e->n_ready; a = b) {
+      for (b = a + 1; b < e->n_ready && e->ready[b].close_ns == e->ready[a].close_ns;) b++;
+      if (b - a < 2) continue;
+      for (size_t i = a; i < b; i++) {
+        int r2 = sf_event_id(e, &e->ready[i], e->ready[i].event_id);
+        e->ready[i].has_id = r2 == 0;
+        if (r2 && !rc) rc = r2;
+      }
+      qsort(e->ready + a, b - a, sizeof *e->ready, ready_cmp);
     }
-    qsort(e->ready, e->n_ready, sizeof *e->ready, ready_cmp);
   }
   for (size_t i = 0; i < e->n_ready; i++) {
     int r2 = sf_event_emit(e, &e->ready[i]);
@@ -351,7 +370,7 @@ static int run_timers(struct sf_engine *e, int64_t now) {
 /* Moves event time to ts (never backwards) and fires what is due. */
 static void tick(struct sf_engine *e, int64_t ts) {
   if (e->watermark_ns == SF_TS_NULL || ts > e->watermark_ns) e->watermark_ns = ts;
-  run_timers(e, e->watermark_ns);
+  if (e->heap.n && e->heap.v[0].deadline_ns < e->watermark_ns) run_timers(e, e->watermark_ns);
 }
 
 static int check_time(struct sf_engine *e, int64_t ts, const char *what) {
@@ -366,6 +385,8 @@ static int check_time(struct sf_engine *e, int64_t ts, const char *what) {
 int sf_engine_push_option_print(struct sf_engine *e, const struct sf_option_print *p) {
   e->stats.option_prints_in++;
   e->errmsg[0] = '\0';
+  uint64_t trace_h = sf_hash_str(p->meta.trace_id);
+  sf_dedup_prefetch(&e->dedup, trace_h); /* its sets miss the caches: load while checking */
   if (!(p->price >= 0) || isinf(p->price))
     return reject(e, SF_EFIELD, "option-print.price: must be a number >= 0");
   if (p->size <= 0) return reject(e, SF_EFIELD, "option-print.size: must be > 0");
@@ -379,7 +400,7 @@ int sf_engine_push_option_print(struct sf_engine *e, const struct sf_option_prin
   if (rc)
     return reject_x(e, SF_EFIELD, true, "option-print.option_contract_id: '%s': %s", p->option_contract_id,
                     why ? why : "invalid");
-  if (sf_dedup_check(&e->dedup, sf_hash_str(p->meta.trace_id)))
+  if (sf_dedup_check(&e->dedup, trace_h))
     return reject(e, SF_EDUP, "option-print.trace_id: '%s' seen before", p->meta.trace_id);
   tick(e, p->ts_ns);
 
@@ -421,7 +442,8 @@ int sf_engine_push_option_print(struct sf_engine *e, const struct sf_option_prin
   return 0;
 }
 
-static bool bad_px(double x) { return isinf(x) || (!isnan(x) && x < 0); }
+/* Infinite or below 0 (NaN, a missing value, passes): isinf(x) || (!isnan(x) && x < 0). */
+static bool bad_px(double x) { return x < 0 || x == INFINITY; }
 
 int sf_engine_push_option_nbbo(struct sf_engine *e, const struct sf_option_nbbo *q) {
   e->stats.option_nbbo_in++;

@@ -38,8 +38,8 @@ static enum sf_nbbo_side classify(double px, double bid, double ask) {
   bool has_ask = !isnan(ask) && ask > 0;
   const double eps = 1e-9;
   if (has_bid && has_ask) {
-    double spread = ask - bid;
-    double tol = fmax(0.005, 0.05 * spread);
+    double spread = ask - bid, t = 0.05 * spread; /* both finite here: fmax without the call */
+    double tol = t > 0.005 ? t : 0.005;
     if (spread <= eps) { /* locked */
       if (px > ask + tol + eps) return SF_SIDE_AA;
       if (px < bid - tol - eps) return SF_SIDE_BB;

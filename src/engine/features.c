@@ -38,7 +38,7 @@ static bool covered(uint8_t side) { return side >= SF_SIDE_AA && side <= SF_SIDE
 void sf_features_compute(const struct sf_engine *e, const struct sf_group *g, struct sf_features *f,
                          struct sf_evidence *ev) {
   const struct sf_pool *pl = &e->pool;
-  sf_features_init_null(f);
+  *f = e->null_features; /* sf_features_init_null, made once */
   memset(ev, 0, sizeof *ev);
   ev->spot = ev->rel_spread_mean = ev->otm = ev->dte_min = ev->abs_delta = SF_NULL;
   ev->structure = g->structure;
@@ -191,7 +191,11 @@ void sf_features_compute(const struct sf_engine *e, const struct sf_group *g, st
     if (strike_size[i] > smax) smax = strike_size[i];
   f->strike_concentration = smax / size;
   const char *sname = sf_structure_name(g->structure);
-  if (sname) snprintf(f->structure_type, sizeof f->structure_type, "%s", sname);
+  if (sname) {
+    size_t l = strnlen(sname, sizeof f->structure_type - 1);
+    memcpy(f->structure_type, sname, l);
+    f->structure_type[l] = '\0';
+  }
   f->structure_legs = (double)g->n;
   f->same_size_leg_symmetry = g->structure != SF_STRUCT_NONE ? g->symmetry : SF_NULL;
   f->net_directional_bias = bias_den > 0 ? bias_num / bias_den : SF_NULL;

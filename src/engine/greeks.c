@@ -23,6 +23,7 @@
 #include "smartflow/greeks.h"
 
 #include <math.h>
+#include <pthread.h>
 
 #include "smartflow/err.h"
 
@@ -31,11 +32,26 @@
 #define SQRT_32 5.656854249492380195206754896838
 #define PI 3.14159265358979323846264338327950288
 
-/* exp(-x^2/2) with x^2 split so the rounding of x^2 does not cost relative accuracy. */
+/* exp(-xs^2/2) for xs = k/16, k = 0..EXP_TAB_N-1: xs^2/2 = k^2/512 is exact in a double, so
+ * the table holds exactly what exp(-xs * xs * 0.5) returns (computed by the same exp, once per
+ * process, at first use), and a lookup saves one of the two exp calls per tail evaluation. */
+#define EXP_TAB_N 617 /* y < 38.5 => k <= 615 */
+static double exp_tab[EXP_TAB_N];
+static pthread_once_t exp_tab_once = PTHREAD_ONCE_INIT;
+static void exp_tab_init(void) {
+  for (int k = 0; k < EXP_TAB_N; k++) {
+    double xs = (double)k / 16.0;
+    exp_tab[k] = exp(-xs * xs * 0.5);
+  }
+}
+
+/* exp(-x^2/2) with x^2 split so the rounding of x^2 does not cost relative accuracy
+ * (0 <= y < 38.5). */
 static double exp_half_sq(double y) {
+  pthread_once(&exp_tab_once, exp_tab_init);
   double xs = trunc(y * 16.0) / 16.0;
   double del = (y - xs) * (y + xs);
-  return exp(-xs * xs * 0.5) * exp(-del * 0.5);
+  return exp_tab[(int)(y * 16.0)] * exp(-del * 0.5);
 }
 
 double sf_norm_cdf(double x) {
@@ -114,7 +130,8 @@ void sf_bs_greeks(bool is_call, double S, double K, double T, double r, double q
     return;
   }
   double sqrt_t = sqrt(T), s = sigma * sqrt_t;
-  double df = exp(-r * T), dq = exp(-q * T), sq = S * dq;
+  /* exp(-0 T) is exactly 1: skip the call for the usual q = 0. */
+  double df = exp(-r * T), dq = q == 0 ? 1.0 : exp(-q * T), sq = S * dq;
   double d1 = (log(S / K) + (r - q) * T) / s + 0.5 * s, d2 = d1 - s;
   double pdf1 = norm_pdf(d1);
   out->gamma = dq * pdf1 / (S * s);
@@ -148,9 +165,10 @@ static struct nb normalised_black(double x, double s, double ex_half, double ex_
   return v;
 }
 
-/* Solves b(x, s) = beta for s, given 0 < beta < e^{x/2} and x <= 0. Returns s, or NaN. */
-static double solve_normalised(double x, double beta) {
-  double ex_half = exp(0.5 * x), ex_mhalf = exp(-0.5 * x);
+/* Solves b(x, s) = beta for s, given 0 < beta < e^{x/2} = ex_half and x <= 0. Returns s, or
+ * NaN. */
+static double solve_normalised(double x, double beta, double ex_half) {
+  double ex_mhalf = exp(-0.5 * x);
   double s_c = sqrt(-2.0 * x);
   double b_c = s_c > 0 ? normalised_black(x, s_c, ex_half, ex_mhalf).b : 0.0;
   bool convex = beta < b_c;
@@ -222,8 +240,9 @@ int sf_bs_implied_vol(bool is_call, double price, double S, double K, double T, 
   if (!(tv > 0) || !(tv < fmin(fwd, K))) return SF_ENOTFOUND;
   double x = -fabs(log(fwd / K));
   double beta = tv / sqrt(fwd * K);
-  if (!(beta < exp(0.5 * x))) return SF_ENOTFOUND;
-  double s = solve_normalised(x, beta);
+  double ex_half = exp(0.5 * x);
+  if (!(beta < ex_half)) return SF_ENOTFOUND;
+  double s = solve_normalised(x, beta, ex_half);
   if (!(s > 0) || !isfinite(s)) return SF_ENOTFOUND;
   *sigma = s / sqrt(T);
   return 0;

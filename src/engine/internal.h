@@ -15,7 +15,7 @@
 #include "smartflow/rules.h"
 
 #define SF_NIL UINT32_MAX /* "no index" */
-#define SF_QRING 4        /* quotes kept per instrument (for slightly late prints) */
+#define SF_QRING 4        /* quotes kept per instrument (for slightly late prints); a power of 2 */
 #define SF_MOVE_RING 64   /* underlying mid samples kept for the move look-back */
 #define SF_CLUSTER_VENUES 16
 
@@ -29,10 +29,15 @@ struct sf_qslot {
   uint8_t state; /* SF_Q_OK or SF_Q_CROSSED */
 };
 
-/* Up to SF_QRING quotes, oldest first, kept in time order. */
+/* Up to SF_QRING quotes kept in time order: a ring, the oldest at q[head]. */
 struct sf_qring {
   struct sf_qslot q[SF_QRING];
-  uint8_t n;
+  uint8_t n, head;
+};
+
+/* A doubly linked list of clusters (through sf_cluster next / prev). */
+struct sf_clist {
+  uint32_t head, tail; /* SF_NIL when empty */
 };
 
 struct sf_book_und {
@@ -42,8 +47,8 @@ struct sf_book_und {
   int64_t h_ts[SF_MOVE_RING]; /* mid samples for the move look-back, a ring */
   double h_mid[SF_MOVE_RING];
   uint32_t h_head, h_n;
-  uint32_t pending; /* closed clusters waiting for structure partners, by start (list head) */
-  uint32_t open;    /* open clusters of this underlying (list head) */
+  struct sf_clist pending; /* closed clusters waiting for structure partners, by start */
+  struct sf_clist open;    /* open clusters of this underlying, by start */
 };
 
 struct sf_book_ctr {
@@ -282,6 +287,8 @@ struct sf_scored {
   double prob[SF_PROFILE_COUNT];
   uint8_t dir[SF_PROFILE_COUNT];
   double terms[SF_TERM_COUNT];
+  uint8_t active[SF_TERM_COUNT]; /* terms not below reason_min, in term order */
+  int n_active;
   uint32_t guards; /* bit per guard */
   bool abstained;
   uint32_t abstain;            /* bit 0 weak_evidence, bit 1 unusable_quotes */
@@ -325,12 +332,19 @@ int sf_derive_alert(const struct sf_rules_config *rc, const struct sf_smart_mone
 /* Recent print trace ids, two generations of hash sets: a set fills to half, the older one is
  * dropped. Remembers at least SF_DEDUP_GEN ids. */
 #define SF_DEDUP_GEN 65536
+struct sf_dedup_pair {
+  uint64_t h[2]; /* slot j of set 0 and of set 1 */
+};
 struct sf_dedup {
-  uint64_t *cur, *old;
+  struct sf_dedup_pair *slot; /* 2 x SF_DEDUP_GEN pairs, 64-byte aligned */
+  unsigned cur;               /* which half is the current set */
   size_t n_cur;
 };
 int sf_dedup_init(struct sf_dedup *d);
 void sf_dedup_fini(struct sf_dedup *d);
+/* Starts loading the slots sf_dedup_check(d, h) will probe first (the sets are larger than the
+ * caches): call it early, do other work, then check. */
+void sf_dedup_prefetch(const struct sf_dedup *d, uint64_t h);
 /* 1 when h was seen (recently), 0 otherwise (and h is remembered). */
 int sf_dedup_check(struct sf_dedup *d, uint64_t h);
 
@@ -359,6 +373,7 @@ struct sf_engine {
   struct sf_classifier_hit alert_hits[SF_PROFILE_COUNT];
   struct sf_profile_score alert_scores[SF_PROFILE_COUNT];
   struct sf_option_print scratch_print;
+  struct sf_features null_features; /* every feature null (sf_features_init_null) */
   char errmsg[256];
 };
 

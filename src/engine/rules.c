@@ -109,6 +109,8 @@ void sf_rules_score(const struct sf_rules_config *rc, const struct sf_calibratio
   memset(out, 0, sizeof *out);
   double *t = out->terms;
   sf_rules_terms(rc, f, ev, t);
+  for (int i = 0; i < SF_TERM_COUNT; i++)
+    if (!(t[i] < rc->reason_min)) out->active[out->n_active++] = (uint8_t)i;
   for (int p = 0; p < SF_PROFILE_COUNT; p++) {
     double z = rc->bias[p];
     for (int i = 0; i < SF_TERM_COUNT; i++) z += rc->weight[p][i] * t[i];
@@ -228,9 +230,11 @@ int sf_rules_reasons(const struct sf_rules_config *rc, const struct sf_scored *s
   int idx[SF_TERM_COUNT];
   double contrib[SF_TERM_COUNT];
   int n = 0;
-  for (int t = 0; t < SF_TERM_COUNT; t++) {
-    double w = rc->weight[profile][t];
-    if (w <= 0 || s->terms[t] < rc->reason_min) continue;
+  const double *weight = rc->weight[profile];
+  for (int a = 0; a < s->n_active; a++) { /* terms at or above reason_min, in term order */
+    int t = s->active[a];
+    double w = weight[t];
+    if (w <= 0) continue;
     /* Insert by contribution descending, ties by term order. */
     double c = w * s->terms[t];
     int j = n++;
@@ -244,7 +248,9 @@ int sf_rules_reasons(const struct sf_rules_config *rc, const struct sf_scored *s
   }
   for (int i = 0; i < n && out->n < SF_REASON_MAX; i++) {
     const char *r = reason_of(idx[i], s, ev, rc);
-    if (sf_strvec_contains(out, r)) continue;
+    bool dup = false;
+    for (size_t j = 0; j < out->n && !dup; j++) dup = out->v[j][0] == r[0] && strcmp(out->v[j], r) == 0;
+    if (dup) continue;
     if (sf_strvec_push(out, r)) return SF_ENOMEM;
   }
   return 0;

@@ -51,7 +51,7 @@ static double sym_of(const double *s, size_t n) {
   return hi > 0 ? lo / hi : 0;
 }
 
-int sf_structure_classify(const struct sf_leg *in, size_t n, double symmetry_min, double *symmetry) {
+static int classify(const struct sf_leg *const *in, size_t n, double symmetry_min, double *symmetry) {
   *symmetry = SF_NULL;
   if (n < 2 || n > 4) return SF_STRUCT_NONE;
   /* Order-independent rejections first (most candidate sets fail here, before any sorting):
@@ -61,23 +61,23 @@ int sf_structure_classify(const struct sf_leg *in, size_t n, double symmetry_min
   bool cx = false;
   double sz[4];
   for (size_t i = 0; i < n; i++) {
-    cx = cx || in[i].complex;
-    sz[i] = (double)in[i].size;
+    cx = cx || in[i]->complex;
+    sz[i] = (double)in[i]->size;
     for (size_t j = 0; j < i; j++)
-      if (in[j].contract == in[i].contract) return SF_STRUCT_NONE;
+      if (in[j]->contract == in[i]->contract) return SF_STRUCT_NONE;
   }
   if (!cx) {
     if (n != 3 && sym_of(sz, n) < symmetry_min) return SF_STRUCT_NONE;
-    if (n == 3 && (in[0].expiry_ns != in[1].expiry_ns || in[1].expiry_ns != in[2].expiry_ns ||
-                   in[0].is_call != in[1].is_call || in[1].is_call != in[2].is_call ||
-                   in[0].strike_milli == in[1].strike_milli || in[1].strike_milli == in[2].strike_milli ||
-                   in[0].strike_milli == in[2].strike_milli))
+    if (n == 3 && (in[0]->expiry_ns != in[1]->expiry_ns || in[1]->expiry_ns != in[2]->expiry_ns ||
+                   in[0]->is_call != in[1]->is_call || in[1]->is_call != in[2]->is_call ||
+                   in[0]->strike_milli == in[1]->strike_milli || in[1]->strike_milli == in[2]->strike_milli ||
+                   in[0]->strike_milli == in[2]->strike_milli))
       return SF_STRUCT_NONE;
   }
-  struct sf_leg l[4];
+  const struct sf_leg *l[4];
   for (size_t i = 0; i < n; i++) { /* insertion sort: n <= 4 */
     size_t j = i;
-    while (j > 0 && leg_cmp(&l[j - 1], &in[i]) > 0) {
+    while (j > 0 && leg_cmp(l[j - 1], in[i]) > 0) {
       l[j] = l[j - 1];
       j--;
     }
@@ -85,13 +85,13 @@ int sf_structure_classify(const struct sf_leg *in, size_t n, double symmetry_min
   }
   bool one_expiry = true;
   for (size_t i = 0; i < n; i++) {
-    sz[i] = (double)l[i].size;
-    if (l[i].expiry_ns != l[0].expiry_ns) one_expiry = false;
+    sz[i] = (double)l[i]->size;
+    if (l[i]->expiry_ns != l[0]->expiry_ns) one_expiry = false;
   }
   int st = SF_STRUCT_NONE;
   double sym = sym_of(sz, n);
   if (n == 2) {
-    const struct sf_leg *a = &l[0], *b = &l[1];
+    const struct sf_leg *a = l[0], *b = l[1];
     if (one_expiry && a->is_call == b->is_call) {
       if (cx || opposite(a->sign, b->sign)) st = SF_STRUCT_VERTICAL;
     } else if (one_expiry) { /* a put then a call */
@@ -106,13 +106,13 @@ int sf_structure_classify(const struct sf_leg *in, size_t n, double symmetry_min
       if (cx || opposite(a->sign, b->sign))
         st = a->strike_milli == b->strike_milli ? SF_STRUCT_CALENDAR : SF_STRUCT_ROLL;
     }
-  } else if (n == 3 && one_expiry && l[0].is_call == l[1].is_call && l[1].is_call == l[2].is_call &&
-             l[0].strike_milli < l[1].strike_milli && l[1].strike_milli < l[2].strike_milli) {
+  } else if (n == 3 && one_expiry && l[0]->is_call == l[1]->is_call && l[1]->is_call == l[2]->is_call &&
+             l[0]->strike_milli < l[1]->strike_milli && l[1]->strike_milli < l[2]->strike_milli) {
     double bf[3] = {sz[0], sz[1] / 2, sz[2]};
-    bool equidistant = l[1].strike_milli - l[0].strike_milli == l[2].strike_milli - l[1].strike_milli;
+    bool equidistant = l[1]->strike_milli - l[0]->strike_milli == l[2]->strike_milli - l[1]->strike_milli;
     if (equidistant && sym_of(bf, 3) > sym &&
-        (cx ||
-         (sym_of(bf, 3) >= symmetry_min && same(l[0].sign, l[2].sign) && opposite(l[0].sign, l[1].sign)))) {
+        (cx || (sym_of(bf, 3) >= symmetry_min && same(l[0]->sign, l[2]->sign) &&
+                opposite(l[0]->sign, l[1]->sign)))) {
       st = SF_STRUCT_BUTTERFLY;
       sym = sym_of(bf, 3);
     } else {
@@ -120,26 +120,36 @@ int sf_structure_classify(const struct sf_leg *in, size_t n, double symmetry_min
     }
   } else if (n == 4 && one_expiry) {
     int calls = 0;
-    for (size_t i = 0; i < 4; i++) calls += l[i].is_call;
-    bool distinct = l[0].strike_milli < l[1].strike_milli && l[2].strike_milli < l[3].strike_milli;
-    if ((calls == 0 || calls == 4) && distinct && l[1].strike_milli < l[2].strike_milli) {
+    for (size_t i = 0; i < 4; i++) calls += l[i]->is_call;
+    bool distinct = l[0]->strike_milli < l[1]->strike_milli && l[2]->strike_milli < l[3]->strike_milli;
+    if ((calls == 0 || calls == 4) && distinct && l[1]->strike_milli < l[2]->strike_milli) {
       st = SF_STRUCT_CONDOR;
     } else if (calls == 2 && distinct) { /* puts l0 < l1, calls l2 < l3 */
-      if (l[1].strike_milli == l[2].strike_milli)
+      if (l[1]->strike_milli == l[2]->strike_milli)
         st = SF_STRUCT_BUTTERFLY;
-      else if (l[1].strike_milli < l[2].strike_milli)
+      else if (l[1]->strike_milli < l[2]->strike_milli)
         st = SF_STRUCT_CONDOR;
     }
   }
   if (st == SF_STRUCT_NONE && cx) {
     bool all_cx = true;
-    for (size_t i = 0; i < n; i++) all_cx = all_cx && l[i].complex;
+    for (size_t i = 0; i < n; i++) all_cx = all_cx && l[i]->complex;
     if (all_cx) st = SF_STRUCT_COMPLEX;
   }
   if (st == SF_STRUCT_NONE) return st;
   if (!cx && sym < symmetry_min) return SF_STRUCT_NONE;
   *symmetry = sym;
   return st;
+}
+
+int sf_structure_classify(const struct sf_leg *legs, size_t n, double symmetry_min, double *symmetry) {
+  const struct sf_leg *p[4];
+  if (n < 2 || n > 4) {
+    *symmetry = SF_NULL;
+    return SF_STRUCT_NONE;
+  }
+  for (size_t i = 0; i < n; i++) p[i] = &legs[i];
+  return classify(p, n, symmetry_min, symmetry);
 }
 
 int sf_structure_match(const struct sf_leg *legs, size_t n, double symmetry_min, bool *in_struct,
@@ -149,27 +159,43 @@ int sf_structure_match(const struct sf_leg *legs, size_t n, double symmetry_min,
   if (n < 2) return SF_STRUCT_NONE;
   /* A complex-flagged anchor only pairs with complex-flagged legs and a plain one with plain
    * ones: two orders printed at the same moment are not one spread because of it. */
-  struct sf_leg part[SF_GROUP_MAX];
+  const struct sf_leg *part[SF_GROUP_MAX];
   size_t map[SF_GROUP_MAX], np = 0;
   for (size_t i = 1; i < n && np < SF_STRUCT_PARTNERS; i++)
     if (legs[i].complex == legs[0].complex && legs[i].contract != legs[0].contract) {
       map[np] = i;
-      part[np++] = legs[i];
+      part[np++] = &legs[i];
     }
+  /* Without complex-order conditions (then no leg has them), classify rejects a subset that
+   * misses a condition each leg must meet with the anchor: 2 legs need their size symmetry;
+   * 3 legs one expiry and one type; 4 legs one expiry and a symmetry over all four, which is
+   * at most each partner's symmetry with the anchor. Masks of the partners that meet each
+   * condition skip those subsets before any work (the outcome is unchanged). */
+  uint32_t ok_sym = (1u << np) - 1, ok_exp = ok_sym, ok_type = ok_sym;
+  if (!legs[0].complex) {
+    ok_sym = ok_exp = ok_type = 0;
+    for (size_t i = 0; i < np; i++) {
+      double sz[2] = {(double)legs[0].size, (double)part[i]->size};
+      if (!(sym_of(sz, 2) < symmetry_min)) ok_sym |= 1u << i;
+      if (part[i]->expiry_ns == legs[0].expiry_ns) ok_exp |= 1u << i;
+      if (part[i]->is_call == legs[0].is_call) ok_type |= 1u << i;
+    }
+  }
+  const uint32_t need[4] = {0, ok_sym, ok_exp & ok_type, ok_exp & ok_sym};
   /* Subsets of partners as bit masks, largest first (3 partners, then 2, then 1), each size in
    * increasing mask order. */
   static const uint8_t bits[32] = {0, 1, 1, 2, 1, 2, 2, 3, 1, 2, 2, 3, 2, 3, 3, 4,
                                    1, 2, 2, 3, 2, 3, 3, 4, 2, 3, 3, 4, 3, 4, 4, 5};
   for (int want = 3; want >= 1; want--) {
     for (uint32_t mask = 1; mask < (1u << np); mask++) {
-      if (bits[mask] != want) continue;
-      struct sf_leg sel[4];
+      if (bits[mask] != want || (mask & ~need[want])) continue;
+      const struct sf_leg *sel[4];
       size_t k = 0;
-      sel[k++] = legs[0];
+      sel[k++] = &legs[0];
       for (size_t i = 0; i < np; i++)
         if (mask & (1u << i)) sel[k++] = part[i];
       double sym;
-      int st = sf_structure_classify(sel, k, symmetry_min, &sym);
+      int st = classify(sel, k, symmetry_min, &sym);
       if (st == SF_STRUCT_NONE) continue;
       in_struct[0] = true;
       for (size_t i = 0; i < np; i++)
