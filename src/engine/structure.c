@@ -93,8 +93,9 @@ int sf_structure_classify(const struct sf_leg *in, size_t n, double symmetry_min
              l[0].strike_milli < l[1].strike_milli && l[1].strike_milli < l[2].strike_milli) {
     double bf[3] = {sz[0], sz[1] / 2, sz[2]};
     bool equidistant = l[1].strike_milli - l[0].strike_milli == l[2].strike_milli - l[1].strike_milli;
-    if (equidistant && sym_of(bf, 3) > sym && (cx || (sym_of(bf, 3) >= symmetry_min && same(l[0].sign, l[2].sign) &&
-                               opposite(l[0].sign, l[1].sign)))) {
+    if (equidistant && sym_of(bf, 3) > sym &&
+        (cx ||
+         (sym_of(bf, 3) >= symmetry_min && same(l[0].sign, l[2].sign) && opposite(l[0].sign, l[1].sign)))) {
       st = SF_STRUCT_BUTTERFLY;
       sym = sym_of(bf, 3);
     } else {

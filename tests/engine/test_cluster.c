@@ -107,7 +107,7 @@ static void test_block_timer_and_gap(void **state) {
   check_null(f->inter_fill_ms_mean);
   /* Puts sold: bullish. */
   check_i64(s->events[0].u.smart_money.scores[0].profile == SF_PROFILE_VOL_SELLER ||
-                s->events[0].u.smart_money.scores[0].profile == SF_PROFILE_ARBITRAGE
+                    s->events[0].u.smart_money.scores[0].profile == SF_PROFILE_ARBITRAGE
                 ? SF_DIR_BULLISH
                 : s->events[0].u.smart_money.scores[0].direction,
             SF_DIR_BULLISH);
@@ -177,7 +177,8 @@ static void test_complex_vertical_one_event(void **state) {
   fx_sink_free(s);
 }
 
-static struct sf_leg leg(uint32_t id, bool call, double strike, int exp_day, int64_t size, int sign, bool cx) {
+static struct sf_leg leg(uint32_t id, bool call, double strike, int exp_day, int64_t size, int sign,
+                         bool cx) {
   struct sf_leg l = {id, call, (int64_t)(strike * 1000), sf_expiry_ns(2025, 4, exp_day), size, sign, cx, id};
   return l;
 }
