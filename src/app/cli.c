@@ -14,6 +14,9 @@ const struct sf_command sf_commands[] = {
     {"serve", "serve the REST/WebSocket API and the web terminal over a store", sf_cmd_serve},
     {"compute", "run a tape through the engine and write smart-money events, hits and alerts", sf_cmd_compute},
     {"bench", "benchmarks (bench engine)", sf_cmd_bench},
+    {"gen", "generate a synthetic market tape with hidden labels (or a paced demo feed)", sf_cmd_gen},
+    {"eval", "score smart-money events against a synthetic tape's labels", sf_cmd_eval},
+    {"calibrate", "fit per-profile isotonic calibration from events and labels", sf_cmd_calibrate},
     {NULL, NULL, NULL},
 };
 
@@ -29,7 +32,8 @@ static void usage(FILE *out) {
           "       smartflow --version | --help\n\n"
           "smartflow reads US equity-option prints and quotes, rebuilds the parent orders behind\n"
           "them and scores who is behind each one.\n\ncommands:\n");
-  for (const struct sf_command *c = sf_commands; c->name; c++) fprintf(out, "  %-14s %s\n", c->name, c->summary);
+  for (const struct sf_command *c = sf_commands; c->name; c++)
+    fprintf(out, "  %-14s %s\n", c->name, c->summary);
   fprintf(out, "\n`smartflow <command> --help` documents each command.\n");
 }
 

@@ -17,16 +17,17 @@
 #include "smartflow/version.h"
 
 static void usage(FILE *out) {
-  fprintf(out,
-          "usage: smartflow serve [--db URL] [--listen HOST:PORT] [--token T] [--cors ORIGINS] [--web DIR]\n\n"
-          "Serves the REST, history, replay and WebSocket API and the web terminal over a store.\n\n"
-          "  --db URL         store to read (default sqlite:%s)\n"
-          "  --listen H:P     address to listen on (default 127.0.0.1:8080; port 0 picks one)\n"
-          "  --token T        require 'Authorization: Bearer T' on every route but /health\n"
-          "  --cors ORIGINS   comma list of origins allowed by CORS (default none)\n"
-          "  --web DIR        folder of the web terminal (default: the source tree's web/)\n"
-          "  --threads N      HTTP worker threads (default 16)\n",
-          SF_STORE_DEFAULT_SQLITE_PATH);
+  fprintf(
+      out,
+      "usage: smartflow serve [--db URL] [--listen HOST:PORT] [--token T] [--cors ORIGINS] [--web DIR]\n\n"
+      "Serves the REST, history, replay and WebSocket API and the web terminal over a store.\n\n"
+      "  --db URL         store to read (default sqlite:%s)\n"
+      "  --listen H:P     address to listen on (default 127.0.0.1:8080; port 0 picks one)\n"
+      "  --token T        require 'Authorization: Bearer T' on every route but /health\n"
+      "  --cors ORIGINS   comma list of origins allowed by CORS (default none)\n"
+      "  --web DIR        folder of the web terminal (default: the source tree's web/)\n"
+      "  --threads N      HTTP worker threads (default 16)\n",
+      SF_STORE_DEFAULT_SQLITE_PATH);
 }
 
 const char *sf_app_default_web_root(void) {
@@ -41,22 +42,39 @@ int sf_cmd_serve(int argc, char **argv) {
   sf_api_config_default(&cfg);
   cfg.store_url = "sqlite:" SF_STORE_DEFAULT_SQLITE_PATH;
   cfg.web_root = sf_app_default_web_root();
-  static const struct option opts[] = {{"db", required_argument, 0, 'd'},     {"listen", required_argument, 0, 'l'},
-                                       {"token", required_argument, 0, 't'},  {"cors", required_argument, 0, 'c'},
-                                       {"web", required_argument, 0, 'w'},    {"threads", required_argument, 0, 'n'},
-                                       {"help", no_argument, 0, 'h'},         {0, 0, 0, 0}};
+  static const struct option opts[] = {
+      {"db", required_argument, 0, 'd'},    {"listen", required_argument, 0, 'l'},
+      {"token", required_argument, 0, 't'}, {"cors", required_argument, 0, 'c'},
+      {"web", required_argument, 0, 'w'},   {"threads", required_argument, 0, 'n'},
+      {"help", no_argument, 0, 'h'},        {0, 0, 0, 0}};
   int ch;
   optind = 1;
   while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
     switch (ch) {
-      case 'd': cfg.store_url = optarg; break;
-      case 'l': cfg.listen = optarg; break;
-      case 't': cfg.token = optarg; break;
-      case 'c': cfg.cors_origins = optarg; break;
-      case 'w': cfg.web_root = optarg; break;
-      case 'n': cfg.threads = atoi(optarg); break;
-      case 'h': usage(stdout); return 0;
-      default: usage(stderr); return 2;
+      case 'd':
+        cfg.store_url = optarg;
+        break;
+      case 'l':
+        cfg.listen = optarg;
+        break;
+      case 't':
+        cfg.token = optarg;
+        break;
+      case 'c':
+        cfg.cors_origins = optarg;
+        break;
+      case 'w':
+        cfg.web_root = optarg;
+        break;
+      case 'n':
+        cfg.threads = atoi(optarg);
+        break;
+      case 'h':
+        usage(stdout);
+        return 0;
+      default:
+        usage(stderr);
+        return 2;
     }
   }
   if (optind < argc) {
@@ -70,8 +88,7 @@ int sf_cmd_serve(int argc, char **argv) {
     return 1;
   }
   sf_app_signals_install();
-  printf("smartflow serve: http://127.0.0.1:%d/ (store %s)\n",
-         sf_api_port(api), cfg.store_url);
+  printf("smartflow serve: http://127.0.0.1:%d/ (store %s)\n", sf_api_port(api), cfg.store_url);
   fflush(stdout);
   while (!sf_app_signals_stop_requested()) sf_app_signals_wait(500);
   sf_log_info("serve", "shutting down");

@@ -21,6 +21,9 @@ void sf_cli_print_version(void);
 
 int sf_cmd_contract(int argc, char **argv);
 int sf_cmd_tape(int argc, char **argv);
+int sf_cmd_gen(int argc, char **argv);
+int sf_cmd_eval(int argc, char **argv);
+int sf_cmd_calibrate(int argc, char **argv);
 int sf_cmd_serve(int argc, char **argv);
 int sf_cmd_compute(int argc, char **argv);
 int sf_cmd_bench(int argc, char **argv);
