@@ -51,6 +51,8 @@ static void usage(FILE *out) {
           "  --calendar FILE     event calendar JSON\n"
           "  --calibration FILE  calibration JSON\n"
           "  --batch N           messages per fetch and commit (default 512)\n"
+          "  --ack-wait MS       redelivery delay of unacknowledged messages; a restarted worker waits\n"
+          "                      this long for its predecessor's (default 3000)\n"
           "  --idle-exit MS      flush the engine and exit after MS without messages (default: never)\n"
           "  -h, --help          show this help\n");
 }
@@ -106,6 +108,7 @@ struct worker {
   size_t nheld, capheld;
   struct idset recovered;
   bool recovering;
+  uint64_t max_stream_seq; /* the last market message pushed: a redelivery is at or below it */
   int err;
   uint64_t pushed, rejected, skipped_recovered, derived_published, derived_skipped, committed;
 };
@@ -206,9 +209,16 @@ static int commit(struct worker *w) {
     }
     ptrs[n++] = r;
   }
-  if ((rc = sf_bus_flush(w->bus, 30000)) != 0) {
-    fprintf(stderr, "smartflow compute: flush: %s\n", sf_bus_errmsg(w->bus));
-    goto out;
+  /* An asynchronous publish can fail while the server restarts ("no responders"): publish the
+   * batch's derived records again (the bus drops the ones already stored) until all are
+   * acknowledged, for up to a minute. */
+  for (int attempt = 0; (rc = sf_bus_flush(w->bus, 30000)) != 0; attempt++) {
+    fprintf(stderr, "smartflow compute: flush: %s (%s)\n", sf_bus_errmsg(w->bus),
+            attempt < 120 ? "publishing the batch again" : "giving up");
+    if (attempt >= 120 || sf_app_signals_stop_requested()) goto out;
+    sf_app_signals_wait(500);
+    for (size_t i = 0; i < n; i++)
+      if (is_derived(ptrs[i]->type)) sf_bus_publish(w->bus, ptrs[i]);
   }
   for (int attempt = 0; n; attempt++) {
     rc = sf_store_write(w->store, (const struct sf_record *const *)ptrs, n);
@@ -240,6 +250,14 @@ static int on_msg(void *ctx, const struct sf_record *rec, struct sf_bus_msg *msg
     w->capheld = nc;
   }
   w->held[w->nheld++] = msg;
+  /* One consumer of one stream sees stream order: a message at or below the last one pushed is
+   * a redelivery (its ack_wait passed while a commit was retrying) and was pushed already. */
+  uint64_t sseq = sf_bus_msg_seq(msg);
+  if (sseq && sseq <= w->max_stream_seq) {
+    w->skipped_recovered++;
+    return 0;
+  }
+  if (sseq) w->max_stream_seq = sseq;
   if (idset_has(&w->recovered, sf_hash_str(sf_record_meta(rec)->trace_id))) {
     w->skipped_recovered++;
     return 0;
@@ -249,7 +267,7 @@ static int on_msg(void *ctx, const struct sf_record *rec, struct sf_bus_msg *msg
 }
 
 /* Rebuilds the engine from the partition's stored market data. */
-static int recover(struct worker *w) {
+static int recover(struct worker *w, uint64_t *count) {
   struct sf_dist_market_iter *it = NULL;
   const struct sf_record *r;
   uint64_t n = 0;
@@ -274,6 +292,7 @@ static int recover(struct worker *w) {
   if (rc < 0) goto fail;
   if ((rc = commit(w)) != 0) goto fail;
   w->recovering = false;
+  *count = n;
   if (n)
     fprintf(stderr,
             "smartflow compute: rebuilt state from %llu stored records; %llu derived records were missing "
@@ -292,7 +311,7 @@ fail:
 int sf_cmd_compute_bus(int argc, char **argv) {
   const char *bus_url = NULL, *store_url = NULL, *ns = NULL, *durable = NULL, *cal = NULL, *calib = NULL;
   uint32_t pidx = 0, pcount = 1;
-  long batch = 512, idle_exit = -1;
+  long batch = 512, idle_exit = -1, ack_wait = 3000;
   for (int i = 1; i < argc; i++) {
     const char *a = argv[i];
     bool v = i + 1 < argc;
@@ -313,6 +332,8 @@ int sf_cmd_compute_bus(int argc, char **argv) {
       calib = argv[++i];
     } else if (v && !strcmp(a, "--batch")) {
       batch = strtol(argv[++i], NULL, 10);
+    } else if (v && !strcmp(a, "--ack-wait")) {
+      ack_wait = strtol(argv[++i], NULL, 10);
     } else if (v && !strcmp(a, "--idle-exit")) {
       idle_exit = strtol(argv[++i], NULL, 10);
     } else if (v && !strcmp(a, "--partition")) {
@@ -326,7 +347,7 @@ int sf_cmd_compute_bus(int argc, char **argv) {
       return 2;
     }
   }
-  if (!bus_url || !store_url || batch <= 0) {
+  if (!bus_url || !store_url || batch <= 0 || ack_wait <= 0) {
     fprintf(stderr, "smartflow compute: --bus and --store are required (and --batch > 0)\n");
     return 2;
   }
@@ -353,7 +374,8 @@ int sf_cmd_compute_bus(int argc, char **argv) {
     goto done;
   }
   if (sf_dist_bus_open("compute", bus_url, ns, 256, &w.bus)) goto done;
-  if (recover(&w)) goto done;
+  uint64_t recovered = 0;
+  if (recover(&w, &recovered)) goto done;
 
   struct sf_bus_sub_options so;
   sf_bus_sub_options_default(&so);
@@ -362,6 +384,7 @@ int sf_cmd_compute_bus(int argc, char **argv) {
   so.partition_index = pcount > 1 ? pidx : 0;
   so.partition_count = pcount > 1 ? pcount : 0;
   so.max_ack_pending = (int)(batch * 4 > 4096 ? batch * 4 : 4096);
+  so.ack_wait_ms = ack_wait;
   if ((rc = sf_bus_subscribe(w.bus, &so, on_msg, &w, &sub)) != 0) {
     fprintf(stderr, "smartflow compute: subscribe: %s\n", sf_bus_errmsg(w.bus));
     goto done;
@@ -369,6 +392,14 @@ int sf_cmd_compute_bus(int argc, char **argv) {
   sf_app_signals_install();
   fprintf(stderr, "smartflow compute: partition %u/%u, durable %s, store %s\n", pidx, pcount, durable,
           store_url);
+  if (recovered) {
+    /* A previous worker died: the messages it fetched and never acknowledged are redelivered
+     * once their ack_wait passes, and redeliveries come before new messages. Wait for that, so
+     * they are pushed in stream order, before anything newer. */
+    fprintf(stderr, "smartflow compute: waiting %ld ms for the previous worker's unacknowledged messages\n",
+            ack_wait);
+    sf_app_signals_wait((int)ack_wait + 500);
+  }
   int64_t idle_since = sf_time_mono_ns();
   bool flushed = false;
   while (!sf_app_signals_stop_requested()) {
