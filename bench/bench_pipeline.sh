@@ -30,11 +30,13 @@ echo "{\"bench\":\"pipeline_ingest\",\"records\":$records,\"seconds\":$(echo "$t
 idle=1000
 for n in 1 2; do
   start=$(date +%s.%N)
+  cpids=()
   for i in $(seq 0 $((n - 1))); do
     "$SF" compute --bus "$bus" --store "sqlite:$tmp/p$n-$i.db" --partition "$i/$n" --durable "bench-$n-$i" \
       --calendar "$tmp/gen/calendar.json" --idle-exit "$idle" 2>"$tmp/c$n-$i.log" &
+    cpids+=($!)
   done
-  wait
+  for p in "${cpids[@]}"; do wait "$p"; done
   end=$(date +%s.%N)
   secs=$(echo "$end - $start - $idle / 1000" | bc -l)
   events=0
