@@ -7,11 +7,11 @@
  * (options.subject_prefix: "" for live, "replay." for replay, so that replay never mixes into
  * live; a consumer only ever sees its own namespace):
  *
- *   option-print    options.prints.<U>        stream SF_OPTIONS   (options.>)
- *   option-nbbo     options.nbbo.<U>          stream SF_OPTIONS
- *   equity-quote    equities.quotes.<U>       stream SF_EQUITIES  (equities.>)
- *   equity-print    equities.prints.<U>       stream SF_EQUITIES
- *   flow-packet     flow.packets              stream SF_FLOW      (flow.>)
+ *   option-print    options.prints.<U>        stream SF_MARKET  (options.> and equities.>)
+ *   option-nbbo     options.nbbo.<U>          stream SF_MARKET
+ *   equity-quote    equities.quotes.<U>       stream SF_MARKET
+ *   equity-print    equities.prints.<U>       stream SF_MARKET
+ *   flow-packet     flow.packets              stream SF_FLOW    (flow.>)
  *   smart-money     flow.smart_money          stream SF_FLOW
  *   classifier-hit  flow.classifier_hits      stream SF_FLOW
  *   alert           flow.alerts               stream SF_FLOW
@@ -20,10 +20,19 @@
  * records the enriched underlying_id when set, else the root of the contract id), with every
  * byte that NATS does not allow in a token ('.', '*', '>', space, control) written as '_' and an
  * empty key written as "_". So `options.prints.>` is every option print, `options.prints.SPY`
- * one underlying, and `options.>` prints and NBBO together in publish order (one stream). Flow
- * subjects are exactly the legacy ones, so existing subscribers keep working.
+ * one underlying. Flow subjects are exactly the legacy ones, so existing subscribers keep
+ * working.
  *
- * Partitioning: `compute --partition i/N` subscribes to the family it needs with
+ * Why one market stream: the engine's output depends on the interleaving of option prints,
+ * option NBBO and underlying quotes (a print is signed against the quotes published before it),
+ * so a compute worker must see all market data in the one order it was published. A stream is
+ * the unit of order in JetStream, hence all of options.> and equities.> live in SF_MARKET, and a
+ * worker subscribes with the pseudo-filter SF_BUS_FILTER_MARKET ("market"): a consumer with no
+ * subject filter that reads the whole market stream in publish order. Filters such as
+ * `options.>` or `equities.quotes.SPY` still work (a filtered consumer of SF_MARKET) for readers
+ * that need one family only.
+ *
+ * Partitioning: `compute --partition i/N` subscribes to SF_BUS_FILTER_MARKET with
  * sf_bus_sub_options.partition_index = i, partition_count = N and a durable name of its own;
  * a message whose key is outside slice i (sf_bus_partition_of(key, N) != i) is acknowledged and
  * skipped without reaching the callback. Every partition reads the whole stream, so N can change
@@ -31,7 +40,9 @@
  *
  * Streams are created when missing, with file storage and a duplicate window; their names are
  * the stream prefix (default: the subject prefix upper-cased with '.' as '_', so "replay." gives
- * REPLAY_SF_OPTIONS) followed by SF_OPTIONS, SF_EQUITIES or SF_FLOW.
+ * REPLAY_SF_MARKET) followed by SF_MARKET or SF_FLOW. (Before issue 7 there were three streams,
+ * SF_OPTIONS, SF_EQUITIES and SF_FLOW; a server holding those old streams must have them deleted,
+ * since their subjects overlap SF_MARKET's and the server refuses to create it.)
  *
  * Delivery is at-least-once. A publish returns once the server has stored the message (the
  * JetStream PubAck), or, with options.async_window > 0, once it is in flight (sf_bus_flush waits
@@ -50,8 +61,9 @@
  * the server sends only what was asked for, which is the backpressure (a slow store never makes
  * the client buffer without bound or drop as a slow consumer); and a test can say "fetch 10"
  * and know exactly which callbacks ran, which makes redelivery tests deterministic. One
- * subscription has one subject filter, as a JetStream 2.9 consumer does; a process needing
- * several families opens one subscription per family and fetches from each.
+ * subscription has one subject filter (or none, SF_BUS_FILTER_MARKET), as a JetStream 2.9
+ * consumer does; a process needing families of both streams opens one subscription per stream
+ * and fetches from each (there is no order between the two streams).
  *
  * Backends: "inproc:" (the default for a NULL or empty url) and "nats://HOST:PORT". A build
  * without libnats (SF_HAVE_NATS = 0 in smartflow/version.h) answers SF_ENOTSUP for nats urls.
@@ -72,6 +84,10 @@ struct sf_bus_msg;
 
 #define SF_BUS_SUBJECT_MAX 128 /* longest subject, with NUL */
 #define SF_BUS_NAME_MAX 64     /* prefixes, client, durable and stream names, with NUL */
+
+/* The subscription "subject" that reads every market-data record (options.> and equities.>) in
+ * publish order: the unfiltered consumer of stream SF_MARKET. */
+#define SF_BUS_FILTER_MARKET "market"
 
 struct sf_bus_options {
   const char *subject_prefix;  /* borrowed (copied); NULL or "" for live; else tokens of
@@ -95,7 +111,7 @@ struct sf_bus_options {
 void sf_bus_options_default(struct sf_bus_options *o);
 
 /* Opens a bus. url: NULL, "" or "inproc:" for the in-process backend, "nats://HOST:PORT" for
- * NATS JetStream (connects, then creates the three streams when missing). opts may be NULL for
+ * NATS JetStream (connects, then creates the two streams when missing). opts may be NULL for
  * the defaults. *out is owned (free with sf_bus_close). Returns 0, SF_EINVAL (bad url or
  * option), SF_ENOTSUP (backend compiled out), SF_EIO (cannot connect), SF_ESERVER (stream
  * creation refused) or SF_ENOMEM. On failure *out is NULL and, since no bus exists to hold it,
@@ -175,8 +191,9 @@ struct sf_bus_sub_options {
   const char *durable;                       /* required: [A-Za-z0-9_-], the consumer's name; its position and
                                                 unacknowledged messages survive sf_bus_sub_close and, with nats, the
                                                 process (resume from durable) */
-  const char *subject;                       /* required: one filter without the namespace, within one family:
-                                                "options.prints.>", "options.>", "flow.smart_money", ... */
+  const char *subject;                       /* required: SF_BUS_FILTER_MARKET, or one filter without the
+                                                namespace within one family: "options.prints.>",
+                                                "options.>", "flow.smart_money", ... */
   int64_t ack_wait_ms;                       /* redelivery after this long without an ack (30000) */
   int max_ack_pending;                       /* unacknowledged messages outstanding at most (4096) */
   uint32_t partition_index, partition_count; /* 0/0: every message */

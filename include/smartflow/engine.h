@@ -6,13 +6,33 @@
  * sf_engine_advance). The same sequence of pushes gives the same sequence of sink calls with
  * the same bytes, whatever the chunking of the input. Results are delivered to sink callbacks
  * synchronously, from inside the push/advance/flush call that produced them; records passed to
- * a sink are borrowed until the callback returns. */
+ * a sink are borrowed until the callback returns.
+ *
+ * Derived meta is a pure function of the event, never of the engine instance, so that any
+ * number of compute workers (each seeing a partition of the underlyings) produce exactly the
+ * records one engine produces over the whole input: trace ids and ids hash the member print
+ * trace ids, source_ts and ingest_ts are the last member print's ms, and meta.seq is
+ *
+ *   max(meta.seq of the member prints, 0) * SF_ENGINE_SEQ_STRIDE + offset
+ *
+ * with offset SF_ENGINE_SEQ_PACKET for a flow packet (its own cluster's prints),
+ * SF_ENGINE_SEQ_EVENT for a smart-money event, SF_ENGINE_SEQ_HIT + i for the i-th classifier hit
+ * of an event and SF_ENGINE_SEQ_ALERT for its alert. A print belongs to one cluster and one
+ * event, so (source_ts, seq) is unique per table as long as input print seqs are unique. The
+ * seq is not monotonic in emission order (events close when their windows pass). */
 #ifndef SMARTFLOW_ENGINE_H
 #define SMARTFLOW_ENGINE_H
 
 #include <stdint.h>
 
 #include "smartflow/record.h"
+
+/* Derived meta.seq layout (see the file comment). */
+#define SF_ENGINE_SEQ_STRIDE 16
+#define SF_ENGINE_SEQ_PACKET 0
+#define SF_ENGINE_SEQ_EVENT 1
+#define SF_ENGINE_SEQ_ALERT 2
+#define SF_ENGINE_SEQ_HIT 3 /* .. 3 + SF_PROFILE_COUNT - 1 */
 
 struct sf_engine;
 struct sf_calendar;    /* event calendar, see calendar.h */

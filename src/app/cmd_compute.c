@@ -37,6 +37,8 @@ static void usage(FILE *out) {
           "  --emit LIST         comma list of smart-money, alert, classifier-hit, flow-packet,\n"
           "                      option-print (default smart-money,classifier-hit,alert)\n"
           "  -h, --help          show this help\n\n"
+          "With --bus URL it is a distributed compute worker instead (`smartflow compute --bus URL\n"
+          "--help`).\n\n"
           "Exit status: 0 ok, 1 unreadable input or rejected lines/records, 2 usage error.\n");
 }
 
@@ -92,6 +94,8 @@ static int parse_emit(const char *list, struct sf_engine_sinks *s) {
 int sf_cmd_compute(int argc, char **argv) {
   const char *in = NULL, *out = NULL, *cal_path = NULL, *calib_path = NULL, *cfg_path = NULL;
   const char *emit = "smart-money,classifier-hit,alert";
+  for (int i = 1; i < argc; i++) /* distributed mode: the bus worker */
+    if (strcmp(argv[i], "--bus") == 0) return sf_cmd_compute_bus(argc, argv);
   for (int i = 1; i < argc; i++) {
     const char *a = argv[i];
     bool has_val = i + 1 < argc;

@@ -30,5 +30,10 @@ int sf_cmd_refdata(int argc, char **argv);
 int sf_cmd_compute(int argc, char **argv);
 int sf_cmd_bench(int argc, char **argv);
 int sf_cmd_run(int argc, char **argv);
+int sf_cmd_compute_bus(int argc, char **argv); /* `compute --bus`, called by sf_cmd_compute */
+int sf_cmd_ingest(int argc, char **argv);
+int sf_cmd_replay(int argc, char **argv);
+int sf_cmd_verify_replay(int argc, char **argv);
+int sf_cmd_export(int argc, char **argv);
 
 #endif

@@ -15,24 +15,25 @@
 #include "smartflow/hash.h"
 #include "smartflow/log.h"
 
-const char *const sf_bus_family_names[SF_BUS_FAMILIES] = {"options", "equities", "flow"};
-const char *const sf_bus_stream_names[SF_BUS_FAMILIES] = {"SF_OPTIONS", "SF_EQUITIES", "SF_FLOW"};
+const char *const sf_bus_stream_names[SF_BUS_STREAMS] = {"SF_MARKET", "SF_FLOW"};
+const char *const sf_bus_stream_families[SF_BUS_STREAMS][3] = {{"options", "equities", NULL},
+                                                               {"flow", NULL, NULL}};
 
-/* Subject (without key token) and family per record type, in enum order. */
+/* Subject (without key token) and stream per record type, in enum order. */
 static const struct {
   const char *subject;
   const char *filter;
-  int family;
+  int stream;
   int keyed; /* carries the partition token */
 } subjects[SF_REC__COUNT] = {
     {"options.prints", "options.prints.>", 0, 1},
     {"options.nbbo", "options.nbbo.>", 0, 1},
-    {"equities.quotes", "equities.quotes.>", 1, 1},
-    {"equities.prints", "equities.prints.>", 1, 1},
-    {"flow.packets", "flow.packets", 2, 0},
-    {"flow.smart_money", "flow.smart_money", 2, 0},
-    {"flow.classifier_hits", "flow.classifier_hits", 2, 0},
-    {"flow.alerts", "flow.alerts", 2, 0},
+    {"equities.quotes", "equities.quotes.>", 0, 1},
+    {"equities.prints", "equities.prints.>", 0, 1},
+    {"flow.packets", "flow.packets", 1, 0},
+    {"flow.smart_money", "flow.smart_money", 1, 0},
+    {"flow.classifier_hits", "flow.classifier_hits", 1, 0},
+    {"flow.alerts", "flow.alerts", 1, 0},
 };
 
 int64_t sf_bus_core_now_ns(void) {
@@ -91,8 +92,8 @@ void sf_bus_stats(struct sf_bus *bus, struct sf_bus_stats *out) {
   pthread_mutex_unlock(&bus->lock);
 }
 
-void sf_bus_core_stream_name(const struct sf_bus *bus, int family, char *buf, size_t cap) {
-  snprintf(buf, cap, "%s%s", bus->stream_prefix, sf_bus_stream_names[family]);
+void sf_bus_core_stream_name(const struct sf_bus *bus, int stream, char *buf, size_t cap) {
+  snprintf(buf, cap, "%s%s", bus->stream_prefix, sf_bus_stream_names[stream]);
 }
 
 /* A subject prefix is empty or tokens of [A-Za-z0-9_-], each followed by '.'. */
@@ -316,16 +317,18 @@ int sf_bus_core_match(const char *filter, const char *subject) {
 }
 
 /* A filter is tokens separated by '.', '*' a whole token, '>' only the whole last token,
- * within one family (its first token). Returns the family or -1. */
-static int filter_family(const char *filter) {
+ * within one family (its first token). Returns the family's stream or -1. */
+static int filter_stream(const char *filter) {
   const char *p = filter;
-  int family = -1;
-  for (int i = 0; i < SF_BUS_FAMILIES; i++) {
-    size_t n = strlen(sf_bus_family_names[i]);
-    if (strncmp(filter, sf_bus_family_names[i], n) == 0 && (filter[n] == '.' || filter[n] == '\0'))
-      family = i;
+  int stream = -1;
+  for (int i = 0; i < SF_BUS_STREAMS; i++) {
+    for (int k = 0; sf_bus_stream_families[i][k]; k++) {
+      size_t n = strlen(sf_bus_stream_families[i][k]);
+      if (strncmp(filter, sf_bus_stream_families[i][k], n) == 0 && (filter[n] == '.' || filter[n] == '\0'))
+        stream = i;
+    }
   }
-  if (family < 0) return -1;
+  if (stream < 0) return -1;
   for (;;) {
     const char *e = strchr(p, '.');
     size_t n = e ? (size_t)(e - p) : strlen(p);
@@ -336,7 +339,7 @@ static int filter_family(const char *filter) {
       if ((c == '*' || c == '>') && n != 1) return -1;
       if (c == '>' && e) return -1;
     }
-    if (!e) return family;
+    if (!e) return stream;
     p = e + 1;
   }
 }
@@ -363,7 +366,7 @@ int sf_bus_publish(struct sf_bus *bus, const struct sf_record *r) {
     sf_bus_core_seterr(bus, "publish %s %s: subject too long", sf_record_type_name(r->type), m->trace_id);
     return n;
   }
-  return bus->be->publish(bus, subject, subjects[r->type].family, r);
+  return bus->be->publish(bus, subject, subjects[r->type].stream, r);
 }
 
 int sf_bus_flush(struct sf_bus *bus, int64_t timeout_ms) { return bus->be->flush(bus, timeout_ms); }
@@ -373,7 +376,7 @@ int sf_bus_flush(struct sf_bus *bus, int64_t timeout_ms) { return bus->be->flush
 int sf_bus_subscribe(struct sf_bus *bus, const struct sf_bus_sub_options *opts, sf_bus_handler cb, void *ctx,
                      struct sf_bus_sub **out) {
   struct sf_bus_sub *sub = NULL;
-  int family, rc;
+  int stream, rc, unfiltered;
 
   *out = NULL;
   if (!opts || !cb || !opts->durable || !opts->subject) {
@@ -384,11 +387,12 @@ int sf_bus_subscribe(struct sf_bus *bus, const struct sf_bus_sub_options *opts, 
     sf_bus_core_seterr(bus, "subscribe: durable \"%s\": expected 1..63 of [A-Za-z0-9_-]", opts->durable);
     return SF_EINVAL;
   }
-  family = filter_family(opts->subject);
-  if (family < 0 || strlen(opts->subject) + strlen(bus->subject_prefix) >= SF_BUS_SUBJECT_MAX) {
+  unfiltered = strcmp(opts->subject, SF_BUS_FILTER_MARKET) == 0;
+  stream = unfiltered ? 0 : filter_stream(opts->subject);
+  if (stream < 0 || strlen(opts->subject) + strlen(bus->subject_prefix) >= SF_BUS_SUBJECT_MAX) {
     sf_bus_core_seterr(bus,
-                       "subscribe %s: subject \"%s\": expected a filter within options., equities. or flow. "
-                       "(tokens, '*', a final '>')",
+                       "subscribe %s: subject \"%s\": expected \"" SF_BUS_FILTER_MARKET
+                       "\" or a filter within options., equities. or flow. (tokens, '*', a final '>')",
                        opts->durable, opts->subject);
     return SF_EINVAL;
   }
@@ -407,10 +411,11 @@ int sf_bus_subscribe(struct sf_bus *bus, const struct sf_bus_sub_options *opts, 
   sub->opts = *opts;
   snprintf(sub->durable, sizeof sub->durable, "%s", opts->durable);
   snprintf(sub->subject, sizeof sub->subject, "%s", opts->subject);
-  snprintf(sub->filter, sizeof sub->filter, "%s%s", bus->subject_prefix, opts->subject);
+  snprintf(sub->filter, sizeof sub->filter, "%s%s", bus->subject_prefix, unfiltered ? "*.>" : opts->subject);
   sub->opts.durable = sub->durable;
   sub->opts.subject = sub->subject;
-  sub->family = family;
+  sub->stream = stream;
+  sub->unfiltered = unfiltered;
   sub->cb = cb;
   sub->ctx = ctx;
   pthread_mutex_init(&sub->lock, NULL);

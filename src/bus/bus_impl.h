@@ -17,10 +17,11 @@ struct sf_bus_backend {
   /* Sets bus->impl. url is the full url. Writes a reason with sf_bus_core_seterr on failure. */
   int (*open)(struct sf_bus *bus, const char *url);
   void (*close)(struct sf_bus *bus);
-  /* subject is the full subject (with prefix); key_family is 0 options, 1 equities, 2 flow. */
-  int (*publish)(struct sf_bus *bus, const char *subject, int family, const struct sf_record *r);
+  /* subject is the full subject (with prefix); stream is 0 market (SF_MARKET), 1 flow. */
+  int (*publish)(struct sf_bus *bus, const char *subject, int stream, const struct sf_record *r);
   int (*flush)(struct sf_bus *bus, int64_t timeout_ms);
-  /* Sets sub->impl from sub->durable, sub->filter (full), sub->family and sub->opts. */
+  /* Sets sub->impl from sub->durable, sub->filter (full), sub->stream, sub->unfiltered and
+   * sub->opts. */
   int (*subscribe)(struct sf_bus_sub *sub);
   /* Delivers through sf_bus_core_deliver; returns its count or the callback's value. */
   int (*fetch)(struct sf_bus_sub *sub, size_t max, int64_t timeout_ms);
@@ -59,7 +60,10 @@ struct sf_bus_sub {
   char durable[SF_BUS_NAME_MAX];
   char subject[SF_BUS_SUBJECT_MAX]; /* as given, without prefix */
   char filter[SF_BUS_SUBJECT_MAX];  /* with the namespace prefix */
-  int family;                       /* 0 options, 1 equities, 2 flow */
+  int stream;                       /* 0 market (SF_MARKET), 1 flow (SF_FLOW) */
+  int unfiltered;                   /* SF_BUS_FILTER_MARKET: the stream's whole content; filter is
+                                       then prefix + "*.>" (what inproc matches against) and the
+                                       nats consumer has no filter subject */
   sf_bus_handler cb;
   void *ctx;
   pthread_mutex_t lock;
@@ -69,13 +73,14 @@ struct sf_bus_sub {
   void *impl;
 };
 
-/* Family names ("options", "equities", "flow") and stream base names ("SF_OPTIONS", ...). */
-#define SF_BUS_FAMILIES 3
-extern const char *const sf_bus_family_names[SF_BUS_FAMILIES];
-extern const char *const sf_bus_stream_names[SF_BUS_FAMILIES];
+/* Streams: base names ("SF_MARKET", "SF_FLOW") and the subject families each one holds
+ * ({"options", "equities"}, {"flow"}; NULL-terminated). */
+#define SF_BUS_STREAMS 2
+extern const char *const sf_bus_stream_names[SF_BUS_STREAMS];
+extern const char *const sf_bus_stream_families[SF_BUS_STREAMS][3];
 
-/* Writes the stream name of a family (stream prefix + base) into buf. */
-void sf_bus_core_stream_name(const struct sf_bus *bus, int family, char *buf, size_t cap);
+/* Writes the stream name (stream prefix + base) into buf. */
+void sf_bus_core_stream_name(const struct sf_bus *bus, int stream, char *buf, size_t cap);
 
 /* Sets the bus's error text (thread-safe) and logs it at warn level. */
 void sf_bus_core_seterr(struct sf_bus *bus, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -1,5 +1,6 @@
 /* The in-process bus backend: JetStream's semantics inside one process, for the single-process
- * `smartflow run`. Each family (options, equities, flow) is a stream: a ring of at most
+ * `smartflow run`. There are two streams as with NATS (bus.h): market data (options.> and
+ * equities.>, in one publish order) and flow.>. Each is a ring of at most
  * queue_cap retained messages with 1-based sequence numbers, holding deep copies of the
  * records (sf_record_copy; no JSON round trip). A durable consumer is a cursor (the next
  * sequence to look at) plus its pending list (delivered, not acknowledged: sequence, delivery
@@ -55,7 +56,7 @@ struct pending {
 struct consumer {
   char durable[SF_BUS_NAME_MAX];
   char filter[SF_BUS_SUBJECT_MAX];
-  int family;
+  int stream;
   int64_t ack_wait_ns;
   size_t max_ack_pending;
   uint64_t cursor;
@@ -71,7 +72,7 @@ struct inproc {
   pthread_cond_t cv;
   size_t cap;
   int64_t dup_window_ns;
-  struct stream streams[SF_BUS_FAMILIES];
+  struct stream streams[SF_BUS_STREAMS];
   struct consumer *consumers;
   struct entry *pool; /* entries with no references, records finalised */
 };
@@ -201,18 +202,18 @@ static int pend_append(struct consumer *c, uint64_t seq, int64_t due) {
 
 /* Tries to evict the oldest message of a full stream. Returns 1 if evicted, 0 if a bound
  * consumer still needs it. */
-static int stream_evict_oldest(struct inproc *ip, int family) {
-  struct stream *st = &ip->streams[family];
+static int stream_evict_oldest(struct inproc *ip, int stream) {
+  struct stream *st = &ip->streams[stream];
   struct entry *e = st->ring[st->head];
   struct consumer *c;
   for (c = ip->consumers; c; c = c->next) {
-    if (c->family != family || !c->bound) continue;
+    if (c->stream != stream || !c->bound) continue;
     if (pend_find(c, e->seq)) return 0;
     if (e->seq >= c->cursor && sf_bus_core_match(c->filter, e->subject)) return 0;
   }
   for (c = ip->consumers; c; c = c->next) {
     struct pending *p;
-    if (c->family != family) continue;
+    if (c->stream != stream) continue;
     if ((p = pend_find(c, e->seq)) != NULL) {
       pend_remove(c, p);
       c->dropped++;
@@ -238,7 +239,7 @@ static int ip_open(struct sf_bus *bus, const char *url) {
   if (!ip) return SF_ENOMEM;
   ip->cap = bus->opts.queue_cap;
   ip->dup_window_ns = bus->opts.dup_window_ms * 1000000;
-  for (int f = 0; f < SF_BUS_FAMILIES; f++) {
+  for (int f = 0; f < SF_BUS_STREAMS; f++) {
     ip->streams[f].ring = calloc(ip->cap, sizeof *ip->streams[f].ring);
     ip->streams[f].first_seq = ip->streams[f].next_seq = 1;
     if (!ip->streams[f].ring || dedup_alloc(&ip->streams[f].dd, 1024) != 0) goto fail;
@@ -251,7 +252,7 @@ static int ip_open(struct sf_bus *bus, const char *url) {
   bus->impl = ip;
   return 0;
 fail:
-  for (int f = 0; f < SF_BUS_FAMILIES; f++) {
+  for (int f = 0; f < SF_BUS_STREAMS; f++) {
     free(ip->streams[f].ring);
     free(ip->streams[f].dd.keys);
     free(ip->streams[f].dd.t_ns);
@@ -265,7 +266,7 @@ static void ip_close(struct sf_bus *bus) {
   struct inproc *ip = bus->impl;
   struct consumer *c, *cn;
   struct entry *e, *en;
-  for (int f = 0; f < SF_BUS_FAMILIES; f++) {
+  for (int f = 0; f < SF_BUS_STREAMS; f++) {
     struct stream *st = &ip->streams[f];
     for (size_t i = 0; i < st->count; i++) {
       e = st->ring[(st->head + i) % ip->cap];
@@ -291,9 +292,9 @@ static void ip_close(struct sf_bus *bus) {
   free(ip);
 }
 
-static int ip_publish(struct sf_bus *bus, const char *subject, int family, const struct sf_record *r) {
+static int ip_publish(struct sf_bus *bus, const char *subject, int stream, const struct sf_record *r) {
   struct inproc *ip = bus->impl;
-  struct stream *st = &ip->streams[family];
+  struct stream *st = &ip->streams[stream];
   const char *trace_id = sf_record_meta(r)->trace_id;
   uint64_t key = dedup_key(trace_id);
   int64_t now = now_ns(), deadline = now + bus->opts.publish_timeout_ms * 1000000;
@@ -306,7 +307,7 @@ static int ip_publish(struct sf_bus *bus, const char *subject, int family, const
     sf_bus_core_count(bus, &bus->stats.duplicates, 1);
     return 0;
   }
-  while (st->count == ip->cap && !stream_evict_oldest(ip, family)) {
+  while (st->count == ip->cap && !stream_evict_oldest(ip, stream)) {
     struct timespec ts;
     deadline_ts(deadline, &ts);
     if (pthread_cond_timedwait(&ip->cv, &ip->mu, &ts) != 0 && now_ns() >= deadline) {
@@ -315,7 +316,7 @@ static int ip_publish(struct sf_bus *bus, const char *subject, int family, const
       sf_bus_core_seterr(bus,
                          "publish %s: stream %s full (%zu messages a subscriber has not acknowledged) "
                          "for %lld ms",
-                         trace_id, sf_bus_stream_names[family], ip->cap,
+                         trace_id, sf_bus_stream_names[stream], ip->cap,
                          (long long)bus->opts.publish_timeout_ms);
       return SF_ETIMEOUT;
     }
@@ -369,7 +370,7 @@ static int ip_subscribe(struct sf_bus_sub *sub) {
   int rc = 0;
   pthread_mutex_lock(&ip->mu);
   for (c = ip->consumers; c; c = c->next)
-    if (c->family == sub->family && strcmp(c->durable, sub->durable) == 0) break;
+    if (c->stream == sub->stream && strcmp(c->durable, sub->durable) == 0) break;
   if (c) {
     if (c->bound) {
       rc = SF_ESTATE;
@@ -390,8 +391,8 @@ static int ip_subscribe(struct sf_bus_sub *sub) {
     }
     snprintf(c->durable, sizeof c->durable, "%s", sub->durable);
     snprintf(c->filter, sizeof c->filter, "%s", sub->filter);
-    c->family = sub->family;
-    c->cursor = ip->streams[sub->family].first_seq;
+    c->stream = sub->stream;
+    c->cursor = ip->streams[sub->stream].first_seq;
     c->next = ip->consumers;
     ip->consumers = c;
   }
@@ -414,7 +415,7 @@ struct grab {
 /* Under the lock: takes up to max deliverable messages, redeliveries first. */
 static size_t collect(struct inproc *ip, struct consumer *c, struct grab *out, size_t max, int64_t now,
                       int64_t *next_due) {
-  struct stream *st = &ip->streams[c->family];
+  struct stream *st = &ip->streams[c->stream];
   size_t n = 0;
   *next_due = INT64_MAX;
   for (size_t i = 0; i < c->npend && n < max; i++) {

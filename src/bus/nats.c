@@ -3,7 +3,9 @@
  * attempts and a reconnect buffer for what is published meanwhile; connection events are
  * counted and their text kept in sf_bus_errmsg.
  *
- * Streams (one per family, file storage, duplicate window) are created at open when missing.
+ * Streams (SF_MARKET on options.> and equities.>, SF_FLOW on flow.>; file storage, duplicate
+ * window) are created at open when missing. A consumer of SF_BUS_FILTER_MARKET has no filter
+ * subject: it reads the whole market stream in publish order.
  * A publish sends the record's JSON with the Nats-Msg-Id header set to its trace_id (through
  * jsPubOptions.MsgId) and waits for the PubAck; a timeout, a "no responders" (JetStream not yet
  * up after a restart) or a disconnect is retried until publish_timeout_ms has passed, which is
@@ -111,16 +113,19 @@ static void on_pub_ack(jsCtx *js, natsMsg *msg, jsPubAck *pa, jsPubAckErr *pae, 
   natsMsg_Destroy(msg); /* the ack handler owns it */
 }
 
-static int ensure_stream(struct sf_bus *bus, struct nbus *nb, int family) {
-  char name[SF_BUS_NAME_MAX + 16], subj[SF_BUS_SUBJECT_MAX];
-  const char *subjects[1] = {subj};
+static int ensure_stream(struct sf_bus *bus, struct nbus *nb, int stream) {
+  char name[SF_BUS_NAME_MAX + 16], subj[2][SF_BUS_SUBJECT_MAX];
+  const char *subjects[2] = {subj[0], subj[1]};
+  int nsubj = 0;
   jsStreamInfo *si = NULL;
   jsStreamConfig cfg;
   jsErrCode jerr = 0;
   natsStatus s;
 
-  sf_bus_core_stream_name(bus, family, name, sizeof name);
-  snprintf(subj, sizeof subj, "%s%s.>", bus->subject_prefix, sf_bus_family_names[family]);
+  sf_bus_core_stream_name(bus, stream, name, sizeof name);
+  for (; nsubj < 2 && sf_bus_stream_families[stream][nsubj]; nsubj++)
+    snprintf(subj[nsubj], sizeof subj[nsubj], "%s%s.>", bus->subject_prefix,
+             sf_bus_stream_families[stream][nsubj]);
   /* Right after a server (re)start JetStream may not answer yet: retry for a while. */
   int64_t deadline = sf_bus_core_now_ns() + bus->opts.publish_timeout_ms * 1000000;
   for (;;) {
@@ -139,13 +144,13 @@ static int ensure_stream(struct sf_bus *bus, struct nbus *nb, int family) {
   jsStreamConfig_Init(&cfg);
   cfg.Name = name;
   cfg.Subjects = subjects;
-  cfg.SubjectsLen = 1;
+  cfg.SubjectsLen = nsubj;
   cfg.Storage = js_FileStorage;
   cfg.Retention = js_LimitsPolicy;
   cfg.Duplicates = bus->opts.dup_window_ms * 1000000;
   s = js_AddStream(&si, nb->js, &cfg, NULL, &jerr);
   if (s != NATS_OK) {
-    sf_bus_core_seterr(bus, "nats: creating stream %s on %s: %s (jetstream error %d)", name, subj,
+    sf_bus_core_seterr(bus, "nats: creating stream %s on %s: %s (jetstream error %d)", name, subj[0],
                        status_text(s), (int)jerr);
     return SF_ESERVER;
   }
@@ -219,7 +224,7 @@ static int nb_open(struct sf_bus *bus, const char *url) {
     rc = SF_EIO;
     goto fail;
   }
-  for (int f = 0; f < SF_BUS_FAMILIES; f++)
+  for (int f = 0; f < SF_BUS_STREAMS; f++)
     if ((rc = ensure_stream(bus, nb, f)) != 0) goto fail;
   natsOptions_Destroy(no);
   bus->impl = nb;
@@ -252,7 +257,7 @@ static int retryable(natsStatus s) {
          s == NATS_STALE_CONNECTION;
 }
 
-static int nb_publish(struct sf_bus *bus, const char *subject, int family, const struct sf_record *r) {
+static int nb_publish(struct sf_bus *bus, const char *subject, int stream, const struct sf_record *r) {
   struct nbus *nb = bus->impl;
   const char *trace_id = sf_record_meta(r)->trace_id;
   int64_t deadline = sf_bus_core_now_ns() + bus->opts.publish_timeout_ms * 1000000, pause_ms = 20;
@@ -265,7 +270,7 @@ static int nb_publish(struct sf_bus *bus, const char *subject, int family, const
   jsErrCode jerr = 0;
   natsStatus s;
   int rc = 0;
-  (void)family;
+  (void)stream;
 
   sf_jw_init(&w);
   rc = sf_record_encode(r, &w);
@@ -351,20 +356,21 @@ static int nb_subscribe(struct sf_bus_sub *sub) {
   int rc = SF_ESERVER;
 
   if (!ns) return SF_ENOMEM;
-  sf_bus_core_stream_name(bus, sub->family, ns->stream, sizeof ns->stream);
+  const char *want = sub->unfiltered ? "" : sub->filter;
+  sf_bus_core_stream_name(bus, sub->stream, ns->stream, sizeof ns->stream);
   jsConsumerConfig_Init(&cc);
   cc.Durable = sub->durable;
   cc.AckPolicy = js_AckExplicit;
   cc.AckWait = sub->opts.ack_wait_ms * 1000000;
   cc.MaxAckPending = sub->opts.max_ack_pending;
-  cc.FilterSubject = sub->filter;
+  cc.FilterSubject = sub->unfiltered ? NULL : sub->filter;
   cc.DeliverPolicy = js_DeliverAll;
   s = js_GetConsumerInfo(&ci, nb->js, ns->stream, sub->durable, NULL, &jerr);
   if (s == NATS_OK) {
     const char *have = ci->Config && ci->Config->FilterSubject ? ci->Config->FilterSubject : "";
-    if (strcmp(have, sub->filter) != 0) {
-      sf_bus_core_seterr(bus, "subscribe %s: durable exists on %s with filter %s, not %s", sub->durable,
-                         ns->stream, have, sub->filter);
+    if (strcmp(have, want) != 0) {
+      sf_bus_core_seterr(bus, "subscribe %s: durable exists on %s with filter \"%s\", not \"%s\"",
+                         sub->durable, ns->stream, have, want);
       rc = SF_EINVAL;
       goto fail;
     }
@@ -387,7 +393,7 @@ static int nb_subscribe(struct sf_bus_sub *sub) {
   jsSubOptions_Init(&so);
   so.Stream = ns->stream;
   so.Consumer = sub->durable;
-  s = js_PullSubscribe(&ns->ns, nb->js, sub->filter, sub->durable, NULL, &so, &jerr);
+  s = js_PullSubscribe(&ns->ns, nb->js, sub->unfiltered ? NULL : sub->filter, sub->durable, NULL, &so, &jerr);
   if (s != NATS_OK) {
     sf_bus_core_seterr(bus, "subscribe %s: binding to %s: %s (jetstream error %d)", sub->durable, ns->stream,
                        status_text(s), (int)jerr);
@@ -544,8 +550,8 @@ static int nb_open(struct sf_bus *bus, const char *url) {
   return SF_ENOTSUP;
 }
 static void nb_close(struct sf_bus *bus) { (void)bus; }
-static int nb_publish(struct sf_bus *bus, const char *subject, int family, const struct sf_record *r) {
-  (void)bus, (void)subject, (void)family, (void)r;
+static int nb_publish(struct sf_bus *bus, const char *subject, int stream, const struct sf_record *r) {
+  (void)bus, (void)subject, (void)stream, (void)r;
   return SF_ENOTSUP;
 }
 static int nb_flush(struct sf_bus *bus, int64_t timeout_ms) {

@@ -261,4 +261,5 @@ void sf_enrich_print(struct sf_engine *e, uint32_t ci, struct sf_option_print *p
   pp->iv_shock = iv_shock;
   pp->spread_wide = spread_wide;
   memcpy(pp->trace_id, p->meta.trace_id, sizeof pp->trace_id);
+  pp->seq = p->meta.seq;
 }

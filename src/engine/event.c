@@ -77,6 +77,16 @@ static long group_ids(struct sf_engine *e, const struct sf_group *g, size_t run[
   return (long)total;
 }
 
+/* The largest meta.seq among the member prints of some clusters (0 when all are negative):
+ * the base of the derived records' seq, see engine.h. */
+static int64_t max_print_seq(const struct sf_engine *e, const uint32_t *clusters, uint32_t n_clusters) {
+  int64_t m = 0;
+  for (uint32_t i = 0; i < n_clusters; i++)
+    for (uint32_t pi = e->pool.c[clusters[i]].head; pi != SF_NIL; pi = e->pool.p[pi].next)
+      if (e->pool.p[pi].seq > m) m = e->pool.p[pi].seq;
+  return m;
+}
+
 /* prefix (3 or 4 characters) + 16 hex of the hash of ids, each followed by its NUL. */
 static void hash_id(const char *prefix, const char *const *ids, size_t n, char *out) {
   uint64_t h = SF_HASH_SEED;
@@ -117,7 +127,7 @@ static int emit_packet(struct sf_engine *e, uint32_t ci, const char *event_id, c
   }
   p.meta.source_ts = sf_ns_to_ms(c->last_ns);
   p.meta.ingest_ts = p.meta.source_ts;
-  p.meta.seq = (int64_t)e->out_seq[SF_REC_FLOW_PACKET];
+  p.meta.seq = max_print_seq(e, &ci, 1) * SF_ENGINE_SEQ_STRIDE + SF_ENGINE_SEQ_PACKET;
   snprintf(p.meta.trace_id, sizeof p.meta.trace_id, "%s", pkt_id);
   snprintf(p.id, sizeof p.id, "%s", pkt_id);
   for (size_t i = 0; i < n_ids; i++)
@@ -209,7 +219,6 @@ int sf_event_emit(struct sf_engine *e, struct sf_group *g) {
     if ((rc = sf_strvec_push(&ev->packet_ids, pkt_id))) goto done;
     if (e->sinks.on_flow_packet && (rc = emit_packet(e, g->clusters[i], g->event_id, pkt_id, run[i], n)))
       goto done;
-    e->out_seq[SF_REC_FLOW_PACKET]++;
     e->stats.flow_packets_out++;
   }
   for (long i = 0; i < n_ids; i++)
@@ -217,7 +226,8 @@ int sf_event_emit(struct sf_engine *e, struct sf_group *g) {
 
   ev->meta.source_ts = f->end_ts;
   ev->meta.ingest_ts = f->end_ts;
-  ev->meta.seq = (int64_t)e->out_seq[SF_REC_SMART_MONEY]++;
+  int64_t seq_base = max_print_seq(e, g->clusters, g->n) * SF_ENGINE_SEQ_STRIDE;
+  ev->meta.seq = seq_base + SF_ENGINE_SEQ_EVENT;
   memcpy(ev->meta.trace_id, g->event_id, SF_ID_MAX);
   memcpy(ev->event_id, g->event_id, SF_ID_MAX);
   memcpy(ev->underlying_id, e->book.und[g->und].id, SF_SYMBOL_MAX);
@@ -249,7 +259,7 @@ int sf_event_emit(struct sf_engine *e, struct sf_group *g) {
       goto done;
     }
     for (int i = 0; i < nh; i++) {
-      e->hits[i].meta.seq = (int64_t)e->out_seq[SF_REC_CLASSIFIER_HIT]++;
+      e->hits[i].meta.seq = seq_base + SF_ENGINE_SEQ_HIT + i;
       e->stats.classifier_hits_out++;
       if (e->sinks.on_classifier_hit) e->sinks.on_classifier_hit(e->sinks.ctx, &e->hits[i]);
     }
@@ -257,7 +267,7 @@ int sf_event_emit(struct sf_engine *e, struct sf_group *g) {
     int ra = sf_derive_alert(&e->rules, ev, e->hits, (size_t)nh, e->alert_hits, e->alert_scores, a);
     if (ra < 0) rc = ra;
     if (ra == 1) {
-      a->meta.seq = (int64_t)e->out_seq[SF_REC_ALERT]++;
+      a->meta.seq = seq_base + SF_ENGINE_SEQ_ALERT;
       e->stats.alerts_out++;
       if (e->sinks.on_alert) e->sinks.on_alert(e->sinks.ctx, a);
     }

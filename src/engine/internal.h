@@ -139,6 +139,7 @@ struct sf_pprint {
   int8_t aggressor;
   double nbbo_age_ms, rel_spread, iv, delta, spot, iv_shock, spread_wide;
   char trace_id[SF_ID_MAX];
+  int64_t seq;   /* the print's meta.seq: derived seqs are computed from it (engine.h) */
   uint32_t next; /* next print of the cluster, or the free list */
 };
 
@@ -361,7 +362,6 @@ struct sf_engine {
   struct sf_dedup dedup;
   uint64_t timer_seq;
   int64_t watermark_ns; /* latest event time seen (SF_TS_NULL before the first record) */
-  uint64_t out_seq[SF_REC__COUNT];
   struct sf_group *ready;
   size_t n_ready, cap_ready;
   const char **ids; /* scratch for sorting member trace ids */

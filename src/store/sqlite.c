@@ -356,13 +356,22 @@ static int sq_open(struct sf_store *s, const char *path) {
   rc = exec_sql(s, "PRAGMA page_size=" PAGE_SIZE_STR);
   if (rc) goto fail;
   if (!memory) {
-    sqlite3_stmt *st = NULL;
-    const char *mode = NULL;
-    if (sqlite3_prepare_v2(q->db, "PRAGMA journal_mode=WAL", -1, &st, NULL) == SQLITE_OK &&
-        sqlite3_step(st) == SQLITE_ROW)
-      mode = (const char *)sqlite3_column_text(st, 0);
-    int wal = mode && strcmp(mode, "wal") == 0;
-    sqlite3_finalize(st);
+    /* Switching a new database to WAL needs a lock that another process opening the same file
+     * at the same moment may hold (it is creating the schema), and SQLite does not always run
+     * the busy handler for it: retry for as long as busy_timeout would wait. */
+    int wal = 0, err = SQLITE_OK;
+    for (int attempt = 0; attempt < 200 && !wal; attempt++) {
+      sqlite3_stmt *st = NULL;
+      err = sqlite3_prepare_v2(q->db, "PRAGMA journal_mode=WAL", -1, &st, NULL);
+      if (err == SQLITE_OK) err = sqlite3_step(st);
+      if (err == SQLITE_ROW) {
+        const char *mode = (const char *)sqlite3_column_text(st, 0);
+        wal = mode && strcmp(mode, "wal") == 0;
+      }
+      sqlite3_finalize(st);
+      if (!wal && err != SQLITE_BUSY && err != SQLITE_LOCKED && err != SQLITE_ROW) break;
+      if (!wal) sqlite3_sleep(50);
+    }
     if (!wal) {
       sf_store_set_err(s, "sqlite: %s: cannot switch to WAL mode: %s", path, sqlite3_errmsg(q->db));
       rc = SF_EIO;

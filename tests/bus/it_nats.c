@@ -1,6 +1,6 @@
 /* The NATS JetStream backend against a real nats-server (started here on a loopback ephemeral
  * port with a temporary store; skipped with a message only when the binary is missing, which
- * `make test` installs). Checks: the three streams exist with file storage, the namespace's
+ * `make test` installs). Checks: the two streams exist with file storage, the namespace's
  * subjects and the duplicate window; N records published and consumed exactly once with a
  * durable and acks, contents intact; a consumer that stops without acking gets its messages
  * again from the durable on restart; a duplicate trace id is dropped by the server; an
@@ -148,15 +148,16 @@ static void test_streams_created(void **state) {
   struct sf_bus *bus = open_nats("t1.", 0, 5000);
   natsConnection *nc = NULL;
   jsCtx *js = raw_js(&nc);
-  static const char *names[] = {"T1_SF_OPTIONS", "T1_SF_EQUITIES", "T1_SF_FLOW"};
-  static const char *subj[] = {"t1.options.>", "t1.equities.>", "t1.flow.>"};
-  for (int i = 0; i < 3; i++) {
+  static const char *names[] = {"T1_SF_MARKET", "T1_SF_FLOW"};
+  static const char *subj[][2] = {{"t1.options.>", "t1.equities.>"}, {"t1.flow.>", NULL}};
+  for (int i = 0; i < 2; i++) {
     jsStreamInfo *si = NULL;
     jsErrCode jerr = 0;
     assert_int_equal(js_GetStreamInfo(&si, js, names[i], NULL, &jerr), NATS_OK);
     assert_int_equal(si->Config->Storage, js_FileStorage);
-    assert_int_equal(si->Config->SubjectsLen, 1);
-    check_str(si->Config->Subjects[0], subj[i]);
+    assert_int_equal(si->Config->SubjectsLen, i == 0 ? 2 : 1);
+    check_str(si->Config->Subjects[0], subj[i][0]);
+    if (i == 0) check_str(si->Config->Subjects[1], subj[i][1]);
     check_i64(si->Config->Duplicates, 120000LL * 1000000);
     jsStreamInfo_Destroy(si);
   }
@@ -225,6 +226,33 @@ static void test_exactly_once(void **state) {
   sub = sub_open(bus, "store", "options.prints.>", 30000, &s);
   assert_int_equal(sf_bus_fetch(sub, 64, 300), 0);
   sf_bus_sub_close(sub);
+
+  /* The market stream in publish order: quotes published between the prints come out between
+   * them, through one unfiltered consumer (a filtered one on a different durable is refused
+   * to bind to it). */
+  struct sf_record q;
+  fx_equity_quote(&q, "q-mid", "SPY", 580.5, N);
+  assert_int_equal(sf_bus_publish(bus, &q), 0);
+  sf_record_fini(&q);
+  publish_print(bus, "p-last", "SPY", 9.75, N + 1);
+  static struct seen m;
+  memset(&m, 0, sizeof m);
+  m.ack = 1;
+  sub = sub_open(bus, "compute", SF_BUS_FILTER_MARKET, 30000, &m);
+  assert_int_equal(drain(sub, &m, N + 2, 2000), N + 2);
+  check_str(m.trace[N - 1], "p-0299");
+  check_str(m.trace[N], "q-mid");
+  assert_int_equal(m.type[N], SF_REC_EQUITY_QUOTE);
+  check_str(m.subject[N], "t2.equities.quotes.SPY");
+  check_str(m.trace[N + 1], "p-last");
+  sf_bus_sub_close(sub);
+  struct sf_bus_sub_options so;
+  sf_bus_sub_options_default(&so);
+  so.durable = "compute";
+  so.subject = "options.>";
+  struct sf_bus_sub *bad = NULL;
+  assert_int_equal(sf_bus_subscribe(bus, &so, seen_cb, &m, &bad), SF_EINVAL);
+  assert_non_null(strstr(sf_bus_errmsg(bus), "durable exists"));
   sf_bus_close(bus);
 }
 
@@ -297,14 +325,14 @@ static void test_dedup(void **state) {
   sf_bus_stats(bus, &st);
   assert_int_equal(st.published, 2);
   assert_int_equal(st.duplicates, 1);
-  assert_int_equal(stream_msgs(js, "T4_SF_OPTIONS"), 2);
+  assert_int_equal(stream_msgs(js, "T4_SF_MARKET"), 2);
   /* A second connection (another process) re-publishing is dropped as well. */
   struct sf_bus *other = open_nats("t4.", 0, 5000);
   publish_print(other, "dup-2", "SPY", 2.5, 2);
   sf_bus_stats(other, &st);
   assert_int_equal(st.duplicates, 1);
   sf_bus_close(other);
-  assert_int_equal(stream_msgs(js, "T4_SF_OPTIONS"), 2);
+  assert_int_equal(stream_msgs(js, "T4_SF_MARKET"), 2);
   static struct seen s;
   memset(&s, 0, sizeof s);
   s.ack = 1;
@@ -344,7 +372,7 @@ static void test_async_window(void **state) {
   assert_int_equal(st.published, N);
   assert_int_equal(st.duplicates, 1);
   assert_int_equal(st.publish_errors, 0);
-  assert_int_equal(stream_msgs(js, "T5_SF_EQUITIES"), N);
+  assert_int_equal(stream_msgs(js, "T5_SF_MARKET"), N);
   jsCtx_Destroy(js);
   natsConnection_Destroy(nc);
   sf_bus_close(bus);
@@ -438,8 +466,8 @@ static void test_replay_isolation(void **state) {
   check_str(sr.subject[0], "replay.options.prints.SPY");
   natsConnection *nc = NULL;
   jsCtx *js = raw_js(&nc);
-  assert_int_equal(stream_msgs(js, "SF_OPTIONS"), 2);
-  assert_int_equal(stream_msgs(js, "REPLAY_SF_OPTIONS"), 2);
+  assert_int_equal(stream_msgs(js, "SF_MARKET"), 2);
+  assert_int_equal(stream_msgs(js, "REPLAY_SF_MARKET"), 2);
   jsCtx_Destroy(js);
   natsConnection_Destroy(nc);
   sf_bus_sub_close(subl);
@@ -511,7 +539,7 @@ static void test_kill9_restart(void **state) {
 
   /* Everything acknowledged by the server is there, once (dedup covers retried publishes). */
   jsCtx *js = raw_js(&nc);
-  assert_int_equal(stream_msgs(js, "T7_SF_OPTIONS"), KN);
+  assert_int_equal(stream_msgs(js, "T7_SF_MARKET"), KN);
   jsCtx_Destroy(js);
   natsConnection_Destroy(nc);
 

@@ -199,7 +199,9 @@ static void test_partition_of(void **state) {
 static void test_subject_filters(void **state) {
   (void)state;
   struct sf_bus *bus = open_inproc(NULL, 64);
-  static struct collector all, spy, opts, eq;
+  static struct collector all, spy, opts, eq, mkt;
+  memset(&mkt, 0, sizeof mkt);
+  mkt.ack = 1;
   memset(&all, 0, sizeof all);
   memset(&spy, 0, sizeof spy);
   memset(&opts, 0, sizeof opts);
@@ -209,6 +211,7 @@ static void test_subject_filters(void **state) {
   struct sf_bus_sub *s_spy = sub_open(bus, "spy", "options.prints.SPY", 1000, &spy);
   struct sf_bus_sub *s_opts = sub_open(bus, "opts", "options.>", 1000, &opts);
   struct sf_bus_sub *s_eq = sub_open(bus, "eq", "equities.quotes.>", 1000, &eq);
+  struct sf_bus_sub *s_mkt = sub_open(bus, "mkt", SF_BUS_FILTER_MARKET, 1000, &mkt);
 
   pub_print(bus, "p1", "SPY", 1.25, 1);
   pub_print(bus, "p2", "QQQ", 2.5, 2);
@@ -245,6 +248,15 @@ static void test_subject_filters(void **state) {
   check_str(eq.trace[0], "e1");
   check_str(eq.subject[0], "equities.quotes.SPY");
   check_near(eq.value[0], 580.12, 0);
+
+  /* The market stream: option prints, option NBBO and equity quotes interleaved exactly as
+   * published (what a compute worker needs). */
+  assert_int_equal(sf_bus_fetch(s_mkt, 10, 20), 5);
+  static const char *order[] = {"p1", "p2", "n1", "e1", "p3"};
+  for (int i = 0; i < 5; i++) check_str(mkt.trace[i], order[i]);
+  assert_int_equal(mkt.type[3], SF_REC_EQUITY_QUOTE);
+  check_str(mkt.subject[3], "equities.quotes.SPY");
+  sf_bus_sub_close(s_mkt);
 
   /* Everything acknowledged: nothing more, even after a while. */
   assert_int_equal(sf_bus_fetch(s_all, 10, 20), 0);
@@ -284,7 +296,7 @@ static void test_prefix(void **state) {
   check_str(c.subject[0], "replay.options.prints.SPY");
   char name[64];
   sf_bus_core_stream_name(bus, 0, name, sizeof name);
-  check_str(name, "REPLAY_SF_OPTIONS");
+  check_str(name, "REPLAY_SF_MARKET");
   sf_bus_sub_close(s);
   sf_bus_close(bus);
 
@@ -295,7 +307,7 @@ static void test_prefix(void **state) {
   o.subject_prefix = "replay.";
   o.stream_prefix = "R1_";
   assert_int_equal(sf_bus_open("inproc:", &o, &bus, err, sizeof err), 0);
-  sf_bus_core_stream_name(bus, 2, name, sizeof name);
+  sf_bus_core_stream_name(bus, 1, name, sizeof name);
   check_str(name, "R1_SF_FLOW");
   sf_bus_close(bus);
   o.stream_prefix = NULL;
@@ -495,8 +507,8 @@ static void test_bad_subscriptions(void **state) {
   struct sf_bus_sub *s = NULL;
   sf_bus_sub_options_default(&so);
   so.durable = "x";
-  static const char *bad[] = {">",           "*.prints", "options..x", "options.pri>",
-                              "options.>.x", "trades.>", "options.a b"};
+  static const char *bad[] = {">",        "*.prints",    "options..x", "options.pri>", "options.>.x",
+                              "trades.>", "options.a b", "market.>",   "*.>"};
   for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
     so.subject = bad[i];
     if (sf_bus_subscribe(bus, &so, collect_cb, &c, &s) != SF_EINVAL)
