@@ -19,7 +19,7 @@ const struct sf_command sf_commands[] = {
     {"eval", "score smart-money events against a synthetic tape's labels", sf_cmd_eval},
     {"calibrate", "fit per-profile isotonic calibration from events and labels", sf_cmd_calibrate},
     {"compute", "run a tape through the engine and write smart-money events, hits and alerts", sf_cmd_compute},
-    {"bench", "benchmarks (bench engine)", sf_cmd_bench},
+    {"bench", "benchmarks (bench engine|api|ws)", sf_cmd_bench},
     {NULL, NULL, NULL},
 };
 
