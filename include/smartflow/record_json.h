@@ -6,14 +6,17 @@
  * ("option-print.size: must be an integer > 0"). Unknown extra fields are ignored, as the
  * contract allows. null reads back as null.
  *
- * Encoders write every contract field (null where unknown) and smartflow's extra fields. Reals
- * are written with 15 significant digits, so text -> record -> text is a fixed point. */
+ * Encoders write every contract field (null where unknown) and smartflow's extra fields, in a
+ * fixed key order, straight to text with the streaming writer (jsonw.h). Reals are written with
+ * 15 significant digits exactly as jansson dumps them, so text -> record -> text is a fixed point
+ * and the text is a fixed point of json_loadb + sf_json_dumps. */
 #ifndef SMARTFLOW_RECORD_JSON_H
 #define SMARTFLOW_RECORD_JSON_H
 
 #include <jansson.h>
 #include <stddef.h>
 
+#include "smartflow/jsonw.h"
 #include "smartflow/record.h"
 
 /* Detail of a decode error: which field and why, for messages. */
@@ -21,12 +24,21 @@ struct sf_errbuf {
   char msg[256];
 };
 
+/* Appends a record's payload object to w (one value: the writer's comma rules apply, so it can
+ * be an array element or follow a key). Returns 0, SF_ETYPE for an unknown type, SF_EINVAL for a
+ * string that is not valid UTF-8, or SF_ENOMEM; on error w holds a partial value and its sticky
+ * error. This is the one record encoder; everything below is built on it. */
+int sf_record_encode(const struct sf_record *r, struct sf_jw *w);
+/* Appends the envelope {"type":<name>,"payload":{...}} to w; returns as sf_record_encode. */
+int sf_record_encode_envelope(const struct sf_record *r, struct sf_jw *w);
+
 /* Encodes a record's payload as a new JSON object (caller owns the reference), or NULL on
- * out-of-memory. */
+ * error: the encoder's text parsed back, for callers that need a tree. */
 json_t *sf_record_to_json(const struct sf_record *r);
 /* Decodes a payload object of a known type into r (initialised by the call). On error, r holds
  * nothing that needs freeing. Returns 0, SF_EFIELD (with err), or SF_ENOMEM. */
-int sf_record_from_json(enum sf_record_type t, const json_t *payload, struct sf_record *r, struct sf_errbuf *err);
+int sf_record_from_json(enum sf_record_type t, const json_t *payload, struct sf_record *r,
+                        struct sf_errbuf *err);
 
 /* Envelope {"type": <name>, "payload": {...}}. */
 json_t *sf_envelope_to_json(const struct sf_record *r);
@@ -44,7 +56,8 @@ int sf_record_from_line(const char *line, size_t len, struct sf_record *r, struc
 
 /* Per-piece encoders used by other encoders (the alert embeds hits and scores). */
 json_t *sf_profile_score_to_json(const struct sf_profile_score *s);
-int sf_profile_score_from_json(const json_t *j, struct sf_profile_score *s, const char *path, struct sf_errbuf *err);
+int sf_profile_score_from_json(const json_t *j, struct sf_profile_score *s, const char *path,
+                               struct sf_errbuf *err);
 json_t *sf_features_to_json(const struct sf_features *f);
 int sf_features_from_json(const json_t *j, struct sf_features *f, const char *path, struct sf_errbuf *err);
 

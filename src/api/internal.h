@@ -10,6 +10,7 @@
 #include <stdbool.h>
 
 #include "smartflow/api.h"
+#include "smartflow/jsonw.h"
 #include "smartflow/store.h"
 
 /* Store handles for request threads: a handle is taken for one request and given back. */
@@ -53,10 +54,10 @@ struct sf_api {
 
 /* Responses. */
 void api_send_json(struct sf_api *api, struct mg_connection *c, int status, json_t *body /* consumed */);
-void api_send_error(struct sf_api *api, struct mg_connection *c, int status, const char *error, const char *fmt, ...)
-    __attribute__((format(printf, 5, 6)));
-void api_send_text(struct sf_api *api, struct mg_connection *c, int status, const char *ctype, const char *body,
-                   size_t len);
+void api_send_error(struct sf_api *api, struct mg_connection *c, int status, const char *error,
+                    const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+void api_send_text(struct sf_api *api, struct mg_connection *c, int status, const char *ctype,
+                   const char *body, size_t len);
 /* Adds the CORS headers for an allowed Origin (after mg_response_header_start). */
 void api_add_cors(struct sf_api *api, struct mg_connection *c);
 /* 1 if the request carries the token (header, or ?token= for WebSockets). */
@@ -65,7 +66,8 @@ int api_authorized(struct sf_api *api, const struct mg_connection *c);
 /* Query-string parameters. Each returns 0 when absent (leaving *out), 1 when read, or -1 after
  * sending a 400 naming the parameter. */
 int param_str(struct sf_api *api, struct mg_connection *c, const char *name, char *out, size_t cap);
-int param_i64(struct sf_api *api, struct mg_connection *c, const char *name, int64_t min, int64_t max, int64_t *out);
+int param_i64(struct sf_api *api, struct mg_connection *c, const char *name, int64_t min, int64_t max,
+              int64_t *out);
 int param_num(struct sf_api *api, struct mg_connection *c, const char *name, double min, double *out);
 int param_bool(struct sf_api *api, struct mg_connection *c, const char *name, int *out);
 /* Repeated or comma-separated values of a parameter, appended to out (owned strings). */
@@ -87,8 +89,11 @@ size_t live_hub_clients(const struct live_hub *h);
 void live_hub_close_all(struct live_hub *h);
 void live_hub_free(struct live_hub *h);
 
-/* Encodes a record array into {"data":[...]} members of body. */
-json_t *api_records_json(const struct sf_store_result *res);
-json_t *api_cursor_json(const struct sf_store_cursor *c);
+/* Writer-based bodies (jsonw.h): records as an array of their encodings, a cursor as
+ * {"ts":…,"seq":…}, or null when has is false. */
+void api_jw_records(struct sf_jw *w, const struct sf_store_result *res);
+void api_jw_cursor(struct sf_jw *w, int has, const struct sf_store_cursor *c);
+/* Sends the writer's text as a JSON response (500 when the writer failed) and frees it. */
+void api_send_jw(struct sf_api *api, struct mg_connection *c, int status, struct sf_jw *w);
 
 #endif

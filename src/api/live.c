@@ -75,6 +75,15 @@ static struct msg *msg_from_json(json_t *j /* consumed */) {
   return m;
 }
 
+/* A message from a writer's text (NULL when the writer failed); the writer is left reset. */
+static struct msg *msg_from_jw(struct sf_jw *w) {
+  size_t len = 0;
+  const char *s = sf_jw_cstr(w, &len);
+  struct msg *m = s ? msg_new(s, len) : NULL;
+  sf_jw_reset(w);
+  return m;
+}
+
 static void msg_unref(struct msg *m) {
   if (m && atomic_fetch_sub(&m->refs, 1) == 1) free(m);
 }
@@ -82,8 +91,8 @@ static void msg_unref(struct msg *m) {
 struct client {
   struct live_hub *hub;
   struct mg_connection *conn;
-  int kind;           /* channel index, or LIVE_ALL for /ws/live */
-  atomic_uint mask;   /* subscribed channels (bit per channel) */
+  int kind;         /* channel index, or LIVE_ALL for /ws/live */
+  atomic_uint mask; /* subscribed channels (bit per channel) */
   pthread_mutex_t mu;
   pthread_cond_t cv;
   struct msg **q;
@@ -119,7 +128,8 @@ static void client_push(struct client *c, struct msg *m) {
     pthread_cond_signal(&c->cv);
     pthread_mutex_unlock(&c->mu);
     atomic_fetch_add(&c->hub->api->m.ws_dropped_clients, 1);
-    sf_log_warn(MOD, "dropping client %s: queue of %zu messages overflowed (client too slow)", c->addr, c->cap);
+    sf_log_warn(MOD, "dropping client %s: queue of %zu messages overflowed (client too slow)", c->addr,
+                c->cap);
     return;
   }
   atomic_fetch_add(&m->refs, 1);
@@ -217,7 +227,9 @@ static void ws_ready(struct mg_connection *conn, void *cbdata) {
   if (c->kind == LIVE_ALL) send_json(c, json_pack("{ss}", "op", "ready"));
 }
 
-static json_t *snapshot_for(struct client *c, int ch, json_t *subscription) {
+/* {"op":"snapshot","snapshot":{"subscription":…,"items":[…],"watermark":…,"next_before":…}}
+ * with the newest records of a channel, or NULL when the store cannot be read. */
+static struct msg *snapshot_for(struct client *c, int ch, const json_t *subscription) {
   struct sf_api *api = c->hub->api;
   struct sf_store *st = store_pool_take(&api->pool);
   if (!st) return NULL;
@@ -225,20 +237,29 @@ static json_t *snapshot_for(struct client *c, int ch, json_t *subscription) {
   sf_store_query_init(&q, channels[ch].type, SF_STORE_NEWEST_FIRST);
   q.limit = api->cfg.snapshot_items;
   struct sf_store_result res = {0};
-  json_t *out = NULL;
+  struct msg *out = NULL;
   if (sf_store_query(st, &q, &res) == 0) {
-    json_t *items = api_records_json(&res);
-    json_t *wm = json_null();
-    if (res.n) {
-      struct sf_store_cursor k;
-      if (sf_store_record_key(&res.recs[0], &k) == 0) {
-        json_decref(wm);
-        wm = api_cursor_json(&k);
-      }
-    }
-    out = json_pack("{sss{sOsososo}}", "op", "snapshot", "snapshot", "subscription", subscription, "items",
-                    items ? items : json_array(), "watermark", wm, "next_before",
-                    res.has_next ? api_cursor_json(&res.next) : json_null());
+    struct sf_store_cursor k = {0, 0};
+    int has_wm = res.n && sf_store_record_key(&res.recs[0], &k) == 0;
+    struct sf_jw w;
+    sf_jw_init(&w);
+    sf_jw_obj_begin(&w);
+    SF_JW_KEY(&w, "op");
+    sf_jw_str(&w, "snapshot");
+    SF_JW_KEY(&w, "snapshot");
+    sf_jw_obj_begin(&w);
+    SF_JW_KEY(&w, "subscription");
+    sf_jw_jansson(&w, subscription);
+    SF_JW_KEY(&w, "items");
+    api_jw_records(&w, &res);
+    SF_JW_KEY(&w, "watermark");
+    api_jw_cursor(&w, has_wm, &k);
+    SF_JW_KEY(&w, "next_before");
+    api_jw_cursor(&w, res.has_next, &res.next);
+    sf_jw_obj_end(&w);
+    sf_jw_obj_end(&w);
+    out = msg_from_jw(&w);
+    sf_jw_fini(&w);
   }
   sf_store_result_free(&res);
   store_pool_give(&api->pool, st);
@@ -258,7 +279,8 @@ static void handle_subscribe(struct client *c, json_t *subs, int subscribe) {
     int ch = name ? channel_of_name(name) : -1;
     if (ch < 0) {
       char msg[160];
-      snprintf(msg, sizeof msg, "subscriptions[%zu].channel: unknown channel '%s'", i, name ? name : "(missing)");
+      snprintf(msg, sizeof msg, "subscriptions[%zu].channel: unknown channel '%s'", i,
+               name ? name : "(missing)");
       send_error(c, msg);
       continue;
     }
@@ -274,10 +296,11 @@ static void handle_subscribe(struct client *c, json_t *subs, int subscribe) {
     }
     pthread_mutex_unlock(&h->mu);
     if (subscribe) {
-      json_t *snap = snapshot_for(c, ch, s);
-      if (snap)
-        send_json(c, snap);
-      else
+      struct msg *snap = snapshot_for(c, ch, s);
+      if (snap) {
+        client_push(c, snap);
+        msg_unref(snap);
+      } else
         send_error(c, "snapshot unavailable: cannot read the store");
     }
   }
@@ -408,14 +431,43 @@ void live_hub_publish(struct live_hub *h, const struct sf_record *r) {
   unsigned subs = h->subscribers[ch];
   pthread_mutex_unlock(&h->mu);
   if (!subs) return;
-  json_t *payload = sf_record_to_json(r);
-  if (!payload) return;
+  /* The record is encoded once and spliced into both message shapes:
+   * {"type":…,"payload":…} for the per-channel sockets and
+   * {"op":"event","subscription":{"channel":…},"item":…,"watermark":…} for /ws/live. */
+  struct sf_jw rec, w;
+  sf_jw_init(&rec);
+  sf_jw_init(&w);
+  size_t len = 0;
+  const char *text = sf_record_encode(r, &rec) == 0 ? sf_jw_cstr(&rec, &len) : NULL;
+  if (!text) {
+    sf_jw_fini(&rec);
+    return;
+  }
   struct sf_store_cursor k = {0, 0};
-  json_t *wm = sf_store_record_key(r, &k) == 0 ? api_cursor_json(&k) : json_null();
-  struct msg *env = msg_from_json(json_pack("{sssO}", "type", sf_record_type_name(r->type), "payload", payload));
-  struct msg *ev = msg_from_json(json_pack("{sss{ss}sOso}", "op", "event", "subscription", "channel",
-                                           channels[ch].channel, "item", payload, "watermark", wm));
-  json_decref(payload);
+  int has_wm = sf_store_record_key(r, &k) == 0;
+  sf_jw_obj_begin(&w);
+  SF_JW_KEY(&w, "type");
+  sf_jw_str(&w, sf_record_type_name(r->type));
+  SF_JW_KEY(&w, "payload");
+  sf_jw_raw(&w, text, len);
+  sf_jw_obj_end(&w);
+  struct msg *env = msg_from_jw(&w);
+  sf_jw_obj_begin(&w);
+  SF_JW_KEY(&w, "op");
+  sf_jw_str(&w, "event");
+  SF_JW_KEY(&w, "subscription");
+  sf_jw_obj_begin(&w);
+  SF_JW_KEY(&w, "channel");
+  sf_jw_str(&w, channels[ch].channel);
+  sf_jw_obj_end(&w);
+  SF_JW_KEY(&w, "item");
+  sf_jw_raw(&w, text, len);
+  SF_JW_KEY(&w, "watermark");
+  api_jw_cursor(&w, has_wm, &k);
+  sf_jw_obj_end(&w);
+  struct msg *ev = msg_from_jw(&w);
+  sf_jw_fini(&w);
+  sf_jw_fini(&rec);
   pthread_mutex_lock(&h->mu);
   for (struct client *c = h->clients; c; c = c->next) {
     if (!(atomic_load(&c->mask) & (1u << ch))) continue;

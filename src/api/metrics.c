@@ -8,7 +8,8 @@
 
 #include "api/internal.h"
 
-const double api_lat_bounds[API_LAT_BUCKETS] = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.5, 1.0};
+const double api_lat_bounds[API_LAT_BUCKETS] = {0.0005, 0.001, 0.0025, 0.005, 0.01,
+                                                0.025,  0.05,  0.1,    0.5,   1.0};
 
 void metrics_observe(struct sf_api *api, int status, int64_t elapsed_ns) {
   (void)status;
@@ -73,13 +74,14 @@ void metrics_handle(struct sf_api *api, struct mg_connection *c) {
   }
   cum += atomic_load(&m->lat_bucket[API_LAT_BUCKETS]);
   tb_printf(&tb, "smartflow_http_request_duration_seconds_bucket{le=\"+Inf\"} %llu", cum);
-  tb_printf(&tb, "smartflow_http_request_duration_seconds_sum %.6f", (double)atomic_load(&m->lat_sum_us) / 1e6);
+  tb_printf(&tb, "smartflow_http_request_duration_seconds_sum %.6f",
+            (double)atomic_load(&m->lat_sum_us) / 1e6);
   tb_printf(&tb, "smartflow_http_request_duration_seconds_count %llu", cum);
   tb_add(&tb, "# HELP smartflow_live_records_total Records handed to live subscribers, by type.");
   tb_add(&tb, "# TYPE smartflow_live_records_total counter");
   for (int t = 0; t < SF_REC__COUNT; t++)
-    tb_printf(&tb, "smartflow_live_records_total{type=\"%s\"} %llu", sf_record_type_name((enum sf_record_type)t),
-              atomic_load(&m->published[t]));
+    tb_printf(&tb, "smartflow_live_records_total{type=\"%s\"} %llu",
+              sf_record_type_name((enum sf_record_type)t), atomic_load(&m->published[t]));
   tb_add(&tb, "# TYPE smartflow_ws_clients gauge");
   tb_printf(&tb, "smartflow_ws_clients %zu", sf_api_ws_clients(api));
   tb_add(&tb, "# TYPE smartflow_ws_messages_sent_total counter");

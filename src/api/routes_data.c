@@ -81,8 +81,8 @@ static int read_filters(struct sf_api *api, struct mg_connection *c, struct sf_s
     for (size_t i = 0; rc > 0 && i < sides.n; i++) {
       int s = sf_side_from_name(sides.v[i]);
       if (s <= 0) {
-        api_send_error(api, c, 400, "bad_parameter", "side: unknown side '%s' (AA, A, MID, B, BB, MISSING, STALE)",
-                       sides.v[i]);
+        api_send_error(api, c, 400, "bad_parameter",
+                       "side: unknown side '%s' (AA, A, MID, B, BB, MISSING, STALE)", sides.v[i]);
         rc = -1;
         break;
       }
@@ -186,21 +186,25 @@ static void serve_route(struct sf_api *api, struct mg_connection *c, const struc
                    sf_store_errmsg(st)[0] ? sf_store_errmsg(st) : sf_strerror(rc));
     goto done;
   }
-  json_t *body = json_object();
-  json_t *data = api_records_json(&res);
-  if (!body || !data) {
-    json_decref(body);
-    json_decref(data);
-    api_send_error(api, c, 500, "internal", "out of memory");
-    goto done;
+  /* {"data":[…],"next_before"|"next":…,"skipped":n}: each record's encoding spliced in place. */
+  struct sf_jw w;
+  sf_jw_init(&w);
+  sf_jw_obj_begin(&w);
+  SF_JW_KEY(&w, "data");
+  api_jw_records(&w, &res);
+  if (r->mode == HISTORY) {
+    SF_JW_KEY(&w, "next_before");
+    api_jw_cursor(&w, res.has_next, &res.next);
+  } else if (r->mode == REPLAY) {
+    SF_JW_KEY(&w, "next");
+    api_jw_cursor(&w, res.has_next, &res.next);
   }
-  json_object_set_new(body, "data", data);
-  if (r->mode == HISTORY)
-    json_object_set_new(body, "next_before", res.has_next ? api_cursor_json(&res.next) : json_null());
-  else if (r->mode == REPLAY)
-    json_object_set_new(body, "next", res.has_next ? api_cursor_json(&res.next) : json_null());
-  if (res.skipped) json_object_set_new(body, "skipped", json_integer((json_int_t)res.skipped));
-  api_send_json(api, c, 200, body);
+  if (res.skipped) {
+    SF_JW_KEY(&w, "skipped");
+    sf_jw_int(&w, (int64_t)res.skipped);
+  }
+  sf_jw_obj_end(&w);
+  api_send_jw(api, c, 200, &w);
 done:
   sf_store_result_free(&res);
   store_pool_give(&api->pool, st);

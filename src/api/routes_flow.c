@@ -28,20 +28,24 @@ static void serve_packet(struct sf_api *api, struct mg_connection *c, const char
   }
   struct sf_record r;
   int rc = sf_store_get(st, SF_REC_FLOW_PACKET, id, &r);
-  json_t *body = json_object();
-  if (rc == 0) {
-    json_object_set_new(body, "data", sf_record_to_json(&r));
-    sf_record_fini(&r);
-  } else if (rc == SF_ENOTFOUND) {
-    json_object_set_new(body, "data", json_null());
-  } else {
-    json_decref(body);
+  if (rc != 0 && rc != SF_ENOTFOUND) {
     api_send_error(api, c, 500, "store_error", "%s", sf_store_errmsg(st));
     store_pool_give(&api->pool, st);
     return;
   }
   store_pool_give(&api->pool, st);
-  api_send_json(api, c, 200, body);
+  struct sf_jw w;
+  sf_jw_init(&w);
+  sf_jw_obj_begin(&w);
+  SF_JW_KEY(&w, "data");
+  if (rc == 0) {
+    sf_record_encode(&r, &w);
+    sf_record_fini(&r);
+  } else {
+    sf_jw_null(&w);
+  }
+  sf_jw_obj_end(&w);
+  api_send_jw(api, c, 200, &w);
 }
 
 static void serve_event(struct sf_api *api, struct mg_connection *c, const char *id) {
@@ -56,7 +60,6 @@ static void serve_event(struct sf_api *api, struct mg_connection *c, const char 
   }
   struct sf_record ev;
   struct sf_store_result prints = {0};
-  json_t *body = NULL;
   int rc = sf_store_get(st, SF_REC_SMART_MONEY, id, &ev);
   if (rc == SF_ENOTFOUND) {
     api_send_error(api, c, 404, "not_found", "no smart-money event %s", id);
@@ -73,34 +76,32 @@ static void serve_event(struct sf_api *api, struct mg_connection *c, const char 
     api_send_error(api, c, 500, "store_error", "%s", sf_store_errmsg(st));
     goto done;
   }
-  json_t *packets = json_array();
-  for (size_t i = 0; i < e->packet_ids.n && packets; i++) {
+  /* {"data":{"event":…,"member_prints":[…],"packets":[…],"missing_prints":n}} */
+  struct sf_jw w;
+  sf_jw_init(&w);
+  sf_jw_obj_begin(&w);
+  SF_JW_KEY(&w, "data");
+  sf_jw_obj_begin(&w);
+  SF_JW_KEY(&w, "event");
+  sf_record_encode(&ev, &w);
+  SF_JW_KEY(&w, "member_prints");
+  api_jw_records(&w, &prints);
+  SF_JW_KEY(&w, "packets");
+  sf_jw_arr_begin(&w);
+  for (size_t i = 0; i < e->packet_ids.n; i++) {
     struct sf_record p;
     if (sf_store_get(st, SF_REC_FLOW_PACKET, e->packet_ids.v[i], &p) == 0) {
-      json_array_append_new(packets, sf_record_to_json(&p));
+      sf_record_encode(&p, &w);
       sf_record_fini(&p);
     }
   }
-  json_t *data = json_object();
-  body = json_object();
-  json_t *prints_json = api_records_json(&prints);
-  if (!data || !body || !packets || !prints_json) {
-    json_decref(data);
-    json_decref(packets);
-    json_decref(prints_json);
-    api_send_error(api, c, 500, "internal", "out of memory");
-    goto done;
-  }
-  json_object_set_new(data, "event", sf_record_to_json(&ev));
-  json_object_set_new(data, "member_prints", prints_json);
-  json_object_set_new(data, "packets", packets);
-  json_object_set_new(data, "missing_prints",
-                      json_integer((json_int_t)(e->member_print_ids.n > prints.n ? e->member_print_ids.n - prints.n : 0)));
-  json_object_set_new(body, "data", data);
-  api_send_json(api, c, 200, body);
-  body = NULL;
+  sf_jw_arr_end(&w);
+  SF_JW_KEY(&w, "missing_prints");
+  sf_jw_int(&w, (int64_t)(e->member_print_ids.n > prints.n ? e->member_print_ids.n - prints.n : 0));
+  sf_jw_obj_end(&w);
+  sf_jw_obj_end(&w);
+  api_send_jw(api, c, 200, &w);
 done:
-  json_decref(body);
   sf_record_fini(&ev);
 done_noev:
   sf_store_result_free(&prints);
@@ -126,9 +127,13 @@ static void serve_by_trace(struct sf_api *api, struct mg_connection *c) {
     api_send_error(api, c, 500, "store_error", "%s", sf_store_errmsg(st));
     goto done;
   }
-  json_t *body = json_object();
-  json_object_set_new(body, "data", api_records_json(&res));
-  api_send_json(api, c, 200, body);
+  struct sf_jw w;
+  sf_jw_init(&w);
+  sf_jw_obj_begin(&w);
+  SF_JW_KEY(&w, "data");
+  api_jw_records(&w, &res);
+  sf_jw_obj_end(&w);
+  api_send_jw(api, c, 200, &w);
 done:
   sf_store_result_free(&res);
   store_pool_give(&api->pool, st);
@@ -166,7 +171,8 @@ static void serve_stats(struct sf_api *api, struct mg_connection *c) {
   }
   store_pool_give(&api->pool, st);
   json_t *arr = json_array();
-  for (int p = 0; p < SF_PROFILE_COUNT; p++) json_array_append_new(arr, stat_json(sf_profile_name(p), &stats.profile[p]));
+  for (int p = 0; p < SF_PROFILE_COUNT; p++)
+    json_array_append_new(arr, stat_json(sf_profile_name(p), &stats.profile[p]));
   json_array_append_new(arr, stat_json(NULL, &stats.none));
   json_t *body = json_object();
   json_object_set_new(body, "data", arr);

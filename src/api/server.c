@@ -94,8 +94,8 @@ void api_add_cors(struct sf_api *api, struct mg_connection *c) {
   mg_response_header_add(c, "Vary", "Origin", -1);
 }
 
-void api_send_text(struct sf_api *api, struct mg_connection *c, int status, const char *ctype, const char *body,
-                   size_t len) {
+void api_send_text(struct sf_api *api, struct mg_connection *c, int status, const char *ctype,
+                   const char *body, size_t len) {
   char lenbuf[32];
   snprintf(lenbuf, sizeof lenbuf, "%zu", len);
   mg_response_header_start(c, status);
@@ -123,8 +123,8 @@ void api_send_json(struct sf_api *api, struct mg_connection *c, int status, json
   free(s);
 }
 
-void api_send_error(struct sf_api *api, struct mg_connection *c, int status, const char *error, const char *fmt,
-                    ...) {
+void api_send_error(struct sf_api *api, struct mg_connection *c, int status, const char *error,
+                    const char *fmt, ...) {
   char detail[512];
   va_list ap;
   va_start(ap, fmt);
@@ -138,21 +138,37 @@ void api_send_error(struct sf_api *api, struct mg_connection *c, int status, con
   api_send_json(api, c, status, j);
 }
 
-json_t *api_cursor_json(const struct sf_store_cursor *cur) {
-  return json_pack("{sIsI}", "ts", (json_int_t)cur->ts, "seq", (json_int_t)cur->seq);
+void api_jw_cursor(struct sf_jw *w, int has, const struct sf_store_cursor *cur) {
+  if (!has) {
+    sf_jw_null(w);
+    return;
+  }
+  sf_jw_obj_begin(w);
+  SF_JW_KEY(w, "ts");
+  sf_jw_int(w, cur->ts);
+  SF_JW_KEY(w, "seq");
+  sf_jw_int(w, cur->seq);
+  sf_jw_obj_end(w);
 }
 
-json_t *api_records_json(const struct sf_store_result *res) {
-  json_t *arr = json_array();
-  if (!arr) return NULL;
-  for (size_t i = 0; i < res->n; i++) {
-    json_t *j = sf_record_to_json(&res->recs[i]);
-    if (!j || json_array_append_new(arr, j) != 0) {
-      json_decref(arr);
-      return NULL;
-    }
+void api_jw_records(struct sf_jw *w, const struct sf_store_result *res) {
+  sf_jw_arr_begin(w);
+  for (size_t i = 0; i < res->n; i++) sf_record_encode(&res->recs[i], w);
+  sf_jw_arr_end(w);
+}
+
+void api_send_jw(struct sf_api *api, struct mg_connection *c, int status, struct sf_jw *w) {
+  size_t len = 0;
+  const char *s = sf_jw_cstr(w, &len);
+  if (!s) {
+    int rc = sf_jw_status(w);
+    sf_jw_fini(w);
+    api_send_error(api, c, 500, "internal", "%s",
+                   rc == SF_EINVAL ? "a stored record holds invalid UTF-8" : "out of memory");
+    return;
   }
-  return arr;
+  api_send_text(api, c, status, "application/json", s, len);
+  sf_jw_fini(w);
 }
 
 /* ---- auth ---- */
@@ -198,7 +214,8 @@ int param_str(struct sf_api *api, struct mg_connection *c, const char *name, cha
   return 1;
 }
 
-int param_i64(struct sf_api *api, struct mg_connection *c, const char *name, int64_t min, int64_t max, int64_t *out) {
+int param_i64(struct sf_api *api, struct mg_connection *c, const char *name, int64_t min, int64_t max,
+              int64_t *out) {
   char buf[64];
   int rc = param_str(api, c, name, buf, sizeof buf);
   if (rc <= 0) return rc;
@@ -307,8 +324,9 @@ static void handle_options(struct sf_api *api, struct mg_connection *c) {
 }
 
 static int is_api_path(const char *p) {
-  static const char *const prefixes[] = {"/prints/", "/nbbo/",   "/quotes/", "/flow/",   "/history/",      "/replay/",
-                                         "/stats/",  "/health",  "/metrics", "/option-prints/", NULL};
+  static const char *const prefixes[] = {"/prints/",  "/nbbo/",          "/quotes/", "/flow/",
+                                         "/history/", "/replay/",        "/stats/",  "/health",
+                                         "/metrics",  "/option-prints/", NULL};
   for (int i = 0; prefixes[i]; i++)
     if (strncmp(p, prefixes[i], strlen(prefixes[i])) == 0) return 1;
   return 0;

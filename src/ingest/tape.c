@@ -15,6 +15,7 @@
 #include <zlib.h>
 
 #include "smartflow/err.h"
+#include "smartflow/jsonw.h"
 #include "smartflow/record_json.h"
 
 #define CHUNK_BYTES (1u << 16)
@@ -184,10 +185,11 @@ void sf_tape_reader_close(struct sf_tape_reader *r) {
 /* ---- writer ---- */
 
 struct sf_tape_writer {
-  FILE *f;   /* plain output, or NULL */
-  gzFile gz; /* compressed output, or NULL */
-  int owned; /* close f on close */
-  int err;   /* first error seen */
+  FILE *f;           /* plain output, or NULL */
+  gzFile gz;         /* compressed output, or NULL */
+  int owned;         /* close f on close */
+  int err;           /* first error seen */
+  struct sf_jw line; /* the line being written, reused (no allocation per record) */
 };
 
 static int ends_with(const char *s, const char *suffix) {
@@ -231,16 +233,19 @@ int sf_tape_writer_wrap(FILE *f, struct sf_tape_writer **out) {
 
 int sf_tape_writer_write(struct sf_tape_writer *w, const struct sf_record *rec) {
   if (w->err) return w->err;
-  char *line = sf_record_to_line(rec);
-  if (!line) return SF_ENOMEM;
-  size_t n = strlen(line);
-  int rc = 0;
+  /* An unencodable record (invalid UTF-8) is refused without poisoning the tape. */
+  sf_jw_reset(&w->line);
+  int rc = sf_record_encode_envelope(rec, &w->line);
+  if (rc) return rc;
+  sf_jw_bytes(&w->line, "\n", 1);
+  if (sf_jw_status(&w->line)) return sf_jw_status(&w->line);
+  const char *p = w->line.p;
+  size_t n = w->line.len;
   if (w->gz) {
-    if (gzwrite(w->gz, line, (unsigned)n) != (int)n) rc = SF_EIO;
-  } else if (fwrite(line, 1, n, w->f) != n) {
+    if (gzwrite(w->gz, p, (unsigned)n) != (int)n) rc = SF_EIO;
+  } else if (fwrite(p, 1, n, w->f) != n) {
     rc = SF_EIO;
   }
-  free(line);
   if (rc) w->err = rc;
   return rc;
 }
@@ -264,6 +269,7 @@ int sf_tape_writer_close(struct sf_tape_writer *w) {
   } else if (fflush(w->f) != 0 && !rc) {
     rc = SF_EIO;
   }
+  sf_jw_fini(&w->line);
   free(w);
   return rc;
 }

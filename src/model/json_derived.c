@@ -16,55 +16,65 @@
 #define PROFILE_DESC \
   "one of institutional_directional, retail_whale, event_driven, vol_seller, arbitrage, hedge_reactive"
 
-static json_t *finish(struct sf_je *e) {
-  if (e->bad) {
-    json_decref(e->obj);
-    return NULL;
-  }
-  return e->obj;
-}
-
 /* ---- features ---- */
 
-json_t *sf_features_to_json(const struct sf_features *f) {
-  struct sf_je e = {json_object(), 0};
-  if (!e.obj) return NULL;
+/* The features object, through the field table shared with the decoder and the store. */
+static void features_encode(const struct sf_features *f, struct sf_jw *w) {
   size_t n;
   const struct sf_field_desc *fd = sf_features_fields(&n);
   const unsigned char *base = (const unsigned char *)f;
+  sf_jw_obj_begin(w);
   for (size_t i = 0; i < n; i++) {
     const unsigned char *p = base + fd[i].offset;
+    sf_jw_key_lit(w, fd[i].name, strlen(fd[i].name));
     switch (fd[i].kind) {
       case SF_FK_NUM:
       case SF_FK_INT: {
         double v;
         memcpy(&v, p, sizeof v);
         if (fd[i].kind == SF_FK_INT)
-          sf_je_intnum(&e, fd[i].name, v);
+          sf_je_intnum(w, v);
         else
-          sf_je_num(&e, fd[i].name, v);
+          sf_je_num(w, v);
         break;
       }
       case SF_FK_TS: {
         int64_t v;
         memcpy(&v, p, sizeof v);
-        sf_je_ms(&e, fd[i].name, v);
+        sf_je_ms(w, v);
         break;
       }
       case SF_FK_STR:
-        sf_je_str_null(&e, fd[i].name, (const char *)p);
+        sf_je_str_null(w, (const char *)p);
         break;
       case SF_FK_TRIBOOL: {
         int8_t v;
         memcpy(&v, p, sizeof v);
-        sf_je_tribool(&e, fd[i].name, v);
+        sf_je_tribool(w, v);
         break;
       }
       default:
+        w->err = SF_EINVAL;
         break;
     }
   }
-  return finish(&e);
+  sf_jw_obj_end(w);
+}
+
+/* A jansson tree for callers of the per-piece API: the writer's text, parsed. */
+static json_t *parsed(struct sf_jw *w) {
+  size_t len;
+  const char *s = sf_jw_cstr(w, &len);
+  json_t *j = s ? json_loadb(s, len, 0, NULL) : NULL;
+  sf_jw_fini(w);
+  return j;
+}
+
+json_t *sf_features_to_json(const struct sf_features *f) {
+  struct sf_jw w;
+  sf_jw_init(&w);
+  features_encode(f, &w);
+  return parsed(&w);
 }
 
 static int option_type_letter(const char *s) { return (strcmp(s, "C") == 0 || strcmp(s, "P") == 0) ? 0 : -1; }
@@ -122,18 +132,26 @@ int sf_features_from_json(const json_t *j, struct sf_features *f, const char *pa
 
 /* ---- profile scores ---- */
 
+static void score_encode(const struct sf_profile_score *s, struct sf_jw *w) {
+  sf_jw_obj_begin(w);
+  SF_JW_KEY(w, "profile_id");
+  sf_je_name(w, sf_profile_name(s->profile));
+  SF_JW_KEY(w, "probability");
+  sf_je_num(w, s->probability);
+  SF_JW_KEY(w, "confidence_band");
+  sf_je_name(w, sf_band_name(s->band));
+  SF_JW_KEY(w, "direction");
+  sf_je_name(w, sf_direction_name(s->direction));
+  SF_JW_KEY(w, "reasons");
+  sf_je_strvec(w, &s->reasons);
+  sf_jw_obj_end(w);
+}
+
 json_t *sf_profile_score_to_json(const struct sf_profile_score *s) {
-  struct sf_je e = {json_object(), 0};
-  if (!e.obj) return NULL;
-  const char *profile = sf_profile_name(s->profile);
-  const char *band = sf_band_name(s->band);
-  const char *dir = sf_direction_name(s->direction);
-  sf_je_set(&e, "profile_id", profile ? json_string(profile) : json_null());
-  sf_je_num(&e, "probability", s->probability);
-  sf_je_set(&e, "confidence_band", band ? json_string(band) : json_null());
-  sf_je_set(&e, "direction", dir ? json_string(dir) : json_null());
-  sf_je_strvec(&e, "reasons", &s->reasons);
-  return finish(&e);
+  struct sf_jw w;
+  sf_jw_init(&w);
+  score_encode(s, &w);
+  return parsed(&w);
 }
 
 int sf_profile_score_from_json(const json_t *j, struct sf_profile_score *s, const char *path,
@@ -154,16 +172,10 @@ int sf_profile_score_from_json(const json_t *j, struct sf_profile_score *s, cons
   return rc;
 }
 
-static json_t *scores_to_json(const struct sf_profile_score *s, size_t n) {
-  json_t *a = json_array();
-  if (!a) return NULL;
-  for (size_t i = 0; i < n; i++) {
-    if (json_array_append_new(a, sf_profile_score_to_json(&s[i]))) {
-      json_decref(a);
-      return NULL;
-    }
-  }
-  return a;
+static void scores_encode(const struct sf_profile_score *s, size_t n, struct sf_jw *w) {
+  sf_jw_arr_begin(w);
+  for (size_t i = 0; i < n; i++) score_encode(&s[i], w);
+  sf_jw_arr_end(w);
 }
 
 /* Decodes an array of at most six scores with no profile twice into out (cap SF_PROFILE_COUNT);
@@ -199,26 +211,35 @@ static int scores_from_json(const struct sf_jd *d, const char *key, const json_t
 
 /* ---- smart money ---- */
 
-json_t *sf_smart_money_to_json(const struct sf_smart_money_event *ev) {
-  struct sf_je e = {json_object(), 0};
-  if (!e.obj) return NULL;
-  const char *kind = sf_event_kind_name(ev->event_kind);
-  const char *primary = sf_profile_name(ev->primary_profile);
-  const char *dir = sf_direction_name(ev->primary_direction);
-  sf_je_meta(&e, &ev->meta);
-  sf_je_str(&e, "event_id", ev->event_id);
-  sf_je_strvec(&e, "packet_ids", &ev->packet_ids);
-  sf_je_strvec(&e, "member_print_ids", &ev->member_print_ids);
-  sf_je_str(&e, "underlying_id", ev->underlying_id);
-  sf_je_set(&e, "event_kind", kind ? json_string(kind) : json_null());
-  sf_je_int(&e, "event_window_ms", ev->event_window_ms);
-  sf_je_set(&e, "features", sf_features_to_json(&ev->features));
-  sf_je_set(&e, "profile_scores", scores_to_json(ev->scores, SF_PROFILE_COUNT));
-  sf_je_set(&e, "primary_profile_id", primary ? json_string(primary) : json_null());
-  sf_je_set(&e, "primary_direction", dir ? json_string(dir) : json_null());
-  sf_je_set(&e, "abstained", json_boolean(ev->abstained));
-  sf_je_strvec(&e, "suppressed_reasons", &ev->suppressed_reasons);
-  return finish(&e);
+int sf_smart_money_encode(const struct sf_smart_money_event *ev, struct sf_jw *w) {
+  sf_jw_obj_begin(w);
+  sf_je_meta(w, &ev->meta);
+  SF_JW_KEY(w, "event_id");
+  sf_jw_str(w, ev->event_id);
+  SF_JW_KEY(w, "packet_ids");
+  sf_je_strvec(w, &ev->packet_ids);
+  SF_JW_KEY(w, "member_print_ids");
+  sf_je_strvec(w, &ev->member_print_ids);
+  SF_JW_KEY(w, "underlying_id");
+  sf_jw_str(w, ev->underlying_id);
+  SF_JW_KEY(w, "event_kind");
+  sf_je_name(w, sf_event_kind_name(ev->event_kind));
+  SF_JW_KEY(w, "event_window_ms");
+  sf_jw_int(w, ev->event_window_ms);
+  SF_JW_KEY(w, "features");
+  features_encode(&ev->features, w);
+  SF_JW_KEY(w, "profile_scores");
+  scores_encode(ev->scores, SF_PROFILE_COUNT, w);
+  SF_JW_KEY(w, "primary_profile_id");
+  sf_je_name(w, sf_profile_name(ev->primary_profile));
+  SF_JW_KEY(w, "primary_direction");
+  sf_je_name(w, sf_direction_name(ev->primary_direction));
+  SF_JW_KEY(w, "abstained");
+  sf_jw_bool(w, ev->abstained);
+  SF_JW_KEY(w, "suppressed_reasons");
+  sf_je_strvec(w, &ev->suppressed_reasons);
+  sf_jw_obj_end(w);
+  return sf_jw_status(w);
 }
 
 int sf_smart_money_from_json(const json_t *j, struct sf_smart_money_event *ev, struct sf_errbuf *err) {
@@ -273,16 +294,19 @@ int sf_smart_money_from_json(const json_t *j, struct sf_smart_money_event *ev, s
 
 /* ---- classifier hit ---- */
 
-json_t *sf_classifier_hit_to_json(const struct sf_classifier_hit *h) {
-  struct sf_je e = {json_object(), 0};
-  if (!e.obj) return NULL;
-  const char *dir = sf_direction_name(h->direction);
-  sf_je_meta(&e, &h->meta);
-  sf_je_str(&e, "classifier_id", h->classifier_id);
-  sf_je_num(&e, "confidence", h->confidence);
-  sf_je_set(&e, "direction", dir ? json_string(dir) : json_null());
-  sf_je_strvec(&e, "explanations", &h->explanations);
-  return finish(&e);
+int sf_classifier_hit_encode(const struct sf_classifier_hit *h, struct sf_jw *w) {
+  sf_jw_obj_begin(w);
+  sf_je_meta(w, &h->meta);
+  SF_JW_KEY(w, "classifier_id");
+  sf_jw_str(w, h->classifier_id);
+  SF_JW_KEY(w, "confidence");
+  sf_je_num(w, h->confidence);
+  SF_JW_KEY(w, "direction");
+  sf_je_name(w, sf_direction_name(h->direction));
+  SF_JW_KEY(w, "explanations");
+  sf_je_strvec(w, &h->explanations);
+  sf_jw_obj_end(w);
+  return sf_jw_status(w);
 }
 
 int sf_classifier_hit_from_json(const json_t *j, struct sf_classifier_hit *h, const char *path,
@@ -307,24 +331,30 @@ int sf_classifier_hit_from_json(const json_t *j, struct sf_classifier_hit *h, co
 
 /* ---- alert ---- */
 
-json_t *sf_alert_to_json(const struct sf_alert *a) {
-  struct sf_je e = {json_object(), 0};
-  if (!e.obj) return NULL;
-  const char *sev = sf_severity_name(a->severity);
-  sf_je_meta(&e, &a->meta);
-  sf_je_num(&e, "score", a->score);
-  sf_je_set(&e, "severity", sev ? json_string(sev) : json_null());
-  json_t *hits = json_array();
-  if (hits)
-    for (size_t i = 0; i < a->hit_count; i++)
-      if (json_array_append_new(hits, sf_classifier_hit_to_json(&a->hits[i]))) e.bad = 1;
-  sf_je_set(&e, "hits", hits);
-  sf_je_strvec(&e, "evidence_refs", &a->evidence_refs);
+int sf_alert_encode(const struct sf_alert *a, struct sf_jw *w) {
+  sf_jw_obj_begin(w);
+  sf_je_meta(w, &a->meta);
+  SF_JW_KEY(w, "score");
+  sf_je_num(w, a->score);
+  SF_JW_KEY(w, "severity");
+  sf_je_name(w, sf_severity_name(a->severity));
+  SF_JW_KEY(w, "hits");
+  sf_jw_arr_begin(w);
+  for (size_t i = 0; i < a->hit_count; i++) sf_classifier_hit_encode(&a->hits[i], w);
+  sf_jw_arr_end(w);
+  SF_JW_KEY(w, "evidence_refs");
+  sf_je_strvec(w, &a->evidence_refs);
   const char *primary = sf_profile_name(a->primary_profile);
-  if (primary) sf_je_str(&e, "primary_profile_id", primary);
-  if (a->profile_scores)
-    sf_je_set(&e, "profile_scores", scores_to_json(a->profile_scores, a->profile_score_count));
-  return finish(&e);
+  if (primary) {
+    SF_JW_KEY(w, "primary_profile_id");
+    sf_jw_str(w, primary);
+  }
+  if (a->profile_scores) {
+    SF_JW_KEY(w, "profile_scores");
+    scores_encode(a->profile_scores, a->profile_score_count, w);
+  }
+  sf_jw_obj_end(w);
+  return sf_jw_status(w);
 }
 
 int sf_alert_from_json(const json_t *j, struct sf_alert *a, struct sf_errbuf *err) {
@@ -396,15 +426,25 @@ static int check_scalars(const struct sf_jd *d, const char *key, const json_t *o
   return 0;
 }
 
-json_t *sf_flow_packet_to_json(const struct sf_flow_packet *p) {
-  struct sf_je e = {json_object(), 0};
-  if (!e.obj) return NULL;
-  sf_je_meta(&e, &p->meta);
-  sf_je_str(&e, "id", p->id);
-  sf_je_strvec(&e, "members", &p->members);
-  sf_je_set(&e, "features", p->features ? json_deep_copy(p->features) : json_object());
-  sf_je_set(&e, "join_quality", p->join_quality ? json_deep_copy(p->join_quality) : json_object());
-  return finish(&e);
+int sf_flow_packet_encode(const struct sf_flow_packet *p, struct sf_jw *w) {
+  sf_jw_obj_begin(w);
+  sf_je_meta(w, &p->meta);
+  SF_JW_KEY(w, "id");
+  sf_jw_str(w, p->id);
+  SF_JW_KEY(w, "members");
+  sf_je_strvec(w, &p->members);
+  SF_JW_KEY(w, "features");
+  if (p->features)
+    sf_jw_jansson(w, p->features);
+  else
+    sf_jw_raw(w, "{}", 2);
+  SF_JW_KEY(w, "join_quality");
+  if (p->join_quality)
+    sf_jw_jansson(w, p->join_quality);
+  else
+    sf_jw_raw(w, "{}", 2);
+  sf_jw_obj_end(w);
+  return sf_jw_status(w);
 }
 
 int sf_flow_packet_from_json(const json_t *j, struct sf_flow_packet *p, struct sf_errbuf *err) {

@@ -20,19 +20,19 @@ static const char *const side_desc = "one of AA, A, MID, B, BB, MISSING, STALE, 
 
 /* ---- conditions ---- */
 
-static json_t *conditions_to_json(uint32_t bits) {
-  json_t *a = json_array();
-  if (!a) return NULL;
+static void conditions_encode(struct sf_jw *w, uint32_t bits) {
+  sf_jw_arr_begin(w);
   for (int i = 0; i < SF_COND_COUNT; i++) {
     uint32_t bit = sf_condition_bit(i);
     if (!(bits & bit)) continue;
     const char *name = sf_condition_name(bit);
-    if (!name || json_array_append_new(a, json_string(name))) {
-      json_decref(a);
-      return NULL;
+    if (!name) {
+      w->err = SF_EINVAL;
+      return;
     }
+    sf_jw_str(w, name);
   }
-  return a;
+  sf_jw_arr_end(w);
 }
 
 static int conditions_from_json(const struct sf_jd *d, const char *key, uint32_t *out) {
@@ -63,55 +63,81 @@ static int conditions_from_json(const struct sf_jd *d, const char *key, uint32_t
 
 /* ---- option print ---- */
 
-json_t *sf_option_print_to_json(const struct sf_option_print *p) {
-  struct sf_je e = {json_object(), 0};
-  if (!e.obj) return NULL;
-  sf_je_meta(&e, &p->meta);
-  sf_je_ts(&e, "ts", p->ts_ns);
-  sf_je_str(&e, "option_contract_id", p->option_contract_id);
-  sf_je_num(&e, "price", p->price);
-  sf_je_int(&e, "size", p->size);
-  sf_je_str(&e, "exchange", p->exchange);
-  sf_je_set(&e, "conditions", conditions_to_json(p->conditions));
+int sf_option_print_encode(const struct sf_option_print *p, struct sf_jw *w) {
+  sf_jw_obj_begin(w);
+  sf_je_meta(w, &p->meta);
+  SF_JE_TS(w, "ts", p->ts_ns);
+  SF_JW_KEY(w, "option_contract_id");
+  sf_jw_str(w, p->option_contract_id);
+  SF_JW_KEY(w, "price");
+  sf_je_num(w, p->price);
+  SF_JW_KEY(w, "size");
+  sf_jw_int(w, p->size);
+  SF_JW_KEY(w, "exchange");
+  sf_jw_str(w, p->exchange);
+  SF_JW_KEY(w, "conditions");
+  conditions_encode(w, p->conditions);
   if (p->enriched) {
     const char *side = sf_side_name((enum sf_nbbo_side)p->nbbo_side);
-    const char *otype = sf_option_type_name(p->option_type);
-    const char *rule = sf_aggressor_rule_name((enum sf_aggressor_rule)p->aggressor_rule);
-    sf_je_str_null(&e, "underlying_id", p->underlying_id);
-    sf_je_set(&e, "option_type", otype ? json_string(otype) : json_null());
-    sf_je_num(&e, "notional", p->notional);
-    sf_je_set(&e, "nbbo_side", side ? json_string(side) : json_null());
-    sf_je_num(&e, "execution_nbbo_bid", p->nbbo_bid);
-    sf_je_num(&e, "execution_nbbo_ask", p->nbbo_ask);
-    sf_je_num(&e, "execution_nbbo_mid", p->nbbo_mid);
-    sf_je_num(&e, "execution_nbbo_spread", p->nbbo_spread);
-    sf_je_num(&e, "execution_nbbo_bid_size", p->nbbo_bid_size);
-    sf_je_num(&e, "execution_nbbo_ask_size", p->nbbo_ask_size);
-    sf_je_ts(&e, "execution_nbbo_ts", p->nbbo_ts_ns);
-    sf_je_num(&e, "execution_nbbo_age_ms", p->nbbo_age_ms);
-    sf_je_set(&e, "execution_nbbo_side", side ? json_string(side) : json_null());
-    sf_je_num(&e, "execution_underlying_spot", p->und_spot);
-    sf_je_num(&e, "execution_underlying_bid", p->und_bid);
-    sf_je_num(&e, "execution_underlying_ask", p->und_ask);
-    sf_je_num(&e, "execution_underlying_mid", p->und_mid);
-    sf_je_num(&e, "execution_underlying_spread", p->und_spread);
-    sf_je_ts(&e, "execution_underlying_ts", p->und_ts_ns);
-    sf_je_num(&e, "execution_underlying_age_ms", p->und_age_ms);
-    sf_je_num(&e, "execution_iv", p->iv);
-    sf_je_str_null(&e, "execution_iv_source", p->iv_source);
-    sf_je_tribool(&e, "is_etf", p->is_etf);
-    sf_je_num(&e, "delta", p->delta);
-    sf_je_num(&e, "gamma", p->gamma);
-    sf_je_num(&e, "vega", p->vega);
-    sf_je_int(&e, "aggressor", p->aggressor);
-    sf_je_set(&e, "aggressor_rule", rule ? json_string(rule) : json_null());
-    sf_je_num(&e, "multiplier", p->multiplier);
+    SF_JW_KEY(w, "underlying_id");
+    sf_je_str_null(w, p->underlying_id);
+    SF_JW_KEY(w, "option_type");
+    sf_je_name(w, sf_option_type_name(p->option_type));
+    SF_JW_KEY(w, "notional");
+    sf_je_num(w, p->notional);
+    SF_JW_KEY(w, "nbbo_side");
+    sf_je_name(w, side);
+    SF_JW_KEY(w, "execution_nbbo_bid");
+    sf_je_num(w, p->nbbo_bid);
+    SF_JW_KEY(w, "execution_nbbo_ask");
+    sf_je_num(w, p->nbbo_ask);
+    SF_JW_KEY(w, "execution_nbbo_mid");
+    sf_je_num(w, p->nbbo_mid);
+    SF_JW_KEY(w, "execution_nbbo_spread");
+    sf_je_num(w, p->nbbo_spread);
+    SF_JW_KEY(w, "execution_nbbo_bid_size");
+    sf_je_num(w, p->nbbo_bid_size);
+    SF_JW_KEY(w, "execution_nbbo_ask_size");
+    sf_je_num(w, p->nbbo_ask_size);
+    SF_JE_TS(w, "execution_nbbo_ts", p->nbbo_ts_ns);
+    SF_JW_KEY(w, "execution_nbbo_age_ms");
+    sf_je_num(w, p->nbbo_age_ms);
+    SF_JW_KEY(w, "execution_nbbo_side");
+    sf_je_name(w, side);
+    SF_JW_KEY(w, "execution_underlying_spot");
+    sf_je_num(w, p->und_spot);
+    SF_JW_KEY(w, "execution_underlying_bid");
+    sf_je_num(w, p->und_bid);
+    SF_JW_KEY(w, "execution_underlying_ask");
+    sf_je_num(w, p->und_ask);
+    SF_JW_KEY(w, "execution_underlying_mid");
+    sf_je_num(w, p->und_mid);
+    SF_JW_KEY(w, "execution_underlying_spread");
+    sf_je_num(w, p->und_spread);
+    SF_JE_TS(w, "execution_underlying_ts", p->und_ts_ns);
+    SF_JW_KEY(w, "execution_underlying_age_ms");
+    sf_je_num(w, p->und_age_ms);
+    SF_JW_KEY(w, "execution_iv");
+    sf_je_num(w, p->iv);
+    SF_JW_KEY(w, "execution_iv_source");
+    sf_je_str_null(w, p->iv_source);
+    SF_JW_KEY(w, "is_etf");
+    sf_je_tribool(w, p->is_etf);
+    SF_JW_KEY(w, "delta");
+    sf_je_num(w, p->delta);
+    SF_JW_KEY(w, "gamma");
+    sf_je_num(w, p->gamma);
+    SF_JW_KEY(w, "vega");
+    sf_je_num(w, p->vega);
+    SF_JW_KEY(w, "aggressor");
+    sf_jw_int(w, p->aggressor);
+    SF_JW_KEY(w, "aggressor_rule");
+    sf_je_name(w, sf_aggressor_rule_name((enum sf_aggressor_rule)p->aggressor_rule));
+    SF_JW_KEY(w, "multiplier");
+    sf_je_num(w, p->multiplier);
   }
-  if (e.bad) {
-    json_decref(e.obj);
-    return NULL;
-  }
-  return e.obj;
+  sf_jw_obj_end(w);
+  return sf_jw_status(w);
 }
 
 static int option_print_enrichment(const struct sf_jd *d, struct sf_option_print *p) {
@@ -200,21 +226,22 @@ int sf_option_print_from_json(const json_t *j, struct sf_option_print *p, struct
 
 /* ---- option nbbo ---- */
 
-json_t *sf_option_nbbo_to_json(const struct sf_option_nbbo *q) {
-  struct sf_je e = {json_object(), 0};
-  if (!e.obj) return NULL;
-  sf_je_meta(&e, &q->meta);
-  sf_je_ts(&e, "ts", q->ts_ns);
-  sf_je_str(&e, "option_contract_id", q->option_contract_id);
-  sf_je_num(&e, "bid", q->bid);
-  sf_je_num(&e, "ask", q->ask);
-  sf_je_num(&e, "bidSize", q->bid_size);
-  sf_je_num(&e, "askSize", q->ask_size);
-  if (e.bad) {
-    json_decref(e.obj);
-    return NULL;
-  }
-  return e.obj;
+int sf_option_nbbo_encode(const struct sf_option_nbbo *q, struct sf_jw *w) {
+  sf_jw_obj_begin(w);
+  sf_je_meta(w, &q->meta);
+  SF_JE_TS(w, "ts", q->ts_ns);
+  SF_JW_KEY(w, "option_contract_id");
+  sf_jw_str(w, q->option_contract_id);
+  SF_JW_KEY(w, "bid");
+  sf_je_num(w, q->bid);
+  SF_JW_KEY(w, "ask");
+  sf_je_num(w, q->ask);
+  SF_JW_KEY(w, "bidSize");
+  sf_je_num(w, q->bid_size);
+  SF_JW_KEY(w, "askSize");
+  sf_je_num(w, q->ask_size);
+  sf_jw_obj_end(w);
+  return sf_jw_status(w);
 }
 
 int sf_option_nbbo_from_json(const json_t *j, struct sf_option_nbbo *q, struct sf_errbuf *err) {
@@ -237,21 +264,22 @@ int sf_option_nbbo_from_json(const json_t *j, struct sf_option_nbbo *q, struct s
 
 /* ---- equity quote ---- */
 
-json_t *sf_equity_quote_to_json(const struct sf_equity_quote *q) {
-  struct sf_je e = {json_object(), 0};
-  if (!e.obj) return NULL;
-  sf_je_meta(&e, &q->meta);
-  sf_je_ts(&e, "ts", q->ts_ns);
-  sf_je_str(&e, "underlying_id", q->underlying_id);
-  sf_je_num(&e, "bid", q->bid);
-  sf_je_num(&e, "ask", q->ask);
-  sf_je_num(&e, "bidSize", q->bid_size);
-  sf_je_num(&e, "askSize", q->ask_size);
-  if (e.bad) {
-    json_decref(e.obj);
-    return NULL;
-  }
-  return e.obj;
+int sf_equity_quote_encode(const struct sf_equity_quote *q, struct sf_jw *w) {
+  sf_jw_obj_begin(w);
+  sf_je_meta(w, &q->meta);
+  SF_JE_TS(w, "ts", q->ts_ns);
+  SF_JW_KEY(w, "underlying_id");
+  sf_jw_str(w, q->underlying_id);
+  SF_JW_KEY(w, "bid");
+  sf_je_num(w, q->bid);
+  SF_JW_KEY(w, "ask");
+  sf_je_num(w, q->ask);
+  SF_JW_KEY(w, "bidSize");
+  sf_je_num(w, q->bid_size);
+  SF_JW_KEY(w, "askSize");
+  sf_je_num(w, q->ask_size);
+  sf_jw_obj_end(w);
+  return sf_jw_status(w);
 }
 
 int sf_equity_quote_from_json(const json_t *j, struct sf_equity_quote *q, struct sf_errbuf *err) {
@@ -273,21 +301,22 @@ int sf_equity_quote_from_json(const json_t *j, struct sf_equity_quote *q, struct
 
 /* ---- equity print ---- */
 
-json_t *sf_equity_print_to_json(const struct sf_equity_print *p) {
-  struct sf_je e = {json_object(), 0};
-  if (!e.obj) return NULL;
-  sf_je_meta(&e, &p->meta);
-  sf_je_ts(&e, "ts", p->ts_ns);
-  sf_je_str(&e, "underlying_id", p->underlying_id);
-  sf_je_num(&e, "price", p->price);
-  sf_je_int(&e, "size", p->size);
-  sf_je_str(&e, "exchange", p->exchange);
-  sf_je_tribool(&e, "offExchangeFlag", p->off_exchange);
-  if (e.bad) {
-    json_decref(e.obj);
-    return NULL;
-  }
-  return e.obj;
+int sf_equity_print_encode(const struct sf_equity_print *p, struct sf_jw *w) {
+  sf_jw_obj_begin(w);
+  sf_je_meta(w, &p->meta);
+  SF_JE_TS(w, "ts", p->ts_ns);
+  SF_JW_KEY(w, "underlying_id");
+  sf_jw_str(w, p->underlying_id);
+  SF_JW_KEY(w, "price");
+  sf_je_num(w, p->price);
+  SF_JW_KEY(w, "size");
+  sf_jw_int(w, p->size);
+  SF_JW_KEY(w, "exchange");
+  sf_jw_str(w, p->exchange);
+  SF_JW_KEY(w, "offExchangeFlag");
+  sf_je_tribool(w, p->off_exchange);
+  sf_jw_obj_end(w);
+  return sf_jw_status(w);
 }
 
 int sf_equity_print_from_json(const json_t *j, struct sf_equity_print *p, struct sf_errbuf *err) {

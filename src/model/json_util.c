@@ -231,65 +231,81 @@ int sf_jd_meta(const struct sf_jd *d, struct sf_meta *m) {
 
 /* ---- writers ---- */
 
-void sf_je_set(struct sf_je *e, const char *key, json_t *v) {
-  if (!v || json_object_set_new(e->obj, key, v)) e->bad = 1;
-}
-
-json_t *sf_je_real(double v) { return isfinite(v) ? json_real(v) : json_null(); }
-
-void sf_je_num(struct sf_je *e, const char *key, double v) { sf_je_set(e, key, sf_je_real(v)); }
-
-void sf_je_intnum(struct sf_je *e, const char *key, double v) {
-  if (isfinite(v) && v == floor(v) && fabs(v) <= EXACT_INT_MAX)
-    sf_je_set(e, key, json_integer((json_int_t)v));
+void sf_je_num(struct sf_jw *w, double v) {
+  if (isfinite(v))
+    sf_jw_real(w, v);
   else
-    sf_je_num(e, key, v);
+    sf_jw_null(w);
 }
 
-void sf_je_int(struct sf_je *e, const char *key, int64_t v) {
-  sf_je_set(e, key, json_integer((json_int_t)v));
+void sf_je_intnum(struct sf_jw *w, double v) {
+  if (isfinite(v) && v == floor(v) && fabs(v) <= EXACT_INT_MAX)
+    sf_jw_int(w, (int64_t)v);
+  else
+    sf_je_num(w, v);
 }
 
-void sf_je_ms(struct sf_je *e, const char *key, int64_t ms) {
-  sf_je_set(e, key, ms == SF_TS_NULL ? json_null() : json_integer((json_int_t)ms));
+void sf_je_ms(struct sf_jw *w, int64_t ms) {
+  if (ms == SF_TS_NULL)
+    sf_jw_null(w);
+  else
+    sf_jw_int(w, ms);
 }
 
-void sf_je_ts(struct sf_je *e, const char *key, int64_t ns) {
+void sf_je_ts_pair(struct sf_jw *w, const char *key, size_t n, int64_t ns) {
   char nskey[64];
-  snprintf(nskey, sizeof nskey, "%s_ns", key);
+  if (n + 3 >= sizeof nskey) {
+    w->err = SF_EINVAL;
+    return;
+  }
+  memcpy(nskey, key, n);
+  memcpy(nskey + n, "_ns", 3);
+  sf_jw_key_lit(w, key, n);
   if (ns == SF_TS_NULL) {
-    sf_je_set(e, key, json_null());
-    sf_je_set(e, nskey, json_null());
+    sf_jw_null(w);
+    sf_jw_key_lit(w, nskey, n + 3);
+    sf_jw_null(w);
     return;
   }
-  sf_je_set(e, key, json_integer((json_int_t)sf_ns_to_ms(ns)));
-  sf_je_set(e, nskey, json_integer((json_int_t)ns));
+  sf_jw_int(w, sf_ns_to_ms(ns));
+  sf_jw_key_lit(w, nskey, n + 3);
+  sf_jw_int(w, ns);
 }
 
-void sf_je_str(struct sf_je *e, const char *key, const char *s) { sf_je_set(e, key, json_string(s)); }
-
-void sf_je_str_null(struct sf_je *e, const char *key, const char *s) {
-  sf_je_set(e, key, s[0] ? json_string(s) : json_null());
+void sf_je_str_null(struct sf_jw *w, const char *s) {
+  if (s[0])
+    sf_jw_str(w, s);
+  else
+    sf_jw_null(w);
 }
 
-void sf_je_tribool(struct sf_je *e, const char *key, int8_t v) {
-  sf_je_set(e, key, v < 0 ? json_null() : json_boolean(v));
+void sf_je_name(struct sf_jw *w, const char *name) {
+  if (name)
+    sf_jw_str(w, name);
+  else
+    sf_jw_null(w);
 }
 
-void sf_je_strvec(struct sf_je *e, const char *key, const struct sf_strvec *sv) {
-  json_t *a = json_array();
-  if (!a) {
-    e->bad = 1;
-    return;
-  }
-  for (size_t i = 0; i < sv->n; i++)
-    if (json_array_append_new(a, json_string(sv->v[i]))) e->bad = 1;
-  sf_je_set(e, key, a);
+void sf_je_tribool(struct sf_jw *w, int8_t v) {
+  if (v < 0)
+    sf_jw_null(w);
+  else
+    sf_jw_bool(w, v != 0);
 }
 
-void sf_je_meta(struct sf_je *e, const struct sf_meta *m) {
-  sf_je_ms(e, "source_ts", m->source_ts);
-  sf_je_ms(e, "ingest_ts", m->ingest_ts);
-  sf_je_int(e, "seq", m->seq);
-  sf_je_str(e, "trace_id", m->trace_id);
+void sf_je_strvec(struct sf_jw *w, const struct sf_strvec *sv) {
+  sf_jw_arr_begin(w);
+  for (size_t i = 0; i < sv->n; i++) sf_jw_str(w, sv->v[i]);
+  sf_jw_arr_end(w);
+}
+
+void sf_je_meta(struct sf_jw *w, const struct sf_meta *m) {
+  SF_JW_KEY(w, "source_ts");
+  sf_je_ms(w, m->source_ts);
+  SF_JW_KEY(w, "ingest_ts");
+  sf_je_ms(w, m->ingest_ts);
+  SF_JW_KEY(w, "seq");
+  sf_jw_int(w, m->seq);
+  SF_JW_KEY(w, "trace_id");
+  sf_jw_str(w, m->trace_id);
 }

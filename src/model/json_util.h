@@ -1,14 +1,15 @@
 /* Private helpers of the record JSON codec (record_json.c, json_market.c, json_derived.c): typed
  * field readers that validate and write one "path.field: must be ..." message on failure, and
- * field writers that turn null values (NaN, SF_TS_NULL, "") into JSON null. A reader returns 0
- * or SF_EFIELD (SF_ENOMEM for allocation failures); a writer records a failure in the encoder
- * instead of returning it, so an encoder checks once at the end. */
+ * field writers on the streaming writer (jsonw.h) that turn null values (NaN, SF_TS_NULL, "")
+ * into JSON null. A reader returns 0 or SF_EFIELD (SF_ENOMEM for allocation failures); a writer
+ * leaves a failure in the sf_jw instead of returning it, so an encoder checks once at the end. */
 #ifndef SMARTFLOW_MODEL_JSON_UTIL_H
 #define SMARTFLOW_MODEL_JSON_UTIL_H
 
 #include <jansson.h>
 #include <stdint.h>
 
+#include "smartflow/jsonw.h"
 #include "smartflow/record.h"
 #include "smartflow/record_json.h"
 
@@ -58,45 +59,43 @@ int sf_jd_contract(const struct sf_jd *d, const char *key, unsigned flags, char 
 /* The event meta: source_ts, ingest_ts, seq, trace_id, all required. */
 int sf_jd_meta(const struct sf_jd *d, struct sf_meta *m);
 
-/* An encoder: the object being built and whether any set failed. */
-struct sf_je {
-  json_t *obj;
-  int bad;
-};
-void sf_je_set(struct sf_je *e, const char *key, json_t *v); /* consumes v (NULL marks bad) */
-void sf_je_num(struct sf_je *e, const char *key, double v);  /* NaN -> null */
-/* A double that is shown as an integer when integral (NaN -> null). */
-void sf_je_intnum(struct sf_je *e, const char *key, double v);
-void sf_je_int(struct sf_je *e, const char *key, int64_t v);
-void sf_je_ts(struct sf_je *e, const char *key, int64_t ns); /* key (ms) and key_ns; null when SF_TS_NULL */
-void sf_je_ms(struct sf_je *e, const char *key, int64_t ms); /* null when SF_TS_NULL */
-void sf_je_str(struct sf_je *e, const char *key, const char *s);      /* always a string */
-void sf_je_str_null(struct sf_je *e, const char *key, const char *s); /* "" -> null */
-void sf_je_tribool(struct sf_je *e, const char *key, int8_t v);
-void sf_je_strvec(struct sf_je *e, const char *key, const struct sf_strvec *sv);
-void sf_je_meta(struct sf_je *e, const struct sf_meta *m);
+/* Encoder helpers on the streaming writer: the value of a field whose key the caller has written
+ * (SF_JW_KEY). Null values (NaN or infinite, SF_TS_NULL, "", a NULL name) are written as null. A
+ * failure (invalid UTF-8, out of memory) stays in the writer; encoders return sf_jw_status(). */
+void sf_je_num(struct sf_jw *w, double v); /* non-finite -> null, as the tree encoder did */
+/* A double that is shown as an integer when integral within 2^53 (NaN -> null). */
+void sf_je_intnum(struct sf_jw *w, double v);
+void sf_je_ms(struct sf_jw *w, int64_t ms);          /* null when SF_TS_NULL */
+void sf_je_str_null(struct sf_jw *w, const char *s); /* "" -> null */
+void sf_je_name(struct sf_jw *w, const char *name);  /* NULL -> null */
+void sf_je_tribool(struct sf_jw *w, int8_t v);
+void sf_je_strvec(struct sf_jw *w, const struct sf_strvec *sv);
+/* The meta fields source_ts, ingest_ts, seq, trace_id (keys included). */
+void sf_je_meta(struct sf_jw *w, const struct sf_meta *m);
+/* A timestamp field: key (floor ms) and key_ns, both null when SF_TS_NULL. key is a literal. */
+#define SF_JE_TS(w, key, ns) sf_je_ts_pair((w), "" key "", sizeof(key) - 1, (ns))
+void sf_je_ts_pair(struct sf_jw *w, const char *key, size_t n, int64_t ns);
 
-/* The JSON value of a double: a real, or null for NaN. */
-json_t *sf_je_real(double v);
+/* Per-type encoders, dispatched by record_json.c: one JSON object each, appended to w. */
+int sf_option_print_encode(const struct sf_option_print *p, struct sf_jw *w);
+int sf_option_nbbo_encode(const struct sf_option_nbbo *q, struct sf_jw *w);
+int sf_equity_quote_encode(const struct sf_equity_quote *q, struct sf_jw *w);
+int sf_equity_print_encode(const struct sf_equity_print *p, struct sf_jw *w);
+int sf_flow_packet_encode(const struct sf_flow_packet *p, struct sf_jw *w);
+int sf_smart_money_encode(const struct sf_smart_money_event *e, struct sf_jw *w);
+int sf_classifier_hit_encode(const struct sf_classifier_hit *h, struct sf_jw *w);
+int sf_alert_encode(const struct sf_alert *a, struct sf_jw *w);
 
 /* Per-type codecs, dispatched by record_json.c. */
-json_t *sf_option_print_to_json(const struct sf_option_print *p);
 int sf_option_print_from_json(const json_t *j, struct sf_option_print *p, struct sf_errbuf *err);
-json_t *sf_option_nbbo_to_json(const struct sf_option_nbbo *q);
 int sf_option_nbbo_from_json(const json_t *j, struct sf_option_nbbo *q, struct sf_errbuf *err);
-json_t *sf_equity_quote_to_json(const struct sf_equity_quote *q);
 int sf_equity_quote_from_json(const json_t *j, struct sf_equity_quote *q, struct sf_errbuf *err);
-json_t *sf_equity_print_to_json(const struct sf_equity_print *p);
 int sf_equity_print_from_json(const json_t *j, struct sf_equity_print *p, struct sf_errbuf *err);
 
-json_t *sf_flow_packet_to_json(const struct sf_flow_packet *p);
 int sf_flow_packet_from_json(const json_t *j, struct sf_flow_packet *p, struct sf_errbuf *err);
-json_t *sf_smart_money_to_json(const struct sf_smart_money_event *e);
 int sf_smart_money_from_json(const json_t *j, struct sf_smart_money_event *e, struct sf_errbuf *err);
-json_t *sf_classifier_hit_to_json(const struct sf_classifier_hit *h);
 int sf_classifier_hit_from_json(const json_t *j, struct sf_classifier_hit *h, const char *path,
                                 struct sf_errbuf *err);
-json_t *sf_alert_to_json(const struct sf_alert *a);
 int sf_alert_from_json(const json_t *j, struct sf_alert *a, struct sf_errbuf *err);
 
 #endif

@@ -1,8 +1,9 @@
 /* Record <-> JSON dispatch by type, the {"type","payload"} envelope, compact dumping with
- * 15-digit reals, and one-line helpers for tapes (record_json.h). Parsing a line rejects
- * duplicate keys (which value would win is ambiguous) and keeps the syntax error's column in
- * the message. Keys are dumped in insertion order (jansson keeps it since 2.8), which the
- * encoders fix, so the same record always gives the same bytes. */
+ * 15-digit reals, and one-line helpers for tapes (record_json.h). Encoding is one code path:
+ * the per-type encoders write text with the streaming writer (jsonw.h), byte-identical to what
+ * jansson dumps, and the json_t variants parse that text, so they cannot drift apart
+ * (tests/model/golden_record_json.c pins the bytes). Parsing a line rejects duplicate keys
+ * (which value would win is ambiguous) and keeps the syntax error's column in the message. */
 #include "smartflow/record_json.h"
 
 #include <stdlib.h>
@@ -13,28 +14,56 @@
 
 #define DUMP_FLAGS (JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(15))
 
-json_t *sf_record_to_json(const struct sf_record *r) {
+int sf_record_encode(const struct sf_record *r, struct sf_jw *w) {
   switch (r->type) {
     case SF_REC_OPTION_PRINT:
-      return sf_option_print_to_json(&r->u.option_print);
+      return sf_option_print_encode(&r->u.option_print, w);
     case SF_REC_OPTION_NBBO:
-      return sf_option_nbbo_to_json(&r->u.option_nbbo);
+      return sf_option_nbbo_encode(&r->u.option_nbbo, w);
     case SF_REC_EQUITY_QUOTE:
-      return sf_equity_quote_to_json(&r->u.equity_quote);
+      return sf_equity_quote_encode(&r->u.equity_quote, w);
     case SF_REC_EQUITY_PRINT:
-      return sf_equity_print_to_json(&r->u.equity_print);
+      return sf_equity_print_encode(&r->u.equity_print, w);
     case SF_REC_FLOW_PACKET:
-      return sf_flow_packet_to_json(&r->u.flow_packet);
+      return sf_flow_packet_encode(&r->u.flow_packet, w);
     case SF_REC_SMART_MONEY:
-      return sf_smart_money_to_json(&r->u.smart_money);
+      return sf_smart_money_encode(&r->u.smart_money, w);
     case SF_REC_CLASSIFIER_HIT:
-      return sf_classifier_hit_to_json(&r->u.classifier_hit);
+      return sf_classifier_hit_encode(&r->u.classifier_hit, w);
     case SF_REC_ALERT:
-      return sf_alert_to_json(&r->u.alert);
+      return sf_alert_encode(&r->u.alert, w);
     default:
-      return NULL;
+      return SF_ETYPE;
   }
 }
+
+int sf_record_encode_envelope(const struct sf_record *r, struct sf_jw *w) {
+  const char *name = sf_record_type_name(r->type);
+  if (!name) return SF_ETYPE;
+  sf_jw_obj_begin(w);
+  SF_JW_KEY(w, "type");
+  sf_jw_str(w, name);
+  SF_JW_KEY(w, "payload");
+  int rc = sf_record_encode(r, w);
+  if (rc) return rc;
+  sf_jw_obj_end(w);
+  return sf_jw_status(w);
+}
+
+/* Parses what an encoder wrote into a jansson tree (NUL is allowed in free-form strings). */
+static json_t *encode_parsed(const struct sf_record *r, int envelope) {
+  struct sf_jw w;
+  sf_jw_init(&w);
+  json_t *j = NULL;
+  int rc = envelope ? sf_record_encode_envelope(r, &w) : sf_record_encode(r, &w);
+  size_t len;
+  const char *s = rc ? NULL : sf_jw_cstr(&w, &len);
+  if (s) j = json_loadb(s, len, JSON_ALLOW_NUL, NULL);
+  sf_jw_fini(&w);
+  return j;
+}
+
+json_t *sf_record_to_json(const struct sf_record *r) { return encode_parsed(r, 0); }
 
 int sf_record_from_json(enum sf_record_type t, const json_t *payload, struct sf_record *r,
                         struct sf_errbuf *err) {
@@ -76,18 +105,7 @@ int sf_record_from_json(enum sf_record_type t, const json_t *payload, struct sf_
   return rc;
 }
 
-json_t *sf_envelope_to_json(const struct sf_record *r) {
-  const char *name = sf_record_type_name(r->type);
-  json_t *payload = name ? sf_record_to_json(r) : NULL;
-  if (!payload) return NULL;
-  json_t *env = json_object();
-  if (!env || json_object_set_new(env, "type", json_string(name)) ||
-      json_object_set_new(env, "payload", payload)) {
-    json_decref(env);
-    return NULL;
-  }
-  return env;
-}
+json_t *sf_envelope_to_json(const struct sf_record *r) { return encode_parsed(r, 1); }
 
 int sf_envelope_from_json(const json_t *env, struct sf_record *r, struct sf_errbuf *err) {
   struct sf_jd d = {env, "envelope", err};
@@ -147,9 +165,15 @@ char *sf_json_dumps(const json_t *j, int nl) {
 }
 
 char *sf_record_to_line(const struct sf_record *r) {
-  json_t *env = sf_envelope_to_json(r);
-  char *s = sf_json_dumps(env, 1);
-  json_decref(env);
+  struct sf_jw w;
+  sf_jw_init(&w);
+  if (sf_record_encode_envelope(r, &w)) {
+    sf_jw_fini(&w);
+    return NULL;
+  }
+  sf_jw_bytes(&w, "\n", 1);
+  char *s = sf_jw_take(&w, NULL);
+  sf_jw_fini(&w);
   return s;
 }
 

@@ -32,6 +32,7 @@
 #include <time.h>
 
 #include "smartflow/err.h"
+#include "smartflow/jsonw.h"
 #include "smartflow/log.h"
 #include "smartflow/record_json.h"
 #include "smartflow/time.h"
@@ -110,7 +111,8 @@ static size_t on_write(char *p, size_t sz, size_t n, void *ud) {
 
 /* Runs one statement. query goes in the URL (for INSERT … FORMAT) when body is given, else the
  * statement is the POST body. The response body lands in out (may be NULL). */
-static int ch_exec(struct sf_store *s, const char *query, const char *body, size_t body_len, struct buf *out) {
+static int ch_exec(struct sf_store *s, const char *query, const char *body, size_t body_len,
+                   struct buf *out) {
   struct ch *c = s->impl;
   struct buf resp = {0};
   char *esc = NULL;
@@ -197,7 +199,8 @@ static const char *const ddl[SF_REC__COUNT] = {
     " primary_direction String, abstained UInt8, total_premium Nullable(Float64), band String,"
     " primary_probability Nullable(Float64), json String) ENGINE = ReplacingMergeTree()"
     " PARTITION BY toYYYYMMDD(toDateTime(intDiv(source_ts, 1000))) ORDER BY (source_ts, seq, event_id)",
-    "CREATE TABLE IF NOT EXISTS classifier_hits (trace_id String, source_ts Int64, ingest_ts Int64, seq Int64,"
+    "CREATE TABLE IF NOT EXISTS classifier_hits (trace_id String, source_ts Int64, ingest_ts Int64, seq "
+    "Int64,"
     " classifier_id String, confidence Nullable(Float64), direction String, json String)"
     " ENGINE = ReplacingMergeTree()"
     " PARTITION BY toYYYYMMDD(toDateTime(intDiv(source_ts, 1000))) ORDER BY (source_ts, seq, trace_id)",
@@ -284,115 +287,133 @@ static int ch_open(struct sf_store *s, const char *target) {
 
 /* ---- writes ---- */
 
-static void set_num(json_t *row, const char *k, double v) {
-  json_object_set_new(row, k, sf_is_null(v) || !isfinite(v) ? json_null() : json_real(v));
+static void set_num(struct sf_jw *w, const char *k, double v) {
+  sf_jw_key(w, k);
+  if (isfinite(v))
+    sf_jw_real(w, v);
+  else
+    sf_jw_null(w);
+}
+static void set_int(struct sf_jw *w, const char *k, int64_t v) {
+  sf_jw_key(w, k);
+  sf_jw_int(w, v);
+}
+/* A string column; a NULL name (an out-of-range enum) is the column's default, "". */
+static void set_str(struct sf_jw *w, const char *k, const char *v) {
+  sf_jw_key(w, k);
+  sf_jw_str(w, v ? v : "");
 }
 
-static const char *opt_type_name(uint8_t t) { return t == SF_OPT_CALL ? "call" : t == SF_OPT_PUT ? "put" : ""; }
+static const char *opt_type_name(uint8_t t) {
+  return t == SF_OPT_CALL ? "call" : t == SF_OPT_PUT ? "put" : "";
+}
 
-/* The table row of a record: scalar columns plus the record JSON. */
-static json_t *row_of(const struct sf_record *r) {
-  json_t *rec = sf_record_to_json(r);
-  char *text = rec ? sf_json_dumps(rec, 0) : NULL;
-  json_decref(rec);
-  if (!text) return NULL;
-  json_t *row = json_object();
+/* Appends the table row of a record to w as one JSONEachRow line: scalar columns plus the record
+ * JSON as a string column (encoded into rec first). Returns 0 or the encoder's error. */
+static int row_encode(const struct sf_record *r, struct sf_jw *w, struct sf_jw *rec) {
+  sf_jw_reset(rec);
+  int rc = sf_record_encode(r, rec);
+  size_t len = 0;
+  const char *text = rc ? NULL : sf_jw_cstr(rec, &len);
+  if (!text) return rc ? rc : SF_ENOMEM;
   const struct sf_meta *m = sf_record_meta(r);
   struct sf_store_cursor key;
   sf_store_record_key(r, &key);
-  json_object_set_new(row, "trace_id", json_string(m->trace_id));
-  json_object_set_new(row, "seq", json_integer(m->seq));
-  json_object_set_new(row, "source_ts", json_integer(m->source_ts == SF_TS_NULL ? key.ts : m->source_ts));
-  json_object_set_new(row, "ingest_ts", json_integer(m->ingest_ts == SF_TS_NULL ? key.ts : m->ingest_ts));
+  sf_jw_obj_begin(w);
+  set_str(w, "trace_id", m->trace_id);
+  set_int(w, "seq", m->seq);
+  set_int(w, "source_ts", m->source_ts == SF_TS_NULL ? key.ts : m->source_ts);
+  set_int(w, "ingest_ts", m->ingest_ts == SF_TS_NULL ? key.ts : m->ingest_ts);
   switch (r->type) {
     case SF_REC_OPTION_PRINT: {
       const struct sf_option_print *p = &r->u.option_print;
-      json_object_set_new(row, "ts", json_integer(key.ts));
-      json_object_set_new(row, "ts_ns", json_integer(p->ts_ns));
-      json_object_set_new(row, "option_contract_id", json_string(p->option_contract_id));
-      json_object_set_new(row, "underlying_id", json_string(p->underlying_id));
-      json_object_set_new(row, "option_type", json_string(opt_type_name(p->option_type)));
-      set_num(row, "price", p->price);
-      json_object_set_new(row, "size", json_integer(p->size));
-      json_object_set_new(row, "exchange", json_string(p->exchange));
-      const char *side = sf_side_name((enum sf_nbbo_side)p->nbbo_side);
-      json_object_set_new(row, "nbbo_side", json_string(side ? side : ""));
-      set_num(row, "notional", p->enriched ? p->notional : SF_NULL);
+      set_int(w, "ts", key.ts);
+      set_int(w, "ts_ns", p->ts_ns);
+      set_str(w, "option_contract_id", p->option_contract_id);
+      set_str(w, "underlying_id", p->underlying_id);
+      set_str(w, "option_type", opt_type_name(p->option_type));
+      set_num(w, "price", p->price);
+      set_int(w, "size", p->size);
+      set_str(w, "exchange", p->exchange);
+      set_str(w, "nbbo_side", sf_side_name((enum sf_nbbo_side)p->nbbo_side));
+      set_num(w, "notional", p->enriched ? p->notional : SF_NULL);
       break;
     }
     case SF_REC_OPTION_NBBO: {
       const struct sf_option_nbbo *q = &r->u.option_nbbo;
-      json_object_set_new(row, "ts", json_integer(key.ts));
-      json_object_set_new(row, "ts_ns", json_integer(q->ts_ns));
-      json_object_set_new(row, "option_contract_id", json_string(q->option_contract_id));
-      set_num(row, "bid", q->bid);
-      set_num(row, "ask", q->ask);
+      set_int(w, "ts", key.ts);
+      set_int(w, "ts_ns", q->ts_ns);
+      set_str(w, "option_contract_id", q->option_contract_id);
+      set_num(w, "bid", q->bid);
+      set_num(w, "ask", q->ask);
       break;
     }
     case SF_REC_EQUITY_QUOTE: {
       const struct sf_equity_quote *q = &r->u.equity_quote;
-      json_object_set_new(row, "ts", json_integer(key.ts));
-      json_object_set_new(row, "ts_ns", json_integer(q->ts_ns));
-      json_object_set_new(row, "underlying_id", json_string(q->underlying_id));
-      set_num(row, "bid", q->bid);
-      set_num(row, "ask", q->ask);
+      set_int(w, "ts", key.ts);
+      set_int(w, "ts_ns", q->ts_ns);
+      set_str(w, "underlying_id", q->underlying_id);
+      set_num(w, "bid", q->bid);
+      set_num(w, "ask", q->ask);
       break;
     }
     case SF_REC_EQUITY_PRINT: {
       const struct sf_equity_print *p = &r->u.equity_print;
-      json_object_set_new(row, "ts", json_integer(key.ts));
-      json_object_set_new(row, "ts_ns", json_integer(p->ts_ns));
-      json_object_set_new(row, "underlying_id", json_string(p->underlying_id));
-      set_num(row, "price", p->price);
-      json_object_set_new(row, "size", json_integer(p->size));
-      json_object_set_new(row, "exchange", json_string(p->exchange));
+      set_int(w, "ts", key.ts);
+      set_int(w, "ts_ns", p->ts_ns);
+      set_str(w, "underlying_id", p->underlying_id);
+      set_num(w, "price", p->price);
+      set_int(w, "size", p->size);
+      set_str(w, "exchange", p->exchange);
       break;
     }
     case SF_REC_FLOW_PACKET:
-      json_object_set_new(row, "id", json_string(r->u.flow_packet.id));
-      json_object_set_new(row, "member_count", json_integer((json_int_t)r->u.flow_packet.members.n));
+      set_str(w, "id", r->u.flow_packet.id);
+      set_int(w, "member_count", (int64_t)r->u.flow_packet.members.n);
       break;
     case SF_REC_SMART_MONEY: {
       const struct sf_smart_money_event *e = &r->u.smart_money;
       const struct sf_profile_score *ps = sf_store_primary_score(e);
-      json_object_set_new(row, "event_id", json_string(e->event_id));
-      json_object_set_new(row, "underlying_id", json_string(e->underlying_id));
-      json_object_set_new(row, "event_kind", json_string(sf_event_kind_name(e->event_kind)));
-      json_object_set_new(row, "primary_profile_id",
-                          json_string(e->primary_profile >= 0 ? sf_profile_name(e->primary_profile) : ""));
-      json_object_set_new(row, "primary_direction", json_string(sf_direction_name(e->primary_direction)));
-      json_object_set_new(row, "abstained", json_integer(e->abstained ? 1 : 0));
-      set_num(row, "total_premium", e->features.total_premium);
-      json_object_set_new(row, "band", json_string(ps ? sf_band_name(ps->band) : ""));
-      set_num(row, "primary_probability", ps ? ps->probability : SF_NULL);
+      set_str(w, "event_id", e->event_id);
+      set_str(w, "underlying_id", e->underlying_id);
+      set_str(w, "event_kind", sf_event_kind_name(e->event_kind));
+      set_str(w, "primary_profile_id", e->primary_profile >= 0 ? sf_profile_name(e->primary_profile) : "");
+      set_str(w, "primary_direction", sf_direction_name(e->primary_direction));
+      set_int(w, "abstained", e->abstained ? 1 : 0);
+      set_num(w, "total_premium", e->features.total_premium);
+      set_str(w, "band", ps ? sf_band_name(ps->band) : "");
+      set_num(w, "primary_probability", ps ? ps->probability : SF_NULL);
       break;
     }
     case SF_REC_CLASSIFIER_HIT: {
       const struct sf_classifier_hit *h = &r->u.classifier_hit;
-      json_object_set_new(row, "classifier_id", json_string(h->classifier_id));
-      set_num(row, "confidence", h->confidence);
-      json_object_set_new(row, "direction", json_string(sf_direction_name(h->direction)));
+      set_str(w, "classifier_id", h->classifier_id);
+      set_num(w, "confidence", h->confidence);
+      set_str(w, "direction", sf_direction_name(h->direction));
       break;
     }
     case SF_REC_ALERT: {
       const struct sf_alert *a = &r->u.alert;
-      set_num(row, "score", a->score);
-      json_object_set_new(row, "severity", json_string(sf_severity_name(a->severity)));
-      json_object_set_new(row, "primary_profile_id",
-                          json_string(a->primary_profile >= 0 ? sf_profile_name(a->primary_profile) : ""));
+      set_num(w, "score", a->score);
+      set_str(w, "severity", sf_severity_name(a->severity));
+      set_str(w, "primary_profile_id", a->primary_profile >= 0 ? sf_profile_name(a->primary_profile) : "");
       break;
     }
     default:
       break;
   }
-  json_object_set_new(row, "json", json_string(text));
-  free(text);
-  return row;
+  sf_jw_key(w, "json");
+  sf_jw_strn(w, text, len);
+  sf_jw_obj_end(w);
+  sf_jw_bytes(w, "\n", 1);
+  w->comma = false; /* the next line is a new top-level value */
+  return sf_jw_status(w);
 }
 
 static int ch_write(struct sf_store *s, const struct sf_record *const *recs, size_t n) {
-  struct buf body[SF_REC__COUNT];
-  memset(body, 0, sizeof body);
+  struct sf_jw body[SF_REC__COUNT], rec;
+  for (int t = 0; t < SF_REC__COUNT; t++) sf_jw_init(&body[t]);
+  sf_jw_init(&rec);
   int rc = 0;
   for (size_t i = 0; i < n && !rc; i++) {
     const char *why = NULL;
@@ -401,24 +422,19 @@ static int ch_write(struct sf_store *s, const struct sf_record *const *recs, siz
       rc = SF_EFIELD;
       break;
     }
-    json_t *row = row_of(recs[i]);
-    char *line = row ? sf_json_dumps(row, 1) : NULL;
-    json_decref(row);
-    if (!line) {
-      rc = SF_ENOMEM;
-      break;
-    }
-    buf_str(&body[recs[i]->type], line);
-    free(line);
-    if (body[recs[i]->type].oom) rc = SF_ENOMEM;
+    rc = row_encode(recs[i], &body[recs[i]->type], &rec);
+    if (rc == SF_EINVAL)
+      sf_store_set_err(s, "write: record %zu (%s %s): a string is not valid UTF-8", i,
+                       sf_record_type_name(recs[i]->type), sf_record_meta(recs[i])->trace_id);
   }
   for (int t = 0; t < SF_REC__COUNT && !rc; t++) {
-    if (!body[t].n) continue;
+    if (!body[t].len) continue;
     char q[160];
     snprintf(q, sizeof q, "INSERT INTO %s FORMAT JSONEachRow", sf_store_table_name((enum sf_record_type)t));
-    rc = ch_exec(s, q, body[t].p, body[t].n, NULL);
+    rc = ch_exec(s, q, body[t].p, body[t].len, NULL);
   }
-  for (int t = 0; t < SF_REC__COUNT; t++) free(body[t].p);
+  for (int t = 0; t < SF_REC__COUNT; t++) sf_jw_fini(&body[t]);
+  sf_jw_fini(&rec);
   if (rc == SF_ENOMEM) sf_store_set_err(s, "write: out of memory");
   return rc;
 }
@@ -431,7 +447,8 @@ static const char *id_col(enum sf_record_type t) {
 }
 
 /* Parses "ts\tseq\tid\tjson" lines into the result; returns 0 or an error. */
-static int read_lines(struct sf_store *s, enum sf_record_type t, char *text, size_t limit, struct sf_store_result *out) {
+static int read_lines(struct sf_store *s, enum sf_record_type t, char *text, size_t limit,
+                      struct sf_store_result *out) {
   struct sf_store_cursor last = {0, 0};
   size_t scanned = 0;
   char *p = text;
@@ -466,7 +483,8 @@ static int read_lines(struct sf_store *s, enum sf_record_type t, char *text, siz
     if (drc == SF_ENOMEM) return SF_ENOMEM;
     if (drc) {
       const char *why = j ? eb.msg : jerr.text;
-      sf_log_warn("store", "%s: skipping undecodable row %s=%s: %s", sf_store_table_name(t), id_col(t), id, why);
+      sf_log_warn("store", "%s: skipping undecodable row %s=%s: %s", sf_store_table_name(t), id_col(t), id,
+                  why);
       sf_store_append_err(s, "skipped %s row %s=%s: %s", sf_store_table_name(t), id_col(t), id, why);
       out->skipped++;
     } else if (sf_store_result_push(out, &rec) != 0) {
@@ -535,7 +553,8 @@ static int ch_query(struct sf_store *s, const struct sf_store_query *q, struct s
   if (q->abstained >= 0) buf_fmt(&b, " AND abstained = %d", q->abstained ? 1 : 0);
   if (!sf_is_null(q->min_premium)) buf_fmt(&b, " AND total_premium >= %.17g", q->min_premium);
   if (q->band >= 0) add_str_eq(&b, "band", sf_band_name(q->band));
-  buf_fmt(&b, " ORDER BY %s %s, seq %s LIMIT %zu", ts, desc ? "DESC" : "ASC", desc ? "DESC" : "ASC", q->limit + 1);
+  buf_fmt(&b, " ORDER BY %s %s, seq %s LIMIT %zu", ts, desc ? "DESC" : "ASC", desc ? "DESC" : "ASC",
+          q->limit + 1);
   int rc = run_select(s, t, &b, q->limit, out);
   free(b.p);
   return rc;
@@ -543,8 +562,8 @@ static int ch_query(struct sf_store *s, const struct sf_store_query *q, struct s
 
 static int ch_get(struct sf_store *s, enum sf_record_type t, const char *id, struct sf_record *out) {
   struct buf b = {0};
-  buf_fmt(&b, "SELECT %s, seq, %s, json FROM %s FINAL WHERE %s = ", ts_col(t), id_col(t), sf_store_table_name(t),
-          id_col(t));
+  buf_fmt(&b, "SELECT %s, seq, %s, json FROM %s FINAL WHERE %s = ", ts_col(t), id_col(t),
+          sf_store_table_name(t), id_col(t));
   buf_quote(&b, id);
   buf_str(&b, " LIMIT 1");
   struct sf_store_result res = {0};
@@ -562,7 +581,8 @@ static int ch_get(struct sf_store *s, enum sf_record_type t, const char *id, str
   return 0;
 }
 
-static int ch_prints_by_trace(struct sf_store *s, const char *const *ids, size_t n, struct sf_store_result *out) {
+static int ch_prints_by_trace(struct sf_store *s, const char *const *ids, size_t n,
+                              struct sf_store_result *out) {
   if (n == 0) return 0;
   struct buf b = {0};
   buf_str(&b, "SELECT ts, seq, trace_id, json FROM option_prints FINAL WHERE 1");
@@ -573,7 +593,8 @@ static int ch_prints_by_trace(struct sf_store *s, const char *const *ids, size_t
   return rc;
 }
 
-static int ch_stats_profiles(struct sf_store *s, int64_t from_ts, int64_t to_ts, struct sf_store_profile_stats *out) {
+static int ch_stats_profiles(struct sf_store *s, int64_t from_ts, int64_t to_ts,
+                             struct sf_store_profile_stats *out) {
   memset(out, 0, sizeof *out);
   struct buf b = {0};
   buf_str(&b,

@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "smartflow/err.h"
+#include "smartflow/jsonw.h"
 #include "smartflow/log.h"
 #include "smartflow/record_json.h"
 #include "smartflow/time.h"
@@ -25,6 +26,9 @@
 #include "store/store_impl.h"
 
 #define CACHE_SLOTS 64
+#ifndef PAGE_SIZE_STR
+#define PAGE_SIZE_STR "65536"
+#endif
 
 struct cached_stmt {
   char *sql; /* owned */
@@ -37,6 +41,7 @@ struct sq {
   int ins_json_col[SF_REC__COUNT]; /* 1-based parameter index of the json text */
   struct cached_stmt cache[CACHE_SLOTS];
   size_t cache_next;
+  struct sf_jw jw; /* the json column's text, reused row after row (no allocation per row) */
 };
 
 static const char *const insert_sql[SF_REC__COUNT] = {
@@ -321,6 +326,7 @@ static void sq_close(struct sf_store *s) {
     free(q->cache[i].sql);
   }
   sqlite3_close(q->db);
+  sf_jw_fini(&q->jw);
   free(q);
   s->impl = NULL;
 }
@@ -338,6 +344,9 @@ static int sq_open(struct sf_store *s, const char *path) {
     goto fail;
   }
   sqlite3_busy_timeout(q->db, 10000);
+  /* Page size: only takes effect on a new, empty database (before WAL is switched on). */
+  rc = exec_sql(s, "PRAGMA page_size=" PAGE_SIZE_STR);
+  if (rc) goto fail;
   if (!memory) {
     sqlite3_stmt *st = NULL;
     const char *mode = NULL;
@@ -527,17 +536,22 @@ static void bind_scalars(struct binder *b, const struct sf_record *r) {
 static int insert_one(struct sf_store *s, const struct sf_record *r, size_t index) {
   struct sq *q = sq_of(s);
   sqlite3_stmt *st = q->ins[r->type];
-  char *text = NULL;
-  int rc = SF_ENOMEM;
-  json_t *j = sf_record_to_json(r);
-  if (!j) goto fail;
-  text = sf_json_dumps(j, 0);
-  json_decref(j);
-  if (!text) goto fail;
+  sf_jw_reset(&q->jw);
+  int rc = sf_record_encode(r, &q->jw);
+  size_t len = 0;
+  const char *text = rc ? NULL : sf_jw_cstr(&q->jw, &len);
+  if (!text) {
+    rc = rc ? rc : SF_ENOMEM;
+    sf_store_set_err(s, "write: record %zu (%s %s): cannot encode: %s", index, sf_record_type_name(r->type),
+                     sf_record_meta(r)->trace_id,
+                     rc == SF_EINVAL ? "a string is not valid UTF-8" : sf_strerror(rc));
+    goto fail;
+  }
   struct binder b = {st, 0, SQLITE_OK};
   bind_scalars(&b, r);
+  /* The text stays in q->jw until the next row, so SQLite need not copy it. */
   if (b.rc == SQLITE_OK && b.i + 1 == q->ins_json_col[r->type])
-    b.rc = sqlite3_bind_text(st, q->ins_json_col[r->type], text, -1, SQLITE_STATIC);
+    b.rc = sqlite3_bind_text(st, q->ins_json_col[r->type], text, (int)len, SQLITE_STATIC);
   else if (b.rc == SQLITE_OK)
     b.rc = SQLITE_RANGE;
   if (b.rc != SQLITE_OK) {
@@ -556,9 +570,7 @@ static int insert_one(struct sf_store *s, const struct sf_record *r, size_t inde
   rc = 0;
 fail:
   sqlite3_reset(st);
-  sqlite3_clear_bindings(st); /* the bound strings are about to be freed */
-  free(text);
-  if (rc == SF_ENOMEM) sf_store_set_err(s, "write: out of memory encoding record %zu", index);
+  sqlite3_clear_bindings(st); /* the bound strings belong to the record and the writer */
   return rc;
 }
 
