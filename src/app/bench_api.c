@@ -11,7 +11,8 @@
  * cost a fraction of a curl transfer's setup, header callbacks and URL handling. Each connection
  * has one request in flight (no pipelining), so latency is request-written to last-byte-read.
  *
- * Routes (--route, repeatable; connections are dealt round-robin): a /history/ route walks its
+ * Routes (--route, repeatable; connections are dealt round-robin): a route that is not a page
+ * (/health, /metrics) only has to answer 200; a /history/ route walks its
  * pages with next_before (a /replay/ route with next) from the top back to the top. Every
  * response must be 200 with a well-formed page whose record count is exactly min(limit, rows not
  * yet visited) for unfiltered routes over a store we know the size of, else at most limit and
@@ -77,6 +78,7 @@ enum walk { WALK_NONE, WALK_BEFORE, WALK_AFTER };
 struct route {
   char path[512];
   enum walk walk;
+  bool page; /* answers {"data":[...]} (else only 200 is checked) */
   size_t limit;
   int64_t total; /* rows of the route's table when known and the route is unfiltered; -1 */
   /* measured */
@@ -137,6 +139,12 @@ static int route_init(struct route *r, const char *path) {
                                                 : WALK_NONE;
   r->limit = SF_STORE_LIMIT_DEFAULT;
   r->total = -1;
+  static const char *const pages[] = {"/prints/",  "/nbbo/",   "/quotes/",        "/flow/",
+                                      "/history/", "/replay/", "/option-prints/", "/stats/"};
+  for (size_t i = 0; i < sizeof pages / sizeof *pages; i++)
+    if (strncmp(path, pages[i], strlen(pages[i])) == 0) r->page = true;
+  if (strncmp(path, "/flow/smart-money/", 18) == 0 || strncmp(path, "/flow/packets/", 14) == 0)
+    r->page = false; /* one record: {"data": object} */
   return 0;
 }
 
@@ -285,6 +293,7 @@ static void finish_response(struct run *run, struct conn *c) {
     c->walked = 0;
     return;
   }
+  if (!r->page) return;
   const char *ck = r->walk == WALK_BEFORE ? "next_before" : r->walk == WALK_AFTER ? "next" : NULL;
   struct sf_bench_page pg;
   if (sf_bench_page_scan(body, blen, ck, &pg) != 0 || !pg.has_data) {

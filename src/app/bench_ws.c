@@ -1,6 +1,6 @@
 /* `smartflow bench ws`: WebSocket fan-out load. An in-process server over a temporary SQLite
- * store (seeded with a few events so subscribe snapshots are real); N clients (civetweb's client,
- * one reader thread each) connect to /ws/live and subscribe to smart-money; once every client has
+ * store (seeded with a few events so subscribe snapshots are real); N clients connect to /ws/live
+ * and subscribe to smart-money; once every client has
  * its snapshot, the main thread publishes smart-money events with sf_api_publish at a fixed rate
  * (paced on the monotonic clock, due events sent in a burst each wake-up) for S seconds.
  *
@@ -10,15 +10,26 @@
  * than the server spends). A client must see seq 0, 1, 2, ... in order: a gap counts as missing,
  * a step back as out of order. A client the server dropped for being slow (close frame 1008)
  * is reported as dropped; every other client must have received every event in order, else the
- * exit status is 1. */
-#include <civetweb.h>
+ * exit status is 1.
+ *
+ * The clients are a minimal RFC 6455 client on plain sockets, all read by one epoll thread that
+ * takes whatever frames have arrived in one read per socket. Client and server share the 2
+ * cores, so a thread per client (civetweb's client: a poll and a recv per message) would spend
+ * on wake-ups the CPU the server under test needs. */
+#include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "app/bench.h"
 #include "smartflow/api.h"
@@ -45,7 +56,9 @@ static void usage(FILE *out) {
 
 struct client {
   pthread_mutex_t mu;
-  struct mg_connection *conn;
+  int fd;
+  unsigned char *buf; /* unread bytes */
+  size_t len, cap;
   atomic_int ready, snapshot, closed, dropped;
   int64_t next_seq;
   atomic_llong received;
@@ -63,23 +76,22 @@ static const char *find(const char *p, size_t n, const char *needle) {
   return NULL;
 }
 
-static int on_data(struct mg_connection *conn, int flags, char *data, size_t len, void *ud) {
-  (void)conn;
-  struct client *c = ud;
-  int op = flags & 0x0f;
-  if (op == MG_WEBSOCKET_OPCODE_CONNECTION_CLOSE) {
+/* One text or close frame from the server. */
+static void on_frame(struct client *c, int op, const char *data, size_t len) {
+  if (op == 8) {
     /* 1008 (policy violation) is the server's "slow consumer" close. */
     if (len >= 2 && (((unsigned char)data[0] << 8) | (unsigned char)data[1]) == 1008)
       atomic_store(&c->dropped, 1);
-    return 0;
+    atomic_store(&c->closed, 1);
+    return;
   }
-  if (op != MG_WEBSOCKET_OPCODE_TEXT) return 1;
+  if (op != 1) return;
   int64_t now = sf_time_mono_ns();
   const char *id = find(data, len, "\"event_id\":\"bws-");
   if (!id) {
     if (find(data, len, "\"op\":\"ready\"")) atomic_store(&c->ready, 1);
     if (find(data, len, "\"op\":\"snapshot\"")) atomic_store(&c->snapshot, 1);
-    return 1;
+    return;
   }
   id += 16;
   char *end = NULL;
@@ -100,13 +112,119 @@ static int on_data(struct mg_connection *conn, int flags, char *data, size_t len
   }
   pthread_mutex_unlock(&c->mu);
   atomic_fetch_add(&c->received, 1);
-  return 1;
 }
 
-static void on_close(const struct mg_connection *conn, void *ud) {
-  (void)conn;
-  struct client *c = ud;
-  atomic_store(&c->closed, 1);
+/* Parses the complete frames in c->buf (server frames are unmasked); keeps a partial one.
+ * Returns -1 on a frame no server should send (masked, or larger than 64 MB). */
+static int parse_frames(struct client *c) {
+  size_t at = 0;
+  while (c->len - at >= 2) {
+    const unsigned char *b = c->buf + at;
+    int op = b[0] & 0x0f;
+    if (b[1] & 0x80) return -1;
+    uint64_t plen = b[1] & 0x7f;
+    size_t hlen = 2;
+    if (plen == 126) {
+      if (c->len - at < 4) break;
+      plen = ((uint64_t)b[2] << 8) | b[3];
+      hlen = 4;
+    } else if (plen == 127) {
+      if (c->len - at < 10) break;
+      plen = 0;
+      for (int k = 0; k < 8; k++) plen = (plen << 8) | b[2 + k];
+      hlen = 10;
+    }
+    if (plen > (64u << 20)) return -1;
+    if (c->len - at < hlen + plen) break;
+    on_frame(c, op, (const char *)b + hlen, (size_t)plen);
+    at += hlen + (size_t)plen;
+  }
+  memmove(c->buf, c->buf + at, c->len - at);
+  c->len -= at;
+  return 0;
+}
+
+struct reader {
+  struct client *cs;
+  long n;
+  int ep;
+  atomic_int stop;
+};
+
+/* The one thread that reads every client socket. */
+static void *reader_main(void *arg) {
+  struct reader *rd = arg;
+  struct epoll_event evs[64];
+  while (!atomic_load(&rd->stop)) {
+    int ne = epoll_wait(rd->ep, evs, 64, 20);
+    for (int e = 0; e < ne; e++) {
+      struct client *c = evs[e].data.ptr;
+      for (;;) {
+        if (c->cap - c->len < 65536) {
+          size_t ncap = c->cap ? c->cap * 2 : 262144;
+          unsigned char *nb = realloc(c->buf, ncap);
+          if (!nb) break;
+          c->buf = nb, c->cap = ncap;
+        }
+        ssize_t k = read(c->fd, c->buf + c->len, c->cap - c->len);
+        if (k < 0 && errno == EINTR) continue;
+        if (k < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) break;
+        if (k <= 0 || (c->len += (size_t)k, parse_frames(c) != 0)) {
+          atomic_store(&c->closed, 1);
+          epoll_ctl(rd->ep, EPOLL_CTL_DEL, c->fd, NULL);
+          break;
+        }
+      }
+    }
+  }
+  return NULL;
+}
+
+/* Sends one masked client text frame (short messages only: under 126 bytes). */
+static int send_text(int fd, const char *s, size_t len) {
+  unsigned char f[2 + 4 + 125];
+  if (len > 125) return -1;
+  static const unsigned char mask[4] = {0x37, 0xfa, 0x21, 0x3d};
+  f[0] = 0x81;
+  f[1] = (unsigned char)(0x80 | len);
+  memcpy(f + 2, mask, 4);
+  for (size_t i = 0; i < len; i++) f[6 + i] = (unsigned char)s[i] ^ mask[i % 4];
+  return write(fd, f, 6 + len) == (ssize_t)(6 + len) ? 0 : -1;
+}
+
+/* Connects and upgrades to a WebSocket on /ws/live; returns the socket (non-blocking) or -1. */
+static int ws_open(int port, struct client *c) {
+  int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return -1;
+  int one = 1;
+  setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+  struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  static const char req[] =
+      "GET /ws/live HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+      "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n";
+  if (connect(fd, (struct sockaddr *)&a, sizeof a) != 0 ||
+      write(fd, req, sizeof req - 1) != (ssize_t)(sizeof req - 1))
+    goto fail;
+  /* Read the 101 head byte by byte, so no frame bytes are consumed with it. */
+  char head[1024];
+  size_t n = 0;
+  while (n < sizeof head - 1) {
+    if (read(fd, head + n, 1) != 1) goto fail;
+    n++;
+    if (n >= 4 && memcmp(head + n - 4, "\r\n\r\n", 4) == 0) break;
+  }
+  head[n] = '\0';
+  if (strncmp(head, "HTTP/1.1 101", 12) != 0) {
+    fprintf(stderr, "smartflow bench ws: upgrade refused: %.80s\n", head);
+    goto fail;
+  }
+  if (fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) != 0) goto fail;
+  c->fd = fd;
+  return fd;
+fail:
+  close(fd);
+  return -1;
 }
 
 static long opt_long(const char *name, const char *v, long min, long max, int *bad) {
@@ -180,7 +298,11 @@ int sf_bench_ws(int argc, char **argv) {
   struct sf_record *tpl = calloc(TEMPLATES, sizeof *tpl);
   int64_t *all = NULL;
   long opened = 0;
+  struct reader rd = {.cs = cs, .n = n_clients, .ep = -1};
+  pthread_t reader_thread;
+  bool reader_started = false;
   if (!cs || !tpl) goto done;
+  for (long k = 0; k < n_clients; k++) cs[k].fd = -1;
   for (int k = 0; k < TEMPLATES; k++) sf_bench_make_event(&tpl[k], k);
   if (sf_bench_tmpdir(dir, sizeof dir, url, sizeof url) != 0) {
     fprintf(stderr, "smartflow bench ws: cannot make a temporary folder under /tmp\n");
@@ -194,28 +316,35 @@ int sf_bench_ws(int argc, char **argv) {
   }
   int port = sf_api_port(api);
   size_t expect = (size_t)(rate * seconds);
+  rd.ep = epoll_create1(EPOLL_CLOEXEC);
+  if (rd.ep < 0) goto done;
   for (long k = 0; k < n_clients; k++) {
     struct client *c = &cs[k];
     pthread_mutex_init(&c->mu, NULL);
+    opened = k + 1;
     c->cap_lat = expect + 16;
     c->lat = malloc(c->cap_lat * sizeof *c->lat);
     if (!c->lat) goto done;
-    char err[256] = "";
-    c->conn = mg_connect_websocket_client("127.0.0.1", port, 0, err, sizeof err, "/ws/live", NULL, on_data,
-                                          on_close, c);
-    if (!c->conn) {
-      fprintf(stderr, "smartflow bench ws: client %ld cannot connect: %s\n", k, err);
+    if (ws_open(port, c) < 0) {
+      fprintf(stderr, "smartflow bench ws: client %ld cannot connect to 127.0.0.1:%d: %s\n", k, port,
+              strerror(errno));
       goto done;
     }
-    opened = k + 1;
+    struct epoll_event ev = {.events = EPOLLIN, .data.ptr = c};
+    if (epoll_ctl(rd.ep, EPOLL_CTL_ADD, c->fd, &ev) != 0) goto done;
   }
+  if (pthread_create(&reader_thread, NULL, reader_main, &rd) != 0) goto done;
+  reader_started = true;
   if (!wait_all(cs, n_clients, has_ready, 0, 10 * SF_NS_PER_S)) {
     fprintf(stderr, "smartflow bench ws: not every client got {op:ready} within 10 s\n");
     goto done;
   }
   static const char sub[] = "{\"op\":\"subscribe\",\"subscriptions\":[{\"channel\":\"smart-money\"}]}";
   for (long k = 0; k < n_clients; k++)
-    mg_websocket_client_write(cs[k].conn, MG_WEBSOCKET_OPCODE_TEXT, sub, sizeof sub - 1);
+    if (send_text(cs[k].fd, sub, sizeof sub - 1) != 0) {
+      fprintf(stderr, "smartflow bench ws: client %ld cannot send its subscription\n", k);
+      goto done;
+    }
   if (!wait_all(cs, n_clients, has_snapshot, 0, 20 * SF_NS_PER_S)) {
     fprintf(stderr, "smartflow bench ws: not every client got its snapshot within 20 s\n");
     goto done;
@@ -244,6 +373,9 @@ int sf_bench_ws(int argc, char **argv) {
   }
   double pub_secs = (double)(sf_time_mono_ns() - t0) / 1e9;
   int drained = wait_all(cs, n_clients, has_all, (int64_t)expect, 15 * SF_NS_PER_S);
+  atomic_store(&rd.stop, 1);
+  pthread_join(reader_thread, NULL);
+  reader_started = false;
 
   /* Results. */
   size_t n_all = 0;
@@ -304,16 +436,18 @@ int sf_bench_ws(int argc, char **argv) {
             "malformed %lld, closed %ld)\n",
             (long long)missing, (long long)ooo, (long long)malformed, closed);
 done:
-  for (long k = 0; k < opened; k++)
-    if (cs[k].conn) mg_close_connection(cs[k].conn);
+  if (reader_started) {
+    atomic_store(&rd.stop, 1);
+    pthread_join(reader_thread, NULL);
+  }
+  for (long k = 0; k < opened; k++) {
+    if (cs[k].fd >= 0) close(cs[k].fd);
+    free(cs[k].buf);
+    free(cs[k].lat);
+    pthread_mutex_destroy(&cs[k].mu);
+  }
+  if (rd.ep >= 0) close(rd.ep);
   if (api) sf_api_stop(api);
-  if (cs)
-    for (long k = 0; k < n_clients; k++) {
-      if (k < opened || cs[k].lat) {
-        free(cs[k].lat);
-        if (cs[k].cap_lat) pthread_mutex_destroy(&cs[k].mu);
-      }
-    }
   free(cs);
   if (tpl)
     for (int k = 0; k < TEMPLATES; k++) sf_record_fini(&tpl[k]);
