@@ -98,8 +98,9 @@ struct client {
   pthread_cond_t cv;
   struct msg **q;
   size_t head, count, cap;
-  int stopping; /* the connection closed: sender exits */
-  int dropped;  /* overflowed: send a close frame and stop sending data */
+  int stopping;  /* the connection closed: sender exits */
+  int dropped;   /* overflowed: send a close frame and stop sending data */
+  int lingering; /* the sender is gathering after a write: a push needs no wake-up */
   pthread_t thread;
   unsigned char *wbuf; /* the sender's coalesced frames */
   size_t wcap;
@@ -138,7 +139,7 @@ static void client_push(struct client *c, struct msg *m) {
   atomic_fetch_add(&m->refs, 1);
   c->q[(c->head + c->count) % c->cap] = m;
   c->count++;
-  pthread_cond_signal(&c->cv);
+  if (!c->lingering) pthread_cond_signal(&c->cv);
   pthread_mutex_unlock(&c->mu);
 }
 
@@ -190,8 +191,21 @@ static int send_batch(struct client *c, struct msg **ms, size_t n) {
 static void *client_sender(void *arg) {
   struct client *c = arg;
   struct msg *batch[SEND_BATCH];
+  int64_t linger_ns = (int64_t)c->hub->api->cfg.ws_linger_us * 1000;
+  bool wrote = false;
   for (;;) {
     pthread_mutex_lock(&c->mu);
+    if (wrote && linger_ns > 0 && c->count < SEND_BATCH && !c->stopping && !c->dropped) {
+      /* Gather: pushes do not signal now (drops and stops still do). */
+      struct timespec until;
+      clock_gettime(CLOCK_REALTIME, &until);
+      int64_t ns = until.tv_nsec + linger_ns;
+      until.tv_sec += (time_t)(ns / SF_NS_PER_S);
+      until.tv_nsec = (long)(ns % SF_NS_PER_S);
+      c->lingering = 1;
+      pthread_cond_timedwait(&c->cv, &c->mu, &until);
+      c->lingering = 0;
+    }
     while (!c->count && !c->stopping && !c->dropped) pthread_cond_wait(&c->cv, &c->mu);
     if (c->stopping) {
       pthread_mutex_unlock(&c->mu);
@@ -214,6 +228,7 @@ static void *client_sender(void *arg) {
     }
     pthread_mutex_unlock(&c->mu);
     int rc = send_batch(c, batch, n);
+    wrote = true;
     for (size_t i = 0; i < n; i++) msg_unref(batch[i]);
     if (rc != 0) {
       pthread_mutex_lock(&c->mu);
