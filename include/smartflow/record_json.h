@@ -54,6 +54,17 @@ char *sf_record_to_line(const struct sf_record *r);
  * errors (err names line position), SF_EFIELD / SF_ETYPE for shape errors. */
 int sf_record_from_line(const char *line, size_t len, struct sf_record *r, struct sf_errbuf *err);
 
+/* The two ways sf_record_from_line decodes, for tests and benchmarks. The fast path
+ * (json_fast.c) scans the four market-data envelopes in one pass without a tree or an
+ * allocation; for any line it does not fully understand (another record type, a syntax error,
+ * a nested object, ...) it returns SF_FAST_DECLINED with r initialised and nothing written to
+ * err. Otherwise it returns exactly what the tree path (jansson, then the validating readers)
+ * returns, with the same record and the same message. sf_record_from_line tries the fast path
+ * first. */
+#define SF_FAST_DECLINED 1
+int sf_record_from_line_fast(const char *line, size_t len, struct sf_record *r, struct sf_errbuf *err);
+int sf_record_from_line_tree(const char *line, size_t len, struct sf_record *r, struct sf_errbuf *err);
+
 /* Per-piece encoders used by other encoders (the alert embeds hits and scores). */
 json_t *sf_profile_score_to_json(const struct sf_profile_score *s);
 int sf_profile_score_from_json(const json_t *j, struct sf_profile_score *s, const char *path,

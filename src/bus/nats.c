@@ -21,6 +21,7 @@
 
 #include "bus/bus_impl.h"
 #include "smartflow/err.h"
+#include "smartflow/jsonw.h"
 
 #if SF_HAVE_NATS
 
@@ -255,8 +256,9 @@ static int nb_publish(struct sf_bus *bus, const char *subject, int family, const
   struct nbus *nb = bus->impl;
   const char *trace_id = sf_record_meta(r)->trace_id;
   int64_t deadline = sf_bus_core_now_ns() + bus->opts.publish_timeout_ms * 1000000, pause_ms = 20;
-  json_t *j = NULL;
-  char *payload = NULL;
+  struct sf_jw w; /* the payload text: the record's encoding */
+  const char *payload = NULL;
+  size_t payload_len = 0;
   natsMsg *m = NULL;
   jsPubAck *pa = NULL;
   jsPubOptions po;
@@ -265,16 +267,18 @@ static int nb_publish(struct sf_bus *bus, const char *subject, int family, const
   int rc = 0;
   (void)family;
 
-  j = sf_record_to_json(r);
-  if (!j || (payload = sf_json_dumps(j, 0)) == NULL) {
-    rc = SF_ENOMEM;
-    sf_bus_core_seterr(bus, "publish %s: out of memory encoding the record", trace_id);
+  sf_jw_init(&w);
+  rc = sf_record_encode(r, &w);
+  if (!rc && (payload = sf_jw_cstr(&w, &payload_len)) == NULL) rc = SF_ENOMEM;
+  if (rc) {
+    sf_bus_core_seterr(bus, "publish %s: cannot encode the record: %s", trace_id,
+                       rc == SF_EINVAL ? "a string is not valid UTF-8" : sf_strerror(rc));
     goto fail;
   }
   jsPubOptions_Init(&po);
   po.MsgId = trace_id; /* the Nats-Msg-Id header: server-side dedup */
   for (;;) {
-    s = natsMsg_Create(&m, subject, NULL, payload, (int)strlen(payload));
+    s = natsMsg_Create(&m, subject, NULL, payload, (int)payload_len);
     if (s != NATS_OK) {
       rc = SF_ENOMEM;
       sf_bus_core_seterr(bus, "publish %s: %s", trace_id, status_text(s));
@@ -302,13 +306,11 @@ static int nb_publish(struct sf_bus *bus, const char *subject, int family, const
     sf_bus_core_count(bus, pa->Duplicate ? &bus->stats.duplicates : &bus->stats.published, 1);
     jsPubAck_Destroy(pa);
   }
-  free(payload);
-  json_decref(j);
+  sf_jw_fini(&w);
   return 0;
 fail:
   sf_bus_core_count(bus, &bus->stats.publish_errors, 1);
-  free(payload);
-  json_decref(j);
+  sf_jw_fini(&w);
   return rc;
 }
 

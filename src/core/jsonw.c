@@ -305,6 +305,9 @@ static int fmt_printf(double v, char *buf) {
   int n = snprintf(buf, 32, "%.15g", v);
   if (n < 0 || n >= 32) return -1;
   size_t len = (size_t)n;
+  /* A locale's decimal point (',') back to '.', as jansson's from_locale() does. */
+  for (size_t i = 0; i < len; i++)
+    if (buf[i] != '-' && buf[i] != '+' && buf[i] != 'e' && (buf[i] < '0' || buf[i] > '9')) buf[i] = '.';
   if (!strchr(buf, '.') && !strchr(buf, 'e')) {
     buf[len++] = '.';
     buf[len++] = '0';

@@ -80,7 +80,7 @@ json_t *sf_features_to_json(const struct sf_features *f) {
 static int option_type_letter(const char *s) { return (strcmp(s, "C") == 0 || strcmp(s, "P") == 0) ? 0 : -1; }
 
 int sf_features_from_json(const json_t *j, struct sf_features *f, const char *path, struct sf_errbuf *err) {
-  struct sf_jd d = {j, path, err};
+  struct sf_jd d = {j, path, err, NULL};
   sf_features_init_null(f);
   if (!json_is_object(j)) return sf_jd_fail(&d, NULL, "must be an object");
   size_t n;
@@ -156,7 +156,7 @@ json_t *sf_profile_score_to_json(const struct sf_profile_score *s) {
 
 int sf_profile_score_from_json(const json_t *j, struct sf_profile_score *s, const char *path,
                                struct sf_errbuf *err) {
-  struct sf_jd d = {j, path, err};
+  struct sf_jd d = {j, path, err, NULL};
   memset(s, 0, sizeof *s);
   if (!json_is_object(j)) return sf_jd_fail(&d, NULL, "must be an object");
   int v = 0;
@@ -197,7 +197,7 @@ static int scores_from_json(const struct sf_jd *d, const char *key, const json_t
     if (rc) break;
     *count = i + 1;
     if (seen & (1u << out[i].profile)) {
-      struct sf_jd e = {NULL, path, d->err};
+      struct sf_jd e = {NULL, path, d->err, NULL};
       rc = sf_jd_fail(&e, "profile_id", "profile %s appears more than once", sf_profile_name(out[i].profile));
     }
     seen |= 1u << out[i].profile;
@@ -243,7 +243,7 @@ int sf_smart_money_encode(const struct sf_smart_money_event *ev, struct sf_jw *w
 }
 
 int sf_smart_money_from_json(const json_t *j, struct sf_smart_money_event *ev, struct sf_errbuf *err) {
-  struct sf_jd d = {j, "smart-money", err};
+  struct sf_jd d = {j, "smart-money", err, NULL};
   sf_smart_money_event_init(ev);
   if (!json_is_object(j)) return sf_jd_fail(&d, NULL, "payload must be an object");
   int v = 0, rc = sf_jd_meta(&d, &ev->meta);
@@ -311,7 +311,7 @@ int sf_classifier_hit_encode(const struct sf_classifier_hit *h, struct sf_jw *w)
 
 int sf_classifier_hit_from_json(const json_t *j, struct sf_classifier_hit *h, const char *path,
                                 struct sf_errbuf *err) {
-  struct sf_jd d = {j, path, err};
+  struct sf_jd d = {j, path, err, NULL};
   sf_classifier_hit_init(h);
   if (!json_is_object(j)) return sf_jd_fail(&d, NULL, "must be an object");
   int v = 0, rc = sf_jd_meta(&d, &h->meta);
@@ -358,7 +358,7 @@ int sf_alert_encode(const struct sf_alert *a, struct sf_jw *w) {
 }
 
 int sf_alert_from_json(const json_t *j, struct sf_alert *a, struct sf_errbuf *err) {
-  struct sf_jd d = {j, "alert", err};
+  struct sf_jd d = {j, "alert", err, NULL};
   sf_alert_init(a);
   if (!json_is_object(j)) return sf_jd_fail(&d, NULL, "payload must be an object");
   int v = 0, rc = sf_jd_meta(&d, &a->meta);
@@ -448,7 +448,7 @@ int sf_flow_packet_encode(const struct sf_flow_packet *p, struct sf_jw *w) {
 }
 
 int sf_flow_packet_from_json(const json_t *j, struct sf_flow_packet *p, struct sf_errbuf *err) {
-  struct sf_jd d = {j, "flow-packet", err};
+  struct sf_jd d = {j, "flow-packet", err, NULL};
   sf_flow_packet_init(p);
   if (!json_is_object(j)) return sf_jd_fail(&d, NULL, "payload must be an object");
   int rc = sf_jd_meta(&d, &p->meta);

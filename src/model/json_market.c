@@ -36,21 +36,25 @@ static void conditions_encode(struct sf_jw *w, uint32_t bits) {
 }
 
 static int conditions_from_json(const struct sf_jd *d, const char *key, uint32_t *out) {
-  const json_t *v = json_object_get(d->obj, key);
+  struct sf_jv tmp;
+  const struct sf_jv *v = sf_jd_get(d, key, &tmp);
   *out = 0;
-  if (!v || json_is_null(v)) return 0;
-  if (!json_is_array(v)) return sf_jd_fail(d, key, "must be an array of condition names");
-  size_t i;
-  const json_t *s;
-  json_array_foreach(v, i, s) {
-    char ekey[48];
-    snprintf(ekey, sizeof ekey, "%s[%zu]", key, i);
-    if (!json_is_string(s)) return sf_jd_fail(d, ekey, "must be a condition name string");
-    const char *name = json_string_value(s);
-    size_t len = json_string_length(s);
+  if (v->kind == SF_JV_ABSENT || v->kind == SF_JV_NULL) return 0;
+  if (v->kind != SF_JV_ARRAY) return sf_jd_fail(d, key, "must be an array of condition names");
+  for (size_t i = 0; i < v->len; i++) {
+    struct sf_jv etmp;
+    const struct sf_jv *s = sf_jv_elem(v, i, &etmp);
+    if (s->kind != SF_JV_STR) {
+      char ekey[48];
+      snprintf(ekey, sizeof ekey, "%s[%zu]", key, i);
+      return sf_jd_fail(d, ekey, "must be a condition name string");
+    }
+    const char *name = s->s;
+    size_t len = s->len;
     uint32_t bit = memchr(name, '\0', len) ? 0 : sf_condition_from_name(name, len);
     if (!bit) {
-      char q[40];
+      char ekey[48], q[40];
+      snprintf(ekey, sizeof ekey, "%s[%zu]", key, i);
       size_t n = len < 32 ? len : 32;
       for (size_t k = 0; k < n; k++) q[k] = (char)((unsigned char)name[k] < 0x20 ? '?' : name[k]);
       q[n] = '\0';
@@ -59,6 +63,12 @@ static int conditions_from_json(const struct sf_jd *d, const char *key, uint32_t
     *out |= bit;
   }
   return 0;
+}
+
+/* Whether key is present (null counts as present). */
+static int has_key(const struct sf_jd *d, const char *key) {
+  struct sf_jv tmp;
+  return sf_jd_get(d, key, &tmp)->kind != SF_JV_ABSENT;
 }
 
 /* ---- option print ---- */
@@ -189,9 +199,11 @@ static int option_print_enrichment(const struct sf_jd *d, struct sf_option_print
   if ((rc = sf_jd_ts(d, "execution_underlying_ts", opt, &p->und_ts_ns))) return rc;
   if ((rc = sf_jd_str(d, "execution_iv_source", opt, p->iv_source, sizeof p->iv_source))) return rc;
   if ((rc = sf_jd_tribool(d, "is_etf", opt, &p->is_etf))) return rc;
-  const json_t *agg = json_object_get(d->obj, "aggressor");
+  struct sf_jv aggtmp;
+  const struct sf_jv *agg = sf_jd_get(d, "aggressor", &aggtmp);
   int64_t a = 0;
-  if (agg && !json_is_null(agg) && (rc = sf_jd_int(d, "aggressor", SF_JD_REQ, -1, 1, "1, -1, 0 or null", &a)))
+  if (agg->kind != SF_JV_ABSENT && agg->kind != SF_JV_NULL &&
+      (rc = sf_jd_int(d, "aggressor", SF_JD_REQ, -1, 1, "1, -1, 0 or null", &a)))
     return rc;
   p->aggressor = (int8_t)a;
   if ((rc = sf_jd_enum(d, "aggressor_rule", opt, sf_aggressor_rule_from_name,
@@ -203,25 +215,30 @@ static int option_print_enrichment(const struct sf_jd *d, struct sf_option_print
   return 0;
 }
 
-int sf_option_print_from_json(const json_t *j, struct sf_option_print *p, struct sf_errbuf *err) {
-  struct sf_jd d = {j, "option-print", err};
+int sf_option_print_decode(const struct sf_jd *d, struct sf_option_print *p) {
   sf_option_print_init(p);
-  if (!json_is_object(j)) return sf_jd_fail(&d, NULL, "payload must be an object");
-  int rc = sf_jd_meta(&d, &p->meta);
-  if (!rc) rc = sf_jd_ts(&d, "ts", SF_JD_REQ, &p->ts_ns);
+  int rc = sf_jd_meta(d, &p->meta);
+  if (!rc) rc = sf_jd_ts(d, "ts", SF_JD_REQ, &p->ts_ns);
   if (!rc)
-    rc = sf_jd_contract(&d, "option_contract_id", SF_JD_REQ, p->option_contract_id,
+    rc = sf_jd_contract(d, "option_contract_id", SF_JD_REQ, p->option_contract_id,
                         sizeof p->option_contract_id);
-  if (!rc) rc = sf_jd_num(&d, "price", SF_JD_REQ, 0, HUGE_VAL, PRICE_DESC, &p->price);
-  if (!rc) rc = sf_jd_int(&d, "size", SF_JD_REQ, 1, INT64_MAX, SIZE_DESC, &p->size);
-  if (!rc) rc = sf_jd_str(&d, "exchange", SF_JD_REQ, p->exchange, sizeof p->exchange);
-  if (!rc) rc = conditions_from_json(&d, "conditions", &p->conditions);
-  if (!rc && (json_object_get(j, "nbbo_side") || json_object_get(j, "underlying_id"))) {
+  if (!rc) rc = sf_jd_num(d, "price", SF_JD_REQ, 0, HUGE_VAL, PRICE_DESC, &p->price);
+  if (!rc) rc = sf_jd_int(d, "size", SF_JD_REQ, 1, INT64_MAX, SIZE_DESC, &p->size);
+  if (!rc) rc = sf_jd_str(d, "exchange", SF_JD_REQ, p->exchange, sizeof p->exchange);
+  if (!rc) rc = conditions_from_json(d, "conditions", &p->conditions);
+  if (!rc && (has_key(d, "nbbo_side") || has_key(d, "underlying_id"))) {
     p->enriched = true;
-    rc = option_print_enrichment(&d, p);
+    rc = option_print_enrichment(d, p);
   }
   if (rc) sf_option_print_init(p);
   return rc;
+}
+
+int sf_option_print_from_json(const json_t *j, struct sf_option_print *p, struct sf_errbuf *err) {
+  struct sf_jd d = {j, "option-print", err, NULL};
+  sf_option_print_init(p);
+  if (!json_is_object(j)) return sf_jd_fail(&d, NULL, "payload must be an object");
+  return sf_option_print_decode(&d, p);
 }
 
 /* ---- option nbbo ---- */
@@ -245,19 +262,24 @@ int sf_option_nbbo_encode(const struct sf_option_nbbo *q, struct sf_jw *w) {
 }
 
 int sf_option_nbbo_from_json(const json_t *j, struct sf_option_nbbo *q, struct sf_errbuf *err) {
-  struct sf_jd d = {j, "option-nbbo", err};
-  const unsigned f = SF_JD_REQ | SF_JD_NULL;
+  struct sf_jd d = {j, "option-nbbo", err, NULL};
   sf_option_nbbo_init(q);
   if (!json_is_object(j)) return sf_jd_fail(&d, NULL, "payload must be an object");
-  int rc = sf_jd_meta(&d, &q->meta);
-  if (!rc) rc = sf_jd_ts(&d, "ts", SF_JD_REQ, &q->ts_ns);
+  return sf_option_nbbo_decode(&d, q);
+}
+
+int sf_option_nbbo_decode(const struct sf_jd *d, struct sf_option_nbbo *q) {
+  const unsigned f = SF_JD_REQ | SF_JD_NULL;
+  sf_option_nbbo_init(q);
+  int rc = sf_jd_meta(d, &q->meta);
+  if (!rc) rc = sf_jd_ts(d, "ts", SF_JD_REQ, &q->ts_ns);
   if (!rc)
-    rc = sf_jd_contract(&d, "option_contract_id", SF_JD_REQ, q->option_contract_id,
+    rc = sf_jd_contract(d, "option_contract_id", SF_JD_REQ, q->option_contract_id,
                         sizeof q->option_contract_id);
-  if (!rc) rc = sf_jd_num(&d, "bid", f, 0, HUGE_VAL, NONNEG_NULL_DESC, &q->bid);
-  if (!rc) rc = sf_jd_num(&d, "ask", f, 0, HUGE_VAL, NONNEG_NULL_DESC, &q->ask);
-  if (!rc) rc = sf_jd_num(&d, "bidSize", f, 0, HUGE_VAL, NONNEG_NULL_DESC, &q->bid_size);
-  if (!rc) rc = sf_jd_num(&d, "askSize", f, 0, HUGE_VAL, NONNEG_NULL_DESC, &q->ask_size);
+  if (!rc) rc = sf_jd_num(d, "bid", f, 0, HUGE_VAL, NONNEG_NULL_DESC, &q->bid);
+  if (!rc) rc = sf_jd_num(d, "ask", f, 0, HUGE_VAL, NONNEG_NULL_DESC, &q->ask);
+  if (!rc) rc = sf_jd_num(d, "bidSize", f, 0, HUGE_VAL, NONNEG_NULL_DESC, &q->bid_size);
+  if (!rc) rc = sf_jd_num(d, "askSize", f, 0, HUGE_VAL, NONNEG_NULL_DESC, &q->ask_size);
   if (rc) sf_option_nbbo_init(q);
   return rc;
 }
@@ -283,18 +305,22 @@ int sf_equity_quote_encode(const struct sf_equity_quote *q, struct sf_jw *w) {
 }
 
 int sf_equity_quote_from_json(const json_t *j, struct sf_equity_quote *q, struct sf_errbuf *err) {
-  struct sf_jd d = {j, "equity-quote", err};
+  struct sf_jd d = {j, "equity-quote", err, NULL};
   sf_equity_quote_init(q);
   if (!json_is_object(j)) return sf_jd_fail(&d, NULL, "payload must be an object");
-  int rc = sf_jd_meta(&d, &q->meta);
-  if (!rc) rc = sf_jd_ts(&d, "ts", SF_JD_REQ, &q->ts_ns);
+  return sf_equity_quote_decode(&d, q);
+}
+
+int sf_equity_quote_decode(const struct sf_jd *d, struct sf_equity_quote *q) {
+  sf_equity_quote_init(q);
+  int rc = sf_jd_meta(d, &q->meta);
+  if (!rc) rc = sf_jd_ts(d, "ts", SF_JD_REQ, &q->ts_ns);
   if (!rc)
-    rc =
-        sf_jd_str(&d, "underlying_id", SF_JD_REQ | SF_JD_NONEMPTY, q->underlying_id, sizeof q->underlying_id);
-  if (!rc) rc = sf_jd_num(&d, "bid", SF_JD_REQ | SF_JD_NULL, 0, HUGE_VAL, NONNEG_NULL_DESC, &q->bid);
-  if (!rc) rc = sf_jd_num(&d, "ask", SF_JD_REQ | SF_JD_NULL, 0, HUGE_VAL, NONNEG_NULL_DESC, &q->ask);
-  if (!rc) rc = sf_jd_num(&d, "bidSize", SF_JD_NULL, 0, HUGE_VAL, NONNEG_NULL_DESC, &q->bid_size);
-  if (!rc) rc = sf_jd_num(&d, "askSize", SF_JD_NULL, 0, HUGE_VAL, NONNEG_NULL_DESC, &q->ask_size);
+    rc = sf_jd_str(d, "underlying_id", SF_JD_REQ | SF_JD_NONEMPTY, q->underlying_id, sizeof q->underlying_id);
+  if (!rc) rc = sf_jd_num(d, "bid", SF_JD_REQ | SF_JD_NULL, 0, HUGE_VAL, NONNEG_NULL_DESC, &q->bid);
+  if (!rc) rc = sf_jd_num(d, "ask", SF_JD_REQ | SF_JD_NULL, 0, HUGE_VAL, NONNEG_NULL_DESC, &q->ask);
+  if (!rc) rc = sf_jd_num(d, "bidSize", SF_JD_NULL, 0, HUGE_VAL, NONNEG_NULL_DESC, &q->bid_size);
+  if (!rc) rc = sf_jd_num(d, "askSize", SF_JD_NULL, 0, HUGE_VAL, NONNEG_NULL_DESC, &q->ask_size);
   if (rc) sf_equity_quote_init(q);
   return rc;
 }
@@ -320,18 +346,22 @@ int sf_equity_print_encode(const struct sf_equity_print *p, struct sf_jw *w) {
 }
 
 int sf_equity_print_from_json(const json_t *j, struct sf_equity_print *p, struct sf_errbuf *err) {
-  struct sf_jd d = {j, "equity-print", err};
+  struct sf_jd d = {j, "equity-print", err, NULL};
   sf_equity_print_init(p);
   if (!json_is_object(j)) return sf_jd_fail(&d, NULL, "payload must be an object");
-  int rc = sf_jd_meta(&d, &p->meta);
-  if (!rc) rc = sf_jd_ts(&d, "ts", SF_JD_REQ, &p->ts_ns);
+  return sf_equity_print_decode(&d, p);
+}
+
+int sf_equity_print_decode(const struct sf_jd *d, struct sf_equity_print *p) {
+  sf_equity_print_init(p);
+  int rc = sf_jd_meta(d, &p->meta);
+  if (!rc) rc = sf_jd_ts(d, "ts", SF_JD_REQ, &p->ts_ns);
   if (!rc)
-    rc =
-        sf_jd_str(&d, "underlying_id", SF_JD_REQ | SF_JD_NONEMPTY, p->underlying_id, sizeof p->underlying_id);
-  if (!rc) rc = sf_jd_num(&d, "price", SF_JD_REQ, 0, HUGE_VAL, PRICE_DESC, &p->price);
-  if (!rc) rc = sf_jd_int(&d, "size", SF_JD_REQ, 1, INT64_MAX, SIZE_DESC, &p->size);
-  if (!rc) rc = sf_jd_str(&d, "exchange", SF_JD_REQ, p->exchange, sizeof p->exchange);
-  if (!rc) rc = sf_jd_tribool(&d, "offExchangeFlag", SF_JD_NULL, &p->off_exchange);
+    rc = sf_jd_str(d, "underlying_id", SF_JD_REQ | SF_JD_NONEMPTY, p->underlying_id, sizeof p->underlying_id);
+  if (!rc) rc = sf_jd_num(d, "price", SF_JD_REQ, 0, HUGE_VAL, PRICE_DESC, &p->price);
+  if (!rc) rc = sf_jd_int(d, "size", SF_JD_REQ, 1, INT64_MAX, SIZE_DESC, &p->size);
+  if (!rc) rc = sf_jd_str(d, "exchange", SF_JD_REQ, p->exchange, sizeof p->exchange);
+  if (!rc) rc = sf_jd_tribool(d, "offExchangeFlag", SF_JD_NULL, &p->off_exchange);
   if (rc) sf_equity_print_init(p);
   return rc;
 }

@@ -7,6 +7,7 @@
 #define SMARTFLOW_MODEL_JSON_UTIL_H
 
 #include <jansson.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "smartflow/jsonw.h"
@@ -21,12 +22,51 @@
 /* Meta and market-data timestamps are ms that must convert to ns without overflow. */
 #define SF_JD_MS_MAX INT64_C(9223372036854)
 
-/* A decoding position: the object being read and its path for messages. */
+/* A JSON value as the readers see it, whichever parser produced it: jansson (json_t trees) or the
+ * single-pass scanner of json_fast.c (views into the line). Strings are NUL-terminated and hold
+ * no NUL (both parsers reject \u0000). Arrays are read element by element with sf_jv_elem. */
+enum sf_jv_kind {
+  SF_JV_ABSENT = 0, /* the key is not in the object */
+  SF_JV_NULL,
+  SF_JV_BOOL,
+  SF_JV_INT,
+  SF_JV_REAL,
+  SF_JV_STR,
+  SF_JV_ARRAY,
+  SF_JV_OBJECT
+};
+struct sf_jv {
+  uint8_t kind;              /* enum sf_jv_kind */
+  bool b;                    /* SF_JV_BOOL */
+  int64_t i;                 /* SF_JV_INT */
+  double r;                  /* SF_JV_REAL */
+  const char *s;             /* SF_JV_STR: borrowed, NUL-terminated */
+  size_t len;                /* SF_JV_STR: bytes; SF_JV_ARRAY: element count */
+  const json_t *j;           /* jansson arrays and objects, or NULL */
+  const struct sf_jv *elems; /* scanner arrays: len elements */
+};
+
+/* The scanner's parsed object (json_fast.c); opaque to the readers. */
+struct sf_jfast;
+
+/* A decoding position: the object being read (a jansson object, or the scanner's object when
+ * fast is set) and its path for messages. */
 struct sf_jd {
   const json_t *obj;
   const char *path; /* "option-print" or "smart-money.profile_scores[2]" */
   struct sf_errbuf *err;
+  const struct sf_jfast *fast;
 };
+
+/* The value of key in d's object, as a view in *tmp or in the scanner's storage (the returned
+ * pointer is valid while both are); kind SF_JV_ABSENT when the key is not there. */
+const struct sf_jv *sf_jd_get(const struct sf_jd *d, const char *key, struct sf_jv *tmp);
+/* Element i (< arr->len) of an array view. */
+const struct sf_jv *sf_jv_elem(const struct sf_jv *arr, size_t i, struct sf_jv *tmp);
+/* The view of a jansson value (NULL gives SF_JV_ABSENT). */
+void sf_jv_from_json(const json_t *v, struct sf_jv *out);
+/* The scanner's value for a key, or NULL when absent (json_fast.c). */
+const struct sf_jv *sf_jfast_get(const struct sf_jfast *f, const char *key);
 
 /* Writes "path.key: <formatted>" into the error buffer and returns SF_EFIELD. */
 int sf_jd_fail(const struct sf_jd *d, const char *key, const char *fmt, ...)
@@ -85,6 +125,14 @@ int sf_flow_packet_encode(const struct sf_flow_packet *p, struct sf_jw *w);
 int sf_smart_money_encode(const struct sf_smart_money_event *e, struct sf_jw *w);
 int sf_classifier_hit_encode(const struct sf_classifier_hit *h, struct sf_jw *w);
 int sf_alert_encode(const struct sf_alert *a, struct sf_jw *w);
+
+/* Per-type decoders over either parser's object (d->path set by the caller to the type name);
+ * r is initialised by the call and left initialised on error. The *_from_json functions wrap
+ * these for jansson objects. */
+int sf_option_print_decode(const struct sf_jd *d, struct sf_option_print *p);
+int sf_option_nbbo_decode(const struct sf_jd *d, struct sf_option_nbbo *q);
+int sf_equity_quote_decode(const struct sf_jd *d, struct sf_equity_quote *q);
+int sf_equity_print_decode(const struct sf_jd *d, struct sf_equity_print *p);
 
 /* Per-type codecs, dispatched by record_json.c. */
 int sf_option_print_from_json(const json_t *j, struct sf_option_print *p, struct sf_errbuf *err);

@@ -3,7 +3,9 @@
  * the per-type encoders write text with the streaming writer (jsonw.h), byte-identical to what
  * jansson dumps, and the json_t variants parse that text, so they cannot drift apart
  * (tests/model/golden_record_json.c pins the bytes). Parsing a line rejects duplicate keys
- * (which value would win is ambiguous) and keeps the syntax error's column in the message. */
+ * (which value would win is ambiguous) and keeps the syntax error's column in the message;
+ * sf_record_from_line tries json_fast.c first and takes this tree path when the scanner
+ * declines. */
 #include "smartflow/record_json.h"
 
 #include <stdlib.h>
@@ -108,7 +110,7 @@ int sf_record_from_json(enum sf_record_type t, const json_t *payload, struct sf_
 json_t *sf_envelope_to_json(const struct sf_record *r) { return encode_parsed(r, 1); }
 
 int sf_envelope_from_json(const json_t *env, struct sf_record *r, struct sf_errbuf *err) {
-  struct sf_jd d = {env, "envelope", err};
+  struct sf_jd d = {env, "envelope", err, NULL};
   sf_record_init(r, SF_REC_OPTION_PRINT);
   if (!json_is_object(env)) return sf_jd_fail(&d, NULL, "must be an object {\"type\":…,\"payload\":{…}}");
   const json_t *type = json_object_get(env, "type");
@@ -178,6 +180,11 @@ char *sf_record_to_line(const struct sf_record *r) {
 }
 
 int sf_record_from_line(const char *line, size_t len, struct sf_record *r, struct sf_errbuf *err) {
+  int rc = sf_record_from_line_fast(line, len, r, err);
+  return rc == SF_FAST_DECLINED ? sf_record_from_line_tree(line, len, r, err) : rc;
+}
+
+int sf_record_from_line_tree(const char *line, size_t len, struct sf_record *r, struct sf_errbuf *err) {
   sf_record_init(r, SF_REC_OPTION_PRINT);
   while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r')) len--;
   json_error_t jerr;

@@ -352,8 +352,35 @@ static void test_writer_wrap(void **state) {
   free(s);
 }
 
+/* A record that cannot be encoded (invalid UTF-8) is refused with SF_EINVAL and writes nothing;
+ * the tape stays usable and the next record is written whole. */
+static void test_writer_refuses_bad_utf8(void **state) {
+  (void)state;
+  char p[300];
+  struct sf_tape_writer *w;
+  assert_int_equal(sf_tape_writer_open(tpath("bad.jsonl", p, sizeof p), &w), 0);
+  struct sf_record bad, good;
+  make_record(1, &bad);
+  strcpy(sf_record_meta_mut(&bad)->trace_id, "t\xc3(");
+  make_record(2, &good);
+  assert_int_equal(sf_tape_writer_write(w, &bad), SF_EINVAL);
+  assert_int_equal(sf_tape_writer_write(w, &good), 0);
+  assert_int_equal(sf_tape_writer_close(w), 0);
+  size_t len;
+  char *s = sf_test_slurp(p, &len);
+  char *want = sf_record_to_line(&good);
+  assert_non_null(s);
+  assert_non_null(want);
+  check_str(s, want);
+  free(want);
+  free(s);
+  sf_record_fini(&bad);
+  sf_record_fini(&good);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_writer_refuses_bad_utf8),
       cmocka_unit_test(test_plain_mixed),
       cmocka_unit_test(test_gzip_mixed),
       cmocka_unit_test(test_stdin),

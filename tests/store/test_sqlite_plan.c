@@ -225,14 +225,65 @@ static void test_schema_version(void **state) {
   sf_store_close(s);
 }
 
+static int64_t pragma_int(struct sf_store *s, const char *sql) {
+  sqlite3_stmt *st = NULL;
+  assert_int_equal(sqlite3_prepare_v2(sf_store_sqlite_db(s), sql, -1, &st, NULL), SQLITE_OK);
+  assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+  int64_t v = sqlite3_column_int64(st, 0);
+  sqlite3_finalize(st);
+  return v;
+}
+
+/* Write-path settings: 32 KiB pages on a new database (an existing one keeps its own), the WAL
+ * checkpoint threshold, and a row whose text cannot be encoded (invalid UTF-8) failing its whole
+ * batch with a message naming the record, nothing stored. */
+static void test_write_settings(void **state) {
+  (void)state;
+  char url[720], path[700];
+  snprintf(path, sizeof path, "%s/old4k.db", dir);
+  sqlite3 *db = NULL;
+  assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+  assert_int_equal(sqlite3_exec(db, "PRAGMA page_size=4096; CREATE TABLE keep(x)", NULL, NULL, NULL),
+                   SQLITE_OK);
+  sqlite3_close(db);
+  snprintf(url, sizeof url, "sqlite:%s", path);
+  struct sf_store *s = NULL;
+  assert_int_equal(sf_store_open(url, &s), 0);
+  check_i64(pragma_int(s, "PRAGMA page_size"), 4096);
+  sf_store_close(s);
+
+  snprintf(url, sizeof url, "sqlite:%s/pages.db", dir);
+  assert_int_equal(sf_store_open(url, &s), 0);
+  check_i64(pragma_int(s, "PRAGMA page_size"), 32768);
+  check_i64(pragma_int(s, "PRAGMA wal_autocheckpoint"), 2000);
+  check_i64(pragma_int(s, "PRAGMA synchronous"), 2);
+  struct sf_record r[2];
+  fx_smart_money(&r[0], "u8", 1, 1736899200000, 1);
+  fx_smart_money(&r[1], "u8", 2, 1736899200001, 2);
+  strcpy(r[1].u.smart_money.features.structure_type, "bad\xff");
+  const struct sf_record *p[2] = {&r[0], &r[1]};
+  assert_int_equal(sf_store_write(s, p, 2), SF_EINVAL);
+  assert_non_null(strstr(sf_store_errmsg(s), "record 1"));
+  assert_non_null(strstr(sf_store_errmsg(s), "u8-t2"));
+  assert_non_null(strstr(sf_store_errmsg(s), "UTF-8"));
+  int64_t n = -1;
+  assert_int_equal(sf_store_count(s, SF_REC_SMART_MONEY, &n), 0);
+  check_i64(n, 0);
+  assert_int_equal(sf_store_write(s, p, 1), 0);
+  assert_int_equal(sf_store_count(s, SF_REC_SMART_MONEY, &n), 0);
+  check_i64(n, 1);
+  sf_record_fini(&r[0]);
+  sf_record_fini(&r[1]);
+  sf_store_close(s);
+}
+
 int main(void) {
   snprintf(dir, sizeof dir, "%s/sf_plan_XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
   if (!mkdtemp(dir)) return 1;
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_plans_empty),
-      cmocka_unit_test(test_plans_populated),
-      cmocka_unit_test(test_checker_catches_scan),
-      cmocka_unit_test(test_schema_version),
+      cmocka_unit_test(test_plans_empty),          cmocka_unit_test(test_plans_populated),
+      cmocka_unit_test(test_checker_catches_scan), cmocka_unit_test(test_schema_version),
+      cmocka_unit_test(test_write_settings),
   };
   int rc = cmocka_run_group_tests(tests, NULL, NULL);
   char cmd[700];
