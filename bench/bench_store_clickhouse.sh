@@ -9,7 +9,7 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 bin=$here/build/bench_store
 if [ $# -gt 0 ] && [ "${1#--}" = "$1" ]; then bin=$1; shift; fi
-rows=1000000 batch=50000 queries=200
+rows=1000000 batch=50000 queries=20
 while [ $# -gt 0 ]; do
   case $1 in
     --rows) rows=$2; shift 2 ;;
