@@ -1,13 +1,15 @@
 /* bench_store: write throughput and read latency of a store.
  *
- *   bench_store --url sqlite:/tmp/x.db --events N [--batch 2000] [--queries 500] [--reset]
+ *   bench_store --url sqlite:/tmp/x.db --events N [--type smart-money|option-print]
+ *               [--batch 2000] [--queries 500] [--reset]
  *
- * Writes N deterministic smart-money events (tests/store/store_fixtures.h) with sf_store_write in
- * batches, checks that the store's count grew by exactly N, then times recent (newest 200),
- * history (200 before a random cursor) and a filtered history (one profile) queries. Prints JSON
- * lines: {"bench":"store_write",...} with rows/s over the write calls alone (building the records
- * is timed apart), and one line per query kind with p50/p99 in microseconds. Exit 1 when the
- * count does not match (a database that already held these events: use --reset or a new path). */
+ * Writes N deterministic records of one type (smart-money events by default, or option prints;
+ * tests/store/store_fixtures.h) with sf_store_write in batches, checks that the store's count of
+ * that type grew by exactly N, then times recent (newest 200), history (200 before a random
+ * cursor) and, for events, a filtered history (one profile) queries. Prints JSON lines:
+ * {"bench":"store_write",...} with rows/s over the write calls alone (building the records is
+ * timed apart), and one line per query kind with p50/p99 in microseconds. Exit 1 when the count
+ * does not match (a database that already held these records: use --reset or a new path). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,6 +44,16 @@ static uint64_t mix(uint64_t *x) {
   return z ^ (z >> 31);
 }
 
+static enum sf_record_type g_type = SF_REC_SMART_MONEY;
+
+/* Record i of the benchmark: ordering key (T0 + i / 4 ms, i) for either type. */
+static void make_record(struct sf_record *r, int64_t i) {
+  if (g_type == SF_REC_OPTION_PRINT)
+    fx_option_print(r, "bench", i, (1736899200000 + i / 4) * 1000000 + (i % 4) * 1000, i);
+  else
+    fx_smart_money(r, "bench", i, 1736899200000 + i / 4, i);
+}
+
 static int time_queries(struct sf_store *s, const char *kind, int64_t n_events, int queries, int with_cursor,
                         int profile) {
   double *lat = calloc((size_t)queries, sizeof *lat);
@@ -50,9 +62,9 @@ static int time_queries(struct sf_store *s, const char *kind, int64_t n_events, 
   size_t rows = 0, skipped = 0;
   for (int k = 0; k < queries; k++) {
     struct sf_store_query q;
-    sf_store_query_init(&q, SF_REC_SMART_MONEY, SF_STORE_NEWEST_FIRST);
+    sf_store_query_init(&q, g_type, SF_STORE_NEWEST_FIRST);
     q.limit = 200;
-    q.profile = profile;
+    if (g_type == SF_REC_SMART_MONEY) q.profile = profile;
     if (with_cursor) {
       int64_t i = (int64_t)(mix(&seed) % (uint64_t)n_events);
       q.has_cursor = true;
@@ -73,16 +85,19 @@ static int time_queries(struct sf_store *s, const char *kind, int64_t n_events, 
   }
   qsort(lat, (size_t)queries, sizeof *lat, cmp_double);
   printf(
-      "{\"bench\":\"store_query\",\"kind\":\"%s\",\"queries\":%d,\"rows\":%zu,\"skipped\":%zu,"
+      "{\"bench\":\"store_query\",\"type\":\"%s\",\"kind\":\"%s\",\"queries\":%d,\"rows\":%zu,\"skipped\":%"
+      "zu,"
       "\"p50_us\":%.1f,\"p99_us\":%.1f,\"max_us\":%.1f}\n",
-      kind, queries, rows, skipped, pct(lat, (size_t)queries, 0.5), pct(lat, (size_t)queries, 0.99),
-      lat[queries - 1]);
+      sf_record_type_name(g_type), kind, queries, rows, skipped, pct(lat, (size_t)queries, 0.5),
+      pct(lat, (size_t)queries, 0.99), lat[queries - 1]);
   free(lat);
   return 0;
 }
 
 static void usage(FILE *f) {
-  fprintf(f, "usage: bench_store --url URL --events N [--batch 2000] [--queries 500] [--reset]\n");
+  fprintf(f,
+          "usage: bench_store --url URL --events N [--type smart-money|option-print] [--batch 2000]\n"
+          "                   [--queries 500] [--reset]\n");
 }
 
 int main(int argc, char **argv) {
@@ -99,7 +114,17 @@ int main(int argc, char **argv) {
       batch = (size_t)strtoull(argv[++i], NULL, 10);
     else if (strcmp(argv[i], "--queries") == 0 && i + 1 < argc)
       queries = atoi(argv[++i]);
-    else if (strcmp(argv[i], "--reset") == 0)
+    else if (strcmp(argv[i], "--type") == 0 && i + 1 < argc) {
+      const char *t = argv[++i];
+      if (strcmp(t, "smart-money") == 0)
+        g_type = SF_REC_SMART_MONEY;
+      else if (strcmp(t, "option-print") == 0)
+        g_type = SF_REC_OPTION_PRINT;
+      else {
+        fprintf(stderr, "bench_store: --type: expected smart-money or option-print, got '%s'\n", t);
+        return 2;
+      }
+    } else if (strcmp(argv[i], "--reset") == 0)
       reset = 1;
     else if (strcmp(argv[i], "--help") == 0) {
       usage(stdout);
@@ -130,7 +155,7 @@ int main(int argc, char **argv) {
     return 1;
   }
   int64_t before = 0, after = 0;
-  if (sf_store_count(s, SF_REC_SMART_MONEY, &before)) goto fail;
+  if (sf_store_count(s, g_type, &before)) goto fail;
   struct sf_record *recs = calloc(batch, sizeof *recs);
   const struct sf_record **ptrs = calloc(batch, sizeof *ptrs);
   if (!recs || !ptrs) goto fail;
@@ -143,7 +168,7 @@ int main(int argc, char **argv) {
     double t0 = now_s();
     for (size_t j = 0; j < k; j++) {
       int64_t i = off + (int64_t)j;
-      fx_smart_money(&recs[j], "bench", i, 1736899200000 + i / 4, i);
+      make_record(&recs[j], i);
       ptrs[j] = &recs[j];
     }
     double t1 = now_s();
@@ -161,14 +186,16 @@ int main(int argc, char **argv) {
   double t_all = now_s() - t_first;
   free(recs);
   free(ptrs);
-  if (sf_store_count(s, SF_REC_SMART_MONEY, &after)) goto fail;
+  if (sf_store_count(s, g_type, &after)) goto fail;
   qsort(blat, batches, sizeof *blat, cmp_double);
   printf(
-      "{\"bench\":\"store_write\",\"backend\":\"%s\",\"events\":%lld,\"batch\":%zu,\"write_s\":%.3f,"
+      "{\"bench\":\"store_write\",\"backend\":\"%s\",\"type\":\"%s\",\"events\":%lld,\"batch\":%zu,\"write_"
+      "s\":%.3f,"
       "\"rows_per_s\":%.0f,\"build_s\":%.3f,\"end_to_end_rows_per_s\":%.0f,\"batch_p50_ms\":%.2f,"
       "\"batch_p99_ms\":%.2f,\"count_before\":%lld,\"count_after\":%lld}\n",
-      sf_store_backend_name(s), (long long)n, batch, t_write, (double)n / t_write, t_build, (double)n / t_all,
-      pct(blat, batches, 0.5), pct(blat, batches, 0.99), (long long)before, (long long)after);
+      sf_store_backend_name(s), sf_record_type_name(g_type), (long long)n, batch, t_write,
+      (double)n / t_write, t_build, (double)n / t_all, pct(blat, batches, 0.5), pct(blat, batches, 0.99),
+      (long long)before, (long long)after);
   free(blat);
   if (after - before != n) {
     fprintf(stderr, "bench_store: count grew by %lld, expected %lld (reused database? try --reset)\n",
@@ -177,7 +204,8 @@ int main(int argc, char **argv) {
     return 1;
   }
   if (time_queries(s, "recent", n, queries, 0, -1) || time_queries(s, "history", n, queries, 1, -1) ||
-      time_queries(s, "history_profile", n, queries, 1, SF_PROFILE_VOL_SELLER))
+      (g_type == SF_REC_SMART_MONEY &&
+       time_queries(s, "history_profile", n, queries, 1, SF_PROFILE_VOL_SELLER)))
     goto fail;
   sf_store_close(s);
   return 0;

@@ -28,6 +28,10 @@ struct sf_api_config {
   size_t ws_queue_max;      /* per-client queued messages before the client is dropped (8192) */
   int heartbeat_ms;         /* /ws/live heartbeat period (15000) */
   size_t snapshot_items;    /* items in a /ws/live snapshot (50) */
+  int ws_linger_us;         /* after a write, a client's sender gathers what is published for this
+                               long before writing again, so a busy stream costs each sender one
+                               wake-up per period instead of one per message (1000; 0 = off,
+                               every message is written as soon as it is queued) */
 };
 
 void sf_api_config_default(struct sf_api_config *cfg);

@@ -4,8 +4,9 @@
  *
  * Invariants: a published record is encoded once per message shape and shared by reference
  * count; every write to a connection happens on that client's own sender thread, fed from a
- * bounded queue, so the publisher never blocks on a socket and a slow client never delays the
- * others. A client whose queue overflows is dropped (close frame, logged reason, counted). */
+ * bounded queue (what is queued is sent in coalesced runs of frames, one write each), so the publisher never
+ * blocks on a socket and a slow client never delays the others. A client whose queue overflows is dropped
+ * (close frame, logged reason, counted). */
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -97,9 +98,12 @@ struct client {
   pthread_cond_t cv;
   struct msg **q;
   size_t head, count, cap;
-  int stopping; /* the connection closed: sender exits */
-  int dropped;  /* overflowed: send a close frame and stop sending data */
+  int stopping;  /* the connection closed: sender exits */
+  int dropped;   /* overflowed: send a close frame and stop sending data */
+  int lingering; /* the sender is gathering after a write: a push needs no wake-up */
   pthread_t thread;
+  unsigned char *wbuf; /* the sender's coalesced frames */
+  size_t wcap;
   struct client *next;
   char addr[64];
 };
@@ -135,14 +139,73 @@ static void client_push(struct client *c, struct msg *m) {
   atomic_fetch_add(&m->refs, 1);
   c->q[(c->head + c->count) % c->cap] = m;
   c->count++;
-  pthread_cond_signal(&c->cv);
+  if (!c->lingering) pthread_cond_signal(&c->cv);
   pthread_mutex_unlock(&c->mu);
+}
+
+/* Frames taken off the queue per write, and the byte budget of one coalesced write. */
+#define SEND_BATCH 64
+#define SEND_BYTES (256 * 1024)
+
+/* Appends a server (unmasked, FIN) text frame holding m to b; returns the new length. */
+static size_t frame_text(unsigned char *b, size_t at, const struct msg *m) {
+  b[at++] = 0x81;
+  if (m->len < 126) {
+    b[at++] = (unsigned char)m->len;
+  } else if (m->len <= 0xffff) {
+    b[at++] = 126;
+    b[at++] = (unsigned char)(m->len >> 8);
+    b[at++] = (unsigned char)m->len;
+  } else {
+    b[at++] = 127;
+    for (int k = 7; k >= 0; k--) b[at++] = (unsigned char)((uint64_t)m->len >> (8 * k));
+  }
+  memcpy(b + at, m->data, m->len);
+  return at + m->len;
+}
+
+/* Writes a run of queued messages: coalesced into one buffer of frames and one mg_write under
+ * the connection lock (what mg_websocket_write does per frame, in two writes: header, payload),
+ * so a client that is behind costs one syscall per batch rather than two per message. Falls back
+ * to per-message writes when the buffer cannot grow. Returns 0, or -1 when the link failed. */
+static int send_batch(struct client *c, struct msg **ms, size_t n) {
+  size_t need = 0;
+  for (size_t i = 0; i < n; i++) need += ms[i]->len + 10;
+  if (need > c->wcap) {
+    unsigned char *nb = realloc(c->wbuf, need);
+    if (nb) c->wbuf = nb, c->wcap = need;
+  }
+  if (need <= c->wcap) {
+    size_t len = 0;
+    for (size_t i = 0; i < n; i++) len = frame_text(c->wbuf, len, ms[i]);
+    mg_lock_connection(c->conn);
+    int rc = mg_write(c->conn, c->wbuf, len);
+    mg_unlock_connection(c->conn);
+    return rc > 0 && (size_t)rc == len ? 0 : -1;
+  }
+  for (size_t i = 0; i < n; i++)
+    if (mg_websocket_write(c->conn, MG_WEBSOCKET_OPCODE_TEXT, ms[i]->data, ms[i]->len) <= 0) return -1;
+  return 0;
 }
 
 static void *client_sender(void *arg) {
   struct client *c = arg;
+  struct msg *batch[SEND_BATCH];
+  int64_t linger_ns = (int64_t)c->hub->api->cfg.ws_linger_us * 1000;
+  bool wrote = false;
   for (;;) {
     pthread_mutex_lock(&c->mu);
+    if (wrote && linger_ns > 0 && c->count < SEND_BATCH && !c->stopping && !c->dropped) {
+      /* Gather: pushes do not signal now (drops and stops still do). */
+      struct timespec until;
+      clock_gettime(CLOCK_REALTIME, &until);
+      int64_t ns = until.tv_nsec + linger_ns;
+      until.tv_sec += (time_t)(ns / SF_NS_PER_S);
+      until.tv_nsec = (long)(ns % SF_NS_PER_S);
+      c->lingering = 1;
+      pthread_cond_timedwait(&c->cv, &c->mu, &until);
+      c->lingering = 0;
+    }
     while (!c->count && !c->stopping && !c->dropped) pthread_cond_wait(&c->cv, &c->mu);
     if (c->stopping) {
       pthread_mutex_unlock(&c->mu);
@@ -155,19 +218,25 @@ static void *client_sender(void *arg) {
       mg_websocket_write(c->conn, MG_WEBSOCKET_OPCODE_CONNECTION_CLOSE, reason, sizeof reason - 1);
       break;
     }
-    struct msg *m = c->q[c->head];
-    c->head = (c->head + 1) % c->cap;
-    c->count--;
+    size_t n = 0, bytes = 0;
+    while (c->count && n < SEND_BATCH && (n == 0 || bytes + c->q[c->head]->len <= SEND_BYTES)) {
+      struct msg *m = c->q[c->head];
+      c->head = (c->head + 1) % c->cap;
+      c->count--;
+      bytes += m->len;
+      batch[n++] = m;
+    }
     pthread_mutex_unlock(&c->mu);
-    int rc = mg_websocket_write(c->conn, MG_WEBSOCKET_OPCODE_TEXT, m->data, m->len);
-    msg_unref(m);
-    if (rc <= 0) {
+    int rc = send_batch(c, batch, n);
+    wrote = true;
+    for (size_t i = 0; i < n; i++) msg_unref(batch[i]);
+    if (rc != 0) {
       pthread_mutex_lock(&c->mu);
       c->stopping = 1;
       pthread_mutex_unlock(&c->mu);
       break;
     }
-    atomic_fetch_add(&c->hub->api->m.ws_sent, 1);
+    atomic_fetch_add(&c->hub->api->m.ws_sent, n);
   }
   return NULL;
 }
@@ -352,6 +421,7 @@ static void client_free(struct client *c) {
   pthread_mutex_destroy(&c->mu);
   pthread_cond_destroy(&c->cv);
   free(c->q);
+  free(c->wbuf);
   free(c);
 }
 

@@ -26,6 +26,7 @@ void sf_api_config_default(struct sf_api_config *cfg) {
   cfg->ws_queue_max = 8192;
   cfg->heartbeat_ms = 15000;
   cfg->snapshot_items = 50;
+  cfg->ws_linger_us = 1000;
 }
 
 /* ---- store pool ---- */
@@ -395,6 +396,8 @@ int sf_api_start(const struct sf_api_config *cfg, struct sf_api **out) {
   if (!api->cfg.ws_queue_max) api->cfg.ws_queue_max = 8192;
   if (api->cfg.heartbeat_ms <= 0) api->cfg.heartbeat_ms = 15000;
   if (!api->cfg.snapshot_items) api->cfg.snapshot_items = 50;
+  if (api->cfg.ws_linger_us < 0) api->cfg.ws_linger_us = 0;
+  if (api->cfg.ws_linger_us > 100000) api->cfg.ws_linger_us = 100000;
   api->listen = strdup(cfg->listen ? cfg->listen : "127.0.0.1:8080");
   api->store_url = strdup(cfg->store_url);
   api->token = dup_or_null(cfg->token);

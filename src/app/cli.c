@@ -17,7 +17,7 @@ const struct sf_command sf_commands[] = {
     {"serve", "serve the REST/WebSocket API and the web terminal over a store", sf_cmd_serve},
     {"compute", "run a tape through the engine and write smart-money events, hits and alerts",
      sf_cmd_compute},
-    {"bench", "benchmarks (bench engine)", sf_cmd_bench},
+    {"bench", "benchmarks (bench engine|api|ws)", sf_cmd_bench},
     {"ingest", "distributed: publish a source (synthetic, tape, dbn, csv) on the bus", sf_cmd_ingest},
     {"replay", "distributed: re-publish stored market data of a time range into the replay namespace",
      sf_cmd_replay},

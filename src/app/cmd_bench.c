@@ -1,4 +1,5 @@
-/* `smartflow bench engine`: a deterministic in-memory engine workload and its throughput and
+/* `smartflow bench engine|api|ws`. The api and ws load benchmarks live in bench_api.c and
+ * bench_ws.c; this file holds `bench engine`: a deterministic in-memory engine workload and its throughput and
  * latency. The records are generated before timing from a seed: five underlyings, 800 contracts
  * (4 expiries x 20 strikes x call/put each), Q option NBBO updates per print (mostly on the
  * contract about to print), an underlying quote every 8 prints, and a mix of order types:
@@ -14,6 +15,7 @@
 #include <string.h>
 #include <sys/resource.h>
 
+#include "app/bench.h"
 #include "app/commands.h"
 #include "smartflow/condition.h"
 #include "smartflow/engine.h"
@@ -23,7 +25,9 @@
 
 static void usage(FILE *out) {
   fprintf(out,
-          "usage: smartflow bench engine [--prints N] [--quotes-per-print Q] [--seed S]\n\n"
+          "usage: smartflow bench engine [--prints N] [--quotes-per-print Q] [--seed S]\n"
+          "       smartflow bench api --help    HTTP load on the API server (bench_api.c)\n"
+          "       smartflow bench ws --help     WebSocket fan-out load (bench_ws.c)\n\n"
           "Runs a generated workload (built before timing) through the engine and prints one JSON\n"
           "line: prints/s, records/s, events/s, per-print latency p50/p99/p99.9 (ns), peak RSS and\n"
           "an FNV-1a hash of the content of every output record.\n\n"
@@ -475,6 +479,8 @@ done:
 
 int sf_cmd_bench(int argc, char **argv) {
   if (argc >= 2 && strcmp(argv[1], "engine") == 0) return bench_engine(argc - 1, argv + 1);
+  if (argc >= 2 && strcmp(argv[1], "api") == 0) return sf_bench_api(argc - 1, argv + 1);
+  if (argc >= 2 && strcmp(argv[1], "ws") == 0) return sf_bench_ws(argc - 1, argv + 1);
   if (argc >= 2 && (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0)) {
     usage(stdout);
     return 0;

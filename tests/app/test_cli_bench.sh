@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# `smartflow bench api|ws` in miniature (a one-second run each, small store): each prints its JSON
+# lines with zero errors and exits 0; every history walk visits all rows (walks_completed > 0 with
+# 2,000 events and 200-row pages); a non-loopback --url and bad options are usage errors (exit 2);
+# a route whose pages cannot match (a 404) counts errors and exits 1.
+set -u
+if [ -z "${SF_CLI:-}" ] || [ ! -x "$SF_CLI" ]; then
+  echo "SKIP: smartflow binary not built (SF_CLI='${SF_CLI:-}')"
+  exit 0
+fi
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+fails=0
+fail() { echo "FAIL $1"; fails=$((fails + 1)); }
+field() { # json key -> number
+  sed -n "s/.*\"$2\":\([0-9.]*\).*/\1/p" <<<"$1"
+}
+
+out=$("$SF_CLI" bench api --seconds 1 --warmup 0 --events 2000 --prints 500 --connections 2 2>"$tmp/err"); rc=$?
+[ $rc -eq 0 ] || { fail "bench api exit $rc"; cat "$tmp/err"; }
+[ "$(grep -c '"bench":"api"' <<<"$out")" -eq 3 ] || fail "bench api: expected 3 JSON lines, got: $out"
+hist=$(grep '"route":"/history/smart-money?limit=200"' <<<"$out")
+[ "$(field "$hist" errors)" = 0 ] || fail "bench api: history errors: $hist"
+[ "$(field "$hist" walks_completed)" -gt 0 ] 2>/dev/null || fail "bench api: no completed history walk: $hist"
+[ "$(field "$hist" requests)" -gt 0 ] 2>/dev/null || fail "bench api: no requests: $hist"
+
+out=$("$SF_CLI" bench api --seconds 1 --warmup 0 --events 300 --prints 300 --connections 1 \
+  --route '/history/options?limit=7' 2>"$tmp/err"); rc=$?
+[ $rc -eq 0 ] || { fail "bench api options walk exit $rc"; cat "$tmp/err"; }
+[ "$(field "$out" walks_completed)" -gt 0 ] 2>/dev/null || fail "bench api: no options walk: $out"
+
+"$SF_CLI" bench api --seconds 1 --warmup 0 --events 10 --prints 10 --connections 1 --route /flow/nope \
+  >"$tmp/out" 2>"$tmp/err"; rc=$?
+[ $rc -eq 1 ] || fail "bench api on a 404 route: exit $rc, expected 1"
+grep -q 'status 404' "$tmp/err" || fail "bench api on a 404 route: stderr does not say 404: $(cat "$tmp/err")"
+
+"$SF_CLI" bench api --url http://192.0.2.1:8080 >/dev/null 2>"$tmp/err"; rc=$?
+[ $rc -eq 2 ] || fail "bench api --url non-loopback: exit $rc, expected 2"
+grep -q 'not a loopback address' "$tmp/err" || fail "bench api --url: message: $(cat "$tmp/err")"
+"$SF_CLI" bench api --connections 0 >/dev/null 2>&1; rc=$?
+[ $rc -eq 2 ] || fail "bench api --connections 0: exit $rc, expected 2"
+"$SF_CLI" bench api --help | grep -q 'usage: smartflow bench api' || fail "bench api --help"
+
+out=$("$SF_CLI" bench ws --seconds 1 --clients 5 --rate 500 2>"$tmp/err"); rc=$?
+[ $rc -eq 0 ] || { fail "bench ws exit $rc"; cat "$tmp/err"; }
+[ "$(field "$out" published)" = 500 ] || fail "bench ws: published: $out"
+[ "$(field "$out" kept_up_clients)" = 5 ] || fail "bench ws: kept_up_clients: $out"
+[ "$(field "$out" missing)" = 0 ] || fail "bench ws: missing: $out"
+[ "$(field "$out" delivered_total_per_s)" != "" ] || fail "bench ws: delivered_total_per_s: $out"
+"$SF_CLI" bench ws --rate 0 >/dev/null 2>&1; rc=$?
+[ $rc -eq 2 ] || fail "bench ws --rate 0: exit $rc, expected 2"
+
+[ $fails -eq 0 ] && echo "OK" || exit 1
