@@ -8,20 +8,25 @@
 #include "smartflow/log.h"
 #include "smartflow/version.h"
 
+/* In the order a user meets them: the demo and the server, the engine over a tape, the
+ * synthetic data and its scoring, getting and checking real data, then tools. */
+/* clang-format off */
 const struct sf_command sf_commands[] = {
-    {"contract", "convert option contract ids between canonical and OSI forms", sf_cmd_contract},
-    {"tape", "inspect JSONL tapes (tape check FILE)", sf_cmd_tape},
     {"run", "the live demo: synthetic market, engine, store, API and web terminal", sf_cmd_run},
-    {"import", "convert DBN / CSV / JSONL market data into one time-ordered tape or store", sf_cmd_import},
-    {"refdata", "check reference data files (event calendar, open interest)", sf_cmd_refdata},
     {"serve", "serve the REST/WebSocket API and the web terminal over a store", sf_cmd_serve},
+    {"compute", "run a tape through the engine and write smart-money events, hits and alerts", sf_cmd_compute},
     {"gen", "generate a synthetic market tape with hidden labels (or a paced demo feed)", sf_cmd_gen},
     {"eval", "score smart-money events against a synthetic tape's labels", sf_cmd_eval},
     {"calibrate", "fit per-profile isotonic calibration from events and labels", sf_cmd_calibrate},
-    {"compute", "run a tape through the engine and write smart-money events, hits and alerts", sf_cmd_compute},
+    {"import", "convert DBN / CSV / JSONL market data into one time-ordered tape or store", sf_cmd_import},
+    {"refdata", "check reference data files (event calendar, open interest)", sf_cmd_refdata},
+    {"tape", "inspect JSONL tapes (tape check FILE)", sf_cmd_tape},
+    {"contract", "convert option contract ids between canonical and OSI forms", sf_cmd_contract},
+    /* Distributed services (ingest, replay, verify-replay, ...) go here. */
     {"bench", "benchmarks (bench engine)", sf_cmd_bench},
     {NULL, NULL, NULL},
 };
+/* clang-format on */
 
 void sf_cli_print_version(void) {
   printf("smartflow %s\n", SF_VERSION);

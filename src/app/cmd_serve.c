@@ -1,6 +1,5 @@
 /* `smartflow serve`: the API server and web terminal over a store. Live records come from the
  * process that produces them (`smartflow run`) or from the bus (`--bus`, distributed mode). */
-#include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,6 +7,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "app/args.h"
 #include "app/commands.h"
 #include "app/defaults.h"
 #include "app/signals.h"
@@ -16,6 +16,8 @@
 #include "smartflow/err.h"
 #include "smartflow/log.h"
 #include "smartflow/version.h"
+
+#define MAX_THREADS 1024
 
 static void usage(FILE *out) {
   fprintf(
@@ -27,10 +29,10 @@ static void usage(FILE *out) {
       "  --token T        require 'Authorization: Bearer T' on every route but /health\n"
       "  --cors ORIGINS   comma list of origins allowed by CORS (default none)\n"
       "  --web DIR        folder of the web terminal (default: the source tree's web/)\n"
-      "  --threads N      HTTP worker threads (default 16)\n",
-      SF_STORE_DEFAULT_SQLITE_PATH);
+      "  --threads N      HTTP worker threads, 1..%d (default 16)\n"
+      "  -h, --help       show this help\n",
+      SF_STORE_DEFAULT_SQLITE_PATH, MAX_THREADS);
 }
-
 
 int sf_cmd_serve(int argc, char **argv) {
   struct sf_api_config cfg;
@@ -42,9 +44,10 @@ int sf_cmd_serve(int argc, char **argv) {
       {"token", required_argument, 0, 't'}, {"cors", required_argument, 0, 'c'},
       {"web", required_argument, 0, 'w'},   {"threads", required_argument, 0, 'n'},
       {"help", no_argument, 0, 'h'},        {0, 0, 0, 0}};
+  struct sf_args a = {.cmd = "serve", .argc = argc, .argv = argv, .opts = opts, .usage = usage};
   int ch;
-  optind = 1;
-  while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+  while ((ch = sf_args_next(&a)) != -1) {
+    uint64_t n;
     switch (ch) {
       case 'd':
         cfg.store_url = optarg;
@@ -62,19 +65,19 @@ int sf_cmd_serve(int argc, char **argv) {
         cfg.web_root = optarg;
         break;
       case 'n':
-        cfg.threads = atoi(optarg);
+        if (sf_args_u64(&a, 1, MAX_THREADS, &n)) return SF_ARGS_USAGE;
+        cfg.threads = (int)n;
         break;
       case 'h':
         usage(stdout);
         return 0;
       default:
-        usage(stderr);
-        return 2;
+        return SF_ARGS_USAGE;
     }
   }
   if (optind < argc) {
     fprintf(stderr, "smartflow serve: unexpected argument '%s'\n", argv[optind]);
-    return 2;
+    return SF_ARGS_USAGE;
   }
   struct sf_api *api = NULL;
   int rc = sf_api_start(&cfg, &api);
