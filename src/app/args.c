@@ -8,10 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int usage_error(const struct sf_args *a) {
+static void usage_error(const struct sf_args *a) {
   fputc('\n', stderr);
   a->usage(stderr);
-  return '?';
 }
 
 /* True when the typed name (up to '=') abbreviates two or more long options. */
@@ -31,6 +30,11 @@ int sf_args_next(struct sf_args *a) {
   int idx = -1;
   int ch = getopt_long(a->argc, a->argv, ":h", a->opts, &idx);
   a->name = idx >= 0 ? a->opts[idx].name : NULL;
+  if (ch == 'h') {
+    a->usage(stdout);
+    a->status = 0;
+    return 0;
+  }
   if (ch != '?' && ch != ':') return ch;
   const char *arg = optind >= 1 && optind <= a->argc ? a->argv[optind - 1] : "";
   if (ch == ':') {
@@ -45,7 +49,15 @@ int sf_args_next(struct sf_args *a) {
   } else {
     fprintf(stderr, "smartflow %s: unknown option '-%c'\n", a->cmd, optopt);
   }
-  return usage_error(a);
+  usage_error(a);
+  a->status = SF_ARGS_USAGE;
+  return 0;
+}
+
+int sf_args_no_operands(const struct sf_args *a) {
+  if (optind >= a->argc) return 0;
+  fprintf(stderr, "smartflow %s: unexpected argument '%s'\n", a->cmd, a->argv[optind]);
+  return -1;
 }
 
 int sf_args_u64(const struct sf_args *a, uint64_t lo, uint64_t hi, uint64_t *out) {

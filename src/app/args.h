@@ -25,14 +25,21 @@ struct sf_args {
   void (*usage)(FILE *out);
   /* Set by sf_args_next: */
   const char *name; /* long name of the option just returned (no dashes) */
+  int status;       /* after sf_args_next returned 0: the exit status (0 help, 2 usage error) */
   bool started;
 };
 
-/* Returns the next option's `val` ('h' for -h), with its value in getopt's `optarg`; -1 when
- * the options are over (the operands are then argv[optind..argc-1]); '?' after printing an
- * unknown option or a missing value, with the usage, on stderr. Resets getopt on the first
- * call for a->argv. */
+/* Returns the next option's `val` (never 0: 0 is not a valid `val` here) with its value in
+ * getopt's `optarg`, or -1 when the options are over (the operands are then
+ * argv[optind..argc-1]), or 0 when the command must stop with the exit status a->status: after
+ * -h/--help printed the usage on stdout (0), or after an unknown option or a missing value was
+ * reported on stderr with the usage (2). Resets getopt on the first call for a->argv. The
+ * usual loop: `while ((ch = sf_args_next(&a)) != -1) switch (ch) { ...; default: return
+ * a.status; }`. */
 int sf_args_next(struct sf_args *a);
+
+/* For commands that take no operands: returns 0, or -1 after printing the first one. */
+int sf_args_no_operands(const struct sf_args *a);
 
 /* Parses optarg, the value of option a->name, as a decimal integer in [lo, hi]. Returns 0, or
  * -1 after printing "smartflow CMD: --NAME must be an integer in LO..HI, not 'V'". */

@@ -61,17 +61,11 @@ int sf_cmd_calibrate(int argc, char **argv) {
       case 'm':
         if (sf_args_double(&a, 0, true, HUGE_VAL, &minutes)) return SF_ARGS_USAGE;
         break;
-      case 'h':
-        usage(stdout);
-        return 0;
-      default:
-        return SF_ARGS_USAGE;
+      default: /* --help or a usage error, printed */
+        return a.status;
     }
   }
-  if (optind < argc) {
-    fprintf(stderr, "smartflow calibrate: unexpected argument '%s'\n", argv[optind]);
-    return SF_ARGS_USAGE;
-  }
+  if (sf_args_no_operands(&a)) return SF_ARGS_USAGE;
   if (!in.events_count || !in.labels_count || !out) {
     fprintf(stderr, "smartflow calibrate: --events, --labels and --out are required\n");
     return SF_ARGS_USAGE;

@@ -136,17 +136,11 @@ int sf_cmd_compute(int argc, char **argv) {
         break;
       case 'P':
         return print_config();
-      case 'h':
-        usage(stdout);
-        return 0;
-      default:
-        return SF_ARGS_USAGE;
+      default: /* --help or a usage error, printed */
+        return a.status;
     }
   }
-  if (optind < argc) {
-    fprintf(stderr, "smartflow compute: unexpected argument '%s'\n", argv[optind]);
-    return SF_ARGS_USAGE;
-  }
+  if (sf_args_no_operands(&a)) return SF_ARGS_USAGE;
   if (!in || !out) {
     fprintf(stderr, "smartflow compute: --in and --out are required\n\n");
     usage(stderr);

@@ -72,11 +72,8 @@ int sf_cmd_contract(int argc, char **argv) {
           return SF_ARGS_USAGE;
         }
         break;
-      case 'h':
-        usage(stdout);
-        return 0;
-      default:
-        return SF_ARGS_USAGE;
+      default: /* --help or a usage error, printed */
+        return a.status;
     }
   }
   int i = optind;

@@ -66,17 +66,11 @@ int sf_cmd_eval(int argc, char **argv) {
       case 's':
         svg = optarg;
         break;
-      case 'h':
-        usage(stdout);
-        return 0;
-      default:
-        return SF_ARGS_USAGE;
+      default: /* --help or a usage error, printed */
+        return a.status;
     }
   }
-  if (optind < argc) {
-    fprintf(stderr, "smartflow eval: unexpected argument '%s'\n", argv[optind]);
-    return SF_ARGS_USAGE;
-  }
+  if (sf_args_no_operands(&a)) return SF_ARGS_USAGE;
   if (!in.events_count || !in.labels_count) {
     fprintf(stderr, "smartflow eval: --events and --labels are required\n");
     return SF_ARGS_USAGE;

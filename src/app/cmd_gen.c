@@ -172,17 +172,11 @@ int sf_cmd_gen(int argc, char **argv) {
       case 'n':
         cfg.noise_only = true;
         break;
-      case 'h':
-        usage(stdout);
-        return 0;
-      default:
-        return SF_ARGS_USAGE;
+      default: /* --help or a usage error, printed */
+        return a.status;
     }
   }
-  if (optind < argc) {
-    fprintf(stderr, "smartflow gen: unexpected argument '%s'\n", argv[optind]);
-    return SF_ARGS_USAGE;
-  }
+  if (sf_args_no_operands(&a)) return SF_ARGS_USAGE;
   if (!out) {
     fprintf(stderr, "smartflow gen: --out is required\n");
     return SF_ARGS_USAGE;

@@ -947,11 +947,8 @@ int sf_cmd_import(int argc, char **argv) {
       case 'D':
         dump = true;
         break;
-      case 'h':
-        usage(stdout);
-        return 0;
-      default:
-        return SF_ARGS_USAGE;
+      default: /* --help or a usage error, printed */
+        return a.status;
     }
   }
   inputs = calloc((size_t)argc, sizeof *inputs);

@@ -255,11 +255,8 @@ int sf_cmd_refdata(int argc, char **argv) {
       case 'k':
         kind_s = optarg;
         break;
-      case 'h':
-        usage(stdout);
-        return 0;
-      default:
-        return SF_ARGS_USAGE;
+      default: /* --help or a usage error, printed */
+        return a.status;
     }
   }
   if (sf_args_one_file(&a, "check", &path)) return SF_ARGS_USAGE;

@@ -171,17 +171,11 @@ int sf_cmd_run(int argc, char **argv) {
       case 'w':
         web = optarg;
         break;
-      case 'h':
-        usage(stdout);
-        return 0;
-      default:
-        return SF_ARGS_USAGE;
+      default: /* --help or a usage error, printed */
+        return a.status;
     }
   }
-  if (optind < argc) {
-    fprintf(stderr, "smartflow run: unexpected argument '%s'\n", argv[optind]);
-    return SF_ARGS_USAGE;
-  }
+  if (sf_args_no_operands(&a)) return SF_ARGS_USAGE;
 
   int status = 1, rc;
   struct run r = {0};

@@ -68,17 +68,11 @@ int sf_cmd_serve(int argc, char **argv) {
         if (sf_args_u64(&a, 1, MAX_THREADS, &n)) return SF_ARGS_USAGE;
         cfg.threads = (int)n;
         break;
-      case 'h':
-        usage(stdout);
-        return 0;
-      default:
-        return SF_ARGS_USAGE;
+      default: /* --help or a usage error, printed */
+        return a.status;
     }
   }
-  if (optind < argc) {
-    fprintf(stderr, "smartflow serve: unexpected argument '%s'\n", argv[optind]);
-    return SF_ARGS_USAGE;
-  }
+  if (sf_args_no_operands(&a)) return SF_ARGS_USAGE;
   struct sf_api *api = NULL;
   int rc = sf_api_start(&cfg, &api);
   if (rc != 0) {

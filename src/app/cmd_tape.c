@@ -229,11 +229,8 @@ int sf_cmd_tape(int argc, char **argv) {
       case 'm':
         if (sf_args_u64(&a, 0, 1000000, &max_errors)) return SF_ARGS_USAGE;
         break;
-      case 'h':
-        usage(stdout);
-        return 0;
-      default:
-        return SF_ARGS_USAGE;
+      default: /* --help or a usage error, printed */
+        return a.status;
     }
   }
   const char *path = NULL;
