@@ -39,9 +39,11 @@ int64_t sf_expiry_ns(int y, int m, int d);
 /* New York wall-clock fields of a UTC instant. */
 void sf_ny_local(int64_t utc_ns, int *y, int *m, int *d, int *hour, int *min, int *sec);
 
-/* ns -> ms, rounding toward negative infinity. */
+/* ns -> ms, rounding toward negative infinity. Defined for every int64_t (C division truncates
+ * toward zero, so a negative remainder means one less; nothing is negated, so INT64_MIN is fine). */
 static inline int64_t sf_ns_to_ms(int64_t ns) {
-  return ns >= 0 ? ns / SF_NS_PER_MS : -((-ns + SF_NS_PER_MS - 1) / SF_NS_PER_MS);
+  int64_t q = ns / SF_NS_PER_MS;
+  return ns % SF_NS_PER_MS < 0 ? q - 1 : q;
 }
 static inline int64_t sf_ms_to_ns(int64_t ms) { return ms * SF_NS_PER_MS; }
 

@@ -56,6 +56,9 @@ struct sf_api {
 void api_send_json(struct sf_api *api, struct mg_connection *c, int status, json_t *body /* consumed */);
 void api_send_error(struct sf_api *api, struct mg_connection *c, int status, const char *error,
                     const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+/* A store handle from the pool for this request (give it back with store_pool_give), or NULL
+ * after answering 503 store_unavailable. */
+struct sf_store *api_store_take(struct sf_api *api, struct mg_connection *c);
 void api_send_text(struct sf_api *api, struct mg_connection *c, int status, const char *ctype,
                    const char *body, size_t len);
 /* Adds the CORS headers for an allowed Origin (after mg_response_header_start). */

@@ -174,11 +174,8 @@ static void serve_route(struct sf_api *api, struct mg_connection *c, const struc
     }
   }
   if (read_filters(api, c, &q, &unders, contract, sizeof contract) < 0) goto done;
-  st = store_pool_take(&api->pool);
-  if (!st) {
-    api_send_error(api, c, 503, "store_unavailable", "cannot open the store");
-    goto done;
-  }
+  st = api_store_take(api, c);
+  if (!st) goto done;
   int rc = sf_store_query(st, &q, &res);
   if (rc != 0) {
     int status = rc == SF_EINVAL ? 400 : 500;

@@ -21,11 +21,8 @@ static void serve_packet(struct sf_api *api, struct mg_connection *c, const char
     api_send_error(api, c, 400, "bad_parameter", "id: not a valid packet id");
     return;
   }
-  struct sf_store *st = store_pool_take(&api->pool);
-  if (!st) {
-    api_send_error(api, c, 503, "store_unavailable", "cannot open the store");
-    return;
-  }
+  struct sf_store *st = api_store_take(api, c);
+  if (!st) return;
   struct sf_record r;
   int rc = sf_store_get(st, SF_REC_FLOW_PACKET, id, &r);
   if (rc != 0 && rc != SF_ENOTFOUND) {
@@ -53,11 +50,8 @@ static void serve_event(struct sf_api *api, struct mg_connection *c, const char 
     api_send_error(api, c, 400, "bad_parameter", "event_id: not a valid event id");
     return;
   }
-  struct sf_store *st = store_pool_take(&api->pool);
-  if (!st) {
-    api_send_error(api, c, 503, "store_unavailable", "cannot open the store");
-    return;
-  }
+  struct sf_store *st = api_store_take(api, c);
+  if (!st) return;
   struct sf_record ev;
   struct sf_store_result prints = {0};
   int rc = sf_store_get(st, SF_REC_SMART_MONEY, id, &ev);
@@ -118,11 +112,8 @@ static void serve_by_trace(struct sf_api *api, struct mg_connection *c) {
     api_send_error(api, c, 400, "bad_parameter", "trace_id: at least one is required");
     goto done;
   }
-  st = store_pool_take(&api->pool);
-  if (!st) {
-    api_send_error(api, c, 503, "store_unavailable", "cannot open the store");
-    goto done;
-  }
+  st = api_store_take(api, c);
+  if (!st) goto done;
   if (sf_store_prints_by_trace(st, (const char *const *)ids.v, ids.n, &res) != 0) {
     api_send_error(api, c, 500, "store_error", "%s", sf_store_errmsg(st));
     goto done;
@@ -157,11 +148,8 @@ static void serve_stats(struct sf_api *api, struct mg_connection *c) {
     api_send_error(api, c, 400, "bad_parameter", "to_ts must not be before from_ts");
     return;
   }
-  struct sf_store *st = store_pool_take(&api->pool);
-  if (!st) {
-    api_send_error(api, c, 503, "store_unavailable", "cannot open the store");
-    return;
-  }
+  struct sf_store *st = api_store_take(api, c);
+  if (!st) return;
   struct sf_store_profile_stats stats;
   int rc = sf_store_stats_profiles(st, from, to, &stats);
   if (rc != 0) {

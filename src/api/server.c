@@ -50,6 +50,12 @@ struct sf_store *store_pool_take(struct store_pool *p) {
   return s;
 }
 
+struct sf_store *api_store_take(struct sf_api *api, struct mg_connection *c) {
+  struct sf_store *s = store_pool_take(&api->pool);
+  if (!s) api_send_error(api, c, 503, "store_unavailable", "cannot open the store");
+  return s;
+}
+
 void store_pool_give(struct store_pool *p, struct sf_store *s) {
   if (!s) return;
   pthread_mutex_lock(&p->mu);

@@ -8,27 +8,31 @@
 #include "smartflow/log.h"
 #include "smartflow/version.h"
 
+/* In the order a user meets them: the demo and the server, the engine over a tape, the
+ * synthetic data and its scoring, getting and checking real data, then tools. */
+/* clang-format off */
 const struct sf_command sf_commands[] = {
-    {"contract", "convert option contract ids between canonical and OSI forms", sf_cmd_contract},
-    {"tape", "inspect JSONL tapes (tape check FILE)", sf_cmd_tape},
     {"run", "the live demo: synthetic market, engine, store, API and web terminal", sf_cmd_run},
+    {"serve", "serve the REST/WebSocket API and the web terminal over a store (and the bus)", sf_cmd_serve},
+    {"compute", "run a tape (or the bus) through the engine: smart-money events, hits and alerts", sf_cmd_compute},
+    {"gen", "generate a synthetic market tape with hidden labels (or a paced demo feed)", sf_cmd_gen},
+    {"eval", "score smart-money events against a synthetic tape's labels", sf_cmd_eval},
+    {"calibrate", "fit per-profile isotonic calibration from events and labels", sf_cmd_calibrate},
     {"import", "convert DBN / CSV / JSONL market data into one time-ordered tape or store", sf_cmd_import},
     {"refdata", "check reference data files (event calendar, open interest)", sf_cmd_refdata},
-    {"serve", "serve the REST/WebSocket API and the web terminal over a store", sf_cmd_serve},
-    {"compute", "run a tape through the engine and write smart-money events, hits and alerts",
-     sf_cmd_compute},
-    {"bench", "benchmarks (bench engine|api|ws)", sf_cmd_bench},
+    {"tape", "inspect JSONL tapes (tape check FILE)", sf_cmd_tape},
+    {"contract", "convert option contract ids between canonical and OSI forms", sf_cmd_contract},
+    /* Distributed services. */
     {"ingest", "distributed: publish a source (synthetic, tape, dbn, csv) on the bus", sf_cmd_ingest},
     {"replay", "distributed: re-publish stored market data of a time range into the replay namespace",
      sf_cmd_replay},
     {"verify-replay", "re-run the engine over stored market data and compare with the stored events",
      sf_cmd_verify_replay},
     {"export", "write the stored records of a type (and time range) as envelope lines", sf_cmd_export},
-    {"gen", "generate a synthetic market tape with hidden labels (or a paced demo feed)", sf_cmd_gen},
-    {"eval", "score smart-money events against a synthetic tape's labels", sf_cmd_eval},
-    {"calibrate", "fit per-profile isotonic calibration from events and labels", sf_cmd_calibrate},
+    {"bench", "benchmarks (bench engine|api|ws)", sf_cmd_bench},
     {NULL, NULL, NULL},
 };
+/* clang-format on */
 
 void sf_cli_print_version(void) {
   printf("smartflow %s\n", SF_VERSION);

@@ -2,16 +2,17 @@
  * raw score on "this event's true profile is this profile") from smart-money events and the
  * labels of synthetic tapes from fitting seeds, and writes calibration.json in the format of
  * include/smartflow/calibration.h. Never evaluate on the seeds used here (docs/evaluation.md). */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "app/args.h"
 #include "app/commands.h"
+#include "app/defaults.h"
 #include "smartflow/err.h"
 #include "smartflow/eval.h"
 #include "smartflow/record_json.h"
-
-#define MAX_FILES 64
 
 static void usage(FILE *out) {
   fprintf(out,
@@ -22,48 +23,52 @@ static void usage(FILE *out) {
           "that profile being the true one, over every event (noise included), and writes it in\n"
           "the engine's calibration format. --events and --labels are repeatable (one pair per\n"
           "fitting seed); --seeds and --minutes are recorded in \"fitted_on\".\n\n"
+          "options:\n"
+          "  --events FILE   smart-money envelopes (JSONL); repeatable\n"
+          "  --labels FILE   labels.jsonl from `smartflow gen`; repeatable\n"
+          "  --out FILE      the calibration JSON to write (required)\n"
+          "  --seeds LIST    comma list of the fitting seeds, recorded\n"
+          "  --minutes M     tape length per seed, recorded\n"
+          "  -h, --help      show this help\n\n"
           "Exit status: 0 ok, 1 unreadable or invalid input, 2 usage error.\n");
 }
 
 int sf_cmd_calibrate(int argc, char **argv) {
-  const char *events[MAX_FILES], *labels[MAX_FILES], *out = NULL, *seeds = NULL;
-  size_t ne = 0, nl = 0;
+  static const struct option opts[] = {{"events", required_argument, 0, 'e'},
+                                       {"labels", required_argument, 0, 'l'},
+                                       {"out", required_argument, 0, 'o'},
+                                       {"seeds", required_argument, 0, 's'},
+                                       {"minutes", required_argument, 0, 'm'},
+                                       {"help", no_argument, 0, 'h'},
+                                       {0, 0, 0, 0}};
+  struct sf_args a = {.cmd = "calibrate", .argc = argc, .argv = argv, .opts = opts, .usage = usage};
+  struct sf_app_eval_inputs in = {0};
+  const char *out = NULL, *seeds = NULL;
   double minutes = 0;
-  for (int i = 1; i < argc; i++) {
-    const char *a = argv[i];
-    if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
-      usage(stdout);
-      return 0;
-    }
-    if (i + 1 >= argc) {
-      fprintf(stderr, "smartflow calibrate: %s needs a value\n", a);
-      return 2;
-    }
-    const char *v = argv[++i];
-    if (!strcmp(a, "--events") && ne < MAX_FILES) {
-      events[ne++] = v;
-    } else if (!strcmp(a, "--labels") && nl < MAX_FILES) {
-      labels[nl++] = v;
-    } else if (!strcmp(a, "--out")) {
-      out = v;
-    } else if (!strcmp(a, "--seeds")) {
-      seeds = v;
-    } else if (!strcmp(a, "--minutes")) {
-      char *end;
-      minutes = strtod(v, &end);
-      if (*end || !(minutes > 0)) {
-        fprintf(stderr, "smartflow calibrate: invalid value for --minutes: '%s'\n", v);
-        return 2;
-      }
-    } else {
-      fprintf(stderr, "smartflow calibrate: unknown option %s\n", a);
-      usage(stderr);
-      return 2;
+  int ch;
+  while ((ch = sf_args_next(&a)) != -1) {
+    switch (ch) {
+      case 'e':
+      case 'l':
+        if (sf_app_eval_inputs_add(&in, &a, ch == 'e')) return SF_ARGS_USAGE;
+        break;
+      case 'o':
+        out = optarg;
+        break;
+      case 's':
+        seeds = optarg;
+        break;
+      case 'm':
+        if (sf_args_double(&a, 0, true, HUGE_VAL, &minutes)) return SF_ARGS_USAGE;
+        break;
+      default: /* --help or a usage error, printed */
+        return a.status;
     }
   }
-  if (!ne || !nl || !out) {
+  if (sf_args_no_operands(&a)) return SF_ARGS_USAGE;
+  if (!in.events_count || !in.labels_count || !out) {
     fprintf(stderr, "smartflow calibrate: --events, --labels and --out are required\n");
-    return 2;
+    return SF_ARGS_USAGE;
   }
   json_t *fo = json_object();
   if (!fo) return 1;
@@ -76,7 +81,7 @@ int sf_cmd_calibrate(int argc, char **argv) {
       if (end == p || (*end && *end != ',')) {
         fprintf(stderr, "smartflow calibrate: invalid --seeds list '%s'\n", seeds);
         json_decref(fo);
-        return 2;
+        return SF_ARGS_USAGE;
       }
       json_array_append_new(arr, json_integer(v));
       p = *end ? end + 1 : end;
@@ -84,23 +89,12 @@ int sf_cmd_calibrate(int argc, char **argv) {
   }
   if (minutes > 0) json_object_set_new(fo, "minutes", json_real(minutes));
   struct sf_eval_set *s;
-  if (sf_eval_set_new(&s)) {
+  if (sf_app_eval_inputs_load("calibrate", &in, &s)) {
     json_decref(fo);
     return 1;
   }
   int status = 1;
-  char err[512];
   json_t *doc = NULL;
-  for (size_t i = 0; i < nl; i++)
-    if (sf_eval_load_labels(s, labels[i], err, sizeof err)) {
-      fprintf(stderr, "smartflow calibrate: %s\n", err);
-      goto done;
-    }
-  for (size_t i = 0; i < ne; i++)
-    if (sf_eval_load_events(s, events[i], err, sizeof err)) {
-      fprintf(stderr, "smartflow calibrate: %s\n", err);
-      goto done;
-    }
   if (sf_eval_event_count(s) == 0) {
     fprintf(stderr, "smartflow calibrate: no smart-money events in the input\n");
     goto done;

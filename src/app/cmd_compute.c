@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "app/args.h"
 #include "app/commands.h"
 #include "app/defaults.h"
 #include "smartflow/calendar.h"
@@ -67,7 +68,6 @@ static void on_hit(void *x, const struct sf_classifier_hit *h) {
 }
 static void on_alert(void *x, const struct sf_alert *a) { put(x, SF_REC_ALERT, a, sizeof *a); }
 
-
 static int parse_emit(const char *list, struct sf_engine_sinks *s) {
   memset(s, 0, sizeof *s);
   char buf[256];
@@ -91,52 +91,68 @@ static int parse_emit(const char *list, struct sf_engine_sinks *s) {
   return 0;
 }
 
+static int print_config(void) {
+  struct sf_rules_config rc;
+  sf_rules_config_default(&rc);
+  json_t *j = sf_rules_config_to_json(&rc);
+  if (!j) return 1;
+  json_dumpf(j, stdout, JSON_INDENT(2));
+  fputc('\n', stdout);
+  json_decref(j);
+  return 0;
+}
+
 int sf_cmd_compute(int argc, char **argv) {
   const char *in = NULL, *out = NULL, *cal_path = NULL, *calib_path = NULL, *cfg_path = NULL;
   const char *emit = "smart-money,classifier-hit,alert";
   for (int i = 1; i < argc; i++) /* distributed mode: the bus worker */
     if (strcmp(argv[i], "--bus") == 0) return sf_cmd_compute_bus(argc, argv);
-  for (int i = 1; i < argc; i++) {
-    const char *a = argv[i];
-    bool has_val = i + 1 < argc;
-    if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
-      usage(stdout);
-      return 0;
-    } else if (strcmp(a, "--print-config") == 0) {
-      struct sf_rules_config rc;
-      sf_rules_config_default(&rc);
-      json_t *j = sf_rules_config_to_json(&rc);
-      if (!j) return 1;
-      json_dumpf(j, stdout, JSON_INDENT(2));
-      fputc('\n', stdout);
-      json_decref(j);
-      return 0;
-    } else if (has_val && strcmp(a, "--in") == 0) {
-      in = argv[++i];
-    } else if (has_val && strcmp(a, "--out") == 0) {
-      out = argv[++i];
-    } else if (has_val && strcmp(a, "--calendar") == 0) {
-      cal_path = argv[++i];
-    } else if (has_val && strcmp(a, "--calibration") == 0) {
-      calib_path = argv[++i];
-    } else if (has_val && strcmp(a, "--config") == 0) {
-      cfg_path = argv[++i];
-    } else if (has_val && strcmp(a, "--emit") == 0) {
-      emit = argv[++i];
-    } else {
-      fprintf(stderr, "smartflow compute: unknown or incomplete option '%s'\n\n", a);
-      usage(stderr);
-      return 2;
+  static const struct option opts[] = {{"in", required_argument, 0, 'i'},
+                                       {"out", required_argument, 0, 'o'},
+                                       {"calendar", required_argument, 0, 'c'},
+                                       {"calibration", required_argument, 0, 'C'},
+                                       {"config", required_argument, 0, 'g'},
+                                       {"emit", required_argument, 0, 'e'},
+                                       {"print-config", no_argument, 0, 'P'},
+                                       {"help", no_argument, 0, 'h'},
+                                       {0, 0, 0, 0}};
+  struct sf_args a = {.cmd = "compute", .argc = argc, .argv = argv, .opts = opts, .usage = usage};
+  int ch;
+  while ((ch = sf_args_next(&a)) != -1) {
+    switch (ch) {
+      case 'i':
+        in = optarg;
+        break;
+      case 'o':
+        out = optarg;
+        break;
+      case 'c':
+        cal_path = optarg;
+        break;
+      case 'C':
+        calib_path = optarg;
+        break;
+      case 'g':
+        cfg_path = optarg;
+        break;
+      case 'e':
+        emit = optarg;
+        break;
+      case 'P':
+        return print_config();
+      default: /* --help or a usage error, printed */
+        return a.status;
     }
   }
+  if (sf_args_no_operands(&a)) return SF_ARGS_USAGE;
   if (!in || !out) {
     fprintf(stderr, "smartflow compute: --in and --out are required\n\n");
     usage(stderr);
-    return 2;
+    return SF_ARGS_USAGE;
   }
   struct ctx c = {0};
   struct sf_engine_sinks sinks;
-  if (parse_emit(emit, &sinks)) return 2;
+  if (parse_emit(emit, &sinks)) return SF_ARGS_USAGE;
   sinks.ctx = &c;
 
   int status = 1;

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "app/args.h"
 #include "app/commands.h"
 #include "smartflow/contract.h"
 
@@ -55,42 +56,27 @@ static int convert(const char *id, size_t len, enum target to, const char *where
 
 int sf_cmd_contract(int argc, char **argv) {
   enum target to = TO_OTHER;
-  int i = 1;
-  for (; i < argc; i++) {
-    const char *a = argv[i];
-    const char *val = NULL;
-    if (strcmp(a, "--") == 0) {
-      i++;
-      break;
-    }
-    if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
-      usage(stdout);
-      return 0;
-    }
-    if (strcmp(a, "--to") == 0) {
-      if (i + 1 >= argc) {
-        fprintf(stderr, "smartflow contract: --to needs a value (canonical or osi)\n");
-        return 2;
-      }
-      val = argv[++i];
-    } else if (strncmp(a, "--to=", 5) == 0) {
-      val = a + 5;
-    } else if (a[0] == '-' && a[1] != '\0') {
-      fprintf(stderr, "smartflow contract: unknown option '%s'\n", a);
-      usage(stderr);
-      return 2;
-    } else {
-      break;
-    }
-    if (strcmp(val, "canonical") == 0) {
-      to = TO_CANONICAL;
-    } else if (strcmp(val, "osi") == 0) {
-      to = TO_OSI;
-    } else {
-      fprintf(stderr, "smartflow contract: --to must be canonical or osi, not '%s'\n", val);
-      return 2;
+  static const struct option opts[] = {
+      {"to", required_argument, 0, 't'}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
+  struct sf_args a = {.cmd = "contract", .argc = argc, .argv = argv, .opts = opts, .usage = usage};
+  int ch;
+  while ((ch = sf_args_next(&a)) != -1) {
+    switch (ch) {
+      case 't':
+        if (strcmp(optarg, "canonical") == 0) {
+          to = TO_CANONICAL;
+        } else if (strcmp(optarg, "osi") == 0) {
+          to = TO_OSI;
+        } else {
+          fprintf(stderr, "smartflow contract: --to must be canonical or osi, not '%s'\n", optarg);
+          return SF_ARGS_USAGE;
+        }
+        break;
+      default: /* --help or a usage error, printed */
+        return a.status;
     }
   }
+  int i = optind;
 
   int bad = 0;
   if (i < argc) {

@@ -4,16 +4,17 @@
  * directional, direction accuracy, economic sanity and noise alerts per hour
  * (include/smartflow/eval.h defines each). Several --events/--labels files may be given (one
  * pair per seed); print ids carry their seed, so they never collide. */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "app/args.h"
 #include "app/commands.h"
+#include "app/defaults.h"
 #include "smartflow/err.h"
 #include "smartflow/eval.h"
 #include "smartflow/record_json.h"
-
-#define MAX_FILES 64
 
 static void usage(FILE *out) {
   fprintf(out,
@@ -37,62 +38,46 @@ static void usage(FILE *out) {
 }
 
 int sf_cmd_eval(int argc, char **argv) {
-  const char *events[MAX_FILES], *labels[MAX_FILES], *svg = NULL;
-  size_t ne = 0, nl = 0;
+  static const struct option opts[] = {{"events", required_argument, 0, 'e'},
+                                       {"labels", required_argument, 0, 'l'},
+                                       {"hours", required_argument, 0, 'H'},
+                                       {"json", no_argument, 0, 'j'},
+                                       {"svg", required_argument, 0, 's'},
+                                       {"help", no_argument, 0, 'h'},
+                                       {0, 0, 0, 0}};
+  struct sf_args a = {.cmd = "eval", .argc = argc, .argv = argv, .opts = opts, .usage = usage};
+  struct sf_app_eval_inputs in = {0};
+  const char *svg = NULL;
   bool as_json = false;
   double hours = 0;
-  for (int i = 1; i < argc; i++) {
-    const char *a = argv[i];
-    if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
-      usage(stdout);
-      return 0;
-    }
-    if (!strcmp(a, "--json")) {
-      as_json = true;
-      continue;
-    }
-    if (i + 1 >= argc) {
-      fprintf(stderr, "smartflow eval: %s needs a value\n", a);
-      return 2;
-    }
-    const char *v = argv[++i];
-    if (!strcmp(a, "--events") && ne < MAX_FILES) {
-      events[ne++] = v;
-    } else if (!strcmp(a, "--labels") && nl < MAX_FILES) {
-      labels[nl++] = v;
-    } else if (!strcmp(a, "--svg")) {
-      svg = v;
-    } else if (!strcmp(a, "--hours")) {
-      char *end;
-      hours = strtod(v, &end);
-      if (*end || !(hours > 0)) {
-        fprintf(stderr, "smartflow eval: invalid value for --hours: '%s'\n", v);
-        return 2;
-      }
-    } else {
-      fprintf(stderr, "smartflow eval: unknown option %s\n", a);
-      usage(stderr);
-      return 2;
+  int ch;
+  while ((ch = sf_args_next(&a)) != -1) {
+    switch (ch) {
+      case 'e':
+      case 'l':
+        if (sf_app_eval_inputs_add(&in, &a, ch == 'e')) return SF_ARGS_USAGE;
+        break;
+      case 'H':
+        if (sf_args_double(&a, 0, true, HUGE_VAL, &hours)) return SF_ARGS_USAGE;
+        break;
+      case 'j':
+        as_json = true;
+        break;
+      case 's':
+        svg = optarg;
+        break;
+      default: /* --help or a usage error, printed */
+        return a.status;
     }
   }
-  if (!ne || !nl) {
+  if (sf_args_no_operands(&a)) return SF_ARGS_USAGE;
+  if (!in.events_count || !in.labels_count) {
     fprintf(stderr, "smartflow eval: --events and --labels are required\n");
-    return 2;
+    return SF_ARGS_USAGE;
   }
   struct sf_eval_set *s;
-  if (sf_eval_set_new(&s)) return 1;
+  if (sf_app_eval_inputs_load("eval", &in, &s)) return 1;
   int status = 1;
-  char err[512];
-  for (size_t i = 0; i < nl; i++)
-    if (sf_eval_load_labels(s, labels[i], err, sizeof err)) {
-      fprintf(stderr, "smartflow eval: %s\n", err);
-      goto done;
-    }
-  for (size_t i = 0; i < ne; i++)
-    if (sf_eval_load_events(s, events[i], err, sizeof err)) {
-      fprintf(stderr, "smartflow eval: %s\n", err);
-      goto done;
-    }
   struct sf_eval_metrics m;
   sf_eval_compute(s, hours, &m);
   if (as_json) {

@@ -11,7 +11,9 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "app/args.h"
 #include "app/commands.h"
+#include "app/defaults.h"
 #include "app/signals.h"
 #include "smartflow/err.h"
 #include "smartflow/record_json.h"
@@ -62,26 +64,6 @@ static void on_label(void *ctx, const struct sf_synth_label *l) {
   json_decref(j);
 }
 
-static int parse_underlyings(const char *list, struct sf_synth_underlying *out, size_t *n) {
-  *n = 0;
-  const char *p = list;
-  while (*p) {
-    const char *comma = strchr(p, ',');
-    size_t len = comma ? (size_t)(comma - p) : strlen(p);
-    char sym[SF_SYMBOL_MAX];
-    if (len == 0 || len >= sizeof sym || *n >= SF_SYNTH_MAX_UNDERLYINGS) return SF_EINVAL;
-    memcpy(sym, p, len);
-    sym[len] = '\0';
-    for (size_t i = 0; i < len; i++)
-      if (!((sym[i] >= 'A' && sym[i] <= 'Z') || (sym[i] >= '0' && sym[i] <= '9'))) return SF_EINVAL;
-    if (sf_synth_underlying_default(sym, &out[*n]) != 0) return SF_EINVAL;
-    (*n)++;
-    p += len + (comma ? 1 : 0);
-    if (comma && !*p) return SF_EINVAL;
-  }
-  return *n ? 0 : SF_EINVAL;
-}
-
 static int load_mix(const char *path, struct sf_synth_mix *mix) {
   json_error_t jerr;
   json_t *j = json_load_file(path, 0, &jerr);
@@ -122,77 +104,86 @@ int sf_cmd_gen(int argc, char **argv) {
   const char *out = NULL, *mix_path = NULL;
   bool demo = false, have_minutes = false;
   double speed = 1.0;
-  for (int i = 1; i < argc; i++) {
-    const char *a = argv[i];
-    const char *v = i + 1 < argc ? argv[i + 1] : NULL;
-    char *end = NULL;
-    if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
-      usage(stdout);
-      return 0;
-    } else if (!strcmp(a, "--noise-only")) {
-      cfg.noise_only = true;
-      continue;
-    }
-    if (!v) {
-      fprintf(stderr, "smartflow gen: %s needs a value\n", a);
-      return 2;
-    }
-    i++;
-    if (!strcmp(a, "--seed")) {
-      errno = 0;
-      unsigned long long s = strtoull(v, &end, 10);
-      if (errno || *end || v[0] == '-' || !v[0]) goto bad_value;
-      cfg.seed = s;
-    } else if (!strcmp(a, "--minutes")) {
-      cfg.minutes = strtod(v, &end);
-      if (*end || !(cfg.minutes > 0 && cfg.minutes <= 1e6)) goto bad_value;
-      have_minutes = true;
-    } else if (!strcmp(a, "--speed")) {
-      speed = strtod(v, &end);
-      if (*end || !(speed >= 0 && speed <= 1e6)) goto bad_value;
-    } else if (!strcmp(a, "--date")) {
-      int y, m, d;
-      char tail;
-      if (sscanf(v, "%4d-%2d-%2d%c", &y, &m, &d, &tail) != 3 || !sf_date_valid(y, m, d)) goto bad_value;
-      int wd = sf_weekday_from_days(sf_days_from_civil(y, m, d));
-      if (wd == 0 || wd == 6) {
-        fprintf(stderr, "smartflow gen: --date %s is a weekend day; sessions run on weekdays\n", v);
-        return 2;
+  static const struct option opts[] = {{"seed", required_argument, 0, 's'},
+                                       {"minutes", required_argument, 0, 'm'},
+                                       {"speed", required_argument, 0, 'x'},
+                                       {"date", required_argument, 0, 'D'},
+                                       {"underlyings", required_argument, 0, 'u'},
+                                       {"mix", required_argument, 0, 'M'},
+                                       {"mode", required_argument, 0, 'o'},
+                                       {"out", required_argument, 0, 'O'},
+                                       {"noise-only", no_argument, 0, 'n'},
+                                       {"help", no_argument, 0, 'h'},
+                                       {0, 0, 0, 0}};
+  struct sf_args a = {.cmd = "gen", .argc = argc, .argv = argv, .opts = opts, .usage = usage};
+  int ch;
+  while ((ch = sf_args_next(&a)) != -1) {
+    switch (ch) {
+      case 's': {
+        uint64_t seed;
+        if (sf_args_u64(&a, 0, UINT64_MAX, &seed)) return SF_ARGS_USAGE;
+        cfg.seed = seed;
+        break;
       }
-      cfg.year = y;
-      cfg.month = m;
-      cfg.day = d;
-    } else if (!strcmp(a, "--underlyings")) {
-      size_t n;
-      if (parse_underlyings(v, unds, &n)) goto bad_value;
-      cfg.underlyings = unds;
-      cfg.underlying_count = n;
-    } else if (!strcmp(a, "--mix")) {
-      mix_path = v;
-    } else if (!strcmp(a, "--mode")) {
-      if (!strcmp(v, "demo"))
-        demo = true;
-      else if (strcmp(v, "test"))
-        goto bad_value;
-    } else if (!strcmp(a, "--out")) {
-      out = v;
-    } else {
-      fprintf(stderr, "smartflow gen: unknown option %s\n", a);
-      usage(stderr);
-      return 2;
+      case 'm':
+        if (sf_args_double(&a, 0, true, 1e6, &cfg.minutes)) return SF_ARGS_USAGE;
+        have_minutes = true;
+        break;
+      case 'x':
+        if (sf_args_double(&a, 0, false, 1e6, &speed)) return SF_ARGS_USAGE;
+        break;
+      case 'D': {
+        int y, m, d;
+        char tail;
+        if (sscanf(optarg, "%4d-%2d-%2d%c", &y, &m, &d, &tail) != 3 || !sf_date_valid(y, m, d)) {
+          fprintf(stderr, "smartflow gen: --date must be a date YYYY-MM-DD, not '%s'\n", optarg);
+          return SF_ARGS_USAGE;
+        }
+        int wd = sf_weekday_from_days(sf_days_from_civil(y, m, d));
+        if (wd == 0 || wd == 6) {
+          fprintf(stderr, "smartflow gen: --date %s is a weekend day; sessions run on weekdays\n", optarg);
+          return SF_ARGS_USAGE;
+        }
+        cfg.year = y;
+        cfg.month = m;
+        cfg.day = d;
+        break;
+      }
+      case 'u':
+        if (sf_app_parse_underlyings(optarg, unds, SF_SYNTH_MAX_UNDERLYINGS, &cfg.underlying_count)) {
+          fprintf(stderr, "smartflow gen: --underlyings must be a comma list of symbols, not '%s'\n", optarg);
+          return SF_ARGS_USAGE;
+        }
+        cfg.underlyings = unds;
+        break;
+      case 'M':
+        mix_path = optarg;
+        break;
+      case 'o':
+        if (strcmp(optarg, "demo") != 0 && strcmp(optarg, "test") != 0) {
+          fprintf(stderr, "smartflow gen: --mode must be test or demo, not '%s'\n", optarg);
+          return SF_ARGS_USAGE;
+        }
+        demo = strcmp(optarg, "demo") == 0;
+        break;
+      case 'O':
+        out = optarg;
+        break;
+      case 'n':
+        cfg.noise_only = true;
+        break;
+      default: /* --help or a usage error, printed */
+        return a.status;
     }
-    continue;
-  bad_value:
-    fprintf(stderr, "smartflow gen: invalid value for %s: '%s'\n", a, v);
-    return 2;
   }
+  if (sf_args_no_operands(&a)) return SF_ARGS_USAGE;
   if (!out) {
     fprintf(stderr, "smartflow gen: --out is required\n");
-    return 2;
+    return SF_ARGS_USAGE;
   }
   if (!demo && !have_minutes) {
     fprintf(stderr, "smartflow gen: --minutes is required in test mode\n");
-    return 2;
+    return SF_ARGS_USAGE;
   }
   if (demo && !have_minutes) cfg.minutes = 0; /* forever */
   if (mix_path && load_mix(mix_path, &cfg.mix)) return 1;

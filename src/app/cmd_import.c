@@ -27,6 +27,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "app/args.h"
 #include "app/commands.h"
 #include "smartflow/convert.h"
 #include "smartflow/csv_flat.h"
@@ -903,23 +904,6 @@ static void summarize_input(const struct input *in) {
 
 /* ---- Command ---- */
 
-static int need_value(int argc, char **argv, int *i, const char *opt, const char **val) {
-  size_t n = strlen(opt);
-  if (strcmp(argv[*i], opt) == 0) {
-    if (*i + 1 >= argc) {
-      fprintf(stderr, "smartflow import: %s needs a value\n", opt);
-      return -1;
-    }
-    *val = argv[++*i];
-    return 1;
-  }
-  if (strncmp(argv[*i], opt, n) == 0 && argv[*i][n] == '=') {
-    *val = argv[*i] + n + 1;
-    return 1;
-  }
-  return 0;
-}
-
 int sf_cmd_import(int argc, char **argv) {
   const char *format = NULL, *out_path = NULL, *db_url = NULL;
   bool dump = false;
@@ -933,52 +917,49 @@ int sf_cmd_import(int argc, char **argv) {
 
   if (argc < 2) {
     usage(stderr);
-    return 2;
+    return SF_ARGS_USAGE;
+  }
+  static const struct option opts[] = {{"format", required_argument, 0, 'f'},
+                                       {"out", required_argument, 0, 'o'},
+                                       {"db", required_argument, 0, 'd'},
+                                       {"lookahead", required_argument, 0, 'l'},
+                                       {"dump", no_argument, 0, 'D'},
+                                       {"help", no_argument, 0, 'h'},
+                                       {0, 0, 0, 0}};
+  struct sf_args a = {.cmd = "import", .argc = argc, .argv = argv, .opts = opts, .usage = usage};
+  int ch;
+  while ((ch = sf_args_next(&a)) != -1) {
+    uint64_t n;
+    switch (ch) {
+      case 'f':
+        format = optarg;
+        break;
+      case 'o':
+        out_path = optarg;
+        break;
+      case 'd':
+        db_url = optarg;
+        break;
+      case 'l':
+        if (sf_args_u64(&a, 1, MAX_LOOKAHEAD, &n)) return SF_ARGS_USAGE;
+        lookahead = (size_t)n;
+        break;
+      case 'D':
+        dump = true;
+        break;
+      default: /* --help or a usage error, printed */
+        return a.status;
+    }
   }
   inputs = calloc((size_t)argc, sizeof *inputs);
   if (!inputs) {
     fprintf(stderr, "smartflow import: out of memory\n");
     return 1;
   }
-  for (int i = 1; i < argc; i++) {
-    const char *a = argv[i], *val = NULL;
-    int r;
-    if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
-      usage(stdout);
-      free(inputs);
-      return 0;
-    }
-    if (strcmp(a, "--dump") == 0) {
-      dump = true;
-    } else if ((r = need_value(argc, argv, &i, "--format", &val)) != 0) {
-      if (r < 0) goto usage_fail;
-      format = val;
-    } else if ((r = need_value(argc, argv, &i, "--out", &val)) != 0) {
-      if (r < 0) goto usage_fail;
-      out_path = val;
-    } else if ((r = need_value(argc, argv, &i, "--db", &val)) != 0) {
-      if (r < 0) goto usage_fail;
-      db_url = val;
-    } else if ((r = need_value(argc, argv, &i, "--lookahead", &val)) != 0) {
-      if (r < 0) goto usage_fail;
-      char *end = NULL;
-      errno = 0;
-      unsigned long long n = strtoull(val, &end, 10);
-      if (!val[0] || *end || errno || val[0] == '-' || n < 1 || n > MAX_LOOKAHEAD) {
-        fprintf(stderr, "smartflow import: --lookahead must be an integer in 1..%d, not '%s'\n",
-                MAX_LOOKAHEAD, val);
-        goto usage_fail;
-      }
-      lookahead = (size_t)n;
-    } else if (a[0] == '-' && a[1] != '\0') {
-      fprintf(stderr, "smartflow import: unknown option '%s'\n\n", a);
-      usage(stderr);
-      goto usage_fail;
-    } else {
-      inputs[ninputs].path = a;
-      inputs[ninputs].idx = (int)ninputs + 1;
-      ninputs++;
-    }
+  for (int i = optind; i < argc; i++) {
+    inputs[ninputs].path = argv[i];
+    inputs[ninputs].idx = (int)ninputs + 1;
+    ninputs++;
   }
   if (!ninputs) {
     fprintf(stderr, "smartflow import: no input FILE\n\n");
@@ -1140,5 +1121,5 @@ done:
 
 usage_fail:
   free(inputs);
-  return 2;
+  return SF_ARGS_USAGE;
 }

@@ -19,6 +19,7 @@
 #include <string.h>
 #include <zlib.h>
 
+#include "app/args.h"
 #include "app/commands.h"
 #include "smartflow/calendar.h"
 #include "smartflow/err.h"
@@ -242,50 +243,23 @@ static int check_oi(const char *path) {
 }
 
 int sf_cmd_refdata(int argc, char **argv) {
-  if (argc < 2) {
-    usage(stderr);
-    return 2;
-  }
-  if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "help") == 0) {
-    usage(stdout);
-    return 0;
-  }
-  if (strcmp(argv[1], "check") != 0) {
-    fprintf(stderr, "smartflow refdata: unknown action '%s' (expected 'check')\n\n", argv[1]);
-    usage(stderr);
-    return 2;
-  }
+  int rc = sf_args_action("refdata", argc, argv, "check", usage);
+  if (rc >= 0) return rc;
+  static const struct option opts[] = {
+      {"kind", required_argument, 0, 'k'}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
+  struct sf_args a = {.cmd = "refdata", .argc = argc - 1, .argv = argv + 1, .opts = opts, .usage = usage};
   const char *path = NULL, *kind_s = NULL;
-  for (int i = 2; i < argc; i++) {
-    const char *a = argv[i];
-    if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
-      usage(stdout);
-      return 0;
-    }
-    if (strcmp(a, "--kind") == 0) {
-      if (i + 1 >= argc) {
-        fprintf(stderr, "smartflow refdata: --kind needs calendar or oi\n");
-        return 2;
-      }
-      kind_s = argv[++i];
-    } else if (strncmp(a, "--kind=", 7) == 0) {
-      kind_s = a + 7;
-    } else if (a[0] == '-' && a[1] != '\0') {
-      fprintf(stderr, "smartflow refdata: unknown option '%s'\n\n", a);
-      usage(stderr);
-      return 2;
-    } else if (path) {
-      fprintf(stderr, "smartflow refdata: one FILE only ('%s' and '%s')\n", path, a);
-      return 2;
-    } else {
-      path = a;
+  int ch;
+  while ((ch = sf_args_next(&a)) != -1) {
+    switch (ch) {
+      case 'k':
+        kind_s = optarg;
+        break;
+      default: /* --help or a usage error, printed */
+        return a.status;
     }
   }
-  if (!path) {
-    fprintf(stderr, "smartflow refdata: check needs a FILE\n\n");
-    usage(stderr);
-    return 2;
-  }
+  if (sf_args_one_file(&a, "check", &path)) return SF_ARGS_USAGE;
   enum kind kind = KIND_NONE;
   if (kind_s) {
     if (strcmp(kind_s, "calendar") == 0)
@@ -294,7 +268,7 @@ int sf_cmd_refdata(int argc, char **argv) {
       kind = KIND_OI;
     else {
       fprintf(stderr, "smartflow refdata: --kind must be calendar or oi, not '%s'\n", kind_s);
-      return 2;
+      return SF_ARGS_USAGE;
     }
   } else {
     char why[600];

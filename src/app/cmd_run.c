@@ -7,12 +7,13 @@
  * Threads: the feed and the engine run on the main thread (the engine is single-threaded); the
  * writer and the API have their own. Records cross threads only through the writer's queue and
  * sf_api_publish, both of which copy or encode what they are given. */
-#include <getopt.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "app/args.h"
 #include "app/commands.h"
 #include "app/defaults.h"
 #include "app/signals.h"
@@ -78,12 +79,12 @@ static void metrics_source(void *ctx, void (*emit)(void *w, const char *line), v
   struct sf_store_writer_stats ws;
   sf_store_writer_stats(r->writer, &ws);
   char line[256];
-#define M(name, type, val)                                                  \
-  do {                                                                      \
-    snprintf(line, sizeof line, "# TYPE smartflow_%s %s", name, type);      \
-    emit(w, line);                                                          \
+#define M(name, type, val)                                                             \
+  do {                                                                                 \
+    snprintf(line, sizeof line, "# TYPE smartflow_%s %s", name, type);                 \
+    emit(w, line);                                                                     \
     snprintf(line, sizeof line, "smartflow_%s %llu", name, (unsigned long long)(val)); \
-    emit(w, line);                                                          \
+    emit(w, line);                                                                     \
   } while (0)
   M("engine_option_prints_in_total", "counter", es.option_prints_in);
   M("engine_option_nbbo_in_total", "counter", es.option_nbbo_in);
@@ -114,7 +115,8 @@ static void usage(FILE *out) {
           "  --calibration FILE  calibration map (default: the shipped one)\n"
           "  --config FILE       rules configuration (default: compiled-in)\n"
           "  --token T           require a bearer token on the API\n"
-          "  --web DIR           web terminal folder (default: the source tree's web/)\n",
+          "  --web DIR           web terminal folder (default: the source tree's web/)\n"
+          "  -h, --help          show this help\n",
           SF_STORE_DEFAULT_SQLITE_PATH);
 }
 
@@ -123,54 +125,57 @@ int sf_cmd_run(int argc, char **argv) {
   const char *web = sf_app_default_web_root(), *unders = NULL, *calib_path = NULL, *config_path = NULL;
   double speed = 1.0, minutes = 0;
   uint64_t seed = (uint64_t)sf_time_now_ns() % 1000000u;
-  static const struct option opts[] = {
-      {"listen", required_argument, 0, 'l'}, {"db", required_argument, 0, 'd'},
-      {"seed", required_argument, 0, 's'},   {"speed", required_argument, 0, 'x'},
-      {"minutes", required_argument, 0, 'm'}, {"underlyings", required_argument, 0, 'u'},
-      {"calibration", required_argument, 0, 'c'}, {"config", required_argument, 0, 'g'},
-      {"token", required_argument, 0, 't'},  {"web", required_argument, 0, 'w'},
-      {"help", no_argument, 0, 'h'},         {0, 0, 0, 0}};
+  static const struct option opts[] = {{"listen", required_argument, 0, 'l'},
+                                       {"db", required_argument, 0, 'd'},
+                                       {"seed", required_argument, 0, 's'},
+                                       {"speed", required_argument, 0, 'x'},
+                                       {"minutes", required_argument, 0, 'm'},
+                                       {"underlyings", required_argument, 0, 'u'},
+                                       {"calibration", required_argument, 0, 'c'},
+                                       {"config", required_argument, 0, 'g'},
+                                       {"token", required_argument, 0, 't'},
+                                       {"web", required_argument, 0, 'w'},
+                                       {"help", no_argument, 0, 'h'},
+                                       {0, 0, 0, 0}};
+  struct sf_args a = {.cmd = "run", .argc = argc, .argv = argv, .opts = opts, .usage = usage};
   int ch;
-  optind = 1;
-  while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-    char *end = NULL;
+  while ((ch = sf_args_next(&a)) != -1) {
     switch (ch) {
-      case 'l': listen = optarg; break;
-      case 'd': db = optarg; break;
+      case 'l':
+        listen = optarg;
+        break;
+      case 'd':
+        db = optarg;
+        break;
       case 's':
-        seed = strtoull(optarg, &end, 10);
-        if (!*optarg || *end) {
-          fprintf(stderr, "smartflow run: --seed: expected an integer, got '%s'\n", optarg);
-          return 2;
-        }
+        if (sf_args_u64(&a, 0, UINT64_MAX, &seed)) return SF_ARGS_USAGE;
         break;
       case 'x':
-        speed = strtod(optarg, &end);
-        if (!*optarg || *end || speed < 0) {
-          fprintf(stderr, "smartflow run: --speed: expected a number >= 0, got '%s'\n", optarg);
-          return 2;
-        }
+        if (sf_args_double(&a, 0, false, HUGE_VAL, &speed)) return SF_ARGS_USAGE;
         break;
       case 'm':
-        minutes = strtod(optarg, &end);
-        if (!*optarg || *end || minutes < 0) {
-          fprintf(stderr, "smartflow run: --minutes: expected a number >= 0, got '%s'\n", optarg);
-          return 2;
-        }
+        if (sf_args_double(&a, 0, false, HUGE_VAL, &minutes)) return SF_ARGS_USAGE;
         break;
-      case 'u': unders = optarg; break;
-      case 'c': calib_path = optarg; break;
-      case 'g': config_path = optarg; break;
-      case 't': token = optarg; break;
-      case 'w': web = optarg; break;
-      case 'h': usage(stdout); return 0;
-      default: usage(stderr); return 2;
+      case 'u':
+        unders = optarg;
+        break;
+      case 'c':
+        calib_path = optarg;
+        break;
+      case 'g':
+        config_path = optarg;
+        break;
+      case 't':
+        token = optarg;
+        break;
+      case 'w':
+        web = optarg;
+        break;
+      default: /* --help or a usage error, printed */
+        return a.status;
     }
   }
-  if (optind < argc) {
-    fprintf(stderr, "smartflow run: unexpected argument '%s'\n", argv[optind]);
-    return 2;
-  }
+  if (sf_args_no_operands(&a)) return SF_ARGS_USAGE;
 
   int status = 1, rc;
   struct run r = {0};
@@ -187,7 +192,7 @@ int sf_cmd_run(int argc, char **argv) {
   sc.minutes = minutes > 0 ? minutes : 0;
   if (unders && sf_app_parse_underlyings(unders, und, SF_SYNTH_MAX_UNDERLYINGS, &sc.underlying_count) != 0) {
     fprintf(stderr, "smartflow run: --underlyings: invalid list '%s'\n", unders);
-    return 2;
+    return SF_ARGS_USAGE;
   }
   if (unders) sc.underlyings = und;
   if ((rc = sf_synth_new(&sc, &gen)) != 0) {
@@ -265,7 +270,8 @@ int sf_cmd_run(int argc, char **argv) {
     /* Raw quotes are stored as they come; prints are stored enriched, from the engine's sink. */
     if (rec.type != SF_REC_OPTION_PRINT) forward(&r, &rec);
     if (sf_engine_push(r.engine, &rec) != 0)
-      sf_log_debug(MOD, "engine rejected a %s: %s", sf_record_type_name(rec.type), sf_engine_errmsg(r.engine));
+      sf_log_debug(MOD, "engine rejected a %s: %s", sf_record_type_name(rec.type),
+                   sf_engine_errmsg(r.engine));
     sf_record_fini(&rec);
     n++;
   }

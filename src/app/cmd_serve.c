@@ -1,6 +1,5 @@
 /* `smartflow serve`: the API server and web terminal over a store. Live records come from the
  * process that produces them (`smartflow run`) or from the bus (`--bus`, distributed mode). */
-#include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,6 +7,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "app/args.h"
 #include "app/commands.h"
 #include "app/defaults.h"
 #include "app/dist.h"
@@ -19,6 +19,8 @@
 #include "smartflow/log.h"
 #include "smartflow/version.h"
 
+#define MAX_THREADS 1024
+
 static void usage(FILE *out) {
   fprintf(
       out,
@@ -29,13 +31,14 @@ static void usage(FILE *out) {
       "  --token T        require 'Authorization: Bearer T' on every route but /health\n"
       "  --cors ORIGINS   comma list of origins allowed by CORS (default none)\n"
       "  --web DIR        folder of the web terminal (default: the source tree's web/)\n"
-      "  --threads N      HTTP worker threads (default 16)\n"
+      "  --threads N      HTTP worker threads, 1..%d (default 16)\n"
       "  --store URL      same as --db\n"
       "  --bus URL        distributed mode: stream live records from the bus (flow.> and options.>)\n"
       "                   to WebSocket clients\n"
       "  --namespace P    bus subject prefix (default: live)\n"
       "  --durable NAME   bus consumer name prefix (default serve; use one per serve instance)\n",
-      SF_STORE_DEFAULT_SQLITE_PATH);
+      "  -h, --help       show this help\n",
+      SF_STORE_DEFAULT_SQLITE_PATH, MAX_THREADS);
 }
 
 static int forward(void *ctx, const struct sf_record *rec, struct sf_bus_msg *msg) {
@@ -102,9 +105,10 @@ int sf_cmd_serve(int argc, char **argv) {
                                        {"help", no_argument, 0, 'h'},
                                        {0, 0, 0, 0}};
   const char *bus_url = NULL, *ns = NULL, *durable = "serve";
+  struct sf_args a = {.cmd = "serve", .argc = argc, .argv = argv, .opts = opts, .usage = usage};
   int ch;
-  optind = 1;
-  while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+  while ((ch = sf_args_next(&a)) != -1) {
+    uint64_t n;
     switch (ch) {
       case 'd':
         cfg.store_url = optarg;
@@ -122,7 +126,8 @@ int sf_cmd_serve(int argc, char **argv) {
         cfg.web_root = optarg;
         break;
       case 'n':
-        cfg.threads = atoi(optarg);
+        if (sf_args_u64(&a, 1, MAX_THREADS, &n)) return SF_ARGS_USAGE;
+        cfg.threads = (int)n;
         break;
       case 'b':
         bus_url = optarg;
@@ -133,18 +138,11 @@ int sf_cmd_serve(int argc, char **argv) {
       case 'u':
         durable = optarg;
         break;
-      case 'h':
-        usage(stdout);
-        return 0;
-      default:
-        usage(stderr);
-        return 2;
+      default: /* --help or a usage error, printed */
+        return a.status;
     }
   }
-  if (optind < argc) {
-    fprintf(stderr, "smartflow serve: unexpected argument '%s'\n", argv[optind]);
-    return 2;
-  }
+  if (sf_args_no_operands(&a)) return SF_ARGS_USAGE;
   struct sf_api *api = NULL;
   int rc = sf_api_start(&cfg, &api);
   if (rc != 0) {

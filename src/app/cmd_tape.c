@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "app/args.h"
 #include "app/commands.h"
 #include "smartflow/err.h"
 #include "smartflow/hash.h"
@@ -216,60 +217,23 @@ static int check_tape(const char *path, size_t max_errors) {
 }
 
 int sf_cmd_tape(int argc, char **argv) {
-  if (argc < 2) {
-    usage(stderr);
-    return 2;
-  }
-  if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "help") == 0) {
-    usage(stdout);
-    return 0;
-  }
-  if (strcmp(argv[1], "check") != 0) {
-    fprintf(stderr, "smartflow tape: unknown action '%s' (expected 'check')\n\n", argv[1]);
-    usage(stderr);
-    return 2;
+  int rc = sf_args_action("tape", argc, argv, "check", usage);
+  if (rc >= 0) return rc;
+  static const struct option opts[] = {
+      {"max-errors", required_argument, 0, 'm'}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
+  struct sf_args a = {.cmd = "tape", .argc = argc - 1, .argv = argv + 1, .opts = opts, .usage = usage};
+  uint64_t max_errors = DEFAULT_MAX_ERRORS;
+  int ch;
+  while ((ch = sf_args_next(&a)) != -1) {
+    switch (ch) {
+      case 'm':
+        if (sf_args_u64(&a, 0, 1000000, &max_errors)) return SF_ARGS_USAGE;
+        break;
+      default: /* --help or a usage error, printed */
+        return a.status;
+    }
   }
   const char *path = NULL;
-  size_t max_errors = DEFAULT_MAX_ERRORS;
-  for (int i = 2; i < argc; i++) {
-    const char *a = argv[i];
-    const char *val = NULL;
-    if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
-      usage(stdout);
-      return 0;
-    }
-    if (strcmp(a, "--max-errors") == 0) {
-      if (i + 1 >= argc) {
-        fprintf(stderr, "smartflow tape: --max-errors needs a number\n");
-        return 2;
-      }
-      val = argv[++i];
-    } else if (strncmp(a, "--max-errors=", 13) == 0) {
-      val = a + 13;
-    } else if (a[0] == '-' && a[1] != '\0') {
-      fprintf(stderr, "smartflow tape: unknown option '%s'\n\n", a);
-      usage(stderr);
-      return 2;
-    } else if (path) {
-      fprintf(stderr, "smartflow tape: one FILE only ('%s' and '%s')\n", path, a);
-      return 2;
-    } else {
-      path = a;
-      continue;
-    }
-    char *end = NULL;
-    errno = 0;
-    unsigned long long n = strtoull(val, &end, 10);
-    if (!val[0] || *end || errno || val[0] == '-' || n > 1000000) {
-      fprintf(stderr, "smartflow tape: --max-errors must be an integer in 0..1000000, not '%s'\n", val);
-      return 2;
-    }
-    max_errors = (size_t)n;
-  }
-  if (!path) {
-    fprintf(stderr, "smartflow tape: check needs a FILE\n\n");
-    usage(stderr);
-    return 2;
-  }
-  return check_tape(path, max_errors);
+  if (sf_args_one_file(&a, "check", &path)) return SF_ARGS_USAGE;
+  return check_tape(path, (size_t)max_errors);
 }

@@ -19,17 +19,18 @@ int sf_cli_main(int argc, char **argv);
 /* Prints "smartflow VERSION" and the compiled-in features. */
 void sf_cli_print_version(void);
 
-int sf_cmd_contract(int argc, char **argv);
-int sf_cmd_tape(int argc, char **argv);
+int sf_cmd_run(int argc, char **argv);
+int sf_cmd_serve(int argc, char **argv);
+int sf_cmd_compute(int argc, char **argv);
 int sf_cmd_gen(int argc, char **argv);
 int sf_cmd_eval(int argc, char **argv);
 int sf_cmd_calibrate(int argc, char **argv);
-int sf_cmd_serve(int argc, char **argv);
 int sf_cmd_import(int argc, char **argv);
 int sf_cmd_refdata(int argc, char **argv);
-int sf_cmd_compute(int argc, char **argv);
+int sf_cmd_tape(int argc, char **argv);
+int sf_cmd_contract(int argc, char **argv);
+/* Distributed services go here. */
 int sf_cmd_bench(int argc, char **argv);
-int sf_cmd_run(int argc, char **argv);
 int sf_cmd_compute_bus(int argc, char **argv); /* `compute --bus`, called by sf_cmd_compute */
 int sf_cmd_ingest(int argc, char **argv);
 int sf_cmd_replay(int argc, char **argv);

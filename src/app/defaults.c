@@ -8,7 +8,9 @@
 
 #include "smartflow/calendar.h"
 #include "smartflow/calibration.h"
+#include "app/args.h"
 #include "smartflow/err.h"
+#include "smartflow/eval.h"
 #include "smartflow/rules.h"
 #include "smartflow/synth.h"
 #include "smartflow/version.h"
@@ -89,11 +91,13 @@ int sf_app_load_calendar(const char *path, struct sf_calendar **out) {
 int sf_app_parse_underlyings(const char *list, struct sf_synth_underlying *out, size_t cap, size_t *count) {
   size_t n = 0;
   const char *p = list;
-  while (*p) {
+  for (;;) {
     const char *e = strchr(p, ',');
     size_t len = e ? (size_t)(e - p) : strlen(p);
     char sym[SF_SYMBOL_MAX];
     if (len == 0 || len >= sizeof sym || n == cap) return SF_EINVAL;
+    for (size_t i = 0; i < len; i++)
+      if (!((p[i] >= 'A' && p[i] <= 'Z') || (p[i] >= '0' && p[i] <= '9'))) return SF_EINVAL;
     memcpy(sym, p, len);
     sym[len] = '\0';
     if (sf_synth_underlying_default(sym, &out[n]) != 0) return SF_EINVAL;
@@ -101,9 +105,39 @@ int sf_app_parse_underlyings(const char *list, struct sf_synth_underlying *out, 
     if (!e) break;
     p = e + 1;
   }
-  if (n == 0) return SF_EINVAL;
   *count = n;
   return 0;
+}
+
+int sf_app_eval_inputs_add(struct sf_app_eval_inputs *in, const struct sf_args *a, bool events) {
+  size_t *n = events ? &in->events_count : &in->labels_count;
+  if (*n == SF_APP_EVAL_MAX_FILES) {
+    fprintf(stderr, "smartflow %s: --%s is given more than %d times\n", a->cmd, a->name,
+            SF_APP_EVAL_MAX_FILES);
+    return 1;
+  }
+  (events ? in->events : in->labels)[(*n)++] = optarg;
+  return 0;
+}
+
+int sf_app_eval_inputs_load(const char *cmd, const struct sf_app_eval_inputs *in, struct sf_eval_set **out) {
+  struct sf_eval_set *s = NULL;
+  char err[512];
+  *out = NULL;
+  if (sf_eval_set_new(&s)) {
+    fprintf(stderr, "smartflow %s: out of memory\n", cmd);
+    return 1;
+  }
+  for (size_t i = 0; i < in->labels_count; i++)
+    if (sf_eval_load_labels(s, in->labels[i], err, sizeof err)) goto fail;
+  for (size_t i = 0; i < in->events_count; i++)
+    if (sf_eval_load_events(s, in->events[i], err, sizeof err)) goto fail;
+  *out = s;
+  return 0;
+fail:
+  fprintf(stderr, "smartflow %s: %s\n", cmd, err);
+  sf_eval_set_free(s);
+  return 1;
 }
 
 const char *sf_app_default_web_root(void) {

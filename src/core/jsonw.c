@@ -9,7 +9,9 @@
  *    digits are computed here exactly: v = m * 2^k with a 53-bit m, q = round(v / 10^(e-14)) in
  *    128-bit integer arithmetic with the exact remainder, ties to even as glibc rounds them. The
  *    rest (tiny, huge, subnormal) goes through snprintf and the same post-processing. A test
- *    compares both paths with jansson over millions of values.
+ *    compares both paths with jansson over millions of values. One deliberate difference: the
+ *    few values next to +-DBL_MAX, whose 15-digit text rounds past DBL_MAX and would not parse
+ *    back, are written with 17 digits (1.7976931348623157e308) so that every output reads back.
  * Errors are sticky: after the first, every call is a no-op, and sf_jw_status() reports it. */
 #include "smartflow/jsonw.h"
 
@@ -300,10 +302,18 @@ static const uint64_t pow10_u64[20] = {1ull,
                                        1000000000000000000ull,
                                        10000000000000000000ull};
 
-/* jansson's jsonp_dtostr without dtoa: %.15g, ".0" for integral text, exponent trimmed. */
+/* jansson's jsonp_dtostr without dtoa: %.15g, ".0" for integral text, exponent trimmed; 17
+ * digits where 15 would overflow. */
 static int fmt_printf(double v, char *buf) {
   int n = snprintf(buf, 32, "%.15g", v);
   if (n < 0 || n >= 32) return -1;
+  /* Here this writer parts from jansson: the four largest doubles of each sign round to
+   * 1.79769313486232e308 in 15 digits, past DBL_MAX, and that text does not parse back (jansson
+   * reports "real number overflow"). 17 digits always read back exactly. */
+  if (fabs(v) > 1.7976931348623e308 && isinf(strtod(buf, NULL))) {
+    n = snprintf(buf, 32, "%.17g", v);
+    if (n < 0 || n >= 32) return -1;
+  }
   size_t len = (size_t)n;
   /* A locale's decimal point (',') back to '.', as jansson's from_locale() does. */
   for (size_t i = 0; i < len; i++)

@@ -243,22 +243,30 @@ int sf_option_print_from_json(const json_t *j, struct sf_option_print *p, struct
 
 /* ---- option nbbo ---- */
 
-int sf_option_nbbo_encode(const struct sf_option_nbbo *q, struct sf_jw *w) {
+/* An option NBBO and an equity quote have the same payload but for the instrument's key. */
+static int encode_quote(struct sf_jw *w, const struct sf_meta *meta, int64_t ts_ns, const char *id_key,
+                        size_t id_key_len, const char *id, double bid, double ask, double bid_size,
+                        double ask_size) {
   sf_jw_obj_begin(w);
-  sf_je_meta(w, &q->meta);
-  SF_JE_TS(w, "ts", q->ts_ns);
-  SF_JW_KEY(w, "option_contract_id");
-  sf_jw_str(w, q->option_contract_id);
+  sf_je_meta(w, meta);
+  SF_JE_TS(w, "ts", ts_ns);
+  sf_jw_key_lit(w, id_key, id_key_len);
+  sf_jw_str(w, id);
   SF_JW_KEY(w, "bid");
-  sf_je_num(w, q->bid);
+  sf_je_num(w, bid);
   SF_JW_KEY(w, "ask");
-  sf_je_num(w, q->ask);
+  sf_je_num(w, ask);
   SF_JW_KEY(w, "bidSize");
-  sf_je_num(w, q->bid_size);
+  sf_je_num(w, bid_size);
   SF_JW_KEY(w, "askSize");
-  sf_je_num(w, q->ask_size);
+  sf_je_num(w, ask_size);
   sf_jw_obj_end(w);
   return sf_jw_status(w);
+}
+
+int sf_option_nbbo_encode(const struct sf_option_nbbo *q, struct sf_jw *w) {
+  return encode_quote(w, &q->meta, q->ts_ns, "option_contract_id", sizeof "option_contract_id" - 1,
+                      q->option_contract_id, q->bid, q->ask, q->bid_size, q->ask_size);
 }
 
 int sf_option_nbbo_from_json(const json_t *j, struct sf_option_nbbo *q, struct sf_errbuf *err) {
@@ -287,21 +295,8 @@ int sf_option_nbbo_decode(const struct sf_jd *d, struct sf_option_nbbo *q) {
 /* ---- equity quote ---- */
 
 int sf_equity_quote_encode(const struct sf_equity_quote *q, struct sf_jw *w) {
-  sf_jw_obj_begin(w);
-  sf_je_meta(w, &q->meta);
-  SF_JE_TS(w, "ts", q->ts_ns);
-  SF_JW_KEY(w, "underlying_id");
-  sf_jw_str(w, q->underlying_id);
-  SF_JW_KEY(w, "bid");
-  sf_je_num(w, q->bid);
-  SF_JW_KEY(w, "ask");
-  sf_je_num(w, q->ask);
-  SF_JW_KEY(w, "bidSize");
-  sf_je_num(w, q->bid_size);
-  SF_JW_KEY(w, "askSize");
-  sf_je_num(w, q->ask_size);
-  sf_jw_obj_end(w);
-  return sf_jw_status(w);
+  return encode_quote(w, &q->meta, q->ts_ns, "underlying_id", sizeof "underlying_id" - 1, q->underlying_id,
+                      q->bid, q->ask, q->bid_size, q->ask_size);
 }
 
 int sf_equity_quote_from_json(const json_t *j, struct sf_equity_quote *q, struct sf_errbuf *err) {

@@ -454,6 +454,17 @@ static void bind_derived_head(struct binder *b, const struct sf_meta *m) {
   b_i64(b, m->seq);
 }
 
+/* An option NBBO and an equity quote have the same columns but for the instrument's id. */
+static void bind_quote(struct binder *b, const struct sf_meta *m, int64_t ts_ns, const char *id, double bid,
+                       double ask, double bid_size, double ask_size) {
+  bind_market_head(b, m, ts_ns);
+  b_text(b, id);
+  b_real(b, bid);
+  b_real(b, ask);
+  b_real(b, bid_size);
+  b_real(b, ask_size);
+}
+
 static void bind_scalars(struct binder *b, const struct sf_record *r) {
   switch (r->type) {
     case SF_REC_OPTION_PRINT: {
@@ -471,22 +482,12 @@ static void bind_scalars(struct binder *b, const struct sf_record *r) {
     }
     case SF_REC_OPTION_NBBO: {
       const struct sf_option_nbbo *q = &r->u.option_nbbo;
-      bind_market_head(b, &q->meta, q->ts_ns);
-      b_text(b, q->option_contract_id);
-      b_real(b, q->bid);
-      b_real(b, q->ask);
-      b_real(b, q->bid_size);
-      b_real(b, q->ask_size);
+      bind_quote(b, &q->meta, q->ts_ns, q->option_contract_id, q->bid, q->ask, q->bid_size, q->ask_size);
       break;
     }
     case SF_REC_EQUITY_QUOTE: {
       const struct sf_equity_quote *q = &r->u.equity_quote;
-      bind_market_head(b, &q->meta, q->ts_ns);
-      b_text(b, q->underlying_id);
-      b_real(b, q->bid);
-      b_real(b, q->ask);
-      b_real(b, q->bid_size);
-      b_real(b, q->ask_size);
+      bind_quote(b, &q->meta, q->ts_ns, q->underlying_id, q->bid, q->ask, q->bid_size, q->ask_size);
       break;
     }
     case SF_REC_EQUITY_PRINT: {
@@ -502,10 +503,7 @@ static void bind_scalars(struct binder *b, const struct sf_record *r) {
     case SF_REC_FLOW_PACKET: {
       const struct sf_flow_packet *p = &r->u.flow_packet;
       b_text(b, p->id);
-      b_text(b, p->meta.trace_id);
-      b_i64(b, p->meta.source_ts);
-      b_ts(b, p->meta.ingest_ts);
-      b_i64(b, p->meta.seq);
+      bind_derived_head(b, &p->meta);
       b_i64(b, (int64_t)p->members.n);
       break;
     }
@@ -513,10 +511,7 @@ static void bind_scalars(struct binder *b, const struct sf_record *r) {
       const struct sf_smart_money_event *e = &r->u.smart_money;
       const struct sf_profile_score *ps = sf_store_primary_score(e);
       b_text(b, e->event_id);
-      b_text(b, e->meta.trace_id);
-      b_i64(b, e->meta.source_ts);
-      b_ts(b, e->meta.ingest_ts);
-      b_i64(b, e->meta.seq);
+      bind_derived_head(b, &e->meta);
       b_text(b, e->underlying_id);
       b_text(b, sf_event_kind_name(e->event_kind));
       b_i64(b, e->event_window_ms);

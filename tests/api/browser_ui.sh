@@ -7,9 +7,9 @@ set -euo pipefail
 src=${SF_SOURCE_DIR:?} bin=${SF_BINARY_DIR:?} cli=${SF_CLI:?}
 node_dir=${SF_NODE_DIR:-$bin/node}
 [ -d "$node_dir/node_modules/playwright-core" ] || node_dir="$src/build-test/node"
+. "$src/tests/lib.sh"
 if [ ! -x /usr/bin/chromium ] || [ ! -d "$node_dir/node_modules/playwright-core" ]; then
-  if [ -n "${CI:-}" ]; then echo "chromium or playwright-core missing in CI (make test installs them)" >&2; exit 1; fi
-  echo "SKIP: chromium or playwright-core not installed (make test installs them)"; exit 0
+  sf_missing "chromium or playwright-core not installed (make test installs them)"
 fi
 work=$(mktemp -d /tmp/sf-browser.XXXXXX)
 log="$work/run.log"

@@ -2,23 +2,7 @@
 # `smartflow contract`: arguments, stdin, --to, and a bad id that names its line or argument
 # and makes the exit status 1 while the other ids are still converted.
 set -u
-if [ -z "${SF_CLI:-}" ] || [ ! -x "$SF_CLI" ]; then
-  echo "SKIP: smartflow binary not built (SF_CLI='${SF_CLI:-}')"
-  exit 0
-fi
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-fails=0
-check() { # name expected actual
-  if [ "$2" != "$3" ]; then
-    echo "FAIL $1"
-    echo "  expected: $(printf '%q' "$2")"
-    echo "  actual:   $(printf '%q' "$3")"
-    fails=$((fails + 1))
-  else
-    echo "ok   $1"
-  fi
-}
+. "$(dirname "$0")/lib.sh"
 
 # Arguments: default is the other form of each input.
 out=$("$SF_CLI" contract SPY-2025-01-17-450-C 'AAPL  250221C00250000' BRK-B-2025-03-21-452.5-P AAPL250221P00250000)
@@ -72,8 +56,4 @@ case "$out" in
   *) echo "FAIL --help text: $out"; fails=$((fails + 1)) ;;
 esac
 
-if [ "$fails" -ne 0 ]; then
-  echo "$fails check(s) failed"
-  exit 1
-fi
-echo "all checks passed"
+sf_finish "all checks passed"

@@ -8,37 +8,9 @@
 # with line numbers); a JSONL tape re-imported is unchanged; the lookahead puts local disorder
 # right; usage errors exit 2.
 set -u
-if [ -z "${SF_CLI:-}" ] || [ ! -x "$SF_CLI" ]; then
-  echo "SKIP: smartflow binary not built (SF_CLI='${SF_CLI:-}')"
-  exit 0
-fi
-SRC=${SF_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}
-SHARED=${SF_SHARED_DIR:-/work/shared}
+. "$(dirname "$0")/lib.sh"
 PY="$SHARED/realdata/databento-python_OPRA.PILLAR"
 CSV="$SRC/tests/data/csv"
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-fails=0
-check() { # name expected actual
-  if [ "$2" != "$3" ]; then
-    echo "FAIL $1"
-    echo "  expected: $(printf '%q' "$2")"
-    echo "  actual:   $(printf '%q' "$3")"
-    fails=$((fails + 1))
-  else
-    echo "ok   $1"
-  fi
-}
-contains() { # name needle haystack
-  case "$3" in
-  *"$2"*) echo "ok   $1" ;;
-  *)
-    echo "FAIL $1: missing $(printf '%q' "$2")"
-    echo "  in: $3"
-    fails=$((fails + 1))
-    ;;
-  esac
-}
 # ts_ns of every line, in order.
 ts_column() { grep -o '"ts_ns":[0-9]*' "$1" | cut -d: -f2; }
 sorted() { # name file
@@ -201,8 +173,4 @@ check "bad lookahead exit" 2 $?
 "$SF_CLI" import --frobnicate "$tmp/aapl.jsonl" >/dev/null 2>&1
 check "unknown option exit" 2 $?
 
-if [ "$fails" -ne 0 ]; then
-  echo "$fails check(s) failed"
-  exit 1
-fi
-echo "all import CLI checks passed"
+sf_finish "all import CLI checks passed"

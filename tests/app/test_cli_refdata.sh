@@ -5,35 +5,8 @@
 # interest CSV: rows, contracts, dates, duplicates, rejected lines with line numbers (exit 1);
 # the real OPRA statistics file as open interest; usage errors exit 2.
 set -u
-if [ -z "${SF_CLI:-}" ] || [ ! -x "$SF_CLI" ]; then
-  echo "SKIP: smartflow binary not built (SF_CLI='${SF_CLI:-}')"
-  exit 0
-fi
-SHARED=${SF_SHARED_DIR:-/work/shared}
+. "$(dirname "$0")/lib.sh"
 PY="$SHARED/realdata/databento-python_OPRA.PILLAR"
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-fails=0
-check() { # name expected actual
-  if [ "$2" != "$3" ]; then
-    echo "FAIL $1"
-    echo "  expected: $(printf '%q' "$2")"
-    echo "  actual:   $(printf '%q' "$3")"
-    fails=$((fails + 1))
-  else
-    echo "ok   $1"
-  fi
-}
-contains() { # name needle haystack
-  case "$3" in
-  *"$2"*) echo "ok   $1" ;;
-  *)
-    echo "FAIL $1: missing $(printf '%q' "$2")"
-    echo "  in: $3"
-    fails=$((fails + 1))
-    ;;
-  esac
-}
 
 # --- calendar ---
 # 1736953200000 = 2025-01-15T15:00:00Z; 1738000000000 = 2025-01-27T17:46:40Z.
@@ -152,8 +125,4 @@ out=$("$SF_CLI" refdata check "$tmp/missing.csv" 2>&1)
 check "missing file exit" 1 $?
 contains "missing file message" "missing.csv" "$out"
 
-if [ "$fails" -ne 0 ]; then
-  echo "$fails check(s) failed"
-  exit 1
-fi
-echo "all refdata CLI checks passed"
+sf_finish "all refdata CLI checks passed"

@@ -4,33 +4,7 @@
 # out-of-order timestamps and duplicate trace_ids are warnings that do not fail the check; usage
 # errors exit 2; a missing file exits 1.
 set -u
-if [ -z "${SF_CLI:-}" ] || [ ! -x "$SF_CLI" ]; then
-  echo "SKIP: smartflow binary not built (SF_CLI='${SF_CLI:-}')"
-  exit 0
-fi
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-fails=0
-check() { # name expected actual
-  if [ "$2" != "$3" ]; then
-    echo "FAIL $1"
-    echo "  expected: $(printf '%q' "$2")"
-    echo "  actual:   $(printf '%q' "$3")"
-    fails=$((fails + 1))
-  else
-    echo "ok   $1"
-  fi
-}
-contains() { # name needle haystack
-  case "$3" in
-  *"$2"*) echo "ok   $1" ;;
-  *)
-    echo "FAIL $1: missing $(printf '%q' "$2")"
-    echo "  in: $3"
-    fails=$((fails + 1))
-    ;;
-  esac
-}
+. "$(dirname "$0")/lib.sh"
 
 meta() { # seq trace
   printf '"source_ts":1736953200000,"ingest_ts":1736953200001,"seq":%s,"trace_id":"%s"' "$1" "$2"
@@ -143,8 +117,4 @@ err=$("$SF_CLI" tape check "$tmp/missing.jsonl" 2>&1 >/dev/null)
 check "missing file exit" 1 $?
 contains "missing file message" "cannot open $tmp/missing.jsonl: No such file or directory" "$err"
 
-if [ "$fails" -ne 0 ]; then
-  echo "$fails check(s) failed"
-  exit 1
-fi
-echo "all tape CLI checks passed"
+sf_finish "all tape CLI checks passed"

@@ -3,6 +3,7 @@
  * values compared with json_dumps(JSON_REAL_PRECISION(15)); the seed is printed), string
  * escaping and UTF-8 validation (every accepted/rejected sequence class of jansson's utf.c),
  * integers, commas in nested containers, and the sticky error flag. */
+#include <float.h>
 #include <jansson.h>
 #include <time.h>
 
@@ -21,6 +22,11 @@ static void check_real(double v) {
   int n = sf_jw_fmt_real(v, buf);
   char *want = jansson_dump(json_real(v));
   assert_non_null(want);
+  if (isinf(strtod(want, NULL))) { /* jansson's text overflows: the writer's must read back */
+    if (n < 0 || strtod(buf, NULL) != v) fail_msg("real %.17g: writer \"%s\" does not read back", v, buf);
+    free(want);
+    return;
+  }
   if (n < 0 || strcmp(buf, want) != 0) fail_msg("real %.17g: writer \"%s\", jansson \"%s\"", v, buf, want);
   assert_int_equal((size_t)n, strlen(want));
   free(want);
@@ -46,7 +52,7 @@ static void test_real_cases(void **state) {
       {0.00001, "1e-5"},
       {2.5e-5, "2.5e-5"},
       {123456789.123456789, "123456789.123457"},
-      {1.7976931348623157e308, "1.79769313486232e308"},
+      {1.797693134862315e308, "1.79769313486231e308"}, /* the largest whose 15 digits parse back */
       {5e-324, "4.94065645841247e-324"},
       {1000000000000005.0, "1e15"},                /* exact tie, rounds to even */
       {1000000000000015.0, "1.00000000000002e15"}, /* exact tie, rounds to even (up) */
@@ -69,6 +75,44 @@ static void test_real_cases(void **state) {
   char buf[40];
   assert_int_equal(sf_jw_fmt_real(NAN, buf), -1);
   assert_int_equal(sf_jw_fmt_real(INFINITY, buf), -1);
+}
+
+/* Near DBL_MAX, 15 digits round up past it (1.79769313486232e308 does not parse: overflow), so
+ * the writer uses 17 there; the expected texts are %.17g of the values with the exponent's '+'
+ * dropped. Everything from 1.797693134862315e308 down keeps jansson's 15 digits (above). */
+static void test_real_near_dbl_max(void **state) {
+  (void)state;
+  double below1 = nextafter(DBL_MAX, 0), below3 = nextafter(nextafter(below1, 0), 0);
+  static const char *const want[] = {"1.7976931348623157e308", "-1.7976931348623157e308",
+                                     "1.7976931348623155e308", "1.7976931348623151e308"};
+  const double vals[] = {DBL_MAX, -DBL_MAX, below1, below3};
+  for (size_t i = 0; i < 4; i++) {
+    char buf[40];
+    int n = sf_jw_fmt_real(vals[i], buf);
+    check_str(buf, want[i]);
+    assert_int_equal((size_t)n, strlen(want[i]));
+    /* It parses back, with jansson too, to the same double. */
+    json_error_t e;
+    json_t *j = json_loads(buf, JSON_DECODE_ANY, &e);
+    if (!j) fail_msg("jansson cannot parse \"%s\": %s", buf, e.text);
+    assert_true(json_real_value(j) == vals[i]);
+    json_decref(j);
+  }
+  /* The first value below keeps 15 digits, and jansson reads it back (to a nearby double). */
+  char buf[40];
+  sf_jw_fmt_real(nextafter(below3, 0), buf);
+  check_str(buf, "1.79769313486231e308");
+  check_real(nextafter(below3, 0));
+  /* And in a document: the writer's output round-trips through jansson. */
+  struct sf_jw w;
+  sf_jw_init(&w);
+  sf_jw_real(&w, DBL_MAX);
+  assert_int_equal(sf_jw_status(&w), 0);
+  json_t *j = json_loadb(w.p, w.len, JSON_DECODE_ANY, NULL);
+  assert_non_null(j);
+  assert_true(json_real_value(j) == DBL_MAX);
+  json_decref(j);
+  sf_jw_fini(&w);
 }
 
 static uint64_t mix(uint64_t *x) {
@@ -259,9 +303,10 @@ static void test_growth(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_real_cases),     cmocka_unit_test(test_real_random),
-      cmocka_unit_test(test_strings),        cmocka_unit_test(test_structure),
-      cmocka_unit_test(test_jansson_values), cmocka_unit_test(test_growth),
+      cmocka_unit_test(test_real_cases),  cmocka_unit_test(test_real_near_dbl_max),
+      cmocka_unit_test(test_real_random), cmocka_unit_test(test_strings),
+      cmocka_unit_test(test_structure),   cmocka_unit_test(test_jansson_values),
+      cmocka_unit_test(test_growth),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -83,6 +83,15 @@ static void test_ms_rounding_and_parse(void **state) {
   check_i64(sf_ns_to_ms(-1), -1);
   check_i64(sf_ns_to_ms(-1000000), -1);
   check_i64(sf_ns_to_ms(-1000001), -2);
+  check_i64(sf_ns_to_ms(0), 0);
+  check_i64(sf_ns_to_ms(-999999), -1);
+  /* The extremes: -9223372036854.775808 ms floors to -9223372036855 (negating INT64_MIN, as the
+   * old formula did, overflows); 9223372036854.775807 ms floors to 9223372036854. */
+  check_i64(sf_ns_to_ms(INT64_MIN), INT64_C(-9223372036855));
+  check_i64(sf_ns_to_ms(INT64_MIN + 1), INT64_C(-9223372036855));
+  check_i64(sf_ns_to_ms(INT64_MIN + 775808), INT64_C(-9223372036854));
+  check_i64(sf_ns_to_ms(INT64_MIN + 775807), INT64_C(-9223372036855));
+  check_i64(sf_ns_to_ms(INT64_MAX), INT64_C(9223372036854));
   int64_t t;
   assert_int_equal(sf_time_parse("2025-01-17T14:30:00.123456789Z", &t), 0);
   check_i64(t % SF_NS_PER_S, 123456789);

@@ -5,9 +5,9 @@
 # only outside CI.
 set -euo pipefail
 src=${SF_SOURCE_DIR:?} bin=${SF_BINARY_DIR:?}
+. "$src/tests/lib.sh"
 if ! command -v clickhouse-server >/dev/null 2>&1 && [ ! -x /usr/sbin/clickhouse-server ]; then
-  if [ -n "${CI:-}" ]; then echo "clickhouse-server is missing in CI" >&2; exit 1; fi
-  echo "SKIP: clickhouse-server not installed (make test installs it)"; exit 0
+  sf_missing "clickhouse-server not installed (make test installs it)"
 fi
 read -r port pid dir < <("$src/scripts/test-clickhouse.sh" start)
 trap '"$src/scripts/test-clickhouse.sh" stop "$pid" "$dir"' EXIT
