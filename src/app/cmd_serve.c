@@ -36,7 +36,7 @@ static void usage(FILE *out) {
       "  --bus URL        distributed mode: stream live records from the bus (flow.> and options.>)\n"
       "                   to WebSocket clients\n"
       "  --namespace P    bus subject prefix (default: live)\n"
-      "  --durable NAME   bus consumer name prefix (default serve; use one per serve instance)\n",
+      "  --durable NAME   bus consumer name prefix (default serve; use one per serve instance)\n"
       "  -h, --help       show this help\n",
       SF_STORE_DEFAULT_SQLITE_PATH, MAX_THREADS);
 }
