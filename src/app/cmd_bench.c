@@ -244,19 +244,30 @@ static int generate(struct gen *g, size_t prints) {
   return 0;
 }
 
-/* The sinks serialise what they hash into a byte buffer (a copy, as a queueing consumer would
- * make); the buffer is folded into the FNV-1a state outside the timed region. FNV-1a over the
- * concatenation equals FNV-1a streamed piece by piece, so the hash is that of every field in
- * order. */
+/* The sinks hand what they receive on as a queueing consumer would: prints, hits and alerts
+ * as the bytes their hash covers, events as copies (a struct copy and a copy of each string
+ * vector, into reused storage). The queue is folded into the FNV-1a state outside the timed
+ * region, in arrival order (each event at the byte offset where it arrived); FNV-1a over the
+ * concatenation equals FNV-1a streamed piece by piece, so the hash is that of every field of
+ * every record in order, as if hashed in the callbacks. */
+struct evcopy {
+  size_t at; /* buffer length when the event arrived */
+  struct sf_smart_money_event ev;
+};
+
 struct hsink {
   uint64_t h;
   uint64_t events, hits, alerts, packets, prints;
   unsigned char *buf;
   size_t len, cap;
+  struct evcopy *evq; /* queued event copies; their vectors keep their storage */
+  size_t n_ev, cap_ev;
+  bool direct; /* folding: bytes go straight into h */
   bool oom;
 };
 
-#define HSINK_FOLD (1u << 20) /* fold when the buffer holds this much */
+#define HSINK_FOLD (1u << 20)  /* fold when the buffer holds this much */
+#define HSINK_FOLD_EVENTS 1024 /* or this many events are queued */
 
 static __attribute__((noinline)) void hbytes_grow(struct hsink *s, const void *p, size_t n) {
   size_t ncap = s->cap ? s->cap * 2 : 2 * HSINK_FOLD;
@@ -272,16 +283,16 @@ static __attribute__((noinline)) void hbytes_grow(struct hsink *s, const void *p
   s->len += n;
 }
 static inline void hbytes(struct hsink *s, const void *p, size_t n) {
+  if (s->direct) {
+    s->h = sf_hash_update(s->h, p, n);
+    return;
+  }
   if (s->len + n > s->cap) {
     hbytes_grow(s, p, n);
     return;
   }
   memcpy(s->buf + s->len, p, n);
   s->len += n;
-}
-static void hfold(struct hsink *s) {
-  s->h = sf_hash_update(s->h, s->buf, s->len);
-  s->len = 0;
 }
 static inline void hstr(struct hsink *s, const char *x) { hbytes(s, x, strlen(x) + 1); }
 static inline void hnum(struct hsink *s, double x) {
@@ -299,9 +310,8 @@ static void hmeta(struct hsink *s, const struct sf_meta *m) {
   hstr(s, m->trace_id);
 }
 
-static void on_event(void *ctx, const struct sf_smart_money_event *e) {
-  struct hsink *s = ctx;
-  s->events++;
+/* The hashed content of an event, field by field. */
+static void hevent(struct hsink *s, const struct sf_smart_money_event *e) {
   hmeta(s, &e->meta);
   hvec(s, &e->packet_ids);
   hvec(s, &e->member_print_ids);
@@ -337,6 +347,68 @@ static void on_event(void *ctx, const struct sf_smart_money_event *e) {
   hint(s, e->abstained);
   hvec(s, &e->suppressed_reasons);
 }
+
+/* The string vectors of an event, for copying them apart from the struct. */
+static void ev_vecs(struct sf_smart_money_event *e, struct sf_strvec *v[3 + SF_PROFILE_COUNT]) {
+  v[0] = &e->packet_ids;
+  v[1] = &e->member_print_ids;
+  v[2] = &e->suppressed_reasons;
+  for (int i = 0; i < SF_PROFILE_COUNT; i++) v[3 + i] = &e->scores[i].reasons;
+}
+
+static void on_event(void *ctx, const struct sf_smart_money_event *e) {
+  struct hsink *s = ctx;
+  s->events++;
+  if (s->n_ev == s->cap_ev) {
+    size_t ncap = s->cap_ev ? s->cap_ev * 2 : 64;
+    struct evcopy *nq = realloc(s->evq, ncap * sizeof *nq);
+    if (!nq) {
+      s->oom = true;
+      return;
+    }
+    memset(nq + s->cap_ev, 0, (ncap - s->cap_ev) * sizeof *nq); /* empty vectors */
+    s->evq = nq;
+    s->cap_ev = ncap;
+  }
+  struct evcopy *q = &s->evq[s->n_ev++];
+  struct sf_strvec *dv[3 + SF_PROFILE_COUNT], keep[3 + SF_PROFILE_COUNT];
+  struct sf_strvec *sv[3 + SF_PROFILE_COUNT];
+  ev_vecs(&q->ev, dv);
+  for (int i = 0; i < 3 + SF_PROFILE_COUNT; i++) keep[i] = *dv[i];
+  q->at = s->len;
+  q->ev = *e;
+  ev_vecs((struct sf_smart_money_event *)(uintptr_t)e, sv);
+  for (int i = 0; i < 3 + SF_PROFILE_COUNT; i++) {
+    *dv[i] = keep[i];
+    if (sf_strvec_copy(dv[i], sv[i])) s->oom = true;
+  }
+}
+
+/* Hashes the queue in arrival order and empties it. */
+static void hfold(struct hsink *s) {
+  size_t pos = 0;
+  s->direct = true;
+  for (size_t i = 0; i < s->n_ev; i++) {
+    s->h = sf_hash_update(s->h, s->buf + pos, s->evq[i].at - pos);
+    pos = s->evq[i].at;
+    hevent(s, &s->evq[i].ev);
+  }
+  s->h = sf_hash_update(s->h, s->buf + pos, s->len - pos);
+  s->direct = false;
+  s->len = 0;
+  s->n_ev = 0;
+}
+
+static void hsink_fini(struct hsink *s) {
+  for (size_t i = 0; i < s->cap_ev; i++) {
+    struct sf_strvec *v[3 + SF_PROFILE_COUNT];
+    ev_vecs(&s->evq[i].ev, v);
+    for (int k = 0; k < 3 + SF_PROFILE_COUNT; k++) sf_strvec_fini(v[k]);
+  }
+  free(s->evq);
+  free(s->buf);
+}
+
 static void on_hit(void *ctx, const struct sf_classifier_hit *h) {
   struct hsink *s = ctx;
   s->hits++;
@@ -395,7 +467,7 @@ static int bench_engine(int argc, char **argv) {
   int status = 1;
   int64_t *lat = NULL;
   struct sf_engine *e = NULL;
-  struct hsink hs = {SF_HASH_SEED, 0, 0, 0, 0, 0, NULL, 0, 0, false};
+  struct hsink hs = {SF_HASH_SEED, 0, 0, 0, 0, 0, NULL, 0, 0, NULL, 0, 0, false, false};
   size_t n_prints = 0, n_records = 0;
   lat = malloc((prints + 16) * sizeof *lat);
   if (!lat) goto done;
@@ -426,7 +498,7 @@ static int bench_engine(int argc, char **argv) {
         sf_engine_push_option_print(e, &m->u.option_print);
         int64_t b = sf_time_mono_ns();
         lat[li++] = b - a;
-        if (hs.len >= HSINK_FOLD) { /* hashing is not timed */
+        if (hs.len >= HSINK_FOLD || hs.n_ev >= HSINK_FOLD_EVENTS) { /* hashing is not timed */
           hfold(&hs);
           elapsed += b - t0;
           t0 = sf_time_mono_ns();
@@ -467,7 +539,7 @@ static int bench_engine(int argc, char **argv) {
 done:
   sf_engine_free(e);
   free(lat);
-  free(hs.buf);
+  hsink_fini(&hs);
   if (g->rec) free(g->rec); /* market-data records own nothing */
   free(g);
   return status;
