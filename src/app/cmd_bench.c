@@ -437,6 +437,46 @@ static int cmp_i64(const void *a, const void *b) {
   return x < y ? -1 : x > y;
 }
 
+/* Per-print latencies as an exact histogram: one counter per ns below LAT_HIST_NS, the rare
+ * longer ones (preemption) kept in a list. Order statistics are those of the sorted samples,
+ * and memory does not grow with the run. */
+#define LAT_HIST_NS (1u << 17)
+struct lat {
+  uint32_t *h;
+  int64_t *over;
+  size_t n, n_over, cap_over;
+  bool oom;
+};
+
+static void lat_add(struct lat *l, int64_t x) {
+  l->n++;
+  if (x < 0) x = 0;
+  if (x < (int64_t)LAT_HIST_NS) {
+    l->h[x]++;
+    return;
+  }
+  if (l->n_over == l->cap_over) {
+    size_t ncap = l->cap_over ? l->cap_over * 2 : 1024;
+    int64_t *no = realloc(l->over, ncap * sizeof *no);
+    if (!no) {
+      l->oom = true;
+      return;
+    }
+    l->over = no;
+    l->cap_over = ncap;
+  }
+  l->over[l->n_over++] = x;
+}
+
+/* The k-th smallest sample (0-based, k < n); the long ones must be sorted. */
+static int64_t lat_kth(const struct lat *l, size_t k) {
+  for (size_t v = 0; v < LAT_HIST_NS; v++) {
+    if (k < l->h[v]) return (int64_t)v;
+    k -= l->h[v];
+  }
+  return k < l->n_over ? l->over[k] : -1;
+}
+
 static int bench_engine(int argc, char **argv) {
   size_t prints = 1000000;
   int qpp = 3;
@@ -465,18 +505,17 @@ static int bench_engine(int argc, char **argv) {
   g->rng = seed * 0x9E3779B97F4A7C15ull + 1;
   g->quotes_per_print = qpp;
   int status = 1;
-  int64_t *lat = NULL;
+  struct lat lat = {NULL, NULL, 0, 0, 0, false};
   struct sf_engine *e = NULL;
   struct hsink hs = {SF_HASH_SEED, 0, 0, 0, 0, 0, NULL, 0, 0, NULL, 0, 0, false, false};
   size_t n_prints = 0, n_records = 0;
-  lat = malloc((prints + 16) * sizeof *lat);
-  if (!lat) goto done;
+  lat.h = calloc(LAT_HIST_NS, sizeof *lat.h);
+  if (!lat.h) goto done;
 
   struct sf_engine_sinks sinks = {&hs, on_print, NULL, on_event, on_hit, on_alert};
   struct sf_engine_config cfg;
   sf_engine_config_default(&cfg);
   if (sf_engine_new(&cfg, &sinks, &e)) goto done;
-  size_t li = 0;
   int64_t elapsed = 0;
   /* Generate a batch (untimed), push it (timed), repeat: memory stays bounded. */
   while (n_prints < prints) {
@@ -485,11 +524,6 @@ static int bench_engine(int argc, char **argv) {
     if (generate(g, want)) goto done;
     for (size_t i = 0; i < g->n; i++) n_prints += g->rec[i].type == SF_REC_OPTION_PRINT;
     n_records += g->n;
-    if (n_prints > prints + 16) {
-      int64_t *nl = realloc(lat, n_prints * sizeof *lat);
-      if (!nl) goto done;
-      lat = nl;
-    }
     int64_t t0 = sf_time_mono_ns();
     for (size_t i = 0; i < g->n; i++) {
       const struct mrec *m = &g->rec[i];
@@ -497,7 +531,7 @@ static int bench_engine(int argc, char **argv) {
         int64_t a = sf_time_mono_ns();
         sf_engine_push_option_print(e, &m->u.option_print);
         int64_t b = sf_time_mono_ns();
-        lat[li++] = b - a;
+        lat_add(&lat, b - a);
         if (hs.len >= HSINK_FOLD || hs.n_ev >= HSINK_FOLD_EVENTS) { /* hashing is not timed */
           hfold(&hs);
           elapsed += b - t0;
@@ -516,11 +550,12 @@ static int bench_engine(int argc, char **argv) {
   sf_engine_flush(e);
   elapsed += sf_time_mono_ns() - t1;
   hfold(&hs);
-  if (hs.oom) goto done;
+  if (hs.oom || lat.oom || lat.n == 0) goto done;
   double secs = (double)elapsed / 1e9;
   struct sf_engine_stats st;
   sf_engine_get_stats(e, &st);
-  qsort(lat, li, sizeof *lat, cmp_i64);
+  if (lat.n_over > 1) qsort(lat.over, lat.n_over, sizeof *lat.over, cmp_i64);
+  size_t li = lat.n;
   struct rusage ru;
   getrusage(RUSAGE_SELF, &ru);
   printf(
@@ -532,13 +567,15 @@ static int bench_engine(int argc, char **argv) {
       (unsigned long long)seed, n_prints, n_records, qpp, secs, (double)n_prints / secs,
       (double)n_records / secs, (unsigned long long)st.smart_money_out, (double)st.smart_money_out / secs,
       (unsigned long long)st.abstained, (unsigned long long)hs.hits, (unsigned long long)hs.alerts,
-      (unsigned long long)st.rejected, (long long)lat[li / 2], (long long)lat[(size_t)((double)li * 0.99)],
-      (long long)lat[(size_t)((double)li * 0.999)], (long long)lat[li - 1], ru.ru_maxrss,
+      (unsigned long long)st.rejected, (long long)lat_kth(&lat, li / 2),
+      (long long)lat_kth(&lat, (size_t)((double)li * 0.99)),
+      (long long)lat_kth(&lat, (size_t)((double)li * 0.999)), (long long)lat_kth(&lat, li - 1), ru.ru_maxrss,
       (unsigned long long)sf_hash_mix64(hs.h));
   status = st.rejected ? 1 : 0;
 done:
   sf_engine_free(e);
-  free(lat);
+  free(lat.h);
+  free(lat.over);
   hsink_fini(&hs);
   if (g->rec) free(g->rec); /* market-data records own nothing */
   free(g);
