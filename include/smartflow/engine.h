@@ -37,7 +37,7 @@ struct sf_engine_config {
   int64_t cluster_gap_ns;      /* a gap longer than this between fills ends a cluster (250 ms) */
   int64_t sweep_ns;            /* fills on several venues within this are one sweep (50 ms) */
   int64_t structure_window_ns; /* clusters of one underlying this close may form a structure (250 ms) */
-  int64_t move_lookback_ns;    /* underlying move lookback (300 s) */
+  int64_t move_lookback_ns;    /* underlying move lookback: the move just before (90 s) */
   int64_t reorder_ns;          /* records older than the watermark by more than this are rejected (1000 ms) */
   int64_t iv_cache_ns;         /* an IV solution is reused for this long at unchanged inputs (1000 ms) */
   double baseline_alpha;       /* EWMA weight of a new print in the IV / spread baselines (0.1) */
@@ -52,7 +52,7 @@ void sf_engine_config_default(struct sf_engine_config *cfg);
 
 struct sf_engine_stats {
   uint64_t option_prints_in, option_nbbo_in, equity_quotes_in, equity_prints_in;
-  uint64_t rejected;                         /* all rejects; below by reason */
+  uint64_t rejected; /* all rejects; below by reason */
   uint64_t rejected_order, rejected_contract, rejected_value, rejected_dup;
   uint64_t enriched_prints, flow_packets_out, smart_money_out, classifier_hits_out, alerts_out;
   uint64_t abstained;
@@ -63,7 +63,8 @@ struct sf_engine_stats {
 
 /* Creates an engine. cfg and sinks are copied; what they point to is borrowed for the engine's
  * life. Returns 0, SF_EINVAL or SF_ENOMEM. */
-int sf_engine_new(const struct sf_engine_config *cfg, const struct sf_engine_sinks *sinks, struct sf_engine **out);
+int sf_engine_new(const struct sf_engine_config *cfg, const struct sf_engine_sinks *sinks,
+                  struct sf_engine **out);
 void sf_engine_free(struct sf_engine *e);
 
 /* Pushes one record. Market data only (option-print, option-nbbo, equity-quote, equity-print);

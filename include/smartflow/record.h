@@ -219,6 +219,8 @@ void sf_features_init_null(struct sf_features *f);
 struct sf_profile_score {
   uint8_t profile; /* enum sf_profile */
   double probability;
+  double raw_score;  /* the engine's score before calibration (extra field "raw_score"); NaN when
+                        not known (then not written) */
   uint8_t band;      /* enum sf_band */
   uint8_t direction; /* enum sf_direction */
   struct sf_strvec reasons;

@@ -65,57 +65,70 @@ enum sf_rule_term {
 };
 
 /* Scalar thresholds: X(field, default, "doc"). Money in dollars, time in days unless named. */
-#define SF_RULE_SCALARS(X)                                                                      \
-  X(premium_large_lo, 100000.0, "premium where premium_large starts to rise ($)")               \
-  X(premium_large_hi, 1000000.0, "premium where premium_large reaches 1 ($)")                   \
-  X(retail_premium_lo, 5000.0, "premium where premium_moderate starts to rise ($)")             \
-  X(retail_premium_hi, 25000.0, "premium where premium_moderate reaches 1 ($)")                 \
-  X(block_min_size, 100.0, "contracts in one print for a block")                                \
-  X(small_lot_max, 10.0, "average fill size at or below which lots are small")                  \
-  X(small_lot_zero, 40.0, "average fill size at or above which lots are not small")             \
-  X(burst_prints_lo, 3.0, "fills where a burst starts to count")                                \
-  X(burst_prints_hi, 10.0, "fills for a full burst")                                            \
-  X(spread_tight, 0.03, "relative spread (spread / mid) counted fully tight")                   \
-  X(spread_wide, 0.20, "relative spread counted not tight")                                     \
-  X(dte_weeks_rise, 3.0, "days where dte_weeks starts to rise")                                 \
-  X(dte_weeks_lo, 10.0, "days where dte_weeks is full")                                         \
-  X(dte_weeks_hi, 120.0, "days where dte_weeks starts to fall")                                 \
-  X(dte_weeks_fall, 365.0, "days where dte_weeks is 0")                                         \
-  X(near_money_full, 0.03, "atm_proximity at or below which near_money = 1")                    \
-  X(near_money_zero, 0.12, "atm_proximity at or above which near_money = 0")                    \
-  X(short_dated_full, 7.0, "days to expiry at or below which short_dated = 1")                  \
-  X(short_dated_zero, 21.0, "days to expiry at or above which short_dated = 0")                 \
-  X(otm_lo, 0.02, "OTM distance (fraction of spot) where otm starts")                           \
-  X(otm_hi, 0.08, "OTM distance where otm = 1")                                                 \
-  X(iv_pop_lo, 0.03, "relative IV shock where iv_pop starts")                                   \
-  X(iv_pop_hi, 0.15, "relative IV shock where iv_pop = 1")                                      \
-  X(event_days_full, 7.0, "days to the event at or below which event_soon = 1")                 \
-  X(event_days_zero, 21.0, "days to the event at or above which event_soon = 0")                \
-  X(event_expiry_days, 30.0, "an expiry at most this many days after the event counts")         \
-  X(hedge_dte_max, 2.0, "days to expiry for zero_to_two_dte")                                   \
-  X(atm_full, 0.005, "atm_proximity at or below which atm = 1")                                 \
-  X(atm_zero, 0.02, "atm_proximity at or above which atm = 0")                                  \
-  X(move_bps_lo, 30.0, "|underlying move| (bps) where spot_move starts")                        \
-  X(move_bps_hi, 100.0, "|underlying move| (bps) where spot_move = 1")                          \
-  X(spread_pressure_lo, 0.2, "spread widening where spread_pressure starts")                    \
-  X(spread_pressure_hi, 1.0, "spread widening where spread_pressure = 1")                       \
-  X(neutral_delta_max, 0.5, "|net bias| at or above which neutral_delta = 0")                   \
-  X(direction_min, 0.2, "|net directional bias| for a bullish / bearish call")                  \
-  X(reason_min, 0.5, "a term at least this large (with positive weight) is cited as a reason")  \
-  X(structure_symmetry_min, 0.5, "leg size symmetry for legs without complex conditions")       \
-  X(guard_factor, 0.35, "multiplier on raw scores a guard suppresses")                          \
-  X(stale_coverage_min, 0.5, "below this fresh-quote coverage: stale_quotes guard")             \
-  X(unusable_coverage_max, 0.2, "at or below this coverage, unsigned events abstain")           \
-  X(special_ratio_min, 0.5, "special-print size share for the complex_or_special_prints guard") \
-  X(frenzy_min, 0.5, "small_lots term for the retail_frenzy guard")                             \
-  X(hedge_context_min, 0.5, "product of 0-2 DTE, atm and spot-move terms for the hedge guard")  \
-  X(arb_symmetry_min, 0.8, "leg symmetry for the arbitrage_symmetry guard")                     \
-  X(emit_min_premium, 0.0, "events below this premium ($) are not emitted")                     \
-  X(abstain_below, 0.35, "primary probability below this abstains (weak_evidence)")             \
-  X(band_high, 0.75, "probability for band high")                                               \
-  X(band_medium, 0.5, "probability for band medium")                                            \
-  X(hit_min, 0.5, "primary probability for a classifier hit")                                   \
-  X(hit_runner_up_min, 0.75, "runner-up probability for an extra classifier hit")               \
+#define SF_RULE_SCALARS(X)                                                                            \
+  X(premium_large_lo, 50000.0, "premium where premium_large starts to rise ($)")                      \
+  X(premium_large_hi, 500000.0, "premium where premium_large reaches 1 ($)")                          \
+  X(retail_premium_lo, 5000.0, "premium where premium_moderate starts to rise ($)")                   \
+  X(retail_premium_hi, 25000.0, "premium where premium_moderate reaches 1 ($)")                       \
+  X(block_min_size, 100.0, "contracts in one print for a block")                                      \
+  X(small_lot_max, 10.0, "average fill size at or below which lots are small")                        \
+  X(small_lot_zero, 40.0, "average fill size at or above which lots are not small")                   \
+  X(burst_prints_lo, 5.0, "fills where a burst starts to count")                                      \
+  X(burst_prints_hi, 15.0, "fills for a full burst")                                                  \
+  X(spread_tight, 0.03, "relative spread (spread / mid) counted fully tight")                         \
+  X(spread_wide, 0.20, "relative spread counted not tight")                                           \
+  X(dte_weeks_rise, 3.0, "days where dte_weeks starts to rise")                                       \
+  X(dte_weeks_lo, 10.0, "days where dte_weeks is full")                                               \
+  X(dte_weeks_hi, 120.0, "days where dte_weeks starts to fall")                                       \
+  X(dte_weeks_fall, 365.0, "days where dte_weeks is 0")                                               \
+  X(near_money_full, 0.03, "atm_proximity at or below which near_money = 1")                          \
+  X(near_money_zero, 0.12, "atm_proximity at or above which near_money = 0")                          \
+  X(short_dated_full, 7.0, "days to expiry at or below which short_dated = 1")                        \
+  X(short_dated_zero, 21.0, "days to expiry at or above which short_dated = 0")                       \
+  X(otm_lo, 0.02, "OTM distance (fraction of spot) where otm starts")                                 \
+  X(otm_hi, 0.08, "OTM distance where otm = 1")                                                       \
+  X(otm_delta_full, 0.3, "|delta| at or below which otm = 1 (delta form)")                            \
+  X(otm_delta_zero, 0.45, "|delta| at or above which otm = 0 (delta form)")                           \
+  X(iv_pop_lo, 0.03, "relative IV shock where iv_pop starts")                                         \
+  X(iv_pop_hi, 0.15, "relative IV shock where iv_pop = 1")                                            \
+  X(event_days_full, 7.0, "days to the event at or below which event_soon = 1")                       \
+  X(event_days_zero, 21.0, "days to the event at or above which event_soon = 0")                      \
+  X(event_expiry_days, 7.0, "an expiry at most this many days after the event counts")                \
+  X(hedge_dte_max, 2.5, "days to expiry for zero_to_two_dte")                                         \
+  X(atm_full, 0.005, "atm_proximity at or below which atm = 1")                                       \
+  X(atm_zero, 0.02, "atm_proximity at or above which atm = 0")                                        \
+  X(move_bps_lo, 15.0, "|underlying move| (bps) where spot_move starts")                              \
+  X(move_bps_hi, 45.0, "|underlying move| (bps) where spot_move = 1")                                 \
+  X(spread_pressure_lo, 0.2, "spread widening where spread_pressure starts")                          \
+  X(spread_pressure_hi, 1.0, "spread widening where spread_pressure = 1")                             \
+  X(neutral_delta_max, 0.5, "|net bias| at or above which neutral_delta = 0")                         \
+  X(direction_min, 0.2, "|net directional bias| for a bullish / bearish call")                        \
+  X(reason_min, 0.5, "a term at least this large (with positive weight) is cited as a reason")        \
+  X(structure_symmetry_min, 0.5, "leg size symmetry for legs without complex conditions")             \
+  X(structure_min_leg, 10.0, "contracts a leg without complex conditions needs to form a structure")  \
+  X(guard_factor, 0.35, "multiplier on raw scores a guard suppresses")                                \
+  X(stale_coverage_min, 0.5, "below this fresh-quote coverage: stale_quotes guard")                   \
+  X(unusable_coverage_max, 0.2, "at or below this coverage, unsigned events abstain")                 \
+  X(special_ratio_min, 0.5, "special-print size share for the complex_or_special_prints guard")       \
+  X(frenzy_min, 0.5, "small_lots term for the retail_frenzy guard")                                   \
+  X(hedge_context_min, 0.5, "product of 0-2 DTE, atm and spot-move terms for the hedge guard")        \
+  X(arb_symmetry_min, 0.8, "leg symmetry for the arbitrage_symmetry guard")                           \
+  X(arb_aggressive_max, 0.5, "quote-hitting size share below which the arbitrage guard applies")      \
+  X(emit_min_premium, 0.0, "events below this premium ($) are not emitted")                           \
+  X(burst_gap_s, 40.0, "a small-lot cluster this soon (s) after a burst's last print joins it")       \
+  X(burst_window_s, 180.0, "longest span (s) of one small-lot burst")                                 \
+  X(burst_lot_max, 45.0, "average fill (contracts) of a closed cluster at most to join a burst")      \
+  X(burst_premium_max, 50000.0, "premium ($) of a closed cluster at most for it to join a burst")     \
+  X(evidence_min_size, 20.0, "contracts an event needs before any primary call")                      \
+  X(evidence_min_premium, 1000.0, "premium ($) an event needs before any primary call")               \
+  X(weak_evidence_factor, 0.1, "multiplier on the raw scores of an event under the evidence minimum") \
+  X(atm_delta_full, 0.2, "| |delta| - 0.5 | at or below which atm = 1 (delta form)")                  \
+  X(atm_delta_zero, 0.35, "| |delta| - 0.5 | at or above which atm = 0 (delta form)")                 \
+  X(abstain_below, 0.35, "primary probability below this abstains (weak_evidence)")                   \
+  X(band_high, 0.75, "probability for band high")                                                     \
+  X(band_medium, 0.5, "probability for band medium")                                                  \
+  X(hit_min, 0.5, "primary probability for a classifier hit")                                         \
+  X(hit_runner_up_min, 0.75, "runner-up probability for an extra classifier hit")                     \
   X(alert_min, 0.5, "primary probability for an alert")
 
 struct sf_rules_config {

@@ -106,7 +106,7 @@ int sf_cmd_calibrate(int argc, char **argv) {
     goto done;
   }
   doc = sf_eval_fit_calibration(s, fo);
-  if (!doc || json_dump_file(doc, out, JSON_INDENT(1) | JSON_REAL_PRECISION(10)) != 0) {
+  if (!doc || json_dump_file(doc, out, JSON_INDENT(1) | JSON_REAL_PRECISION(17)) != 0) {
     fprintf(stderr, "smartflow calibrate: cannot write %s\n", out);
     goto done;
   }

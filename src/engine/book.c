@@ -233,6 +233,7 @@ static __attribute__((noinline)) int contract_new(struct sf_book *b, const char 
   k->mult = 100.0;
   k->expiry_ns = sf_contract_expiry_ns(&c);
   k->open_cluster = SF_NIL;
+  k->burst = SF_NIL;
   k->ew_iv = SF_NULL;
   k->ew_rsp = SF_NULL;
   rc = sf_strtab_put(&b->ctr_tab, canon, (size_t)cl, hc, idx);

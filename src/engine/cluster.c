@@ -169,8 +169,47 @@ void sf_cluster_add(struct sf_cluster *c, struct sf_pool *pl, uint32_t pi,
 }
 
 int sf_cluster_kind(const struct sf_cluster *c, const struct sf_rules_config *rc) {
+  if (c->merged) return SF_CK_BURST;
   if (c->sweep) return SF_CK_SWEEP;
   if (c->n <= 2 && (double)c->max_print >= rc->block_min_size) return SF_CK_BLOCK;
   if ((double)c->n >= rc->burst_prints_lo) return SF_CK_BURST;
   return SF_CK_SINGLE;
+}
+
+void sf_cluster_seal(struct sf_cluster *c, const struct sf_rules_config *rc) {
+  int kind = sf_cluster_kind(c, rc);
+  c->sweep_size = kind == SF_CK_SWEEP ? c->size : 0;
+  c->block_size = kind == SF_CK_BLOCK ? c->size : 0;
+}
+
+void sf_cluster_merge(struct sf_cluster *dst, struct sf_cluster *src, struct sf_pool *pl) {
+  if (src->n == 0) return;
+  if (dst->n == 0) {
+    dst->head = src->head;
+  } else {
+    pl->p[dst->tail].next = src->head;
+  }
+  dst->tail = src->tail;
+  if (dst->n == 0 || src->start_ns < dst->start_ns) dst->start_ns = src->start_ns;
+  if (dst->n == 0 || src->last_ns > dst->last_ns) dst->last_ns = src->last_ns;
+  dst->n += src->n;
+  dst->size += src->size;
+  if (src->max_print > dst->max_print) dst->max_print = src->max_print;
+  for (uint32_t i = 0; i < src->n_venues && i < SF_CLUSTER_VENUES; i++) {
+    bool seen = false;
+    for (uint32_t j = 0; j < dst->n_venues && j < SF_CLUSTER_VENUES; j++)
+      if (dst->venues[j] == src->venues[i]) seen = true;
+    if (!seen) {
+      if (dst->n_venues < SF_CLUSTER_VENUES) dst->venues[dst->n_venues] = src->venues[i];
+      dst->n_venues++;
+    }
+  }
+  dst->conds |= src->conds;
+  dst->signed_size += src->signed_size;
+  dst->sweep_size += src->sweep_size;
+  dst->block_size += src->block_size;
+  dst->merged += 1 + src->merged;
+  src->head = src->tail = SF_NIL;
+  src->n = 0;
+  src->size = 0;
 }

@@ -36,7 +36,7 @@ void sf_engine_config_default(struct sf_engine_config *cfg) {
   cfg->cluster_gap_ns = 250 * SF_NS_PER_MS;
   cfg->sweep_ns = 50 * SF_NS_PER_MS;
   cfg->structure_window_ns = 250 * SF_NS_PER_MS;
-  cfg->move_lookback_ns = 300 * SF_NS_PER_S;
+  cfg->move_lookback_ns = 90 * SF_NS_PER_S;
   cfg->reorder_ns = 1000 * SF_NS_PER_MS;
   cfg->iv_cache_ns = 1000 * SF_NS_PER_MS;
   cfg->baseline_alpha = 0.1;
@@ -166,6 +166,7 @@ static int close_cluster(struct sf_engine *e, uint32_t ci, int64_t deadline) {
   e->book.ctr[c->contract].open_cluster = SF_NIL;
   list_remove(e, &u->open, ci);
   c->state = SF_CS_PENDING;
+  sf_cluster_seal(c, &e->rules);
   list_insert_sorted(e, &u->pending, ci);
   return arm(e, ci, SF_TIMER_GROUP, deadline + e->cfg.structure_window_ns);
 }
@@ -182,6 +183,68 @@ static int ready_push(struct sf_engine *e, const struct sf_group *g) {
   }
   e->ready[e->n_ready++] = *g;
   return 0;
+}
+
+/* Small-lot bursts. A closed single-leg cluster of small fills (average at most burst_lot_max)
+ * and small premium, without ISO / sweep, special or complex-order prints, joins the open burst of its
+ * contract when it starts at most burst_gap_s after the burst's last print and at most burst_window_s after
+ * its first; otherwise it opens a new burst. A burst is emitted as one single-leg event when event time
+ * passes min(last + gap, start + window) + slack, where the slack (cluster window + twice the
+ * structure window) lets a cluster that started in time reach its group decision first. A
+ * burst of one cluster gives the same event as the cluster alone. */
+static int64_t burst_deadline(const struct sf_engine *e, const struct sf_cluster *b) {
+  int64_t gap = (int64_t)(e->rules.burst_gap_s * 1e9), win = (int64_t)(e->rules.burst_window_s * 1e9);
+  int64_t a = b->last_ns + gap, z = b->start_ns + win;
+  return (a < z ? a : z) + e->cfg.cluster_window_ns + 2 * e->cfg.structure_window_ns;
+}
+
+static bool burst_candidate(const struct sf_engine *e, const struct sf_cluster *c) {
+  if (!(e->rules.burst_gap_s > 0) || (double)c->size > e->rules.burst_lot_max * (double)c->n) return false;
+  /* An intermarket sweep is a professional's order, special and complex prints are not flow. */
+  if (c->conds & (SF_COND_MASK_SPECIAL | SF_COND_MASK_COMPLEX | SF_COND_ISO | SF_COND_SWEEP)) return false;
+  const struct sf_book_ctr *k = &e->book.ctr[c->contract];
+  double prem = 0;
+  for (uint32_t pi = c->head; pi != SF_NIL; pi = e->pool.p[pi].next)
+    prem += e->pool.p[pi].price * (double)e->pool.p[pi].size * k->mult;
+  return prem <= e->rules.burst_premium_max;
+}
+
+static int burst_add(struct sf_engine *e, uint32_t ci) {
+  struct sf_cluster *c = &e->pool.c[ci];
+  struct sf_book_ctr *k = &e->book.ctr[c->contract];
+  if (k->burst != SF_NIL) {
+    struct sf_cluster *b = &e->pool.c[k->burst];
+    int64_t gap = (int64_t)(e->rules.burst_gap_s * 1e9), win = (int64_t)(e->rules.burst_window_s * 1e9);
+    if (b->state == SF_CS_BURST && c->start_ns <= b->last_ns + gap && c->start_ns <= b->start_ns + win) {
+      sf_cluster_merge(b, c, &e->pool);
+      sf_pool_cluster_free(&e->pool, ci);
+      return 0; /* the burst's timer re-arms itself when it fires early */
+    }
+  }
+  c->state = SF_CS_BURST;
+  k->burst = ci;
+  return arm(e, ci, SF_TIMER_BURST, burst_deadline(e, c));
+}
+
+/* A burst's timer: re-armed while its deadline moved on, else the burst becomes an event. */
+static int burst_timer(struct sf_engine *e, uint32_t ci, int64_t deadline) {
+  struct sf_cluster *c = &e->pool.c[ci];
+  int64_t due = burst_deadline(e, c);
+  if (due > deadline) return arm(e, ci, SF_TIMER_BURST, due);
+  struct sf_book_ctr *k = &e->book.ctr[c->contract];
+  if (k->burst == ci) k->burst = SF_NIL;
+  c->state = SF_CS_DONE;
+  struct sf_group g;
+  memset(&g, 0, sizeof g);
+  g.structure = SF_STRUCT_NONE;
+  g.close_ns = deadline;
+  g.und = c->und;
+  g.clusters[g.n++] = ci;
+  return ready_push(e, &g);
+}
+
+static bool leg_can_pair(const struct sf_engine *e, const struct sf_cluster *c) {
+  return (c->conds & SF_COND_MASK_COMPLEX) || (double)c->size >= e->rules.structure_min_leg;
 }
 
 static int group_timer(struct sf_engine *e, uint32_t ci, int64_t deadline) {
@@ -201,10 +264,14 @@ static int group_timer(struct sf_engine *e, uint32_t ci, int64_t deadline) {
   size_t n = 0;
   uint32_t cand[SF_GROUP_MAX];
   cand[n++] = ci; /* the anchor goes first */
-  for (uint32_t q = u->pending.head; q != SF_NIL && n < SF_GROUP_MAX; q = e->pool.c[q].next) {
-    const struct sf_cluster *o = &e->pool.c[q];
-    if (o->start_ns > c->start_ns + w) break;
-    if (q != ci && abs64(o->start_ns - c->start_ns) <= w) cand[n++] = q;
+  /* Legs without complex-order conditions need structure_min_leg contracts: two odd lots
+   * printed in the same quarter second are a coincidence, not a spread. */
+  if (leg_can_pair(e, c)) {
+    for (uint32_t q = u->pending.head; q != SF_NIL && n < SF_GROUP_MAX; q = e->pool.c[q].next) {
+      const struct sf_cluster *o = &e->pool.c[q];
+      if (o->start_ns > c->start_ns + w) break;
+      if (q != ci && abs64(o->start_ns - c->start_ns) <= w && leg_can_pair(e, o)) cand[n++] = q;
+    }
   }
   for (size_t i = 0; i < n; i++) {
     const struct sf_cluster *o = &e->pool.c[cand[i]];
@@ -224,6 +291,10 @@ static int group_timer(struct sf_engine *e, uint32_t ci, int64_t deadline) {
   g.structure = sf_structure_match(legs, n, e->rules.structure_symmetry_min, in, &g.symmetry);
   g.close_ns = deadline;
   g.und = c->und;
+  if (g.structure == SF_STRUCT_NONE && burst_candidate(e, c)) {
+    list_remove(e, &u->pending, ci);
+    return burst_add(e, ci);
+  }
   if (g.structure == SF_STRUCT_NONE) {
     g.clusters[g.n++] = ci;
   } else {
@@ -264,9 +335,12 @@ static int run_timers(struct sf_engine *e, int64_t now) {
       } else {
         rc = close_cluster(e, t.idx, t.deadline_ns);
       }
-    } else {
+    } else if (t.kind == SF_TIMER_GROUP) {
       if (c->state != SF_CS_PENDING) continue;
       rc = group_timer(e, t.idx, t.deadline_ns);
+    } else {
+      if (c->state != SF_CS_BURST) continue;
+      rc = burst_timer(e, t.idx, t.deadline_ns);
     }
     if (rc) break;
   }

@@ -234,6 +234,7 @@ int sf_event_emit(struct sf_engine *e, struct sf_group *g) {
     struct sf_profile_score *s = &ev->scores[i];
     s->profile = (uint8_t)p;
     s->probability = sc.prob[p];
+    s->raw_score = sc.raw[p];
     s->band = (uint8_t)sf_rules_band(&e->rules, sc.prob[p]);
     s->direction = sc.dir[p];
     if ((rc = sf_rules_reasons(&e->rules, &sc, &evd, p, &s->reasons))) goto done;

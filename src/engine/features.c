@@ -40,14 +40,14 @@ void sf_features_compute(const struct sf_engine *e, const struct sf_group *g, st
   const struct sf_pool *pl = &e->pool;
   *f = e->null_features; /* sf_features_init_null, made once */
   memset(ev, 0, sizeof *ev);
-  ev->spot = ev->rel_spread_mean = ev->otm = ev->dte_min = SF_NULL;
+  ev->spot = ev->rel_spread_mean = ev->otm = ev->dte_min = ev->abs_delta = SF_NULL;
   ev->structure = g->structure;
 
   int64_t start = INT64_MAX, end = INT64_MIN, spot_ts = INT64_MAX;
   double n = 0, size = 0, prem = 0, buy = 0, sell = 0, cov = 0, inside = 0, stale = 0;
   double age_sum = 0, age_n = 0, rsp_sum = 0, rsp_n = 0, ivs_sum = 0, ivs_w = 0, spw_sum = 0, spw_w = 0;
   double bias_num = 0, bias_den = 0, dn_sum = 0, dn_n = 0, special = 0, iso = 0, cplx = 0, tie = 0;
-  double aggressive = 0, sweep = 0, block = 0;
+  double aggressive = 0, sweep = 0, block = 0, adelta = 0, adelta_w = 0;
   uint64_t venues[64];
   size_t n_venues = 0;
   double spot = SF_NULL;
@@ -57,9 +57,8 @@ void sf_features_compute(const struct sf_engine *e, const struct sf_group *g, st
   for (uint32_t li = 0; li < g->n; li++) {
     const struct sf_cluster *c = &pl->c[g->clusters[li]];
     const struct sf_book_ctr *k = &e->book.ctr[c->contract];
-    int kind = sf_cluster_kind(c, &e->rules);
-    if (kind == SF_CK_SWEEP) sweep += (double)c->size;
-    if (kind == SF_CK_BLOCK) block += (double)c->size;
+    sweep += (double)c->sweep_size;
+    block += (double)c->block_size;
     if (c->start_ns < first_open) {
       first_open = c->start_ns;
       move = c->move_bps;
@@ -101,6 +100,10 @@ void sf_features_compute(const struct sf_engine *e, const struct sf_group *g, st
       if (!isnan(p->spread_wide)) {
         spw_sum += p->spread_wide * s;
         spw_w += s;
+      }
+      if (!isnan(p->delta)) {
+        adelta += fabs(p->delta) * s;
+        adelta_w += s;
       }
       double d = !isnan(p->delta) ? p->delta : (k->is_call ? 1.0 : -1.0);
       bias_num += p->aggressor * s * d;
@@ -232,4 +235,5 @@ void sf_features_compute(const struct sf_engine *e, const struct sf_group *g, st
   ev->total = size;
   ev->spot = spot;
   ev->dte_min = dte_min;
+  ev->abs_delta = adelta_w > 0 ? adelta / adelta_w : SF_NULL;
 }

@@ -73,6 +73,7 @@ struct sf_book_ctr {
   double ew_iv, ew_rsp;
   uint32_t n_iv, n_rsp;
   uint32_t open_cluster; /* SF_NIL when none */
+  uint32_t burst;        /* the contract's open small-lot burst (a cluster), SF_NIL when none */
 };
 
 struct sf_strtab_slot {
@@ -157,12 +158,16 @@ struct sf_cluster {
   uint32_t conds;  /* OR of the prints' conditions */
   int64_t signed_size;
   uint32_t next, prev; /* in the underlying's open or pending list (next: also the free list) */
-  uint8_t state;       /* SF_CS_* */
-  uint64_t timer_seq;  /* seq of the cluster's live timer; stale heap entries do not match */
+  /* Set when the cluster closes (sf_cluster_seal) and summed by sf_cluster_merge: the size of
+   * its sub-clusters that were sweeps and blocks, and how many clusters were merged into it. */
+  int64_t sweep_size, block_size;
+  uint32_t merged;
+  uint8_t state;      /* SF_CS_* */
+  uint64_t timer_seq; /* seq of the cluster's live timer; stale heap entries do not match */
 };
-enum { SF_CS_FREE = 0, SF_CS_OPEN, SF_CS_PENDING, SF_CS_DONE };
+enum { SF_CS_FREE = 0, SF_CS_OPEN, SF_CS_PENDING, SF_CS_DONE, SF_CS_BURST };
 
-enum { SF_TIMER_CLUSTER = 0, SF_TIMER_GROUP = 1 };
+enum { SF_TIMER_CLUSTER = 0, SF_TIMER_GROUP = 1, SF_TIMER_BURST = 2 };
 
 struct sf_timer {
   int64_t deadline_ns;
@@ -200,8 +205,13 @@ void sf_pool_cluster_free(struct sf_pool *pl, uint32_t ci);
 /* Adds a stored print to a cluster and updates its sweep / venue / deadline state. */
 void sf_cluster_add(struct sf_cluster *c, struct sf_pool *pl, uint32_t pi,
                     const struct sf_engine_config *cfg);
-/* The cluster's kind (sweep, burst, block or single). */
+/* The cluster's kind (sweep, burst, block or single); a merged burst is a burst. */
 int sf_cluster_kind(const struct sf_cluster *c, const struct sf_rules_config *rc);
+/* Records the closed cluster's sweep / block size (from its kind). */
+void sf_cluster_seal(struct sf_cluster *c, const struct sf_rules_config *rc);
+/* Moves the prints of src (closed, sealed) to the end of dst's and sums their statistics; src
+ * is left empty (free it with sf_pool_cluster_free). */
+void sf_cluster_merge(struct sf_cluster *dst, struct sf_cluster *src, struct sf_pool *pl);
 
 /* ---- structure.c ------------------------------------------------------------------------ */
 
@@ -264,6 +274,7 @@ struct sf_evidence {
   double spot, rel_spread_mean, sweep_share, block_share, aggressive_share, stock_tie_share;
   double buy, sell, total; /* signed sizes */
   double otm;              /* size-weighted OTM distance (fraction of spot), NaN unknown */
+  double abs_delta;        /* size-weighted |delta| over prints with a delta, NaN unknown */
   double dte_min;
   int structure;
 };

@@ -11,9 +11,11 @@
  *   retail_frenzy: small_lots >= frenzy_min; institutional_directional is suppressed;
  *   hedge_reactive_context: zero_to_two_dte x atm x spot_move >= hedge_context_min;
  *     institutional_directional is suppressed;
- *   arbitrage_symmetry: a multi-leg event with leg symmetry >= arb_symmetry_min and a neutral
- *     delta; every directional profile is suppressed.
- * Abstention: coverage <= unusable_coverage_max -> unusable_quotes; the best probability below
+ *   arbitrage_symmetry: a multi-leg event with leg symmetry >= arb_symmetry_min, a neutral
+ *     delta and less than arb_aggressive_max of its size hit at the quotes; every directional
+ *     profile is suppressed.
+ * Abstention: coverage <= unusable_coverage_max -> unusable_quotes; fewer than
+ * evidence_min_size contracts or less than evidence_min_premium, or the best probability below
  * abstain_below -> weak_evidence. */
 #include <math.h>
 #include <string.h>
@@ -51,6 +53,8 @@ void sf_rules_terms(const struct sf_rules_config *rc, const struct sf_features *
   t[SF_TERM_NEAR_MONEY] = ramp_down(f->atm_proximity, rc->near_money_full, rc->near_money_zero);
   t[SF_TERM_SHORT_DATED] = ramp_down(dte, rc->short_dated_full, rc->short_dated_zero);
   t[SF_TERM_OTM] = ramp(ev->otm, rc->otm_lo, rc->otm_hi);
+  if (!isnan(ev->abs_delta) && !isnan(ev->otm) && ev->otm > 0)
+    t[SF_TERM_OTM] = fmax(t[SF_TERM_OTM], ramp_down(ev->abs_delta, rc->otm_delta_full, rc->otm_delta_zero));
   t[SF_TERM_SMALL_LOTS] = ramp_down(f->avg_fill_size, rc->small_lot_max, rc->small_lot_zero) *
                           ramp(f->print_count, rc->burst_prints_lo, rc->burst_prints_hi);
   t[SF_TERM_IV_POP] = ramp(f->synthetic_iv_shock, rc->iv_pop_lo, rc->iv_pop_hi);
@@ -72,13 +76,19 @@ void sf_rules_terms(const struct sf_rules_config *rc, const struct sf_features *
   t[SF_TERM_STOCK_TIE] = nz(ev->stock_tie_share);
   t[SF_TERM_MID_PRINTS] = nz(f->nbbo_inside_ratio);
   t[SF_TERM_ZERO_TO_TWO_DTE] = (!isnan(dte) && dte <= rc->hedge_dte_max) ? 1 : 0;
+  /* At the money by distance, or by delta (which scales with volatility and time: one strike
+   * off on a coarse 0DTE chain is still at the money in gamma terms). */
   t[SF_TERM_ATM] = ramp_down(f->atm_proximity, rc->atm_full, rc->atm_zero);
+  if (!isnan(ev->abs_delta))
+    t[SF_TERM_ATM] =
+        fmax(t[SF_TERM_ATM], ramp_down(fabs(ev->abs_delta - 0.5), rc->atm_delta_full, rc->atm_delta_zero));
   t[SF_TERM_SPOT_MOVE] = isnan(f->underlying_move_bps)
                              ? 0
                              : ramp(fabs(f->underlying_move_bps), rc->move_bps_lo, rc->move_bps_hi);
   double hi = fmax(ev->buy, ev->sell), lo = fmin(ev->buy, ev->sell);
   t[SF_TERM_BOTH_SIDES] = hi > 0 ? lo / hi : 0;
-  t[SF_TERM_MULTI_LEG] = multi ? 1 : 0;
+  /* An unrecognised complex combination is weaker evidence than a recognised structure. */
+  t[SF_TERM_MULTI_LEG] = !multi ? 0 : (ev->structure == SF_STRUCT_COMPLEX ? 0.5 : 1);
   t[SF_TERM_SPREAD_PRESSURE] = ramp(f->spread_widening, rc->spread_pressure_lo, rc->spread_pressure_hi);
   t[SF_TERM_SPECIAL] = nz(f->special_print_ratio);
 }
@@ -129,11 +139,20 @@ void sf_rules_score(const struct sf_rules_config *rc, const struct sf_calibratio
     out->guards |= SF_GUARD_HEDGE;
     out->raw[SF_PROFILE_INSTITUTIONAL_DIRECTIONAL] *= g;
   }
+  /* Symmetric legs hit at the ask or bid are a bought or sold structure (a straddle before
+   * earnings, a hedge), not a matched trade: the guard wants negotiated (mid) or complex legs. */
   if (ev->structure != SF_STRUCT_NONE && nz(f->same_size_leg_symmetry) >= rc->arb_symmetry_min &&
-      t[SF_TERM_NEUTRAL_DELTA] >= 0.5) {
+      t[SF_TERM_NEUTRAL_DELTA] >= 0.5 && t[SF_TERM_AGGRESSIVE] < rc->arb_aggressive_max) {
     out->guards |= SF_GUARD_ARB;
     for (int p = 0; p < SF_PROFILE_COUNT; p++)
       if (is_directional(p)) out->raw[p] *= g;
+  }
+
+  /* Minimum evidence: too small an order says nothing about who is behind it. It abstains, and
+   * its raw scores are damped so that calibration learns from orders that carry evidence. */
+  if (!(f->total_size >= rc->evidence_min_size) || !(f->total_premium >= rc->evidence_min_premium)) {
+    out->abstain |= 1u;
+    for (int p = 0; p < SF_PROFILE_COUNT; p++) out->raw[p] *= rc->weak_evidence_factor;
   }
 
   for (int p = 0; p < SF_PROFILE_COUNT; p++)

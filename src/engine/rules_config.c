@@ -46,28 +46,35 @@ struct wdef {
 
 #define W(t, v) \
   { SF_TERM_##t, v }
-static const struct wdef w_inst[] = {W(PREMIUM_LARGE, 3.5), W(SWEEP, 1.5),           W(BLOCK, 1.2),
-                                     W(AGGRESSIVE, 1.0),    W(ONE_SIDED, 1.0),       W(TIGHT_QUOTES, 0.5),
-                                     W(DTE_WEEKS, 1.2),     W(NEAR_MONEY, 0.8),      W(SMALL_LOTS, -1.5),
-                                     W(MULTI_LEG, -1.5),    W(MID_PRINTS, -1.0),     W(ZERO_TO_TWO_DTE, -0.5),
-                                     W(SPECIAL, -1.0),      W(PREMIUM_MODERATE, 0.5)};
-static const struct wdef w_retail[] = {
-    W(PREMIUM_MODERATE, 1.5), W(PREMIUM_LARGE, 0.5), W(SHORT_DATED, 1.2), W(OTM, 1.2),
-    W(SMALL_LOTS, 2.5),       W(IV_POP, 1.0),        W(BOUGHT, 0.8),      W(SWEEP, -0.5),
-    W(BLOCK, -1.0),           W(MULTI_LEG, -1.5),    W(DTE_WEEKS, -0.5)};
+/* Weights per profile. Each profile's necessary evidence carries most of the weight, so that an
+ * event lacking it stays under the abstention threshold whatever else it shows; the typical
+ * confusers of PROFILES.md weigh against. Quote-rule aggression (AA/A/B/BB) is what makes flow
+ * directional; prints inside the spread are market making or negotiated (arbitrage). */
+static const struct wdef w_inst[] = {W(PREMIUM_LARGE, 4.0), W(AGGRESSIVE, 1.5),      W(ONE_SIDED, 1.0),
+                                     W(SWEEP, 0.8),         W(BLOCK, 0.8),           W(DTE_WEEKS, 1.0),
+                                     W(NEAR_MONEY, 0.5),    W(TIGHT_QUOTES, 0.3),    W(MID_PRINTS, -3.0),
+                                     W(SMALL_LOTS, -3.0),   W(MULTI_LEG, -3.0),      W(ZERO_TO_TWO_DTE, -1.0),
+                                     W(SPECIAL, -4.0),      W(PRE_EVENT_CONC, -3.0), W(BOTH_SIDES, -1.5)};
+static const struct wdef w_retail[] = {W(SMALL_LOTS, 4.5), W(SHORT_DATED, 1.5),    W(OTM, 1.0),
+                                       W(IV_POP, 1.0),     W(BOUGHT, 2.5),         W(ONE_SIDED, 1.0),
+                                       W(AGGRESSIVE, 0.5), W(PREMIUM_LARGE, -1.0), W(BLOCK, -2.0),
+                                       W(MULTI_LEG, -2.0), W(DTE_WEEKS, -1.0),     W(MID_PRINTS, -2.0),
+                                       W(SPECIAL, -4.0),   W(BOTH_SIDES, -1.5),    W(PRE_EVENT_CONC, -1.0)};
 static const struct wdef w_event[] = {
-    W(EVENT_SOON, 2.0),      W(EXPIRY_AFTER_EVENT, 1.5), W(PRE_EVENT_CONC, 1.0),   W(IV_POP, 0.8),
-    W(SPREAD_PRESSURE, 0.5), W(PREMIUM_LARGE, 1.0),      W(PREMIUM_MODERATE, 0.5), W(ONE_SIDED, 0.5)};
-static const struct wdef w_vol[] = {W(SOLD, 2.0),          W(STRADDLE_SOLD, 2.0),    W(NEUTRAL_DELTA, 1.0),
-                                    W(PREMIUM_LARGE, 1.0), W(PREMIUM_MODERATE, 0.3), W(MULTI_LEG, 0.5),
-                                    W(BOUGHT, -1.5),       W(COMPLEX, -0.5),         W(MID_PRINTS, -0.5),
-                                    W(NEAR_MONEY, 0.5)};
-static const struct wdef w_arb[] = {W(LEGS_MATCHED, 1.5), W(COMPLEX, 1.5),       W(STOCK_TIE, 2.0),
-                                    W(MID_PRINTS, 1.2),   W(NEUTRAL_DELTA, 1.5), W(MULTI_LEG, 1.0),
-                                    W(ONE_SIDED, -1.0),   W(SWEEP, -1.0)};
-static const struct wdef w_hedge[] = {W(ZERO_TO_TWO_DTE, 1.5), W(ATM, 1.5),        W(SPOT_MOVE, 2.0),
-                                      W(PREMIUM_LARGE, 1.0),   W(BOTH_SIDES, 1.0), W(NEAR_MONEY, 0.5),
-                                      W(SMALL_LOTS, -1.0),     W(MULTI_LEG, -0.5)};
+    W(EVENT_SOON, 1.0),  W(EXPIRY_AFTER_EVENT, 0.5), W(PRE_EVENT_CONC, 4.0),   W(AGGRESSIVE, 2.0),
+    W(ONE_SIDED, 2.5),   W(PREMIUM_LARGE, 1.5),      W(PREMIUM_MODERATE, 1.5), W(SPREAD_PRESSURE, 0.3),
+    W(MID_PRINTS, -4.0), W(SMALL_LOTS, -2.0),        W(BOTH_SIDES, -2.0),      W(SPECIAL, -4.0),
+    W(SOLD, -2.0),       W(STRADDLE_SOLD, -3.0)};
+static const struct wdef w_vol[] = {W(SOLD, 2.0),          W(STRADDLE_SOLD, 3.0),    W(NEUTRAL_DELTA, 1.0),
+                                    W(PREMIUM_LARGE, 1.0), W(PREMIUM_MODERATE, 0.5), W(AGGRESSIVE, 1.0),
+                                    W(BOUGHT, -3.0),       W(MID_PRINTS, -2.0),      W(SMALL_LOTS, -2.0)};
+static const struct wdef w_arb[] = {W(MULTI_LEG, 2.0),   W(LEGS_MATCHED, 3.0), W(COMPLEX, 2.0),
+                                    W(STOCK_TIE, 1.0),   W(MID_PRINTS, 2.0),   W(NEUTRAL_DELTA, 1.0),
+                                    W(AGGRESSIVE, -2.0), W(SWEEP, -1.0),       W(SMALL_LOTS, -2.0)};
+static const struct wdef w_hedge[] = {
+    W(ZERO_TO_TWO_DTE, 2.0),  W(ATM, 2.0),        W(SPOT_MOVE, 2.5),  W(PREMIUM_LARGE, 1.5),
+    W(PREMIUM_MODERATE, 0.5), W(AGGRESSIVE, 1.0), W(BOTH_SIDES, 1.0), W(MID_PRINTS, -3.0),
+    W(SMALL_LOTS, -3.0),      W(SPECIAL, -4.0),   W(MULTI_LEG, -1.0), W(BLOCK, 2.0)};
 #undef W
 
 static const struct {
@@ -75,12 +82,12 @@ static const struct {
   const struct wdef *w;
   size_t n;
 } defaults[SF_PROFILE_COUNT] = {
-    {-5.5, w_inst, sizeof w_inst / sizeof w_inst[0]},
-    {-4.5, w_retail, sizeof w_retail / sizeof w_retail[0]},
-    {-5.0, w_event, sizeof w_event / sizeof w_event[0]},
-    {-4.5, w_vol, sizeof w_vol / sizeof w_vol[0]},
-    {-5.0, w_arb, sizeof w_arb / sizeof w_arb[0]},
-    {-5.0, w_hedge, sizeof w_hedge / sizeof w_hedge[0]},
+    {-6.0, w_inst, sizeof w_inst / sizeof w_inst[0]},
+    {-8.0, w_retail, sizeof w_retail / sizeof w_retail[0]},
+    {-8.0, w_event, sizeof w_event / sizeof w_event[0]},
+    {-6.0, w_vol, sizeof w_vol / sizeof w_vol[0]},
+    {-7.5, w_arb, sizeof w_arb / sizeof w_arb[0]},
+    {-8.0, w_hedge, sizeof w_hedge / sizeof w_hedge[0]},
 };
 
 void sf_rules_config_default(struct sf_rules_config *cfg) {

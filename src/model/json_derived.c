@@ -138,6 +138,10 @@ static void score_encode(const struct sf_profile_score *s, struct sf_jw *w) {
   sf_je_name(w, sf_profile_name(s->profile));
   SF_JW_KEY(w, "probability");
   sf_je_num(w, s->probability);
+  if (!isnan(s->raw_score)) {
+    SF_JW_KEY(w, "raw_score");
+    sf_je_num(w, s->raw_score);
+  }
   SF_JW_KEY(w, "confidence_band");
   sf_je_name(w, sf_band_name(s->band));
   SF_JW_KEY(w, "direction");
@@ -163,6 +167,8 @@ int sf_profile_score_from_json(const json_t *j, struct sf_profile_score *s, cons
   int rc = sf_jd_enum(&d, "profile_id", SF_JD_REQ, sf_profile_from_name, PROFILE_DESC, &v);
   s->profile = (uint8_t)v;
   if (!rc) rc = sf_jd_num(&d, "probability", SF_JD_REQ, 0, 1, "a number in [0, 1]", &s->probability);
+  s->raw_score = SF_NULL;
+  if (!rc) rc = sf_jd_num(&d, "raw_score", SF_JD_NULL, 0, 1, "a number in [0, 1] or null", &s->raw_score);
   if (!rc) rc = sf_jd_enum(&d, "confidence_band", SF_JD_REQ, sf_band_from_name, BAND_DESC, &v);
   if (!rc) s->band = (uint8_t)v;
   if (!rc) rc = sf_jd_enum(&d, "direction", SF_JD_REQ, sf_direction_from_name, DIR_DESC, &v);

@@ -232,6 +232,7 @@ static void profile_score_init(struct sf_profile_score *s, int profile) {
   memset(s, 0, sizeof *s);
   s->profile = (uint8_t)profile;
   s->probability = SF_NULL;
+  s->raw_score = SF_NULL;
   s->band = SF_BAND_LOW;
   s->direction = SF_DIR_UNKNOWN;
 }
@@ -241,6 +242,7 @@ void sf_profile_score_fini(struct sf_profile_score *s) { sf_strvec_fini(&s->reas
 int sf_profile_score_copy(struct sf_profile_score *dst, const struct sf_profile_score *src) {
   dst->profile = src->profile;
   dst->probability = src->probability;
+  dst->raw_score = src->raw_score;
   dst->band = src->band;
   dst->direction = src->direction;
   return sf_strvec_copy(&dst->reasons, &src->reasons);

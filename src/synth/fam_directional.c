@@ -9,7 +9,8 @@
  * hn_earnings_before_event: the same order on a name with earnings ahead, in the last expiry
  * before the event. By design it is labeled institutional_directional (hard_negative): it is a
  * plain directional bet that merely sits near earnings, and must not be read as event_driven.
- * retail_whale: short-dated (<= 7.5 DTE) OTM calls (80%) or puts, 1.5-7% OTM, 20-60 small lots
+ * retail_whale: short-dated (<= 7.5 DTE) OTM calls (80%) or puts, 0.3-1.2 expected moves (at most
+ * 7%) OTM, 20-60 small lots
  * (1-20 contracts, mostly at the ask) over 10-150 s, each fill popping IV; one or two strikes.
  * hn_retail_frenzy: a bigger burst (60-150 lots up to 40 contracts, pairs of fills milliseconds
  * apart on different venues) that still is retail: labeled retail_whale, never institutional. */
@@ -75,7 +76,12 @@ int syn_fam_retail(struct sf_synth *g, int64_t t, bool frenzy) {
   int e = syn_pick_expiry(g, und, 0.1, 7.5, t);
   if (e < 0) return SF_ENOTFOUND;
   bool call = syn_rng_chance(&g->rng, frenzy ? 0.9 : 0.8);
-  double s = g->unds[und].spot, otm = syn_rng_range(&g->rng, 0.015, 0.07);
+  /* Out of the money by 0.3-1.2 expected moves to expiry (vol x sqrt(T)), at most 7%: the
+   * short-dated lottery tickets retail buys, but not so far out that the burst is worth
+   * nothing (1.5% out on a 0DTE index option is several expected moves away). */
+  const struct syn_und *uu = &g->unds[und];
+  double em = uu->cfg.vol * sqrt(fmax(syn_dte_days(uu->exps[e].ns, t), 0.1) / 365.0);
+  double s = uu->spot, otm = fmin(syn_rng_range(&g->rng, 0.3, 1.2) * em, 0.07);
   uint32_t c1 = syn_contract_near(g, und, e, call, call ? s * (1 + otm) : s * (1 - otm));
   uint32_t c2 = syn_rng_chance(&g->rng, 0.3) ? syn_contract_offset(g, c1, call ? 1 : -1) : c1;
   int n = frenzy ? syn_rng_int(&g->rng, 60, 150) : syn_rng_int(&g->rng, 20, 60);

@@ -111,18 +111,19 @@ static void test_block_timer_and_gap(void **state) {
                 ? SF_DIR_BULLISH
                 : s->events[0].u.smart_money.scores[0].direction,
             SF_DIR_BULLISH);
-  /* Gap: fills 300 ms apart are two clusters; window: 200 ms steps split after 500 ms. */
+  /* Gap: fills 300 ms apart are two clusters; window: 200 ms steps split after 500 ms. The
+   * fills are 80 lots, too large to join a small-lot burst (burst_lot_max 45). */
   const char *c2 = "SPY-2025-03-21-561-C";
   int64_t u = t + 2 * SF_NS_PER_S;
   FX_PUSH(e, fx_nbbo(u, c2, 2.00, 2.05, 50, 50));
-  FX_PUSH(e, fx_print(u, c2, 2.05, 5, "CBOE", 0, "g1"));
-  FX_PUSH(e, fx_print(u + 300 * MS, c2, 2.05, 5, "CBOE", 0, "g2"));
+  FX_PUSH(e, fx_print(u, c2, 2.05, 80, "CBOE", 0, "g1"));
+  FX_PUSH(e, fx_print(u + 300 * MS, c2, 2.05, 80, "CBOE", 0, "g2"));
   int64_t v = u + 2 * SF_NS_PER_S;
   for (int i = 0; i < 4; i++) {
     char id[8];
     snprintf(id, sizeof id, "w%d", i);
     FX_PUSH(e, fx_nbbo(v + i * 200 * MS, c2, 2.00, 2.05, 50, 50));
-    FX_PUSH(e, fx_print(v + i * 200 * MS, c2, 2.05, 5, "CBOE", 0, id));
+    FX_PUSH(e, fx_print(v + i * 200 * MS, c2, 2.05, 80, "CBOE", 0, id));
   }
   sf_engine_flush(e);
   check_i64(s->n_events, 5);
@@ -131,11 +132,49 @@ static void test_block_timer_and_gap(void **state) {
   check_i64(s->events[3].u.smart_money.member_print_ids.n, 3); /* w0 w1 w2 */
   check_i64(s->events[4].u.smart_money.member_print_ids.n, 1); /* w3 */
   check_str(s->events[4].u.smart_money.member_print_ids.v[0], "w3");
-  /* Small retail lots with no other evidence abstain: no hit, no alert for them. */
-  assert_true(s->events[1].u.smart_money.abstained);
-  check_i64(s->events[1].u.smart_money.primary_profile, -1);
-  assert_true(sf_strvec_contains(&s->events[1].u.smart_money.suppressed_reasons, "weak_evidence"));
-  check_i64(s->n_alerts, 0);
+  sf_engine_free(e);
+  fx_sink_free(s);
+}
+
+/* Small lots on one contract seconds apart are one burst (one event, one packet of kind
+ * "burst"); a lot after more than burst_gap_s starts another; a lone small lot abstains with
+ * weak_evidence and gives no hit and no alert. */
+static void test_small_lot_burst(void **state) {
+  (void)state;
+  struct fx_sink *s = fx_sink_new();
+  struct sf_engine *e = mk(s);
+  const char *c = "TSLA-2025-03-14-265-C";
+  int64_t t = fx_t(11, 0, 0, 0);
+  FX_PUSH(e, fx_equity(t, "TSLA", 249.95, 250.05));
+  for (int i = 0; i < 12; i++) {
+    char id[8];
+    snprintf(id, sizeof id, "r%d", i);
+    int64_t ts = t + i * 3 * SF_NS_PER_S;
+    FX_PUSH(e, fx_equity(ts, "TSLA", 249.95, 250.05));
+    FX_PUSH(e, fx_nbbo(ts, c, 1.00, 1.05, 50, 50));
+    FX_PUSH(e, fx_print(ts + 1 * MS, c, 1.05, 6, i % 2 ? "CBOE" : "ISE", 0, id));
+  }
+  /* r11 prints at +33 s; x0 at +80 s comes 47 s later, beyond the 40 s burst gap. */
+  int64_t late = t + 80 * SF_NS_PER_S;
+  FX_PUSH(e, fx_equity(late, "TSLA", 249.95, 250.05));
+  FX_PUSH(e, fx_nbbo(late, c, 1.00, 1.05, 50, 50));
+  FX_PUSH(e, fx_print(late + 1 * MS, c, 1.05, 4, "CBOE", 0, "x0"));
+  sf_engine_flush(e);
+  check_i64(s->n_events, 2);
+  const struct sf_smart_money_event *b = &s->events[0].u.smart_money;
+  check_i64(b->member_print_ids.n, 12);
+  check_i64(b->packet_ids.n, 1);
+  check_near(b->features.total_size, 72, 0);
+  check_near(b->features.print_count, 12, 0);
+  check_near(b->features.avg_fill_size, 6, 0);
+  const struct sf_smart_money_event *x = &s->events[1].u.smart_money;
+  check_i64(x->member_print_ids.n, 1);
+  check_str(x->member_print_ids.v[0], "x0");
+  assert_true(x->abstained);
+  check_i64(x->primary_profile, -1);
+  assert_true(sf_strvec_contains(&x->suppressed_reasons, "weak_evidence"));
+  for (size_t i = 0; i < s->n_alerts; i++)
+    assert_true(strcmp(s->alerts[i].u.alert.evidence_refs.v[0], x->event_id) != 0);
   sf_engine_free(e);
   fx_sink_free(s);
 }
@@ -237,9 +276,8 @@ static void test_structure_types(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_sweep_one_event),
-      cmocka_unit_test(test_block_timer_and_gap),
-      cmocka_unit_test(test_complex_vertical_one_event),
+      cmocka_unit_test(test_sweep_one_event), cmocka_unit_test(test_block_timer_and_gap),
+      cmocka_unit_test(test_small_lot_burst), cmocka_unit_test(test_complex_vertical_one_event),
       cmocka_unit_test(test_structure_types),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

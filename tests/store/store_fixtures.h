@@ -230,6 +230,7 @@ static inline void fx_alert(struct sf_record *r, const char *prefix, int64_t i, 
     for (int k = 0; a->profile_scores && k < SF_PROFILE_COUNT; k++) {
       a->profile_scores[k].profile = (uint8_t)((a->primary_profile + k) % SF_PROFILE_COUNT);
       a->profile_scores[k].probability = 0.8 - 0.1 * k;
+      a->profile_scores[k].raw_score = SF_NULL; /* not known: not written */
       a->profile_scores[k].band = SF_BAND_MEDIUM;
       a->profile_scores[k].direction = SF_DIR_BULLISH;
     }

@@ -1,0 +1,254 @@
+/* The five guards of PROFILES.md and abstention, on hand-built evidence through the pure scoring
+ * function (sf_rules_score with the default rules, no calibration). Each guard has a case where
+ * it fires (its reason code appears and the suppressed profile's raw score is the unguarded one
+ * times guard_factor) and a neighbouring case where it does not. The base case is a clean
+ * institutional order: $600k bought at the ask as an ISO sweep, 45 DTE, 1% out of the money. */
+#include "harness.h"
+#include "engine/internal.h"
+#include "smartflow/rules.h"
+
+struct sample {
+  struct sf_features f;
+  struct sf_evidence ev;
+};
+
+static void base(struct sample *s) {
+  sf_features_init_null(&s->f);
+  memset(&s->ev, 0, sizeof s->ev);
+  struct sf_features *f = &s->f;
+  f->print_count = 4;
+  f->total_size = 1000;
+  f->total_premium = 600000;
+  f->dte_days = 45;
+  f->atm_proximity = 0.01;
+  f->aggressor_buy_ratio = 1;
+  f->aggressor_sell_ratio = 0;
+  f->aggressor_ratio = 1;
+  f->nbbo_coverage_ratio = 1;
+  f->nbbo_inside_ratio = 0;
+  f->net_directional_bias = 0.5;
+  f->avg_fill_size = 250;
+  f->special_print_ratio = 0;
+  f->complex_ratio = 0;
+  f->underlying_move_bps = 2;
+  s->ev.spot = 100;
+  s->ev.rel_spread_mean = 0.02;
+  s->ev.sweep_share = 1;
+  s->ev.aggressive_share = 1;
+  s->ev.buy = 1000;
+  s->ev.total = 1000;
+  s->ev.otm = 0.01;
+  s->ev.abs_delta = 0.45;
+  s->ev.dte_min = 45;
+  s->ev.structure = SF_STRUCT_NONE;
+}
+
+static void score(const struct sample *s, struct sf_scored *out) {
+  struct sf_rules_config rc;
+  sf_rules_config_default(&rc);
+  sf_rules_score(&rc, NULL, &s->f, &s->ev, out);
+}
+
+static double guard_factor(void) {
+  struct sf_rules_config rc;
+  sf_rules_config_default(&rc);
+  return rc.guard_factor;
+}
+
+/* The raw score a profile would have without guards: the logistic of bias + weights x terms. */
+static double unguarded(const struct sf_scored *sc, int profile) {
+  struct sf_rules_config rc;
+  sf_rules_config_default(&rc);
+  double z = rc.bias[profile];
+  for (int t = 0; t < SF_TERM_COUNT; t++) z += rc.weight[profile][t] * sc->terms[t];
+  return 1 / (1 + exp(-z));
+}
+
+static void test_clean_institutional(void **state) {
+  (void)state;
+  struct sample s;
+  base(&s);
+  struct sf_scored sc;
+  score(&s, &sc);
+  check_i64(sc.guards, 0);
+  assert_false(sc.abstained);
+  check_i64(sc.order[0], SF_PROFILE_INSTITUTIONAL_DIRECTIONAL);
+  check_i64(sc.dir[SF_PROFILE_INSTITUTIONAL_DIRECTIONAL], SF_DIR_BULLISH);
+  check_near(sc.raw[SF_PROFILE_INSTITUTIONAL_DIRECTIONAL],
+             unguarded(&sc, SF_PROFILE_INSTITUTIONAL_DIRECTIONAL), 1e-12);
+}
+
+static void test_stale_quotes(void **state) {
+  (void)state;
+  struct sample s;
+  base(&s);
+  struct sf_scored sc;
+  s.f.nbbo_coverage_ratio = 0.5; /* at stale_coverage_min: not stale */
+  score(&s, &sc);
+  assert_false(sc.guards & SF_GUARD_STALE);
+  s.f.nbbo_coverage_ratio = 0.4;
+  score(&s, &sc);
+  assert_true(sc.guards & SF_GUARD_STALE);
+  check_near(sc.raw[SF_PROFILE_INSTITUTIONAL_DIRECTIONAL],
+             unguarded(&sc, SF_PROFILE_INSTITUTIONAL_DIRECTIONAL) * guard_factor(), 1e-12);
+  check_i64(sc.dir[SF_PROFILE_INSTITUTIONAL_DIRECTIONAL], SF_DIR_UNKNOWN); /* no directional call */
+  assert_false(sc.abstain & 2u);
+  /* Nothing signable: unusable quotes, abstain. */
+  s.f.nbbo_coverage_ratio = 0.1;
+  score(&s, &sc);
+  assert_true(sc.abstained);
+  assert_true(sc.abstain & 2u);
+}
+
+static void test_special_prints(void **state) {
+  (void)state;
+  struct sample s;
+  base(&s);
+  struct sf_scored sc;
+  s.f.special_print_ratio = 0.4;
+  score(&s, &sc);
+  assert_false(sc.guards & SF_GUARD_SPECIAL);
+  s.f.special_print_ratio = 1; /* a closing rotation print */
+  score(&s, &sc);
+  assert_true(sc.guards & SF_GUARD_SPECIAL);
+  check_near(sc.raw[SF_PROFILE_INSTITUTIONAL_DIRECTIONAL],
+             unguarded(&sc, SF_PROFILE_INSTITUTIONAL_DIRECTIONAL) * guard_factor(), 1e-12);
+  assert_true(sc.abstained); /* special size alone is no call at all */
+}
+
+static void test_retail_frenzy(void **state) {
+  (void)state;
+  struct sample s;
+  base(&s);
+  struct sf_scored sc;
+  /* 60 fills of 5 lots: small lots and a burst. */
+  s.f.print_count = 60;
+  s.f.total_size = 300;
+  s.f.avg_fill_size = 5;
+  s.f.total_premium = 30000;
+  s.f.dte_days = 3;
+  s.ev.dte_min = 3;
+  s.ev.sweep_share = 0;
+  s.ev.otm = 0.03;
+  s.ev.abs_delta = 0.25;
+  s.ev.buy = 300;
+  s.ev.total = 300;
+  score(&s, &sc);
+  assert_true(sc.guards & SF_GUARD_FRENZY);
+  check_near(sc.raw[SF_PROFILE_INSTITUTIONAL_DIRECTIONAL],
+             unguarded(&sc, SF_PROFILE_INSTITUTIONAL_DIRECTIONAL) * guard_factor(), 1e-12);
+  assert_false(sc.abstained);
+  check_i64(sc.order[0], SF_PROFILE_RETAIL_WHALE);
+  /* Four fills of 75 lots: not a frenzy. */
+  s.f.print_count = 4;
+  s.f.avg_fill_size = 75;
+  score(&s, &sc);
+  assert_false(sc.guards & SF_GUARD_FRENZY);
+}
+
+static void test_hedge_context(void **state) {
+  (void)state;
+  struct sample s;
+  base(&s);
+  struct sf_scored sc;
+  /* 0DTE at the money right after a 60 bp move. */
+  s.f.dte_days = 0.25;
+  s.ev.dte_min = 0.25;
+  s.f.atm_proximity = 0.001;
+  s.ev.abs_delta = 0.5;
+  s.f.underlying_move_bps = 60;
+  score(&s, &sc);
+  assert_true(sc.guards & SF_GUARD_HEDGE);
+  check_near(sc.raw[SF_PROFILE_INSTITUTIONAL_DIRECTIONAL],
+             unguarded(&sc, SF_PROFILE_INSTITUTIONAL_DIRECTIONAL) * guard_factor(), 1e-12);
+  check_i64(sc.order[0], SF_PROFILE_HEDGE_REACTIVE);
+  /* The same order without a move before it: no hedge context. */
+  s.f.underlying_move_bps = 3;
+  score(&s, &sc);
+  assert_false(sc.guards & SF_GUARD_HEDGE);
+  /* Nor with the move on a 30-day expiry. */
+  s.f.underlying_move_bps = 60;
+  s.f.dte_days = 30;
+  s.ev.dte_min = 30;
+  score(&s, &sc);
+  assert_false(sc.guards & SF_GUARD_HEDGE);
+}
+
+static void test_arbitrage_symmetry(void **state) {
+  (void)state;
+  struct sample s;
+  base(&s);
+  struct sf_scored sc;
+  /* A conversion-like pair: matched legs at mid, complex, neutral delta. */
+  s.ev.structure = SF_STRUCT_STRADDLE;
+  s.f.same_size_leg_symmetry = 1;
+  s.f.net_directional_bias = 0.05;
+  s.f.complex_ratio = 1;
+  s.f.special_print_ratio = 1;
+  s.f.nbbo_inside_ratio = 1;
+  s.ev.aggressive_share = 0;
+  s.ev.sweep_share = 0;
+  s.ev.buy = 500;
+  s.ev.sell = 500;
+  s.f.aggressor_ratio = 0;
+  s.f.aggressor_buy_ratio = 0.5;
+  s.f.aggressor_sell_ratio = 0.5;
+  score(&s, &sc);
+  assert_true(sc.guards & SF_GUARD_ARB);
+  check_near(
+      sc.raw[SF_PROFILE_EVENT_DRIVEN],
+      unguarded(&sc, SF_PROFILE_EVENT_DRIVEN) * guard_factor() * guard_factor(), /* special prints too */
+      1e-12);
+  check_i64(sc.order[0], SF_PROFILE_ARBITRAGE);
+  /* The same straddle bought at the ask is a bought structure, not a matched trade. */
+  s.ev.aggressive_share = 1;
+  s.f.nbbo_inside_ratio = 0;
+  score(&s, &sc);
+  assert_false(sc.guards & SF_GUARD_ARB);
+  /* Lopsided legs: no symmetry. */
+  s.ev.aggressive_share = 0;
+  s.f.same_size_leg_symmetry = 0.5;
+  score(&s, &sc);
+  assert_false(sc.guards & SF_GUARD_ARB);
+}
+
+static void test_weak_evidence(void **state) {
+  (void)state;
+  struct sample s;
+  base(&s);
+  struct sf_scored sc;
+  /* Three contracts: under evidence_min_size, whatever the rest says. */
+  s.f.total_size = 3;
+  s.f.total_premium = 900;
+  score(&s, &sc);
+  assert_true(sc.abstained);
+  assert_true(sc.abstain & 1u);
+  struct sf_rules_config rc;
+  sf_rules_config_default(&rc);
+  check_near(sc.raw[SF_PROFILE_INSTITUTIONAL_DIRECTIONAL],
+             unguarded(&sc, SF_PROFILE_INSTITUTIONAL_DIRECTIONAL) * rc.weak_evidence_factor, 1e-12);
+  /* Enough size but no profile's evidence: a 40-lot print inside the spread, 90 DTE, far out. */
+  base(&s);
+  s.f.total_size = 40;
+  s.f.total_premium = 8000;
+  s.f.nbbo_inside_ratio = 1;
+  s.ev.aggressive_share = 0;
+  s.ev.sweep_share = 0;
+  s.f.atm_proximity = 0.2;
+  s.ev.otm = 0.2;
+  s.ev.abs_delta = 0.05;
+  score(&s, &sc);
+  assert_true(sc.abstained);
+  check_i64(sc.abstain, 1u);
+  assert_true(sc.prob[sc.order[0]] < rc.abstain_below);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_clean_institutional), cmocka_unit_test(test_stale_quotes),
+      cmocka_unit_test(test_special_prints),      cmocka_unit_test(test_retail_frenzy),
+      cmocka_unit_test(test_hedge_context),       cmocka_unit_test(test_arbitrage_symmetry),
+      cmocka_unit_test(test_weak_evidence),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
