@@ -304,13 +304,22 @@ void sf_book_und_sample(struct sf_book_und *u, int64_t ts_ns, double mid, int64_
 
 double sf_book_und_move_bps(const struct sf_book_und *u, int64_t ts_ns, double cur_mid, int64_t lookback_ns) {
   if (u->h_n == 0 || !(cur_mid > 0)) return SF_NULL;
-  /* The reference is the oldest sample inside [ts - lookback, ts). */
+  /* The reference is the oldest sample inside [ts - lookback, ts). Samples are kept in time
+   * order (sf_book_und_sample), so it is the oldest at or after ts - lookback, found by binary
+   * search, when that one is before ts. */
+  uint32_t first = (u->h_head + SF_MOVE_RING - u->h_n) % SF_MOVE_RING; /* the oldest sample */
+  uint32_t lo = 0, hi = u->h_n;                                        /* over ages oldest..newest */
+  while (lo < hi) {
+    uint32_t mid = (lo + hi) / 2;
+    if (u->h_ts[(first + mid) % SF_MOVE_RING] < ts_ns - lookback_ns)
+      lo = mid + 1;
+    else
+      hi = mid;
+  }
   double ref = SF_NULL;
-  for (uint32_t k = 0; k < u->h_n; k++) {
-    uint32_t i = (u->h_head + SF_MOVE_RING - 1 - k) % SF_MOVE_RING;
-    if (u->h_ts[i] >= ts_ns) continue;
-    if (u->h_ts[i] < ts_ns - lookback_ns) break;
-    ref = u->h_mid[i];
+  if (lo < u->h_n) {
+    uint32_t i = (first + lo) % SF_MOVE_RING;
+    if (u->h_ts[i] < ts_ns) ref = u->h_mid[i];
   }
   if (sf_is_null(ref) || ref <= 0) return SF_NULL;
   return (cur_mid - ref) / ref * 1e4;
