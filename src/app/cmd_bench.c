@@ -248,19 +248,30 @@ static int generate(struct gen *g, size_t prints) {
   return 0;
 }
 
-/* The sinks serialise what they hash into a byte buffer (a copy, as a queueing consumer would
- * make); the buffer is folded into the FNV-1a state outside the timed region. FNV-1a over the
- * concatenation equals FNV-1a streamed piece by piece, so the hash is that of every field in
- * order. */
+/* The sinks hand what they receive on as a queueing consumer would: prints, hits and alerts
+ * as the bytes their hash covers, events as copies (a struct copy and a copy of each string
+ * vector, into reused storage). The queue is folded into the FNV-1a state outside the timed
+ * region, in arrival order (each event at the byte offset where it arrived); FNV-1a over the
+ * concatenation equals FNV-1a streamed piece by piece, so the hash is that of every field of
+ * every record in order, as if hashed in the callbacks. */
+struct evcopy {
+  size_t at; /* buffer length when the event arrived */
+  struct sf_smart_money_event ev;
+};
+
 struct hsink {
   uint64_t h;
   uint64_t events, hits, alerts, packets, prints;
   unsigned char *buf;
   size_t len, cap;
+  struct evcopy *evq; /* queued event copies; their vectors keep their storage */
+  size_t n_ev, cap_ev;
+  bool direct; /* folding: bytes go straight into h */
   bool oom;
 };
 
-#define HSINK_FOLD (1u << 20) /* fold when the buffer holds this much */
+#define HSINK_FOLD (1u << 20)  /* fold when the buffer holds this much */
+#define HSINK_FOLD_EVENTS 1024 /* or this many events are queued */
 
 static __attribute__((noinline)) void hbytes_grow(struct hsink *s, const void *p, size_t n) {
   size_t ncap = s->cap ? s->cap * 2 : 2 * HSINK_FOLD;
@@ -276,16 +287,16 @@ static __attribute__((noinline)) void hbytes_grow(struct hsink *s, const void *p
   s->len += n;
 }
 static inline void hbytes(struct hsink *s, const void *p, size_t n) {
+  if (s->direct) {
+    s->h = sf_hash_update(s->h, p, n);
+    return;
+  }
   if (s->len + n > s->cap) {
     hbytes_grow(s, p, n);
     return;
   }
   memcpy(s->buf + s->len, p, n);
   s->len += n;
-}
-static void hfold(struct hsink *s) {
-  s->h = sf_hash_update(s->h, s->buf, s->len);
-  s->len = 0;
 }
 static inline void hstr(struct hsink *s, const char *x) { hbytes(s, x, strlen(x) + 1); }
 static inline void hnum(struct hsink *s, double x) {
@@ -303,9 +314,8 @@ static void hmeta(struct hsink *s, const struct sf_meta *m) {
   hstr(s, m->trace_id);
 }
 
-static void on_event(void *ctx, const struct sf_smart_money_event *e) {
-  struct hsink *s = ctx;
-  s->events++;
+/* The hashed content of an event, field by field. */
+static void hevent(struct hsink *s, const struct sf_smart_money_event *e) {
   hmeta(s, &e->meta);
   hvec(s, &e->packet_ids);
   hvec(s, &e->member_print_ids);
@@ -341,6 +351,68 @@ static void on_event(void *ctx, const struct sf_smart_money_event *e) {
   hint(s, e->abstained);
   hvec(s, &e->suppressed_reasons);
 }
+
+/* The string vectors of an event, for copying them apart from the struct. */
+static void ev_vecs(struct sf_smart_money_event *e, struct sf_strvec *v[3 + SF_PROFILE_COUNT]) {
+  v[0] = &e->packet_ids;
+  v[1] = &e->member_print_ids;
+  v[2] = &e->suppressed_reasons;
+  for (int i = 0; i < SF_PROFILE_COUNT; i++) v[3 + i] = &e->scores[i].reasons;
+}
+
+static void on_event(void *ctx, const struct sf_smart_money_event *e) {
+  struct hsink *s = ctx;
+  s->events++;
+  if (s->n_ev == s->cap_ev) {
+    size_t ncap = s->cap_ev ? s->cap_ev * 2 : 64;
+    struct evcopy *nq = realloc(s->evq, ncap * sizeof *nq);
+    if (!nq) {
+      s->oom = true;
+      return;
+    }
+    memset(nq + s->cap_ev, 0, (ncap - s->cap_ev) * sizeof *nq); /* empty vectors */
+    s->evq = nq;
+    s->cap_ev = ncap;
+  }
+  struct evcopy *q = &s->evq[s->n_ev++];
+  struct sf_strvec *dv[3 + SF_PROFILE_COUNT], keep[3 + SF_PROFILE_COUNT];
+  struct sf_strvec *sv[3 + SF_PROFILE_COUNT];
+  ev_vecs(&q->ev, dv);
+  for (int i = 0; i < 3 + SF_PROFILE_COUNT; i++) keep[i] = *dv[i];
+  q->at = s->len;
+  q->ev = *e;
+  ev_vecs((struct sf_smart_money_event *)(uintptr_t)e, sv);
+  for (int i = 0; i < 3 + SF_PROFILE_COUNT; i++) {
+    *dv[i] = keep[i];
+    if (sf_strvec_copy(dv[i], sv[i])) s->oom = true;
+  }
+}
+
+/* Hashes the queue in arrival order and empties it. */
+static void hfold(struct hsink *s) {
+  size_t pos = 0;
+  s->direct = true;
+  for (size_t i = 0; i < s->n_ev; i++) {
+    s->h = sf_hash_update(s->h, s->buf + pos, s->evq[i].at - pos);
+    pos = s->evq[i].at;
+    hevent(s, &s->evq[i].ev);
+  }
+  s->h = sf_hash_update(s->h, s->buf + pos, s->len - pos);
+  s->direct = false;
+  s->len = 0;
+  s->n_ev = 0;
+}
+
+static void hsink_fini(struct hsink *s) {
+  for (size_t i = 0; i < s->cap_ev; i++) {
+    struct sf_strvec *v[3 + SF_PROFILE_COUNT];
+    ev_vecs(&s->evq[i].ev, v);
+    for (int k = 0; k < 3 + SF_PROFILE_COUNT; k++) sf_strvec_fini(v[k]);
+  }
+  free(s->evq);
+  free(s->buf);
+}
+
 static void on_hit(void *ctx, const struct sf_classifier_hit *h) {
   struct hsink *s = ctx;
   s->hits++;
@@ -367,6 +439,46 @@ static void on_print(void *ctx, const struct sf_option_print *p) {
 static int cmp_i64(const void *a, const void *b) {
   int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
   return x < y ? -1 : x > y;
+}
+
+/* Per-print latencies as an exact histogram: one counter per ns below LAT_HIST_NS, the rare
+ * longer ones (preemption) kept in a list. Order statistics are those of the sorted samples,
+ * and memory does not grow with the run. */
+#define LAT_HIST_NS (1u << 17)
+struct lat {
+  uint32_t *h;
+  int64_t *over;
+  size_t n, n_over, cap_over;
+  bool oom;
+};
+
+static void lat_add(struct lat *l, int64_t x) {
+  l->n++;
+  if (x < 0) x = 0;
+  if (x < (int64_t)LAT_HIST_NS) {
+    l->h[x]++;
+    return;
+  }
+  if (l->n_over == l->cap_over) {
+    size_t ncap = l->cap_over ? l->cap_over * 2 : 1024;
+    int64_t *no = realloc(l->over, ncap * sizeof *no);
+    if (!no) {
+      l->oom = true;
+      return;
+    }
+    l->over = no;
+    l->cap_over = ncap;
+  }
+  l->over[l->n_over++] = x;
+}
+
+/* The k-th smallest sample (0-based, k < n); the long ones must be sorted. */
+static int64_t lat_kth(const struct lat *l, size_t k) {
+  for (size_t v = 0; v < LAT_HIST_NS; v++) {
+    if (k < l->h[v]) return (int64_t)v;
+    k -= l->h[v];
+  }
+  return k < l->n_over ? l->over[k] : -1;
 }
 
 static int bench_engine(int argc, char **argv) {
@@ -397,18 +509,17 @@ static int bench_engine(int argc, char **argv) {
   g->rng = seed * 0x9E3779B97F4A7C15ull + 1;
   g->quotes_per_print = qpp;
   int status = 1;
-  int64_t *lat = NULL;
+  struct lat lat = {NULL, NULL, 0, 0, 0, false};
   struct sf_engine *e = NULL;
-  struct hsink hs = {SF_HASH_SEED, 0, 0, 0, 0, 0, NULL, 0, 0, false};
+  struct hsink hs = {SF_HASH_SEED, 0, 0, 0, 0, 0, NULL, 0, 0, NULL, 0, 0, false, false};
   size_t n_prints = 0, n_records = 0;
-  lat = malloc((prints + 16) * sizeof *lat);
-  if (!lat) goto done;
+  lat.h = calloc(LAT_HIST_NS, sizeof *lat.h);
+  if (!lat.h) goto done;
 
   struct sf_engine_sinks sinks = {&hs, on_print, NULL, on_event, on_hit, on_alert};
   struct sf_engine_config cfg;
   sf_engine_config_default(&cfg);
   if (sf_engine_new(&cfg, &sinks, &e)) goto done;
-  size_t li = 0;
   int64_t elapsed = 0;
   /* Generate a batch (untimed), push it (timed), repeat: memory stays bounded. */
   while (n_prints < prints) {
@@ -417,11 +528,6 @@ static int bench_engine(int argc, char **argv) {
     if (generate(g, want)) goto done;
     for (size_t i = 0; i < g->n; i++) n_prints += g->rec[i].type == SF_REC_OPTION_PRINT;
     n_records += g->n;
-    if (n_prints > prints + 16) {
-      int64_t *nl = realloc(lat, n_prints * sizeof *lat);
-      if (!nl) goto done;
-      lat = nl;
-    }
     int64_t t0 = sf_time_mono_ns();
     for (size_t i = 0; i < g->n; i++) {
       const struct mrec *m = &g->rec[i];
@@ -429,8 +535,8 @@ static int bench_engine(int argc, char **argv) {
         int64_t a = sf_time_mono_ns();
         sf_engine_push_option_print(e, &m->u.option_print);
         int64_t b = sf_time_mono_ns();
-        lat[li++] = b - a;
-        if (hs.len >= HSINK_FOLD) { /* hashing is not timed */
+        lat_add(&lat, b - a);
+        if (hs.len >= HSINK_FOLD || hs.n_ev >= HSINK_FOLD_EVENTS) { /* hashing is not timed */
           hfold(&hs);
           elapsed += b - t0;
           t0 = sf_time_mono_ns();
@@ -448,11 +554,12 @@ static int bench_engine(int argc, char **argv) {
   sf_engine_flush(e);
   elapsed += sf_time_mono_ns() - t1;
   hfold(&hs);
-  if (hs.oom) goto done;
+  if (hs.oom || lat.oom || lat.n == 0) goto done;
   double secs = (double)elapsed / 1e9;
   struct sf_engine_stats st;
   sf_engine_get_stats(e, &st);
-  qsort(lat, li, sizeof *lat, cmp_i64);
+  if (lat.n_over > 1) qsort(lat.over, lat.n_over, sizeof *lat.over, cmp_i64);
+  size_t li = lat.n;
   struct rusage ru;
   getrusage(RUSAGE_SELF, &ru);
   printf(
@@ -464,14 +571,16 @@ static int bench_engine(int argc, char **argv) {
       (unsigned long long)seed, n_prints, n_records, qpp, secs, (double)n_prints / secs,
       (double)n_records / secs, (unsigned long long)st.smart_money_out, (double)st.smart_money_out / secs,
       (unsigned long long)st.abstained, (unsigned long long)hs.hits, (unsigned long long)hs.alerts,
-      (unsigned long long)st.rejected, (long long)lat[li / 2], (long long)lat[(size_t)((double)li * 0.99)],
-      (long long)lat[(size_t)((double)li * 0.999)], (long long)lat[li - 1], ru.ru_maxrss,
+      (unsigned long long)st.rejected, (long long)lat_kth(&lat, li / 2),
+      (long long)lat_kth(&lat, (size_t)((double)li * 0.99)),
+      (long long)lat_kth(&lat, (size_t)((double)li * 0.999)), (long long)lat_kth(&lat, li - 1), ru.ru_maxrss,
       (unsigned long long)sf_hash_mix64(hs.h));
   status = st.rejected ? 1 : 0;
 done:
   sf_engine_free(e);
-  free(lat);
-  free(hs.buf);
+  free(lat.h);
+  free(lat.over);
+  hsink_fini(&hs);
   if (g->rec) free(g->rec); /* market-data records own nothing */
   free(g);
   return status;

@@ -67,21 +67,25 @@ static int strtab_grow(struct sf_strtab *t) {
   return 0;
 }
 
-static inline __attribute__((always_inline)) int tab_find(const struct sf_strtab *t, const char *key,
-                                                          size_t len, uint64_t h, uint32_t *idx) {
-  if (!t->cap) return 0;
+/* The slot of key (hash h) in t, or NULL. */
+static inline __attribute__((always_inline)) const struct sf_strtab_slot *tab_slot(const struct sf_strtab *t,
+                                                                                   const char *key,
+                                                                                   size_t len, uint64_t h) {
+  if (!t->cap) return NULL;
   size_t j = h & (t->cap - 1);
   while (t->slots[j].idx) {
     const struct sf_strtab_slot *s = &t->slots[j];
-    if (s->hash == h && s->key_len == len) {
-      if (key_eq(t->arena + s->key_off, key, len)) {
-        *idx = s->idx - 1;
-        return 1;
-      }
-    }
+    if (s->hash == h && s->key_len == len && key_eq(t->arena + s->key_off, key, len)) return s;
     j = (j + 1) & (t->cap - 1);
   }
-  return 0;
+  return NULL;
+}
+
+static inline int tab_find(const struct sf_strtab *t, const char *key, size_t len, uint64_t h,
+                           uint32_t *idx) {
+  const struct sf_strtab_slot *s = tab_slot(t, key, len, h);
+  if (s) *idx = s->idx - 1;
+  return s != NULL;
 }
 
 int sf_strtab_find(const struct sf_strtab *t, const char *key, size_t len, uint64_t h, uint32_t *idx) {
@@ -124,14 +128,6 @@ void sf_strtab_fini(struct sf_strtab *t) {
 void sf_book_init(struct sf_book *b) {
   memset(b, 0, sizeof *b);
   b->last_idx = SF_NIL;
-}
-
-/* The last id looked up (ids longer than the cache are simply not remembered). */
-static void remember(struct sf_book *b, const char *id, size_t len, uint32_t idx) {
-  if (len >= sizeof b->last_id) return;
-  memcpy(b->last_id, id, len);
-  b->last_len = len;
-  b->last_idx = idx;
 }
 
 void sf_book_fini(struct sf_book *b) {
@@ -251,13 +247,19 @@ static __attribute__((noinline)) int contract_new(struct sf_book *b, const char 
 
 int sf_book_contract(struct sf_book *b, const char *id, uint32_t *out, const char **why) {
   size_t len = strlen(id);
-  if (len == b->last_len && b->last_idx != SF_NIL && key_eq(id, b->last_id, len)) {
+  /* The spelling last found, compared in place in the table's arena (offsets survive its
+   * growth). */
+  if (len == b->last_len && b->last_idx != SF_NIL && key_eq(id, b->ctr_tab.arena + b->last_off, len)) {
     *out = b->last_idx;
     return 0;
   }
   uint64_t h = key_hash(id, len);
-  if (tab_find(&b->ctr_tab, id, len, h, out)) {
-    remember(b, id, len, *out);
+  const struct sf_strtab_slot *s = tab_slot(&b->ctr_tab, id, len, h);
+  if (s) {
+    *out = s->idx - 1;
+    b->last_idx = *out;
+    b->last_off = s->key_off;
+    b->last_len = len;
     return 0;
   }
   return contract_new(b, id, len, h, out, why);
@@ -302,13 +304,22 @@ void sf_book_und_sample(struct sf_book_und *u, int64_t ts_ns, double mid, int64_
 
 double sf_book_und_move_bps(const struct sf_book_und *u, int64_t ts_ns, double cur_mid, int64_t lookback_ns) {
   if (u->h_n == 0 || !(cur_mid > 0)) return SF_NULL;
-  /* The reference is the oldest sample inside [ts - lookback, ts). */
+  /* The reference is the oldest sample inside [ts - lookback, ts). Samples are kept in time
+   * order (sf_book_und_sample), so it is the oldest at or after ts - lookback, found by binary
+   * search, when that one is before ts. */
+  uint32_t first = (u->h_head + SF_MOVE_RING - u->h_n) % SF_MOVE_RING; /* the oldest sample */
+  uint32_t lo = 0, hi = u->h_n;                                        /* over ages oldest..newest */
+  while (lo < hi) {
+    uint32_t mid = (lo + hi) / 2;
+    if (u->h_ts[(first + mid) % SF_MOVE_RING] < ts_ns - lookback_ns)
+      lo = mid + 1;
+    else
+      hi = mid;
+  }
   double ref = SF_NULL;
-  for (uint32_t k = 0; k < u->h_n; k++) {
-    uint32_t i = (u->h_head + SF_MOVE_RING - 1 - k) % SF_MOVE_RING;
-    if (u->h_ts[i] >= ts_ns) continue;
-    if (u->h_ts[i] < ts_ns - lookback_ns) break;
-    ref = u->h_mid[i];
+  if (lo < u->h_n) {
+    uint32_t i = (first + lo) % SF_MOVE_RING;
+    if (u->h_ts[i] < ts_ns) ref = u->h_mid[i];
   }
   if (sf_is_null(ref) || ref <= 0) return SF_NULL;
   return (cur_mid - ref) / ref * 1e4;

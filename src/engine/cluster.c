@@ -17,10 +17,11 @@
 #include "smartflow/condition.h"
 #include "smartflow/err.h"
 
-/* (deadline, kind, seq) order; kind (0 or 1) and seq (< 2^63) compare as one word. */
+/* (deadline, kind, seq) order. (Not packed into one word: there are more than two kinds.) */
 static bool timer_less(const struct sf_timer *a, const struct sf_timer *b) {
   if (a->deadline_ns != b->deadline_ns) return a->deadline_ns < b->deadline_ns;
-  return ((uint64_t)a->kind << 63 | a->seq) < ((uint64_t)b->kind << 63 | b->seq);
+  if (a->kind != b->kind) return a->kind < b->kind;
+  return a->seq < b->seq;
 }
 
 int sf_heap_push(struct sf_heap *h, const struct sf_timer *t) {

@@ -90,7 +90,13 @@ static int64_t max_print_seq(const struct sf_engine *e, const uint32_t *clusters
 /* prefix (3 or 4 characters) + 16 hex of the hash of ids, each followed by its NUL. */
 static void hash_id(const char *prefix, const char *const *ids, size_t n, char *out) {
   uint64_t h = SF_HASH_SEED;
-  for (size_t i = 0; i < n; i++) h = sf_hash_update(h, ids[i], strlen(ids[i]) + 1);
+  for (size_t i = 0; i < n; i++) { /* each id with its NUL, in one pass */
+    const unsigned char *p = (const unsigned char *)ids[i];
+    do {
+      h ^= *p;
+      h *= UINT64_C(0x100000001b3);
+    } while (*p++);
+  }
   size_t pl = strlen(prefix);
   memcpy(out, prefix, pl);
   sf_hash_hex(sf_hash_mix64(h), out + pl);

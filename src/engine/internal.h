@@ -97,8 +97,9 @@ struct sf_book {
   struct sf_book_und *und;
   size_t n_und, cap_und;
   struct sf_strtab ctr_tab, und_tab;
-  /* the id of the last contract lookup that hit, and its index (SF_NIL: none) */
-  char last_id[SF_ID_MAX];
+  /* the spelling the last contract lookup found (its key in ctr_tab's arena), and its index
+   * (SF_NIL: none) */
+  uint32_t last_off;
   size_t last_len;
   uint32_t last_idx;
 };
