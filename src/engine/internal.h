@@ -67,6 +67,7 @@ struct sf_book_ctr {
    * than iv_cache_ns */
   bool c_valid, c_ok;
   double c_px, c_spot, c_mid, c_iv, c_delta, c_gamma, c_vega;
+  double lsk_spot, lsk; /* log(spot / strike) at lsk_spot (0: none yet; a spot is > 0) */
   int64_t c_ts;
   uint8_t c_src; /* 1 trade, 2 mid */
   /* baselines (EWMA) for iv shock and spread widening */
