@@ -55,7 +55,8 @@
   X(BOTH_SIDES, "both_sides", "min(buy, sell) / max(buy, sell)")                                   \
   X(MULTI_LEG, "multi_leg", "the event is a recognised multi-leg structure")                       \
   X(SPREAD_PRESSURE, "spread_pressure", "spread widening over the baseline ramp")                  \
-  X(SPECIAL, "special", "size share of special prints (auction, cross, late ...)")
+  X(SPECIAL, "special", "size share of special prints (auction, cross, late ...)")                 \
+  X(VOLUME_EXCEEDS_OI, "volume_exceeds_oi", "vol_oi_ratio ramp oi_ratio_lo..oi_ratio_hi (opening)")
 
 enum sf_rule_term {
 #define SF_RULE_TERM_ENUM(e, name, doc) SF_TERM_##e,
@@ -91,6 +92,8 @@ enum sf_rule_term {
   X(otm_delta_zero, 0.45, "|delta| at or above which otm = 0 (delta form)")                           \
   X(iv_pop_lo, 0.03, "relative IV shock where iv_pop starts")                                         \
   X(iv_pop_hi, 0.15, "relative IV shock where iv_pop = 1")                                            \
+  X(oi_ratio_lo, 0.5, "event size / open interest where volume_exceeds_oi starts")                    \
+  X(oi_ratio_hi, 1.5, "event size / open interest where volume_exceeds_oi = 1")                       \
   X(event_days_full, 7.0, "days to the event at or below which event_soon = 1")                       \
   X(event_days_zero, 21.0, "days to the event at or above which event_soon = 0")                      \
   X(event_expiry_days, 7.0, "an expiry at most this many days after the event counts")                \

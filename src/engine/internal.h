@@ -73,6 +73,9 @@ struct sf_book_ctr {
   /* baselines (EWMA) for iv shock and spread widening */
   double ew_iv, ew_rsp;
   uint32_t n_iv, n_rsp;
+  /* open interest of oi_date (YYYYMMDD, 0 none asked yet): oi >= 0, or -1 unknown */
+  int32_t oi_date;
+  int64_t oi;
   uint32_t open_cluster; /* SF_NIL when none */
   uint32_t burst;        /* the contract's open small-lot burst (a cluster), SF_NIL when none */
 };
@@ -280,7 +283,7 @@ struct sf_evidence {
   double dte_min;
   int structure;
 };
-void sf_features_compute(const struct sf_engine *e, const struct sf_group *g, struct sf_features *f,
+void sf_features_compute(struct sf_engine *e, const struct sf_group *g, struct sf_features *f,
                          struct sf_evidence *ev);
 
 /* ---- rules.c ---------------------------------------------------------------------------- */

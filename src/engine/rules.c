@@ -91,6 +91,9 @@ void sf_rules_terms(const struct sf_rules_config *rc, const struct sf_features *
   t[SF_TERM_MULTI_LEG] = !multi ? 0 : (ev->structure == SF_STRUCT_COMPLEX ? 0.5 : 1);
   t[SF_TERM_SPREAD_PRESSURE] = ramp(f->spread_widening, rc->spread_pressure_lo, rc->spread_pressure_hi);
   t[SF_TERM_SPECIAL] = nz(f->special_print_ratio);
+  /* With the default ramp 0.5..1.5 the term reaches reason_min (0.5) exactly when the size
+   * traded reaches the open interest: positions are being opened, not closed. */
+  t[SF_TERM_VOLUME_EXCEEDS_OI] = ramp(f->vol_oi_ratio, rc->oi_ratio_lo, rc->oi_ratio_hi);
 }
 
 static bool is_directional(int p) {
