@@ -257,7 +257,9 @@ static void test_against_jansson(void **state) {
   (void)state;
   static const char *const seeds[] = {
       "{\"trace_id\":\"t-1\",\"ts\":1736899200000,\"price\":1.25,\"size\":10,\"conditions\":[\"a\",\"b\"],"
-      "\"nbbo\":{\"bid\":null,\"ask\":-0.5e-3},\"ok\":true,\"no\":false,\"s\":\"\\u00e9\\n\xc3\xa9\"}",
+      "\"nbbo\":{\"bid\":null,\"ask\":-0.5e-3},\"long\":\"abcdefghijklmnopqrstuvwxyz0123456789 spaces "
+      "and\\t\xe2\x82\xac "
+      "escapes, long enough for the 8-byte scan\",\"ok\":true,\"no\":false,\"s\":\"\\u00e9\\n\xc3\xa9\"}",
       "[1,[2,[3,{\"x\":\"\\uD83D\\uDE00\"}]],-0,0.0,1E5]",
       "\"\xe2\x82\xac\\\"\"",
   };
