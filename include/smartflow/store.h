@@ -15,6 +15,16 @@
  * (sf_store_result.skipped), its id is logged and named in sf_store_errmsg(), and the query still
  * succeeds. A skipped row still counts towards the page and moves the cursor.
  *
+ * Raw reads (sf_store_query_raw and friends) run the same SQL with the same filters, order,
+ * limits and cursors, but hand back each row's stored JSON text (the record's canonical encoding,
+ * as sf_record_encode wrote it) instead of decoding it, for callers that only splice records into
+ * a response. Instead of decoding, a row's text is checked (jsonv.h): it must be valid JSON
+ * (RFC 8259, UTF-8 checked) of an object whose top-level id member (event_id for smart-money
+ * events, id for flow packets, trace_id otherwise) is the row's id. A row that fails is skipped,
+ * counted, logged and named exactly as an undecodable row is. A raw read does not check the
+ * record's fields beyond that: a row that is such an object but not a valid record (a field out
+ * of range) is returned by a raw read and skipped by a decoding one.
+ *
  * Threads: a store handle is used by one thread at a time. Open one handle per thread (SQLite
  * in WAL mode lets readers run while a writer commits). */
 #ifndef SMARTFLOW_STORE_H
@@ -86,6 +96,28 @@ struct sf_store_result {
 /* Frees the records and resets r to empty; safe on a zeroed result. */
 void sf_store_result_free(struct sf_store_result *r);
 
+/* One row of a raw read. */
+struct sf_store_raw_row {
+  const char *json; /* the stored record JSON, borrowed from the result until it is freed */
+  size_t len;
+  struct sf_store_cursor key; /* the row's ordering key */
+  size_t offset;              /* of json in the result's arena */
+};
+
+/* Raw query results: rows as stored JSON text, all held in one arena. */
+struct sf_store_raw_result {
+  struct sf_store_raw_row *rows; /* owned: free with sf_store_raw_result_free */
+  size_t n, cap;
+  char *arena; /* owned: the rows' text, each NUL-terminated */
+  size_t arena_len, arena_cap;
+  size_t skipped;              /* rows that failed the check (ids in errmsg and the log) */
+  bool has_next;               /* more rows lie beyond this page */
+  struct sf_store_cursor next; /* when has_next: the cursor for the next page */
+};
+
+/* Frees the rows and their text and resets r to empty; safe on a zeroed result. */
+void sf_store_raw_result_free(struct sf_store_raw_result *r);
+
 /* Counts and premium per primary profile over a time range. */
 struct sf_store_profile_stat {
   int64_t count;
@@ -128,6 +160,16 @@ int sf_store_get(struct sf_store *s, enum sf_record_type type, const char *id, s
  * Ids that are not stored are simply absent from the result. */
 int sf_store_prints_by_trace(struct sf_store *s, const char *const *trace_ids, size_t n,
                              struct sf_store_result *out);
+
+/* The raw twins of sf_store_query, sf_store_get and sf_store_prints_by_trace (see the file
+ * comment): same arguments, validation, order, paging and errors, rows as checked JSON text.
+ * sf_store_get_raw fills out with exactly one row when it returns 0; SF_EPARSE when the stored
+ * row fails the check. *out is owned by the caller on success and left empty on error. */
+int sf_store_query_raw(struct sf_store *s, const struct sf_store_query *q, struct sf_store_raw_result *out);
+int sf_store_get_raw(struct sf_store *s, enum sf_record_type type, const char *id,
+                     struct sf_store_raw_result *out);
+int sf_store_prints_by_trace_raw(struct sf_store *s, const char *const *trace_ids, size_t n,
+                                 struct sf_store_raw_result *out);
 
 /* Smart-money events with source_ts in [from_ts, to_ts) (SF_TS_NULL = open) grouped by primary
  * profile. */

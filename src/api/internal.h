@@ -92,9 +92,9 @@ size_t live_hub_clients(const struct live_hub *h);
 void live_hub_close_all(struct live_hub *h);
 void live_hub_free(struct live_hub *h);
 
-/* Writer-based bodies (jsonw.h): records as an array of their encodings, a cursor as
- * {"ts":…,"seq":…}, or null when has is false. */
-void api_jw_records(struct sf_jw *w, const struct sf_store_result *res);
+/* Writer-based bodies (jsonw.h): raw rows (checked by the store, store.h) spliced as an array,
+ * '[' + texts joined by ',' + ']'; a cursor as {"ts":…,"seq":…}, or null when has is false. */
+void api_jw_raw_rows(struct sf_jw *w, const struct sf_store_raw_result *res);
 void api_jw_cursor(struct sf_jw *w, int has, const struct sf_store_cursor *c);
 /* Sends the writer's text as a JSON response (500 when the writer failed) and frees it. */
 void api_send_jw(struct sf_api *api, struct mg_connection *c, int status, struct sf_jw *w);

@@ -305,11 +305,12 @@ static struct msg *snapshot_for(struct client *c, int ch, const json_t *subscrip
   struct sf_store_query q;
   sf_store_query_init(&q, channels[ch].type, SF_STORE_NEWEST_FIRST);
   q.limit = api->cfg.snapshot_items;
-  struct sf_store_result res = {0};
+  struct sf_store_raw_result res = {0};
   struct msg *out = NULL;
-  if (sf_store_query(st, &q, &res) == 0) {
+  if (sf_store_query_raw(st, &q, &res) == 0) {
     struct sf_store_cursor k = {0, 0};
-    int has_wm = res.n && sf_store_record_key(&res.recs[0], &k) == 0;
+    int has_wm = res.n != 0;
+    if (has_wm) k = res.rows[0].key;
     struct sf_jw w;
     sf_jw_init(&w);
     sf_jw_obj_begin(&w);
@@ -320,7 +321,7 @@ static struct msg *snapshot_for(struct client *c, int ch, const json_t *subscrip
     SF_JW_KEY(&w, "subscription");
     sf_jw_jansson(&w, subscription);
     SF_JW_KEY(&w, "items");
-    api_jw_records(&w, &res);
+    api_jw_raw_rows(&w, &res);
     SF_JW_KEY(&w, "watermark");
     api_jw_cursor(&w, has_wm, &k);
     SF_JW_KEY(&w, "next_before");
@@ -330,7 +331,7 @@ static struct msg *snapshot_for(struct client *c, int ch, const json_t *subscrip
     out = msg_from_jw(&w);
     sf_jw_fini(&w);
   }
-  sf_store_result_free(&res);
+  sf_store_raw_result_free(&res);
   store_pool_give(&api->pool, st);
   return out;
 }

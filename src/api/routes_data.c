@@ -2,7 +2,8 @@
  * recent = newest first from the top, history = newest first before (before_ts, before_seq),
  * replay = oldest first after (after_ts, after_seq). Filters: the options filters on the
  * option-print routes, underlying/contract filters where they apply, and the smart-money filters
- * on the smart-money routes. */
+ * on the smart-money routes. Pages are read raw (sf_store_query_raw): each stored record's text,
+ * checked by the store, is spliced into the page as it is, without a decode and re-encode. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -152,7 +153,7 @@ static void serve_route(struct sf_api *api, struct mg_connection *c, const struc
   sf_store_query_init(&q, r->type, r->mode == REPLAY ? SF_STORE_OLDEST_FIRST : SF_STORE_NEWEST_FIRST);
   struct sf_strvec unders = {0};
   char contract[SF_CONTRACT_ID_MAX];
-  struct sf_store_result res = {0};
+  struct sf_store_raw_result res = {0};
   struct sf_store *st = NULL;
   if (param_limit(api, c, &q.limit) < 0) goto done;
   if (r->mode != RECENT) {
@@ -176,19 +177,19 @@ static void serve_route(struct sf_api *api, struct mg_connection *c, const struc
   if (read_filters(api, c, &q, &unders, contract, sizeof contract) < 0) goto done;
   st = api_store_take(api, c);
   if (!st) goto done;
-  int rc = sf_store_query(st, &q, &res);
+  int rc = sf_store_query_raw(st, &q, &res);
   if (rc != 0) {
     int status = rc == SF_EINVAL ? 400 : 500;
     api_send_error(api, c, status, status == 400 ? "bad_parameter" : "store_error", "%s",
                    sf_store_errmsg(st)[0] ? sf_store_errmsg(st) : sf_strerror(rc));
     goto done;
   }
-  /* {"data":[…],"next_before"|"next":…,"skipped":n}: each record's encoding spliced in place. */
+  /* {"data":[…],"next_before"|"next":…,"skipped":n}: each record's stored text spliced in place. */
   struct sf_jw w;
   sf_jw_init(&w);
   sf_jw_obj_begin(&w);
   SF_JW_KEY(&w, "data");
-  api_jw_records(&w, &res);
+  api_jw_raw_rows(&w, &res);
   if (r->mode == HISTORY) {
     SF_JW_KEY(&w, "next_before");
     api_jw_cursor(&w, res.has_next, &res.next);
@@ -203,7 +204,7 @@ static void serve_route(struct sf_api *api, struct mg_connection *c, const struc
   sf_jw_obj_end(&w);
   api_send_jw(api, c, 200, &w);
 done:
-  sf_store_result_free(&res);
+  sf_store_raw_result_free(&res);
   store_pool_give(&api->pool, st);
   sf_strvec_fini(&unders);
 }

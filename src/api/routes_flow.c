@@ -1,6 +1,7 @@
 /* Look-up routes: one flow packet by id, one smart-money event with its evidence (member prints,
  * packets, all six scores, reasons, suppressions) in one call, option prints by trace id, and
- * per-profile statistics over a time range. */
+ * per-profile statistics over a time range. Stored records are read raw (store.h) and spliced as
+ * they are; only the smart-money event of the detail route is decoded, for its evidence ids. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -23,8 +24,8 @@ static void serve_packet(struct sf_api *api, struct mg_connection *c, const char
   }
   struct sf_store *st = api_store_take(api, c);
   if (!st) return;
-  struct sf_record r;
-  int rc = sf_store_get(st, SF_REC_FLOW_PACKET, id, &r);
+  struct sf_store_raw_result r;
+  int rc = sf_store_get_raw(st, SF_REC_FLOW_PACKET, id, &r);
   if (rc != 0 && rc != SF_ENOTFOUND) {
     api_send_error(api, c, 500, "store_error", "%s", sf_store_errmsg(st));
     store_pool_give(&api->pool, st);
@@ -35,13 +36,12 @@ static void serve_packet(struct sf_api *api, struct mg_connection *c, const char
   sf_jw_init(&w);
   sf_jw_obj_begin(&w);
   SF_JW_KEY(&w, "data");
-  if (rc == 0) {
-    sf_record_encode(&r, &w);
-    sf_record_fini(&r);
-  } else {
+  if (rc == 0)
+    sf_jw_raw(&w, r.rows[0].json, r.rows[0].len);
+  else
     sf_jw_null(&w);
-  }
   sf_jw_obj_end(&w);
+  sf_store_raw_result_free(&r);
   api_send_jw(api, c, 200, &w);
 }
 
@@ -53,7 +53,7 @@ static void serve_event(struct sf_api *api, struct mg_connection *c, const char 
   struct sf_store *st = api_store_take(api, c);
   if (!st) return;
   struct sf_record ev;
-  struct sf_store_result prints = {0};
+  struct sf_store_raw_result prints = {0};
   int rc = sf_store_get(st, SF_REC_SMART_MONEY, id, &ev);
   if (rc == SF_ENOTFOUND) {
     api_send_error(api, c, 404, "not_found", "no smart-money event %s", id);
@@ -65,7 +65,7 @@ static void serve_event(struct sf_api *api, struct mg_connection *c, const char 
   }
   const struct sf_smart_money_event *e = &ev.u.smart_money;
   size_t n = e->member_print_ids.n < SF_STORE_LIMIT_MAX ? e->member_print_ids.n : SF_STORE_LIMIT_MAX;
-  rc = sf_store_prints_by_trace(st, (const char *const *)e->member_print_ids.v, n, &prints);
+  rc = sf_store_prints_by_trace_raw(st, (const char *const *)e->member_print_ids.v, n, &prints);
   if (rc != 0) {
     api_send_error(api, c, 500, "store_error", "%s", sf_store_errmsg(st));
     goto done;
@@ -79,14 +79,14 @@ static void serve_event(struct sf_api *api, struct mg_connection *c, const char 
   SF_JW_KEY(&w, "event");
   sf_record_encode(&ev, &w);
   SF_JW_KEY(&w, "member_prints");
-  api_jw_records(&w, &prints);
+  api_jw_raw_rows(&w, &prints);
   SF_JW_KEY(&w, "packets");
   sf_jw_arr_begin(&w);
   for (size_t i = 0; i < e->packet_ids.n; i++) {
-    struct sf_record p;
-    if (sf_store_get(st, SF_REC_FLOW_PACKET, e->packet_ids.v[i], &p) == 0) {
-      sf_record_encode(&p, &w);
-      sf_record_fini(&p);
+    struct sf_store_raw_result p;
+    if (sf_store_get_raw(st, SF_REC_FLOW_PACKET, e->packet_ids.v[i], &p) == 0) {
+      sf_jw_raw(&w, p.rows[0].json, p.rows[0].len);
+      sf_store_raw_result_free(&p);
     }
   }
   sf_jw_arr_end(&w);
@@ -98,13 +98,13 @@ static void serve_event(struct sf_api *api, struct mg_connection *c, const char 
 done:
   sf_record_fini(&ev);
 done_noev:
-  sf_store_result_free(&prints);
+  sf_store_raw_result_free(&prints);
   store_pool_give(&api->pool, st);
 }
 
 static void serve_by_trace(struct sf_api *api, struct mg_connection *c) {
   struct sf_strvec ids = {0};
-  struct sf_store_result res = {0};
+  struct sf_store_raw_result res = {0};
   struct sf_store *st = NULL;
   int rc = param_list(api, c, "trace_id", &ids);
   if (rc < 0) goto done;
@@ -114,7 +114,7 @@ static void serve_by_trace(struct sf_api *api, struct mg_connection *c) {
   }
   st = api_store_take(api, c);
   if (!st) goto done;
-  if (sf_store_prints_by_trace(st, (const char *const *)ids.v, ids.n, &res) != 0) {
+  if (sf_store_prints_by_trace_raw(st, (const char *const *)ids.v, ids.n, &res) != 0) {
     api_send_error(api, c, 500, "store_error", "%s", sf_store_errmsg(st));
     goto done;
   }
@@ -122,11 +122,11 @@ static void serve_by_trace(struct sf_api *api, struct mg_connection *c) {
   sf_jw_init(&w);
   sf_jw_obj_begin(&w);
   SF_JW_KEY(&w, "data");
-  api_jw_records(&w, &res);
+  api_jw_raw_rows(&w, &res);
   sf_jw_obj_end(&w);
   api_send_jw(api, c, 200, &w);
 done:
-  sf_store_result_free(&res);
+  sf_store_raw_result_free(&res);
   store_pool_give(&api->pool, st);
   sf_strvec_fini(&ids);
 }

@@ -158,9 +158,9 @@ void api_jw_cursor(struct sf_jw *w, int has, const struct sf_store_cursor *cur) 
   sf_jw_obj_end(w);
 }
 
-void api_jw_records(struct sf_jw *w, const struct sf_store_result *res) {
+void api_jw_raw_rows(struct sf_jw *w, const struct sf_store_raw_result *res) {
   sf_jw_arr_begin(w);
-  for (size_t i = 0; i < res->n; i++) sf_record_encode(&res->recs[i], w);
+  for (size_t i = 0; i < res->n; i++) sf_jw_raw(w, res->rows[i].json, res->rows[i].len);
   sf_jw_arr_end(w);
 }
 

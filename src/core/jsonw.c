@@ -2,7 +2,8 @@
  * so each formatter follows jansson's dump.c / strconv.c / utf.c:
  *  - strings: escapes as dump_string() does without flags; UTF-8 is checked with the rules of
  *    utf8_check_first()/utf8_check_full() (no overlongs, surrogates, C0/C1, F5..FF, or code
- *    points above U+10FFFF), and anything else is an error, as json_string() refuses it;
+ *    points above U+10FFFF; the shared sf_utf8_seq_len of jsonv.h), and anything else is an error, as
+ * json_string() refuses it;
  *  - reals: the installed jansson is built without dtoa, so jsonp_dtostr() is snprintf("%.15g")
  *    then ".0" when there is no '.' or 'e', and the exponent's '+' and leading zeros removed.
  *    snprintf is slow (it dominated the encoders), so for 1e-5 <= |v| < 1e30 the 15 significant
@@ -22,6 +23,7 @@
 #include <string.h>
 
 #include "smartflow/err.h"
+#include "smartflow/jsonv.h"
 
 __extension__ typedef unsigned __int128 u128;
 
@@ -118,28 +120,6 @@ void sf_jw_arr_end(struct sf_jw *w) { close_c(w, ']'); }
 
 /* ---- strings ---- */
 
-/* jansson's utf8_check_first: the length of a sequence starting with u, or 0 when invalid. */
-static size_t utf8_first(unsigned char u) {
-  if (u < 0x80) return 1;
-  if (u < 0xC2) return 0; /* continuation byte, or C0/C1 (overlong ASCII) */
-  if (u <= 0xDF) return 2;
-  if (u <= 0xEF) return 3;
-  if (u <= 0xF4) return 4;
-  return 0;
-}
-
-/* jansson's utf8_check_full for a sequence of length n (2..4) at s. */
-static int utf8_full(const unsigned char *s, size_t n) {
-  uint32_t v = s[0] & (n == 2 ? 0x1Fu : n == 3 ? 0x0Fu : 0x07u);
-  for (size_t i = 1; i < n; i++) {
-    if (s[i] < 0x80 || s[i] > 0xBF) return 0;
-    v = (v << 6) + (s[i] & 0x3Fu);
-  }
-  if (v > 0x10FFFF || (v >= 0xD800 && v <= 0xDFFF)) return 0;
-  if ((n == 2 && v < 0x80) || (n == 3 && v < 0x800) || (n == 4 && v < 0x10000)) return 0;
-  return 1;
-}
-
 /* Bytes that are copied as they are: printable ASCII other than '"' and '\\'. */
 static inline int plain(unsigned char c) { return c >= 0x20 && c < 0x80 && c != '"' && c != '\\'; }
 
@@ -166,8 +146,8 @@ static void quoted(struct sf_jw *w, const char *s, size_t n) {
     }
     unsigned char c = u[i];
     if (c >= 0x80) {
-      size_t k = utf8_first(c);
-      if (k == 0 || k > n - i || !utf8_full(u + i, k)) {
+      size_t k = sf_utf8_seq_len(u + i, u + n);
+      if (k == 0) {
         w->err = SF_EINVAL;
         return;
       }

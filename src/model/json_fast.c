@@ -22,6 +22,7 @@
 
 #include "model/json_util.h"
 #include "smartflow/err.h"
+#include "smartflow/jsonv.h"
 #include "smartflow/record_json.h"
 
 #define KEY_COUNT 47
@@ -130,33 +131,6 @@ static void skip_ws(struct scan *s) {
   while (s->p < s->end && (*s->p == ' ' || *s->p == '\t' || *s->p == '\n' || *s->p == '\r')) s->p++;
 }
 
-/* Length of a valid UTF-8 sequence at p (first byte >= 0x80), or 0: no overlong forms, no
- * surrogates, nothing above U+10FFFF (the rules of jansson's utf8_check_full). */
-static size_t utf8_len(const unsigned char *p, const unsigned char *end) {
-  unsigned c = p[0];
-  size_t n;
-  unsigned lo = 0x80, hi = 0xBF;
-  if (c < 0xC2) return 0;
-  if (c <= 0xDF) {
-    n = 2;
-  } else if (c <= 0xEF) {
-    n = 3;
-    if (c == 0xE0) lo = 0xA0;
-    if (c == 0xED) hi = 0x9F;
-  } else if (c <= 0xF4) {
-    n = 4;
-    if (c == 0xF0) lo = 0x90;
-    if (c == 0xF4) hi = 0x8F;
-  } else {
-    return 0;
-  }
-  if ((size_t)(end - p) < n) return 0;
-  if (p[1] < lo || p[1] > hi) return 0;
-  for (size_t i = 2; i < n; i++)
-    if (p[i] < 0x80 || p[i] > 0xBF) return 0;
-  return n;
-}
-
 static int hex4(const char *p, unsigned *out) {
   unsigned v = 0;
   for (int i = 0; i < 4; i++) {
@@ -207,7 +181,7 @@ static int scan_string(struct scan *s, struct sf_jv *out, struct span *raw, int 
     if (c == '"') break;
     if (c < 0x20) return DECLINE;
     if (c >= 0x80) {
-      size_t n = utf8_len((const unsigned char *)p, end);
+      size_t n = sf_utf8_seq_len((const unsigned char *)p, end);
       if (!n) return DECLINE;
       if (o) {
         if ((size_t)(oend - o) < n) return DECLINE;

@@ -442,55 +442,28 @@ static int ch_write(struct sf_store *s, const struct sf_record *const *recs, siz
 /* ---- reads ---- */
 
 static const char *ts_col(enum sf_record_type t) { return sf_store_is_market(t) ? "ts" : "source_ts"; }
-static const char *id_col(enum sf_record_type t) {
-  return t == SF_REC_FLOW_PACKET ? "id" : t == SF_REC_SMART_MONEY ? "event_id" : "trace_id";
-}
+static const char *id_col(enum sf_record_type t) { return sf_store_id_col(t); }
 
-/* Parses "ts\tseq\tid\tjson" lines into the result; returns 0 or an error. */
-static int read_lines(struct sf_store *s, enum sf_record_type t, char *text, size_t limit,
-                      struct sf_store_result *out) {
-  struct sf_store_cursor last = {0, 0};
-  size_t scanned = 0;
+/* Hands "ts\tseq\tid\tjson" lines to the sink until it is full; returns 0 or an error. */
+static int read_lines(struct sf_store *s, char *text, struct sf_store_sink *k) {
   char *p = text;
   while (p && *p) {
     char *nl = strchr(p, '\n');
     if (nl) *nl = '\0';
-    if (scanned == limit) {
-      out->has_next = true;
-      out->next = last;
-      break;
-    }
     char *f1 = strchr(p, '\t');
     char *f2 = f1 ? strchr(f1 + 1, '\t') : NULL;
     char *f3 = f2 ? strchr(f2 + 1, '\t') : NULL;
     if (!f3) {
       sf_store_append_err(s, "malformed row from clickhouse: %.80s", p);
-      out->skipped++;
+      sf_store_sink_skip(k);
       p = nl ? nl + 1 : NULL;
       continue;
     }
     *f1 = *f2 = *f3 = '\0';
-    scanned++;
-    last.ts = strtoll(p, NULL, 10);
-    last.seq = strtoll(f1 + 1, NULL, 10);
-    const char *id = f2 + 1, *js = f3 + 1;
-    json_error_t jerr;
-    json_t *j = json_loads(js, 0, &jerr);
-    struct sf_record rec;
-    struct sf_errbuf eb = {{0}};
-    int drc = j ? sf_record_from_json(t, j, &rec, &eb) : SF_EPARSE;
-    json_decref(j);
-    if (drc == SF_ENOMEM) return SF_ENOMEM;
-    if (drc) {
-      const char *why = j ? eb.msg : jerr.text;
-      sf_log_warn("store", "%s: skipping undecodable row %s=%s: %s", sf_store_table_name(t), id_col(t), id,
-                  why);
-      sf_store_append_err(s, "skipped %s row %s=%s: %s", sf_store_table_name(t), id_col(t), id, why);
-      out->skipped++;
-    } else if (sf_store_result_push(out, &rec) != 0) {
-      sf_record_fini(&rec);
-      return SF_ENOMEM;
-    }
+    int rc =
+        sf_store_sink_row(k, strtoll(p, NULL, 10), strtoll(f1 + 1, NULL, 10), f2 + 1, f3 + 1, strlen(f3 + 1));
+    if (rc == 1) break;
+    if (rc) return rc;
     p = nl ? nl + 1 : NULL;
   }
   return 0;
@@ -510,20 +483,18 @@ static void add_str_eq(struct buf *b, const char *col, const char *v) {
   buf_quote(b, v);
 }
 
-static int run_select(struct sf_store *s, enum sf_record_type t, struct buf *sql, size_t limit,
-                      struct sf_store_result *out) {
+static int run_select(struct sf_store *s, struct buf *sql, struct sf_store_sink *k) {
   buf_str(sql, " FORMAT TabSeparatedRaw");
   if (sql->oom) return SF_ENOMEM;
   struct buf resp = {0};
   int rc = ch_exec(s, sql->p, NULL, 0, &resp);
   char empty[1] = "";
-  if (!rc) rc = read_lines(s, t, resp.p ? resp.p : empty, limit, out);
+  if (!rc) rc = read_lines(s, resp.p ? resp.p : empty, k);
   free(resp.p);
-  if (rc) sf_store_result_free(out);
   return rc;
 }
 
-static int ch_query(struct sf_store *s, const struct sf_store_query *q, struct sf_store_result *out) {
+static int ch_query(struct sf_store *s, const struct sf_store_query *q, struct sf_store_sink *k) {
   enum sf_record_type t = q->type;
   const char *ts = ts_col(t);
   int desc = q->order == SF_STORE_NEWEST_FIRST;
@@ -536,11 +507,11 @@ static int ch_query(struct sf_store *s, const struct sf_store_query *q, struct s
   if (q->to_ts != SF_TS_NULL) buf_fmt(&b, " AND %s < %lld", ts, (long long)q->to_ts);
   if (q->sides) {
     const char *names[SF_SIDE__COUNT];
-    size_t k = 0;
+    size_t n_sides = 0;
     for (int i = 1; i < SF_SIDE__COUNT; i++)
-      if (q->sides & (1u << i)) names[k++] = sf_side_name((enum sf_nbbo_side)i);
-    if (k)
-      add_in(&b, "nbbo_side", names, k);
+      if (q->sides & (1u << i)) names[n_sides++] = sf_side_name((enum sf_nbbo_side)i);
+    if (n_sides)
+      add_in(&b, "nbbo_side", names, n_sides);
     else
       buf_str(&b, " AND 0");
   }
@@ -555,40 +526,28 @@ static int ch_query(struct sf_store *s, const struct sf_store_query *q, struct s
   if (q->band >= 0) add_str_eq(&b, "band", sf_band_name(q->band));
   buf_fmt(&b, " ORDER BY %s %s, seq %s LIMIT %zu", ts, desc ? "DESC" : "ASC", desc ? "DESC" : "ASC",
           q->limit + 1);
-  int rc = run_select(s, t, &b, q->limit, out);
+  int rc = run_select(s, &b, k);
   free(b.p);
   return rc;
 }
 
-static int ch_get(struct sf_store *s, enum sf_record_type t, const char *id, struct sf_record *out) {
+static int ch_get(struct sf_store *s, enum sf_record_type t, const char *id, struct sf_store_sink *k) {
   struct buf b = {0};
   buf_fmt(&b, "SELECT %s, seq, %s, json FROM %s FINAL WHERE %s = ", ts_col(t), id_col(t),
           sf_store_table_name(t), id_col(t));
   buf_quote(&b, id);
   buf_str(&b, " LIMIT 1");
-  struct sf_store_result res = {0};
-  int rc = run_select(s, t, &b, 1, &res);
+  int rc = run_select(s, &b, k);
   free(b.p);
-  if (rc) return rc;
-  if (res.n == 0) {
-    rc = res.skipped ? SF_EPARSE : SF_ENOTFOUND;
-    sf_store_result_free(&res);
-    return rc;
-  }
-  *out = res.recs[0];
-  res.n = 0;
-  sf_store_result_free(&res);
-  return 0;
+  return rc;
 }
 
-static int ch_prints_by_trace(struct sf_store *s, const char *const *ids, size_t n,
-                              struct sf_store_result *out) {
-  if (n == 0) return 0;
+static int ch_prints_by_trace(struct sf_store *s, const char *const *ids, size_t n, struct sf_store_sink *k) {
   struct buf b = {0};
   buf_str(&b, "SELECT ts, seq, trace_id, json FROM option_prints FINAL WHERE 1");
   add_in(&b, "trace_id", ids, n);
   buf_str(&b, " ORDER BY ts, seq");
-  int rc = run_select(s, SF_REC_OPTION_PRINT, &b, SF_STORE_LIMIT_MAX, out);
+  int rc = run_select(s, &b, k);
   free(b.p);
   return rc;
 }

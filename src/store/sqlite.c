@@ -13,9 +13,9 @@
  * is ignored, so a double write stores once), bound per row (the json column with SQLITE_STATIC
  * from a writer buffer reused row after row, so a row allocates nothing), and a small cache of prepared read
  * statements keyed by their SQL text (the text depends only on the shape of a query: which filters are set
- * and how many list items; values are bound). Reads decode the `json` column; an undecodable row is skipped,
- * logged with its id and counted. */
-#include <jansson.h>
+ * and how many list items; values are bound). Reads hand each row's (ordering key, id, json text) to
+ * the store's sink (store_impl.h), which decodes or checks it; the text is passed straight from
+ * SQLite's row buffer, so a raw read copies it once, into its result. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -75,11 +75,7 @@ static const char *const insert_sql[SF_REC__COUNT] = {
 
 static const char *ts_col(enum sf_record_type t) { return sf_store_is_market(t) ? "ts" : "source_ts"; }
 
-static const char *id_col(enum sf_record_type t) {
-  if (t == SF_REC_FLOW_PACKET) return "id";
-  if (t == SF_REC_SMART_MONEY) return "event_id";
-  return "trace_id";
-}
+static const char *id_col(enum sf_record_type t) { return sf_store_id_col(t); }
 
 static struct sq *sq_of(struct sf_store *s) { return (struct sq *)s->impl; }
 
@@ -253,8 +249,9 @@ static void build_query(const struct sf_store_query *q, struct sbuf *sb, struct 
 }
 
 static void build_get(enum sf_record_type t, struct sbuf *sb) {
-  char tmp[160];
-  snprintf(tmp, sizeof tmp, "SELECT json FROM %s WHERE %s = ?", sf_store_table_name(t), id_col(t));
+  char tmp[200];
+  snprintf(tmp, sizeof tmp, "SELECT %s, seq, %s, json FROM %s WHERE %s = ?", ts_col(t), id_col(t),
+           sf_store_table_name(t), id_col(t));
   sb_add(sb, tmp);
 }
 
@@ -613,84 +610,29 @@ fail:
 
 /* ---- read ---- */
 
-/* Decodes the JSON text of column col into rec. Returns 0, 1 when the row was skipped (logged
- * and named in errmsg), or SF_ENOMEM. */
-static int decode_row(struct sf_store *s, enum sf_record_type t, sqlite3_stmt *st, int col, const char *id,
-                      struct sf_record *rec) {
-  const char *text = (const char *)sqlite3_column_text(st, col);
-  size_t len = (size_t)sqlite3_column_bytes(st, col);
-  char why[300];
-  if (!text) {
-    snprintf(why, sizeof why, "json column is NULL");
-    goto skip;
-  }
-  json_error_t jerr;
-  json_t *j = json_loadb(text, len, 0, &jerr);
-  if (!j) {
-    snprintf(why, sizeof why, "bad JSON at offset %d: %s", jerr.position, jerr.text);
-    goto skip;
-  }
-  struct sf_errbuf eb = {{0}};
-  int rc = sf_record_from_json(t, j, rec, &eb);
-  json_decref(j);
-  if (rc == SF_ENOMEM) return rc;
-  if (rc) {
-    snprintf(why, sizeof why, "%s", eb.msg[0] ? eb.msg : sf_strerror(rc));
-    goto skip;
-  }
-  return 0;
-skip:
-  sf_log_warn("store", "%s: skipping undecodable row %s=%s: %s", sf_store_table_name(t), id_col(t),
-              id ? id : "(null)", why);
-  sf_store_append_err(s, "skipped %s row %s=%s: %s", sf_store_table_name(t), id_col(t), id ? id : "(null)",
-                      why);
-  return 1;
-}
-
 static int step_error(struct sf_store *s, int step) {
   if (step == SQLITE_DONE) return 0;
   sf_store_set_err(s, "sqlite: %s", sqlite3_errmsg(sq_of(s)->db));
   return SF_EIO;
 }
 
-/* Reads rows (ts, seq, id, json) from a bound statement into out, at most limit rows. */
-static int read_rows(struct sf_store *s, enum sf_record_type t, sqlite3_stmt *st, size_t limit,
-                     struct sf_store_result *out) {
-  struct sf_store_cursor last = {0, 0};
-  size_t scanned = 0;
+/* Hands the rows (ts, seq, id, json) of a bound statement to the sink until it is full. */
+static int read_rows(struct sf_store *s, sqlite3_stmt *st, struct sf_store_sink *k) {
   int step, rc = 0;
   while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-    if (scanned == limit) {
-      out->has_next = true;
-      out->next = last;
+    const char *json = (const char *)sqlite3_column_text(st, 3);
+    size_t len = (size_t)sqlite3_column_bytes(st, 3);
+    rc = sf_store_sink_row(k, sqlite3_column_int64(st, 0), sqlite3_column_int64(st, 1),
+                           (const char *)sqlite3_column_text(st, 2), json, len);
+    if (rc == 1) {
       step = SQLITE_DONE;
+      rc = 0;
       break;
     }
-    scanned++;
-    last.ts = sqlite3_column_int64(st, 0);
-    last.seq = sqlite3_column_int64(st, 1);
-    struct sf_record rec;
-    rc = decode_row(s, t, st, 3, (const char *)sqlite3_column_text(st, 2), &rec);
-    if (rc == 1) {
-      out->skipped++;
-      rc = 0;
-      continue;
-    }
-    if (rc) goto fail;
-    rc = sf_store_result_push(out, &rec);
-    if (rc) {
-      sf_record_fini(&rec);
-      goto fail;
-    }
+    if (rc) break;
   }
-  rc = step_error(s, step);
-  if (rc) goto fail;
+  if (!rc) rc = step_error(s, step);
   sqlite3_reset(st);
-  return 0;
-fail:
-  if (rc == SF_ENOMEM) sf_store_set_err(s, "read: out of memory");
-  sqlite3_reset(st);
-  sf_store_result_free(out);
   return rc;
 }
 
@@ -708,61 +650,39 @@ static int prepare_built(struct sf_store *s, struct sbuf *sb, struct binds *bv, 
   return 0;
 }
 
-static int sq_query(struct sf_store *s, const struct sf_store_query *q, struct sf_store_result *out) {
+static int sq_query(struct sf_store *s, const struct sf_store_query *q, struct sf_store_sink *k) {
   struct sbuf sb = {0};
   struct binds bv = {0};
   sqlite3_stmt *st;
   build_query(q, &sb, &bv);
   int rc = prepare_built(s, &sb, &bv, &st);
-  if (!rc) rc = read_rows(s, q->type, st, q->limit, out);
+  if (!rc) rc = read_rows(s, st, k);
   free(sb.p);
   free(bv.v);
   return rc;
 }
 
-static int sq_get(struct sf_store *s, enum sf_record_type t, const char *id, struct sf_record *out) {
+static int sq_get(struct sf_store *s, enum sf_record_type t, const char *id, struct sf_store_sink *k) {
   struct sbuf sb = {0};
   struct binds bv = {0};
-  sqlite3_stmt *st = NULL;
+  sqlite3_stmt *st;
   build_get(t, &sb);
   bv_text(&bv, id);
   int rc = prepare_built(s, &sb, &bv, &st);
-  if (rc) goto done;
-  int step = sqlite3_step(st);
-  if (step == SQLITE_ROW) {
-    rc = decode_row(s, t, st, 0, id, out);
-    if (rc == 1) rc = SF_EPARSE;
-  } else if (step == SQLITE_DONE) {
-    sf_store_set_err(s, "no %s with %s=%s", sf_record_type_name(t), id_col(t), id);
-    rc = SF_ENOTFOUND;
-  } else {
-    rc = step_error(s, step);
-  }
-  sqlite3_reset(st);
-done:
+  if (!rc) rc = read_rows(s, st, k);
   free(sb.p);
   free(bv.v);
   return rc;
 }
 
-static int cmp_key(const void *a, const void *b) {
-  struct sf_store_cursor ka = {0, 0}, kb = {0, 0};
-  sf_store_record_key(a, &ka);
-  sf_store_record_key(b, &kb);
-  if (ka.ts != kb.ts) return ka.ts < kb.ts ? -1 : 1;
-  return ka.seq < kb.seq ? -1 : ka.seq > kb.seq;
-}
-
-static int sq_by_trace(struct sf_store *s, const char *const *ids, size_t n, struct sf_store_result *out) {
+static int sq_by_trace(struct sf_store *s, const char *const *ids, size_t n, struct sf_store_sink *k) {
   struct sbuf sb = {0};
   struct binds bv = {0};
   sqlite3_stmt *st;
   build_by_trace(n, &sb);
   for (size_t i = 0; i < n; i++) bv_text(&bv, ids[i]);
   int rc = prepare_built(s, &sb, &bv, &st);
-  if (!rc) rc = read_rows(s, SF_REC_OPTION_PRINT, st, SF_STORE_LIMIT_MAX, out);
-  if (!rc && out->n > 1) qsort(out->recs, out->n, sizeof out->recs[0], cmp_key);
-  out->has_next = false;
+  if (!rc) rc = read_rows(s, st, k);
   free(sb.p);
   free(bv.v);
   return rc;

@@ -1,15 +1,21 @@
 /* The store front end: URL parsing, backend dispatch by scheme, argument validation shared by all
- * backends (limits capped at SF_STORE_LIMIT_MAX, filters checked against the record type), and
- * the result helpers. Backends are const method tables (store_impl.h); a scheme whose backend is
- * not compiled in answers SF_ENOTSUP, so no caller needs an #ifdef. */
+ * backends (limits capped at SF_STORE_LIMIT_MAX, filters checked against the record type), the
+ * read sinks (a row decoded into a record, or checked and kept as raw text; paging, skipping and
+ * the has_next cursor for both) and the result helpers. Backends are const method tables
+ * (store_impl.h); a scheme whose backend is not compiled in answers SF_ENOTSUP, so no caller
+ * needs an #ifdef. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
+#include <jansson.h>
+
 #include "smartflow/err.h"
+#include "smartflow/jsonv.h"
 #include "smartflow/log.h"
+#include "smartflow/record_json.h"
 #include "smartflow/time.h"
 #include "smartflow/version.h"
 #include "store/store_impl.h"
@@ -52,7 +58,13 @@ void sf_store_append_err(struct sf_store *s, const char *fmt, ...) {
   va_end(ap);
 }
 
-int sf_store_result_push(struct sf_store_result *res, struct sf_record *r) {
+const char *sf_store_id_col(enum sf_record_type t) {
+  if (t == SF_REC_FLOW_PACKET) return "id";
+  if (t == SF_REC_SMART_MONEY) return "event_id";
+  return "trace_id";
+}
+
+static int result_push(struct sf_store_result *res, struct sf_record *r) {
   /* Capacity is implicit: 16, then doubled whenever n reaches a power of two >= 16. */
   size_t n = res->n;
   if (n == 0 || (n >= 16 && (n & (n - 1)) == 0)) {
@@ -70,6 +82,139 @@ void sf_store_result_free(struct sf_store_result *r) {
   for (size_t i = 0; i < r->n; i++) sf_record_fini(&r->recs[i]);
   free(r->recs);
   memset(r, 0, sizeof *r);
+}
+
+void sf_store_raw_result_free(struct sf_store_raw_result *r) {
+  if (!r) return;
+  free(r->rows);
+  free(r->arena);
+  memset(r, 0, sizeof *r);
+}
+
+/* ---- read sinks ---- */
+
+static void skip_row(struct sf_store_sink *k, const char *id, const char *why) {
+  enum sf_record_type t = k->type;
+  sf_log_warn("store", "%s: skipping undecodable row %s=%s: %s", sf_store_table_name(t), sf_store_id_col(t),
+              id ? id : "(null)", why);
+  sf_store_append_err(k->s, "skipped %s row %s=%s: %s", sf_store_table_name(t), sf_store_id_col(t),
+                      id ? id : "(null)", why);
+  sf_store_sink_skip(k);
+}
+
+void sf_store_sink_skip(struct sf_store_sink *k) {
+  if (k->res)
+    k->res->skipped++;
+  else
+    k->raw->skipped++;
+}
+
+/* Decodes the row into a record. */
+static int sink_decode(struct sf_store_sink *k, const char *id, const char *json, size_t len) {
+  char why[300];
+  json_error_t jerr;
+  json_t *j = json_loadb(json, len, 0, &jerr);
+  if (!j) {
+    snprintf(why, sizeof why, "bad JSON at offset %d: %s", jerr.position, jerr.text);
+    skip_row(k, id, why);
+    return 0;
+  }
+  struct sf_errbuf eb = {{0}};
+  struct sf_record rec;
+  int rc = sf_record_from_json(k->type, j, &rec, &eb);
+  json_decref(j);
+  if (rc == SF_ENOMEM) return rc;
+  if (rc) {
+    skip_row(k, id, eb.msg[0] ? eb.msg : sf_strerror(rc));
+    return 0;
+  }
+  rc = result_push(k->res, &rec);
+  if (rc) sf_record_fini(&rec);
+  return rc;
+}
+
+/* Checks the row's text and appends it to the raw result's arena. */
+static int sink_raw(struct sf_store_sink *k, const char *id, const char *json, size_t len) {
+  char why[300];
+  const char *key = sf_store_id_col(k->type);
+  struct sf_jsonv v = {.key = key};
+  if (sf_jsonv_check(json, len, &v) != 0) {
+    snprintf(why, sizeof why, "bad JSON at offset %zu: %s", v.err_offset, v.err);
+    skip_row(k, id, why);
+    return 0;
+  }
+  if (v.kind != SF_JSONV_OBJECT) {
+    skip_row(k, id, "the stored JSON is not an object");
+    return 0;
+  }
+  if (!v.val || !id || !sf_jsonv_str_eq(v.val, v.val_len, id, strlen(id))) {
+    snprintf(why, sizeof why, "the stored JSON's %s is %s, not the row's", key,
+             v.val ? "another" : "missing");
+    skip_row(k, id, why);
+    return 0;
+  }
+  struct sf_store_raw_result *r = k->raw;
+  if (r->n == r->cap) {
+    size_t cap = r->cap ? r->cap * 2 : 64;
+    struct sf_store_raw_row *nr = realloc(r->rows, cap * sizeof *nr);
+    if (!nr) return SF_ENOMEM;
+    r->rows = nr;
+    r->cap = cap;
+  }
+  if (len + 1 > r->arena_cap - r->arena_len) {
+    size_t cap = r->arena_cap ? r->arena_cap : 64 * 1024;
+    while (cap - r->arena_len < len + 1) cap *= 2;
+    char *na = realloc(r->arena, cap);
+    if (!na) return SF_ENOMEM;
+    r->arena = na;
+    r->arena_cap = cap;
+  }
+  memcpy(r->arena + r->arena_len, json, len);
+  r->arena[r->arena_len + len] = '\0';
+  r->rows[r->n++] = (struct sf_store_raw_row){NULL, len, k->last, r->arena_len};
+  r->arena_len += len + 1;
+  return 0;
+}
+
+int sf_store_sink_row(struct sf_store_sink *k, int64_t ts, int64_t seq, const char *id, const char *json,
+                      size_t len) {
+  if (k->scanned == k->limit) {
+    if (k->res) {
+      k->res->has_next = true;
+      k->res->next = k->last;
+    } else {
+      k->raw->has_next = true;
+      k->raw->next = k->last;
+    }
+    return 1;
+  }
+  k->scanned++;
+  k->last.ts = ts;
+  k->last.seq = seq;
+  if (!json) {
+    skip_row(k, id, "json column is NULL");
+    return 0;
+  }
+  return k->res ? sink_decode(k, id, json, len) : sink_raw(k, id, json, len);
+}
+
+/* Points the rows at their text once the arena no longer moves. */
+static void raw_fix(struct sf_store_raw_result *r) {
+  for (size_t i = 0; i < r->n; i++) r->rows[i].json = r->arena + r->rows[i].offset;
+}
+
+/* Finishes a read into a decoded (res) or raw result: frees it on error, else points raw rows at
+ * their text. Returns rc. */
+static int read_done(struct sf_store *s, int rc, struct sf_store_result *res,
+                     struct sf_store_raw_result *raw) {
+  if (rc == SF_ENOMEM && !s->errmsg[0]) sf_store_set_err(s, "read: out of memory");
+  if (rc) {
+    sf_store_result_free(res);
+    sf_store_raw_result_free(raw);
+    return rc;
+  }
+  if (raw) raw_fix(raw);
+  return 0;
 }
 
 void sf_store_query_init(struct sf_store_query *q, enum sf_record_type type, enum sf_store_order order) {
@@ -294,8 +439,8 @@ static int filter_err(struct sf_store *s, const struct sf_store_query *q, const 
   return SF_EINVAL;
 }
 
-int sf_store_query(struct sf_store *s, const struct sf_store_query *q, struct sf_store_result *out) {
-  memset(out, 0, sizeof *out);
+/* Checks q against its record type and fills cq with the limit capped. */
+static int check_query(struct sf_store *s, const struct sf_store_query *q, struct sf_store_query *cq) {
   s->errmsg[0] = '\0';
   if ((unsigned)q->type >= SF_REC__COUNT) {
     sf_store_set_err(s, "query: unknown record type %d", (int)q->type);
@@ -363,25 +508,86 @@ int sf_store_query(struct sf_store *s, const struct sf_store_query *q, struct sf
       return SF_EINVAL;
     }
   }
-  struct sf_store_query cq = *q;
-  if (cq.limit == 0) cq.limit = SF_STORE_LIMIT_DEFAULT;
-  if (cq.limit > SF_STORE_LIMIT_MAX) cq.limit = SF_STORE_LIMIT_MAX;
-  if (!cq.underlying_ids) cq.underlying_id_count = 0;
-  return s->be->query(s, &cq, out);
+  *cq = *q;
+  if (cq->limit == 0) cq->limit = SF_STORE_LIMIT_DEFAULT;
+  if (cq->limit > SF_STORE_LIMIT_MAX) cq->limit = SF_STORE_LIMIT_MAX;
+  if (!cq->underlying_ids) cq->underlying_id_count = 0;
+  return 0;
 }
 
-int sf_store_get(struct sf_store *s, enum sf_record_type type, const char *id, struct sf_record *out) {
+int sf_store_query(struct sf_store *s, const struct sf_store_query *q, struct sf_store_result *out) {
+  memset(out, 0, sizeof *out);
+  struct sf_store_query cq;
+  int rc = check_query(s, q, &cq);
+  if (rc) return rc;
+  struct sf_store_sink k = {s, cq.type, cq.limit, 0, {0, 0}, out, NULL};
+  return read_done(s, s->be->query(s, &cq, &k), out, NULL);
+}
+
+int sf_store_query_raw(struct sf_store *s, const struct sf_store_query *q, struct sf_store_raw_result *out) {
+  memset(out, 0, sizeof *out);
+  struct sf_store_query cq;
+  int rc = check_query(s, q, &cq);
+  if (rc) return rc;
+  struct sf_store_sink k = {s, cq.type, cq.limit, 0, {0, 0}, NULL, out};
+  return read_done(s, s->be->query(s, &cq, &k), NULL, out);
+}
+
+/* Looks one row up into a one-row result (res or raw); SF_ENOTFOUND / SF_EPARSE when none. */
+static int get_row(struct sf_store *s, enum sf_record_type type, const char *id, struct sf_store_result *res,
+                   struct sf_store_raw_result *raw) {
   s->errmsg[0] = '\0';
   if ((unsigned)type >= SF_REC__COUNT || !id) {
     sf_store_set_err(s, "get: unknown record type or NULL id");
     return SF_EINVAL;
   }
-  return s->be->get(s, type, id, out);
+  struct sf_store_sink k = {s, type, 1, 0, {0, 0}, res, raw};
+  int rc = read_done(s, s->be->get(s, type, id, &k), res, raw);
+  if (rc) return rc;
+  size_t n = res ? res->n : raw->n, skipped = res ? res->skipped : raw->skipped;
+  if (n == 1) return 0;
+  sf_store_result_free(res);
+  sf_store_raw_result_free(raw);
+  if (skipped) return SF_EPARSE; /* errmsg names the row */
+  sf_store_set_err(s, "no %s with %s=%s", sf_record_type_name(type), sf_store_id_col(type), id);
+  return SF_ENOTFOUND;
 }
 
-int sf_store_prints_by_trace(struct sf_store *s, const char *const *trace_ids, size_t n,
-                             struct sf_store_result *out) {
+int sf_store_get(struct sf_store *s, enum sf_record_type type, const char *id, struct sf_record *out) {
+  struct sf_store_result res = {0};
+  int rc = get_row(s, type, id, &res, NULL);
+  if (rc) return rc;
+  *out = res.recs[0];
+  res.n = 0;
+  sf_store_result_free(&res);
+  return 0;
+}
+
+int sf_store_get_raw(struct sf_store *s, enum sf_record_type type, const char *id,
+                     struct sf_store_raw_result *out) {
   memset(out, 0, sizeof *out);
+  return get_row(s, type, id, NULL, out);
+}
+
+static int cmp_keys(const struct sf_store_cursor *a, const struct sf_store_cursor *b) {
+  if (a->ts != b->ts) return a->ts < b->ts ? -1 : 1;
+  return a->seq < b->seq ? -1 : a->seq > b->seq;
+}
+
+static int cmp_rec(const void *a, const void *b) {
+  struct sf_store_cursor ka = {0, 0}, kb = {0, 0};
+  sf_store_record_key(a, &ka);
+  sf_store_record_key(b, &kb);
+  return cmp_keys(&ka, &kb);
+}
+
+static int cmp_raw(const void *a, const void *b) {
+  return cmp_keys(&((const struct sf_store_raw_row *)a)->key, &((const struct sf_store_raw_row *)b)->key);
+}
+
+/* Prints by trace id into res or raw, sorted oldest first. */
+static int by_trace(struct sf_store *s, const char *const *trace_ids, size_t n, struct sf_store_result *res,
+                    struct sf_store_raw_result *raw) {
   s->errmsg[0] = '\0';
   if (n == 0) return 0;
   if (!trace_ids || n > SF_STORE_LIMIT_MAX) {
@@ -393,7 +599,30 @@ int sf_store_prints_by_trace(struct sf_store *s, const char *const *trace_ids, s
       sf_store_set_err(s, "prints_by_trace: trace id %zu is NULL", i);
       return SF_EINVAL;
     }
-  return s->be->prints_by_trace(s, trace_ids, n, out);
+  struct sf_store_sink k = {s, SF_REC_OPTION_PRINT, SF_STORE_LIMIT_MAX, 0, {0, 0}, res, raw};
+  int rc = read_done(s, s->be->prints_by_trace(s, trace_ids, n, &k), res, raw);
+  if (rc) return rc;
+  /* At most one row per id (trace_id is unique), so never a next page. */
+  if (res) {
+    res->has_next = false;
+    if (res->n > 1) qsort(res->recs, res->n, sizeof res->recs[0], cmp_rec);
+  } else {
+    raw->has_next = false;
+    if (raw->n > 1) qsort(raw->rows, raw->n, sizeof raw->rows[0], cmp_raw);
+  }
+  return 0;
+}
+
+int sf_store_prints_by_trace(struct sf_store *s, const char *const *trace_ids, size_t n,
+                             struct sf_store_result *out) {
+  memset(out, 0, sizeof *out);
+  return by_trace(s, trace_ids, n, out, NULL);
+}
+
+int sf_store_prints_by_trace_raw(struct sf_store *s, const char *const *trace_ids, size_t n,
+                                 struct sf_store_raw_result *out) {
+  memset(out, 0, sizeof *out);
+  return by_trace(s, trace_ids, n, NULL, out);
 }
 
 int sf_store_stats_profiles(struct sf_store *s, int64_t from_ts, int64_t to_ts,

@@ -2,13 +2,38 @@
  * forwards every public call to it; a backend implements the calls below over its own handle
  * (impl). Arguments reach a backend already validated (limit capped, filters checked against the
  * record type, ids non-NULL), so backends only translate to their query language. A backend
- * reports detail with sf_store_set_err(). */
+ * reports detail with sf_store_set_err().
+ *
+ * Reads: a backend runs its SQL and hands every row, in order, as (ts, seq, id, json text) to a
+ * sink (sf_store_sink_row) until the sink says the page is full. The sink, in store.c, is where a
+ * row becomes a decoded record or checked raw text, where undecodable rows are skipped and
+ * counted, and where has_next and the next cursor are set, so the decoded and raw reads share
+ * one query per backend and one paging rule. */
 #ifndef SMARTFLOW_STORE_IMPL_H
 #define SMARTFLOW_STORE_IMPL_H
 
 #include <stdarg.h>
 
 #include "smartflow/store.h"
+
+/* Where a read's rows go: decoded into res, or checked into raw (exactly one is set). */
+struct sf_store_sink {
+  struct sf_store *s;
+  enum sf_record_type type;
+  size_t limit;                /* rows in the page; the row after them sets has_next */
+  size_t scanned;              /* rows taken so far (skipped ones included) */
+  struct sf_store_cursor last; /* key of the last row taken */
+  struct sf_store_result *res;
+  struct sf_store_raw_result *raw;
+};
+
+/* Takes one row: its ordering key, its id column (for messages and the raw check) and its json
+ * text of len bytes (NULL for SQL NULL). Returns 0 to go on, 1 when the page was already full
+ * (the row is not taken; has_next and next are set: stop reading), or SF_ENOMEM. */
+int sf_store_sink_row(struct sf_store_sink *k, int64_t ts, int64_t seq, const char *id, const char *json,
+                      size_t len);
+/* Counts a row the backend could not even split into columns (already named in errmsg). */
+void sf_store_sink_skip(struct sf_store_sink *k);
 
 struct sf_store_backend {
   const char *name;
@@ -17,9 +42,12 @@ struct sf_store_backend {
   int (*open)(struct sf_store *s, const char *target);
   void (*close)(struct sf_store *s);
   int (*write)(struct sf_store *s, const struct sf_record *const *recs, size_t n);
-  int (*query)(struct sf_store *s, const struct sf_store_query *q, struct sf_store_result *out);
-  int (*get)(struct sf_store *s, enum sf_record_type type, const char *id, struct sf_record *out);
-  int (*prints_by_trace)(struct sf_store *s, const char *const *ids, size_t n, struct sf_store_result *out);
+  /* Rows of q, at most q->limit + 1 of them, in q's order. */
+  int (*query)(struct sf_store *s, const struct sf_store_query *q, struct sf_store_sink *k);
+  /* The row whose id column is id, if any. */
+  int (*get)(struct sf_store *s, enum sf_record_type type, const char *id, struct sf_store_sink *k);
+  /* The option prints with these trace ids, in any order (the sink's caller sorts). */
+  int (*prints_by_trace)(struct sf_store *s, const char *const *ids, size_t n, struct sf_store_sink *k);
   int (*stats_profiles)(struct sf_store *s, int64_t from_ts, int64_t to_ts,
                         struct sf_store_profile_stats *out);
   int (*count)(struct sf_store *s, enum sf_record_type type, int64_t *out);
@@ -36,8 +64,8 @@ void sf_store_set_err(struct sf_store *s, const char *fmt, ...) __attribute__((f
 /* Appends to the error detail, separated by "; " (used to name several skipped rows). */
 void sf_store_append_err(struct sf_store *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
-/* Appends a decoded record to a result (takes ownership of *r's contents). */
-int sf_store_result_push(struct sf_store_result *res, struct sf_record *r);
+/* The column a record type is looked up by: event_id, id (flow packets) or trace_id. */
+const char *sf_store_id_col(enum sf_record_type t);
 
 /* The table name of a record type (CONTRACTS.md "Tables"). */
 const char *sf_store_table_name(enum sf_record_type t);

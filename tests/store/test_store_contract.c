@@ -2,7 +2,12 @@
  * backend comes from SF_STORE_URL_TEMPLATE, a URL in which "%s" is replaced by a per-test name
  * (each test gets an empty store): e.g. "clickhouse://127.0.0.1:9000/sf_test_%s". By default it
  * is sqlite:<fresh temp dir>/%s.db. Only the corrupt-row test reaches under the interface, and
- * only for sqlite: URLs (it needs to write garbage where the store never would). */
+ * only for sqlite: URLs (it needs to write garbage where the store never would).
+ *
+ * Every read goes through both paths: the decoding one (sf_store_query, _get, _prints_by_trace)
+ * and the raw one (the _raw twins). The helpers below run both and require the same rows in the
+ * same order (each raw text equal to the encoding of the decoded record, each raw key equal to the
+ * record's key), the same skipped count, has_next and next cursor, and the same return code. */
 #include <sqlite3.h>
 #include <unistd.h>
 
@@ -64,6 +69,74 @@ static void check_same(const struct sf_record *a, const struct sf_record *b) {
   free(lb);
 }
 
+/* ---- both read paths ---- */
+
+/* Requires raw to hold exactly res's records, as text, with the same paging facts. */
+static void check_raw_matches(const struct sf_store_result *res, const struct sf_store_raw_result *raw) {
+  check_i64(raw->n, res->n);
+  check_i64(raw->skipped, res->skipped);
+  check_i64(raw->has_next, res->has_next);
+  if (res->has_next) {
+    check_i64(raw->next.ts, res->next.ts);
+    check_i64(raw->next.seq, res->next.seq);
+  }
+  struct sf_jw w;
+  sf_jw_init(&w);
+  for (size_t i = 0; i < res->n; i++) {
+    sf_jw_reset(&w);
+    assert_int_equal(sf_record_encode(&res->recs[i], &w), 0);
+    size_t len = 0;
+    const char *want = sf_jw_cstr(&w, &len);
+    assert_non_null(want);
+    check_i64(raw->rows[i].len, len);
+    check_str(raw->rows[i].json, want);
+    struct sf_store_cursor k;
+    assert_int_equal(sf_store_record_key(&res->recs[i], &k), 0);
+    check_i64(raw->rows[i].key.ts, k.ts);
+    check_i64(raw->rows[i].key.seq, k.seq);
+  }
+  sf_jw_fini(&w);
+}
+
+/* sf_store_query, checked against sf_store_query_raw. */
+static int query_both(struct sf_store *s, const struct sf_store_query *q, struct sf_store_result *res) {
+  struct sf_store_raw_result raw;
+  int rc_raw = sf_store_query_raw(s, q, &raw);
+  int rc = sf_store_query(s, q, res);
+  check_i64(rc_raw, rc);
+  if (rc == 0) check_raw_matches(res, &raw);
+  if (rc) check_i64(raw.n, 0);
+  sf_store_raw_result_free(&raw);
+  return rc;
+}
+
+/* sf_store_get, checked against sf_store_get_raw. */
+static int get_both(struct sf_store *s, enum sf_record_type t, const char *id, struct sf_record *out) {
+  struct sf_store_raw_result raw;
+  int rc_raw = sf_store_get_raw(s, t, id, &raw);
+  int rc = sf_store_get(s, t, id, out);
+  check_i64(rc_raw, rc);
+  if (rc == 0) {
+    struct sf_store_result one = {.recs = out, .n = 1};
+    check_raw_matches(&one, &raw);
+  } else {
+    check_i64(raw.n, 0);
+  }
+  sf_store_raw_result_free(&raw);
+  return rc;
+}
+
+/* sf_store_prints_by_trace, checked against sf_store_prints_by_trace_raw. */
+static int by_trace_both(struct sf_store *s, const char *const *ids, size_t n, struct sf_store_result *res) {
+  struct sf_store_raw_result raw;
+  int rc_raw = sf_store_prints_by_trace_raw(s, ids, n, &raw);
+  int rc = sf_store_prints_by_trace(s, ids, n, res);
+  check_i64(rc_raw, rc);
+  if (rc == 0) check_raw_matches(res, &raw);
+  sf_store_raw_result_free(&raw);
+  return rc;
+}
+
 /* ---- round trips ---- */
 
 static void test_roundtrip_every_type(void **state) {
@@ -79,7 +152,7 @@ static void test_roundtrip_every_type(void **state) {
       const struct sf_record *p = &r;
       int rc = sf_store_write(s, &p, 1);
       if (rc) fail_msg("write %s %lld: %s", sf_record_type_name(r.type), (long long)i, sf_store_errmsg(s));
-      rc = sf_store_get(s, r.type, fx_lookup_id(&r), &back);
+      rc = get_both(s, r.type, fx_lookup_id(&r), &back);
       if (rc)
         fail_msg("get %s %s: %s %s", sf_record_type_name(r.type), fx_lookup_id(&r), sf_errname(rc),
                  sf_store_errmsg(s));
@@ -94,7 +167,7 @@ static void test_roundtrip_every_type(void **state) {
   fx_option_print(&r, "spot", 13, INT64_C(1736899200000123456), 7); /* 13: null notional, null-free iv */
   const struct sf_record *p = &r;
   assert_int_equal(sf_store_write(s, &p, 1), 0);
-  assert_int_equal(sf_store_get(s, SF_REC_OPTION_PRINT, "spot-t13", &back), 0);
+  assert_int_equal(get_both(s, SF_REC_OPTION_PRINT, "spot-t13", &back), 0);
   check_null(back.u.option_print.notional);
   check_i64(back.u.option_print.ts_ns, INT64_C(1736899200000123456));
   check_i64(back.u.option_print.meta.seq, 7);
@@ -103,7 +176,7 @@ static void test_roundtrip_every_type(void **state) {
   sf_record_fini(&r);
   fx_smart_money(&r, "spot", 26, 1736899200000, 8); /* 26: total_premium null, 3 packets, 3 prints */
   assert_int_equal(sf_store_write(s, &p, 1), 0);
-  assert_int_equal(sf_store_get(s, SF_REC_SMART_MONEY, "spot-ev26", &back), 0);
+  assert_int_equal(get_both(s, SF_REC_SMART_MONEY, "spot-ev26", &back), 0);
   check_null(back.u.smart_money.features.total_premium);
   check_i64(back.u.smart_money.packet_ids.n, 3);
   check_str(back.u.smart_money.packet_ids.v[2], "spot-pkt26-2");
@@ -112,7 +185,7 @@ static void test_roundtrip_every_type(void **state) {
   check_str(sf_profile_name(back.u.smart_money.scores[0].profile), sf_profile_name(4));
   sf_record_fini(&back);
   sf_record_fini(&r);
-  assert_int_equal(sf_store_get(s, SF_REC_SMART_MONEY, "no-such-event", &back), SF_ENOTFOUND);
+  assert_int_equal(get_both(s, SF_REC_SMART_MONEY, "no-such-event", &back), SF_ENOTFOUND);
   sf_store_close(s);
 }
 
@@ -144,7 +217,7 @@ static void page_through(enum sf_record_type t, size_t n, size_t page) {
     int64_t prev = dir ? -1 : (int64_t)n;
     for (int guard = 0; guard < 100000; guard++) {
       struct sf_store_result res;
-      int rc = sf_store_query(s, &q, &res);
+      int rc = query_both(s, &q, &res);
       if (rc) fail_msg("query: %s", sf_store_errmsg(s));
       check_i64(res.skipped, 0);
       for (size_t k = 0; k < res.n; k++) {
@@ -207,13 +280,13 @@ static void test_limit_capped(void **state) {
   sf_store_query_init(&q, SF_REC_EQUITY_QUOTE, SF_STORE_NEWEST_FIRST);
   q.limit = 5000;
   struct sf_store_result res;
-  assert_int_equal(sf_store_query(s, &q, &res), 0);
+  assert_int_equal(query_both(s, &q, &res), 0);
   check_i64(res.n, SF_STORE_LIMIT_MAX);
   assert_true(res.has_next);
   check_i64(sf_record_meta(&res.recs[0])->seq, 1199);
   sf_store_result_free(&res);
   q.limit = 0; /* default */
-  assert_int_equal(sf_store_query(s, &q, &res), 0);
+  assert_int_equal(query_both(s, &q, &res), 0);
   check_i64(res.n, SF_STORE_LIMIT_DEFAULT);
   sf_store_result_free(&res);
   sf_store_close(s);
@@ -279,7 +352,7 @@ static void check_filter(struct sf_store *s, const struct sf_store_query *q0, co
     size_t pos = dir ? 0 : n;
     for (;;) {
       struct sf_store_result res;
-      int rc = sf_store_query(s, &q, &res);
+      int rc = query_both(s, &q, &res);
       if (rc) fail_msg("%s: %s", what, sf_store_errmsg(s));
       for (size_t k = 0; k < res.n; k++) {
         const struct sf_record *exp = NULL;
@@ -352,7 +425,7 @@ static void test_option_filters(void **state) {
   /* By trace id: found ones come back oldest first, missing ones are absent. */
   const char *ids[] = {"pf-t2999", "pf-t5", "pf-missing", "pf-t1500"};
   struct sf_store_result res;
-  assert_int_equal(sf_store_prints_by_trace(s, ids, 4, &res), 0);
+  assert_int_equal(by_trace_both(s, ids, 4, &res), 0);
   check_i64(res.n, 3);
   check_str(res.recs[0].u.option_print.meta.trace_id, "pf-t5");
   check_str(res.recs[1].u.option_print.meta.trace_id, "pf-t1500");
@@ -363,11 +436,11 @@ static void test_option_filters(void **state) {
   /* Filters that do not apply to the type are refused. */
   sf_store_query_init(&q, SF_REC_OPTION_NBBO, SF_STORE_NEWEST_FIRST);
   q.min_notional = 1;
-  assert_int_equal(sf_store_query(s, &q, &res), SF_EINVAL);
+  assert_int_equal(query_both(s, &q, &res), SF_EINVAL);
   assert_non_null(strstr(sf_store_errmsg(s), "min_notional"));
   sf_store_query_init(&q, SF_REC_OPTION_PRINT, SF_STORE_NEWEST_FIRST);
   q.profile = 1;
-  assert_int_equal(sf_store_query(s, &q, &res), SF_EINVAL);
+  assert_int_equal(query_both(s, &q, &res), SF_EINVAL);
   free_all(recs, n);
   sf_store_close(s);
 }
@@ -466,7 +539,7 @@ static void test_double_write_stores_once(void **state) {
     struct sf_store_query q;
     sf_store_query_init(&q, (enum sf_record_type)t, SF_STORE_OLDEST_FIRST);
     struct sf_store_result res;
-    assert_int_equal(sf_store_query(s, &q, &res), 0);
+    assert_int_equal(query_both(s, &q, &res), 0);
     check_i64(res.n, 3);
     for (int k = 0; k < 3; k++) check_same(&r[k], &res.recs[k]);
     sf_store_result_free(&res);
@@ -509,23 +582,39 @@ static void test_corrupt_row_skipped(void **state) {
   sqlite3 *db = NULL;
   assert_int_equal(sqlite3_open(url + 7, &db), SQLITE_OK);
   sqlite3_busy_timeout(db, 5000);
-  /* Garbage, valid JSON of the wrong shape, and NULL. */
+  /* Garbage, valid JSON of the wrong shape (an array; an object that is not the row's event),
+   * text after the object, and a record with invalid UTF-8 in an extra member. */
   assert_int_equal(
       sqlite3_exec(db,
                    "UPDATE smart_money_events SET json = '{\"event_id\": tru' WHERE event_id = 'cr-ev10';"
                    "UPDATE smart_money_events SET json = '[1,2]' WHERE event_id = 'cr-ev20';"
-                   "UPDATE smart_money_events SET json = '{}' WHERE event_id = 'cr-ev30';",
+                   "UPDATE smart_money_events SET json = '{}' WHERE event_id = 'cr-ev30';"
+                   "UPDATE smart_money_events SET json = json || 'x' WHERE event_id = 'cr-ev44';"
+                   "UPDATE smart_money_events SET json = '{\"x\":\"' || CAST(X'FF' AS TEXT) || '\",' ||"
+                   " substr(json, 2) WHERE event_id = 'cr-ev45';",
                    NULL, NULL, NULL),
       SQLITE_OK);
   sqlite3_close(db);
   struct sf_store_query q;
   sf_store_query_init(&q, SF_REC_SMART_MONEY, SF_STORE_NEWEST_FIRST);
   q.limit = 20;
+  /* The raw path alone first, for its own messages. */
+  struct sf_store_raw_result raw;
+  assert_int_equal(sf_store_query_raw(s, &q, &raw), 0);
+  check_i64(raw.n, 17);
+  check_i64(raw.skipped, 3);
+  assert_non_null(strstr(sf_store_errmsg(s), "event_id=cr-ev30: the stored JSON's event_id is missing"));
+  assert_non_null(strstr(sf_store_errmsg(s), "event_id=cr-ev44: bad JSON at offset"));
+  assert_non_null(strstr(sf_store_errmsg(s), "text after the value"));
+  assert_non_null(strstr(sf_store_errmsg(s), "event_id=cr-ev45: bad JSON at offset 6: invalid UTF-8"));
+  check_i64(raw.rows[0].key.seq, 49);
+  check_i64(raw.rows[4].key.seq, 43); /* 45 and 44 skipped */
+  sf_store_raw_result_free(&raw);
   struct sf_store_result res;
-  assert_int_equal(sf_store_query(s, &q, &res), 0);
-  /* Rows 49..30 scanned: 30 skipped, 19 returned, the cursor is row 30's key. */
-  check_i64(res.n, 19);
-  check_i64(res.skipped, 1);
+  assert_int_equal(query_both(s, &q, &res), 0);
+  /* Rows 49..30 scanned: 45, 44 and 30 skipped, 17 returned, the cursor is row 30's key. */
+  check_i64(res.n, 17);
+  check_i64(res.skipped, 3);
   assert_true(res.has_next);
   check_i64(res.next.seq, 30);
   assert_non_null(strstr(sf_store_errmsg(s), "cr-ev30"));
@@ -533,7 +622,11 @@ static void test_corrupt_row_skipped(void **state) {
   q.cursor = res.next;
   q.limit = 1000;
   sf_store_result_free(&res);
-  assert_int_equal(sf_store_query(s, &q, &res), 0);
+  assert_int_equal(sf_store_query_raw(s, &q, &raw), 0);
+  assert_non_null(strstr(sf_store_errmsg(s), "event_id=cr-ev10: bad JSON at offset 13"));
+  assert_non_null(strstr(sf_store_errmsg(s), "event_id=cr-ev20: the stored JSON is not an object"));
+  sf_store_raw_result_free(&raw);
+  assert_int_equal(query_both(s, &q, &res), 0);
   check_i64(res.n, 28);
   check_i64(res.skipped, 2);
   assert_non_null(strstr(sf_store_errmsg(s), "cr-ev10"));
@@ -541,9 +634,10 @@ static void test_corrupt_row_skipped(void **state) {
   assert_false(res.has_next);
   sf_store_result_free(&res);
   struct sf_record r;
-  assert_int_equal(sf_store_get(s, SF_REC_SMART_MONEY, "cr-ev10", &r), SF_EPARSE);
+  assert_int_equal(get_both(s, SF_REC_SMART_MONEY, "cr-ev10", &r), SF_EPARSE);
   assert_non_null(strstr(sf_store_errmsg(s), "cr-ev10"));
-  assert_int_equal(sf_store_get(s, SF_REC_SMART_MONEY, "cr-ev11", &r), 0);
+  assert_int_equal(get_both(s, SF_REC_SMART_MONEY, "cr-ev45", &r), SF_EPARSE);
+  assert_int_equal(get_both(s, SF_REC_SMART_MONEY, "cr-ev11", &r), 0);
   sf_record_fini(&r);
   sf_store_close(s);
 }
