@@ -65,6 +65,14 @@ struct sf_engine_config {
   const struct sf_calendar *calendar;       /* borrowed, may be NULL (neutral event fields) */
   const struct sf_calibration *calibration; /* borrowed, may be NULL (raw scores) */
   const struct sf_rules_config *rules;      /* borrowed, may be NULL (compiled-in defaults) */
+  /* Open interest, may be NULL (vol_oi_ratio stays null). Asked for a contract (canonical id)
+   * as of a New York trading date; returns 0 with *oi set (contracts, >= 0), anything else when
+   * the figure is unknown. Called at most once per contract per trading date (the answer, known
+   * or not, is kept in the contract's book slot), from inside the push or flush that closes an
+   * event with that contract, so it must be a pure function of its arguments for the output to
+   * stay deterministic. oi_ctx is borrowed for the engine's life. */
+  int (*oi_lookup)(void *oi_ctx, const char *contract_id, int y, int m, int d, int64_t *oi);
+  void *oi_ctx;
 };
 
 /* Fills cfg with the documented defaults. */

@@ -58,7 +58,8 @@
   X(SPECIAL, "special", "size share of special prints (auction, cross, late ...)")                 \
   X(BURST_RATE, "burst_rate", "fills per minute ramp burst_rate_lo..hi x fill-count ramp")         \
   X(IV_RISE, "iv_rise", "late IV over the pre-event IV baseline, ramp iv_rise_lo..hi")             \
-  X(LARGE_LOTS, "large_lots", "average fill log-ramp large_lot_lo..large_lot_hi")
+  X(LARGE_LOTS, "large_lots", "average fill log-ramp large_lot_lo..large_lot_hi")                  \
+  X(VOLUME_EXCEEDS_OI, "volume_exceeds_oi", "vol_oi_ratio ramp oi_ratio_lo..oi_ratio_hi (opening)")
 
 enum sf_rule_term {
 #define SF_RULE_TERM_ENUM(e, name, doc) SF_TERM_##e,
@@ -100,6 +101,8 @@ enum sf_rule_term {
   X(large_lot_hi, 200.0, "average fill where large_lots = 1")                                         \
   X(iv_pop_lo, 0.03, "relative IV shock where iv_pop starts")                                         \
   X(iv_pop_hi, 0.15, "relative IV shock where iv_pop = 1")                                            \
+  X(oi_ratio_lo, 0.5, "event size / open interest where volume_exceeds_oi starts")                    \
+  X(oi_ratio_hi, 1.5, "event size / open interest where volume_exceeds_oi = 1")                       \
   X(event_days_full, 7.0, "days to the event at or below which event_soon = 1")                       \
   X(event_days_zero, 21.0, "days to the event at or above which event_soon = 0")                      \
   X(event_expiry_days, 7.0, "an expiry at most this many days after the event counts")                \

@@ -17,6 +17,7 @@
 #include "smartflow/engine.h"
 #include "smartflow/err.h"
 #include "smartflow/record.h"
+#include "smartflow/refdata.h"
 #include "smartflow/rules.h"
 #include "smartflow/tape.h"
 #include "smartflow/time.h"
@@ -31,6 +32,8 @@ static void usage(FILE *out) {
           "  --in FILE           the input tape (required)\n"
           "  --out FILE          the output file (required)\n"
           "  --calendar FILE     event calendar JSON (see calendar.h); default none\n"
+          "  --oi FILE           open interest: CSV option_contract_id,date,oi or DBN statistics\n"
+          "                      (refdata.h); gives features.vol_oi_ratio and volume_exceeds_oi\n"
           "  --calibration FILE  calibration JSON from `smartflow calibrate` (default: the shipped one;\n"
           "                      `none` for raw scores)\n"
           "  --config FILE       rules JSON overriding thresholds / bias / weights (rules.h)\n"
@@ -103,13 +106,14 @@ static int print_config(void) {
 }
 
 int sf_cmd_compute(int argc, char **argv) {
-  const char *in = NULL, *out = NULL, *cal_path = NULL, *calib_path = NULL, *cfg_path = NULL;
+  const char *in = NULL, *out = NULL, *cal_path = NULL, *calib_path = NULL, *cfg_path = NULL, *oi_path = NULL;
   const char *emit = "smart-money,classifier-hit,alert";
   for (int i = 1; i < argc; i++) /* distributed mode: the bus worker */
     if (strcmp(argv[i], "--bus") == 0) return sf_cmd_compute_bus(argc, argv);
   static const struct option opts[] = {{"in", required_argument, 0, 'i'},
                                        {"out", required_argument, 0, 'o'},
                                        {"calendar", required_argument, 0, 'c'},
+                                       {"oi", required_argument, 0, 'O'},
                                        {"calibration", required_argument, 0, 'C'},
                                        {"config", required_argument, 0, 'g'},
                                        {"emit", required_argument, 0, 'e'},
@@ -128,6 +132,9 @@ int sf_cmd_compute(int argc, char **argv) {
         break;
       case 'c':
         cal_path = optarg;
+        break;
+      case 'O':
+        oi_path = optarg;
         break;
       case 'C':
         calib_path = optarg;
@@ -159,16 +166,22 @@ int sf_cmd_compute(int argc, char **argv) {
   struct sf_calendar *cal = NULL;
   struct sf_calibration *calib = NULL;
   struct sf_rules_config *rules = NULL;
+  struct sf_oi_table *oi = NULL;
   struct sf_engine *e = NULL;
   struct sf_tape_reader *r = NULL;
   if (sf_app_load_calendar(cal_path, &cal) != 0) goto done;
   if (sf_app_load_calibration(calib_path, &calib) != 0) goto done;
   if (sf_app_load_rules(cfg_path, &rules) != 0) goto done;
+  if (sf_app_load_oi(oi_path, &oi) != 0) goto done;
   struct sf_engine_config cfg;
   sf_engine_config_default(&cfg);
   cfg.calendar = cal;
   cfg.calibration = calib;
   cfg.rules = rules;
+  if (oi) {
+    cfg.oi_lookup = sf_app_oi_lookup;
+    cfg.oi_ctx = oi;
+  }
   if (sf_tape_reader_open(in, &r)) {
     fprintf(stderr, "smartflow compute: cannot read %s\n", in);
     goto done;
@@ -244,5 +257,6 @@ done:
   sf_calendar_free(cal);
   sf_calibration_free(calib);
   sf_app_rules_free(rules);
+  sf_oi_table_free(oi);
   return status;
 }

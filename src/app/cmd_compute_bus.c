@@ -49,6 +49,7 @@ static void usage(FILE *out) {
           "  --namespace P       bus subject prefix, e.g. replay. (default: live)\n"
           "  --durable NAME      consumer name (default compute-I-of-N)\n"
           "  --calendar FILE     event calendar JSON\n"
+          "  --oi FILE           open interest (CSV or DBN statistics, as `compute --oi`)\n"
           "  --calibration FILE  calibration JSON\n"
           "  --batch N           messages per fetch and commit (default 512)\n"
           "  --ack-wait MS       redelivery delay of unacknowledged messages; a restarted worker waits\n"
@@ -310,6 +311,7 @@ fail:
 
 int sf_cmd_compute_bus(int argc, char **argv) {
   const char *bus_url = NULL, *store_url = NULL, *ns = NULL, *durable = NULL, *cal = NULL, *calib = NULL;
+  const char *oi_path = NULL;
   uint32_t pidx = 0, pcount = 1;
   long batch = 512, idle_exit = -1, ack_wait = 3000;
   for (int i = 1; i < argc; i++) {
@@ -328,6 +330,8 @@ int sf_cmd_compute_bus(int argc, char **argv) {
       durable = argv[++i];
     } else if (v && !strcmp(a, "--calendar")) {
       cal = argv[++i];
+    } else if (v && !strcmp(a, "--oi")) {
+      oi_path = argv[++i];
     } else if (v && !strcmp(a, "--calibration")) {
       calib = argv[++i];
     } else if (v && !strcmp(a, "--batch")) {
@@ -364,7 +368,7 @@ int sf_cmd_compute_bus(int argc, char **argv) {
   w.pcount = pcount;
   struct sf_dist_engine_inputs in;
   struct sf_bus_sub *sub = NULL;
-  if (sf_dist_inputs_load("compute", cal, calib, &in)) goto done;
+  if (sf_dist_inputs_load("compute", cal, calib, oi_path, &in)) goto done;
   struct sf_engine_config cfg;
   sf_dist_engine_config(&in, &cfg);
   struct sf_engine_sinks sinks = {&w, on_print, on_packet, on_event, on_hit, on_alert};

@@ -23,6 +23,7 @@
 #include "smartflow/engine.h"
 #include "smartflow/err.h"
 #include "smartflow/log.h"
+#include "smartflow/refdata.h"
 #include "smartflow/store.h"
 #include "smartflow/store_writer.h"
 #include "smartflow/synth.h"
@@ -114,6 +115,7 @@ static void usage(FILE *out) {
           "  --underlyings LIST  comma list of symbols (default SPY,QQQ,AAPL,TSLA,NVDA,AMD,META,AMZN)\n"
           "  --calibration FILE  calibration map (default: the shipped one)\n"
           "  --config FILE       rules configuration (default: compiled-in)\n"
+          "  --oi FILE           open interest (CSV or DBN statistics, see `compute --help`)\n"
           "  --token T           require a bearer token on the API\n"
           "  --web DIR           web terminal folder (default: the source tree's web/)\n"
           "  -h, --help          show this help\n",
@@ -123,6 +125,7 @@ static void usage(FILE *out) {
 int sf_cmd_run(int argc, char **argv) {
   const char *listen = "127.0.0.1:8080", *db = "sqlite:" SF_STORE_DEFAULT_SQLITE_PATH, *token = NULL;
   const char *web = sf_app_default_web_root(), *unders = NULL, *calib_path = NULL, *config_path = NULL;
+  const char *oi_path = NULL;
   double speed = 1.0, minutes = 0;
   uint64_t seed = (uint64_t)sf_time_now_ns() % 1000000u;
   static const struct option opts[] = {{"listen", required_argument, 0, 'l'},
@@ -133,6 +136,7 @@ int sf_cmd_run(int argc, char **argv) {
                                        {"underlyings", required_argument, 0, 'u'},
                                        {"calibration", required_argument, 0, 'c'},
                                        {"config", required_argument, 0, 'g'},
+                                       {"oi", required_argument, 0, 'O'},
                                        {"token", required_argument, 0, 't'},
                                        {"web", required_argument, 0, 'w'},
                                        {"help", no_argument, 0, 'h'},
@@ -165,6 +169,9 @@ int sf_cmd_run(int argc, char **argv) {
       case 'g':
         config_path = optarg;
         break;
+      case 'O':
+        oi_path = optarg;
+        break;
       case 't':
         token = optarg;
         break;
@@ -184,6 +191,7 @@ int sf_cmd_run(int argc, char **argv) {
   struct sf_calendar *cal = NULL;
   struct sf_calibration *calib = NULL;
   struct sf_rules_config *rules = NULL;
+  struct sf_oi_table *oi = NULL;
   struct sf_synth_underlying und[SF_SYNTH_MAX_UNDERLYINGS];
 
   struct sf_synth_config sc;
@@ -209,6 +217,7 @@ int sf_cmd_run(int argc, char **argv) {
   }
   if (sf_app_load_calibration(calib_path, &calib) != 0) goto done;
   if (sf_app_load_rules(config_path, &rules) != 0) goto done;
+  if (sf_app_load_oi(oi_path, &oi) != 0) goto done;
 
   if ((rc = sf_store_open(db, &store)) != 0) {
     fprintf(stderr, "smartflow run: cannot open store %s: %s\n", db, sf_strerror(rc));
@@ -233,6 +242,10 @@ int sf_cmd_run(int argc, char **argv) {
   ec.calendar = cal;
   ec.calibration = calib;
   ec.rules = rules;
+  if (oi) {
+    ec.oi_lookup = sf_app_oi_lookup;
+    ec.oi_ctx = oi;
+  }
   struct sf_engine_sinks sinks = {.ctx = &r,
                                   .on_option_print = on_print,
                                   .on_flow_packet = on_packet,
@@ -302,5 +315,6 @@ done:
   sf_calendar_free(cal);
   sf_calibration_free(calib);
   sf_app_rules_free(rules);
+  sf_oi_table_free(oi);
   return status;
 }

@@ -19,10 +19,11 @@
 
 static void usage(FILE *out) {
   fprintf(out,
-          "usage: smartflow verify-replay --store URL --from TS --to TS [--calendar F] [--calibration F]\n\n"
+          "usage: smartflow verify-replay --store URL --from TS --to TS [--calendar F] [--calibration F]\n"
+          "                             [--oi F]\n\n"
           "Re-runs the engine over the stored market data of [FROM, TO) and compares the events with\n"
           "the stored live events. Prints every mismatch and a summary; exit 1 on any mismatch.\n"
-          "Use the same --calendar and --calibration as the live compute workers.\n");
+          "Use the same --calendar, --calibration and --oi as the live compute workers.\n");
 }
 
 struct evlist {
@@ -128,7 +129,7 @@ static void free_list(struct evlist *l) {
 }
 
 int sf_cmd_verify_replay(int argc, char **argv) {
-  const char *store_url = NULL, *cal = NULL, *calib = NULL;
+  const char *store_url = NULL, *cal = NULL, *calib = NULL, *oi_path = NULL;
   int64_t from = SF_TS_NULL, to = SF_TS_NULL;
   for (int i = 1; i < argc; i++) {
     const char *a = argv[i];
@@ -140,6 +141,8 @@ int sf_cmd_verify_replay(int argc, char **argv) {
       store_url = argv[++i];
     } else if (v && !strcmp(a, "--calendar")) {
       cal = argv[++i];
+    } else if (v && !strcmp(a, "--oi")) {
+      oi_path = argv[++i];
     } else if (v && !strcmp(a, "--calibration")) {
       calib = argv[++i];
     } else if (v && (!strcmp(a, "--from") || !strcmp(a, "--to"))) {
@@ -166,7 +169,7 @@ int sf_cmd_verify_replay(int argc, char **argv) {
   struct sf_dist_engine_inputs in;
   struct sf_store_result page = {0};
   uint64_t pushed = 0, rejected = 0;
-  if (sf_dist_inputs_load("verify-replay", cal, calib, &in)) goto done;
+  if (sf_dist_inputs_load("verify-replay", cal, calib, oi_path, &in)) goto done;
   if ((rc = sf_store_open(store_url, &store)) != 0) {
     fprintf(stderr, "smartflow verify-replay: store %s: %s\n", store_url, sf_strerror(rc));
     goto done;

@@ -11,6 +11,7 @@
 #include "app/args.h"
 #include "smartflow/err.h"
 #include "smartflow/eval.h"
+#include "smartflow/refdata.h"
 #include "smartflow/rules.h"
 #include "smartflow/synth.h"
 #include "smartflow/version.h"
@@ -145,4 +146,48 @@ const char *sf_app_default_web_root(void) {
   if (stat(SF_WEB_ROOT_DEFAULT "/index.html", &st) == 0) return SF_WEB_ROOT_DEFAULT;
   if (stat("web/index.html", &st) == 0) return "web";
   return NULL;
+}
+
+int sf_app_load_oi(const char *path, struct sf_oi_table **out) {
+  *out = NULL;
+  if (!path) return 0;
+  unsigned char magic[4] = {0};
+  size_t m = 0;
+  FILE *f = fopen(path, "rb");
+  if (!f) {
+    fprintf(stderr, "smartflow: open interest %s: cannot open\n", path);
+    return 1;
+  }
+  m = fread(magic, 1, sizeof magic, f);
+  fclose(f);
+  bool dbn = (m >= 3 && memcmp(magic, "DBN", 3) == 0) ||
+             (m == 4 && magic[0] == 0x28 && magic[1] == 0xb5 && magic[2] == 0x2f && magic[3] == 0xfd);
+  struct sf_oi_table *t = NULL;
+  struct sf_oi_load_report *rep = calloc(1, sizeof *rep);
+  char err[512] = "";
+  int rc = rep ? sf_oi_table_new(&t) : SF_ENOMEM;
+  if (rc == 0)
+    rc = dbn ? sf_oi_table_load_dbn(t, path, rep, err, sizeof err)
+             : sf_oi_table_load_csv(t, path, rep, err, sizeof err);
+  if (rc != 0) {
+    fprintf(stderr, "smartflow: open interest %s: %s\n", path, err[0] ? err : sf_strerror(rc));
+    goto fail;
+  }
+  for (size_t i = 0; i < rep->message_count; i++)
+    fprintf(stderr, "smartflow: open interest %s: %s\n", path, rep->messages[i]);
+  if (rep->rejected)
+    fprintf(stderr, "smartflow: open interest %s: %llu lines rejected\n", path,
+            (unsigned long long)rep->rejected);
+  if (sf_oi_table_rows(t) == 0) fprintf(stderr, "smartflow: note: open interest %s holds no rows\n", path);
+  free(rep);
+  *out = t;
+  return 0;
+fail:
+  free(rep);
+  sf_oi_table_free(t);
+  return 1;
+}
+
+int sf_app_oi_lookup(void *ctx, const char *contract_id, int y, int m, int d, int64_t *oi) {
+  return sf_oi_lookup(ctx, contract_id, y, m, d, oi);
 }

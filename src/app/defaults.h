@@ -8,6 +8,7 @@
 #include <jansson.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 struct sf_calibration;
 struct sf_rules_config;
@@ -15,6 +16,7 @@ struct sf_calendar;
 struct sf_synth_underlying;
 struct sf_eval_set;
 struct sf_args;
+struct sf_oi_table;
 
 /* Most --events (and --labels) files one command takes. */
 #define SF_APP_EVAL_MAX_FILES 64
@@ -36,6 +38,12 @@ int sf_app_load_rules(const char *path, struct sf_rules_config **out);
 void sf_app_rules_free(struct sf_rules_config *r);
 /* path NULL: no calendar (*out NULL; event fields are neutral nulls). */
 int sf_app_load_calendar(const char *path, struct sf_calendar **out);
+/* path NULL: no open interest (*out NULL). A file starting with the DBN or zstd magic is read
+ * as DBN statistics, anything else as the CSV form (refdata.h); rejected CSV lines are counted
+ * and the first ones shown on stderr, loading goes on. Free with sf_oi_table_free. */
+int sf_app_load_oi(const char *path, struct sf_oi_table **out);
+/* The engine's oi_lookup (engine.h) over a table: ctx is the const struct sf_oi_table. */
+int sf_app_oi_lookup(void *ctx, const char *contract_id, int y, int m, int d, int64_t *oi);
 /* Adds optarg to the events (events true) or labels list. Returns 0, or non-zero after printing
  * that option a->name takes at most SF_APP_EVAL_MAX_FILES files. */
 int sf_app_eval_inputs_add(struct sf_app_eval_inputs *in, const struct sf_args *a, bool events);

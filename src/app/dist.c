@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "smartflow/calendar.h"
+#include "smartflow/refdata.h"
 #include "smartflow/calibration.h"
 #include "smartflow/err.h"
 #include "smartflow/time.h"
@@ -30,7 +31,7 @@ int sf_dist_bus_open(const char *who, const char *url, const char *prefix, int a
   return rc;
 }
 
-int sf_dist_inputs_load(const char *who, const char *calendar, const char *calibration,
+int sf_dist_inputs_load(const char *who, const char *calendar, const char *calibration, const char *oi,
                         struct sf_dist_engine_inputs *in) {
   (void)who; /* the shared loaders name the file in their messages */
   memset(in, 0, sizeof *in);
@@ -39,14 +40,17 @@ int sf_dist_inputs_load(const char *who, const char *calendar, const char *calib
   /* NULL calibration: the shipped one, as `smartflow compute` uses, so a partitioned run and a
    * single-process run score alike. */
   if (sf_app_load_calibration(calibration, &in->calibration) != 0) return SF_EPARSE;
+  if (sf_app_load_oi(oi, &in->oi) != 0) return SF_EPARSE;
   return 0;
 }
 
 void sf_dist_inputs_free(struct sf_dist_engine_inputs *in) {
   sf_calendar_free(in->calendar);
   sf_calibration_free(in->calibration);
+  sf_oi_table_free(in->oi);
   in->calendar = NULL;
   in->calibration = NULL;
+  in->oi = NULL;
 }
 
 void sf_dist_engine_config(const struct sf_dist_engine_inputs *in, struct sf_engine_config *cfg) {
@@ -54,6 +58,10 @@ void sf_dist_engine_config(const struct sf_dist_engine_inputs *in, struct sf_eng
   cfg->calendar = in->calendar;
   cfg->calibration = in->calibration;
   cfg->rules = &in->rules;
+  if (in->oi) {
+    cfg->oi_lookup = sf_app_oi_lookup;
+    cfg->oi_ctx = in->oi;
+  }
 }
 
 void sf_dist_raw_print(const struct sf_option_print *in, struct sf_option_print *out) {

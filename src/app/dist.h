@@ -27,9 +27,10 @@ struct sf_dist_engine_inputs {
   struct sf_calendar *calendar;
   struct sf_calibration *calibration;
   struct sf_rules_config rules;
+  struct sf_oi_table *oi; /* open interest, NULL when none */
 };
 /* Loads them; prints the error naming the file and returns < 0 on failure. */
-int sf_dist_inputs_load(const char *who, const char *calendar, const char *calibration,
+int sf_dist_inputs_load(const char *who, const char *calendar, const char *calibration, const char *oi,
                         struct sf_dist_engine_inputs *in);
 void sf_dist_inputs_free(struct sf_dist_engine_inputs *in);
 /* An engine config over the inputs (borrowed for the engine's life). */

@@ -119,7 +119,11 @@ static void solve_iv(struct sf_engine *e, struct sf_book_ctr *k, struct sf_optio
     k->c_ts = p->ts_ns;
     if (k->c_ok) {
       struct sf_greeks g;
-      sf_bs_greeks(k->is_call, S, k->strike, T, e->cfg.rate, 0.0, sigma, &g);
+      if (!(k->lsk_spot == S)) { /* spot moves far less often than prints arrive */
+        k->lsk_spot = S;
+        k->lsk = log(S / k->strike);
+      }
+      sf_bs_delta_gamma_vega(k->is_call, S, k->strike, T, e->cfg.rate, sigma, k->lsk, &g);
       k->c_iv = sigma;
       k->c_delta = g.delta;
       k->c_gamma = g.gamma;

@@ -21,8 +21,12 @@
  *     visible event of the underlying at the event start (null without one);
  *   special_print_ratio = size share of special prints (condition.h SF_COND_MASK_SPECIAL);
  *   extras: iso_ratio (ISO/SWEEP), complex_ratio (COMPLEX/SPREAD), avg_fill_size,
- *     net_delta_notional = sum(sign x size x delta x multiplier x spot) dollars; vol_oi_ratio
- *     stays null (no open interest in the inputs). */
+ *     net_delta_notional = sum(sign x size x delta x multiplier x spot) dollars;
+ *   vol_oi_ratio = the event's contracts traded in a leg / that contract's open interest as of
+ *     the New York trading date of the event start (the configured oi_lookup, asked once per
+ *     contract and date); for a multi-leg event the leg with the highest ratio, legs without a
+ *     known figure skipped; an open interest of 0 counts as 1 (a new series: every contract
+ *     traded opens a position); null without a lookup or when no leg's figure is known. */
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -30,12 +34,27 @@
 #include "engine/internal.h"
 #include "smartflow/calendar.h"
 #include "smartflow/condition.h"
+#include "smartflow/time.h"
 
 #define DAY_NS 86400e9
 
 static bool covered(uint8_t side) { return side >= SF_SIDE_AA && side <= SF_SIDE_BB; }
 
-void sf_features_compute(const struct sf_engine *e, const struct sf_group *g, struct sf_features *f,
+/* The open interest of contract ci on the trading date yyyymmdd, or -1 when unknown: one call
+ * of the configured lookup per contract and date. */
+static int64_t contract_oi(struct sf_engine *e, uint32_t ci, int y, int m, int d) {
+  struct sf_book_ctr *k = &e->book.ctr[ci];
+  int32_t date = y * 10000 + m * 100 + d;
+  if (k->oi_date != date) {
+    int64_t oi = -1;
+    if (e->cfg.oi_lookup(e->cfg.oi_ctx, k->id, y, m, d, &oi) != 0 || oi < 0) oi = -1;
+    k->oi_date = date;
+    k->oi = oi;
+  }
+  return k->oi;
+}
+
+void sf_features_compute(struct sf_engine *e, const struct sf_group *g, struct sf_features *f,
                          struct sf_evidence *ev) {
   const struct sf_pool *pl = &e->pool;
   *f = e->null_features; /* sf_features_init_null, made once */
@@ -149,7 +168,7 @@ void sf_features_compute(const struct sf_engine *e, const struct sf_group *g, st
   if (n > 1 && end > start) ev->fill_rate = (n - 1) / ((double)(end - start) / 60e9);
 
   /* Per-leg (contract) aggregates. */
-  double strikes[SF_GROUP_MAX], strike_size[SF_GROUP_MAX];
+  double strikes[SF_GROUP_MAX], strike_size[SF_GROUP_MAX], contract_size[SF_GROUP_MAX];
   uint32_t contracts[SF_GROUP_MAX];
   size_t n_strikes = 0, n_contracts = 0;
   double mny_sum = 0, atm_sum = 0, otm_sum = 0, dte_min = SF_NULL;
@@ -158,9 +177,13 @@ void sf_features_compute(const struct sf_engine *e, const struct sf_group *g, st
     const struct sf_cluster *c = &pl->c[g->clusters[li]];
     const struct sf_book_ctr *k = &e->book.ctr[c->contract];
     double s = (double)c->size;
-    bool seen = false;
-    for (size_t i = 0; i < n_contracts; i++) seen = seen || contracts[i] == c->contract;
-    if (!seen) contracts[n_contracts++] = c->contract;
+    size_t ki = 0;
+    while (ki < n_contracts && contracts[ki] != c->contract) ki++;
+    if (ki == n_contracts) {
+      contracts[n_contracts] = c->contract;
+      contract_size[n_contracts++] = 0;
+    }
+    contract_size[ki] += s;
     size_t si = 0;
     while (si < n_strikes && strikes[si] != k->strike) si++;
     if (si == n_strikes) {
@@ -231,7 +254,16 @@ void sf_features_compute(const struct sf_engine *e, const struct sf_group *g, st
   f->complex_ratio = cplx / size;
   f->avg_fill_size = size / n;
   f->net_delta_notional = dn_n > 0 ? dn_sum : SF_NULL;
-  f->vol_oi_ratio = SF_NULL;
+  if (e->cfg.oi_lookup) {
+    int y, m, d, hh, mm, ss;
+    sf_ny_local(start, &y, &m, &d, &hh, &mm, &ss);
+    for (size_t i = 0; i < n_contracts; i++) {
+      int64_t oi = contract_oi(e, contracts[i], y, m, d);
+      if (oi < 0) continue;
+      double r = contract_size[i] / (double)(oi > 0 ? oi : 1);
+      if (isnan(f->vol_oi_ratio) || r > f->vol_oi_ratio) f->vol_oi_ratio = r;
+    }
+  }
 
   if (e->cfg.calendar) {
     const struct sf_calendar_event *ce = sf_calendar_next(e->cfg.calendar, e->book.und[g->und].id, start);

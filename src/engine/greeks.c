@@ -24,6 +24,7 @@
 
 #include <math.h>
 #include <pthread.h>
+#include <stdatomic.h>
 
 #include "smartflow/err.h"
 
@@ -38,23 +39,26 @@
 #define EXP_TAB_N 617 /* y < 38.5 => k <= 615 */
 static double exp_tab[EXP_TAB_N];
 static pthread_once_t exp_tab_once = PTHREAD_ONCE_INIT;
+static atomic_bool exp_tab_ready; /* set (release) after the table is filled */
 static void exp_tab_init(void) {
   for (int k = 0; k < EXP_TAB_N; k++) {
     double xs = (double)k / 16.0;
     exp_tab[k] = exp(-xs * xs * 0.5);
   }
+  atomic_store_explicit(&exp_tab_ready, true, memory_order_release);
 }
 
 /* exp(-x^2/2) with x^2 split so the rounding of x^2 does not cost relative accuracy
- * (0 <= y < 38.5). */
+ * (0 <= y < 38.5). The acquire load is a plain load on x86 and skips the pthread_once call
+ * (a dozen per implied-volatility solve) once the table is ready. */
 static double exp_half_sq(double y) {
-  pthread_once(&exp_tab_once, exp_tab_init);
+  if (!atomic_load_explicit(&exp_tab_ready, memory_order_acquire)) pthread_once(&exp_tab_once, exp_tab_init);
   double xs = trunc(y * 16.0) / 16.0;
   double del = (y - xs) * (y + xs);
   return exp_tab[(int)(y * 16.0)] * exp(-del * 0.5);
 }
 
-double sf_norm_cdf(double x) {
+static inline double norm_cdf(double x) {
   static const double a[5] = {2.2352520354606839287, 161.02823106855587881, 1067.6894854603709582,
                               18154.981253343561249, 0.065682337918207449113};
   static const double b[4] = {47.20258190468824187, 976.09855173777669322, 10260.932208618978205,
@@ -101,6 +105,8 @@ double sf_norm_cdf(double x) {
   return x > 0 ? 1.0 - tail : tail;
 }
 
+double sf_norm_cdf(double x) { return norm_cdf(x); }
+
 static double norm_pdf(double x) { return INV_SQRT_2PI * exp(-0.5 * x * x); }
 
 double sf_bs_price(bool is_call, double S, double K, double T, double r, double q, double sigma) {
@@ -109,8 +115,8 @@ double sf_bs_price(bool is_call, double S, double K, double T, double r, double 
   if (!(sigma > 0)) return is_call ? fmax(sq - K * df, 0.0) : fmax(K * df - sq, 0.0);
   double s = sigma * sqrt(T);
   double d1 = (log(S / K) + (r - q) * T) / s + 0.5 * s, d2 = d1 - s;
-  if (is_call) return sq * sf_norm_cdf(d1) - K * df * sf_norm_cdf(d2);
-  return K * df * sf_norm_cdf(-d2) - sq * sf_norm_cdf(-d1);
+  if (is_call) return sq * norm_cdf(d1) - K * df * norm_cdf(d2);
+  return K * df * norm_cdf(-d2) - sq * norm_cdf(-d1);
 }
 
 void sf_bs_greeks(bool is_call, double S, double K, double T, double r, double q, double sigma,
@@ -138,16 +144,37 @@ void sf_bs_greeks(bool is_call, double S, double K, double T, double r, double q
   out->vega = sq * pdf1 * sqrt_t;
   double decay = -sq * pdf1 * sigma / (2.0 * sqrt_t);
   if (is_call) {
-    double n1 = sf_norm_cdf(d1), n2 = sf_norm_cdf(d2);
+    double n1 = norm_cdf(d1), n2 = norm_cdf(d2);
     out->price = sq * n1 - K * df * n2;
     out->delta = dq * n1;
     out->theta = decay - r * K * df * n2 + q * sq * n1;
   } else {
-    double n1 = sf_norm_cdf(-d1), n2 = sf_norm_cdf(-d2);
+    double n1 = norm_cdf(-d1), n2 = norm_cdf(-d2);
     out->price = K * df * n2 - sq * n1;
     out->delta = -dq * n1;
     out->theta = decay + r * K * df * n2 - q * sq * n1;
   }
+}
+
+void sf_bs_delta_gamma_vega(bool is_call, double S, double K, double T, double r, double sigma,
+                            double log_s_k, struct sf_greeks *out) {
+  if (!out) return;
+  if (!(T > 0) || !(sigma > 0)) {
+    struct sf_greeks g;
+    sf_bs_greeks(is_call, S, K, T, r, 0.0, sigma, &g);
+    out->delta = g.delta;
+    out->gamma = g.gamma;
+    out->vega = g.vega;
+    return;
+  }
+  /* sf_bs_greeks with q = 0 term by term: dq = 1 and (r - q) = r exactly, so each product
+   * and sum below rounds as the corresponding one there does. */
+  double sqrt_t = sqrt(T), s = sigma * sqrt_t;
+  double d1 = (log_s_k + r * T) / s + 0.5 * s;
+  double pdf1 = norm_pdf(d1);
+  out->gamma = pdf1 / (S * s);
+  out->vega = S * pdf1 * sqrt_t;
+  out->delta = is_call ? norm_cdf(d1) : -norm_cdf(-d1);
 }
 
 /* The normalised out-of-the-money call b(x, s) (x <= 0) and its first two s-derivatives. */
@@ -155,10 +182,16 @@ struct nb {
   double b, db, d2b;
 };
 
+static double normalised_black_b(double x, double s, double ex_half, double ex_mhalf) {
+  double d1 = x / s + 0.5 * s, d2 = x / s - 0.5 * s;
+  double b = ex_half * norm_cdf(d1) - ex_mhalf * norm_cdf(d2);
+  return b < 0 ? 0 : b; /* rounding in the deep tail */
+}
+
 static struct nb normalised_black(double x, double s, double ex_half, double ex_mhalf) {
   double d1 = x / s + 0.5 * s, d2 = x / s - 0.5 * s;
   struct nb v;
-  v.b = ex_half * sf_norm_cdf(d1) - ex_mhalf * sf_norm_cdf(d2);
+  v.b = ex_half * norm_cdf(d1) - ex_mhalf * norm_cdf(d2);
   if (v.b < 0) v.b = 0; /* rounding in the deep tail */
   v.db = ex_half * norm_pdf(d1);
   v.d2b = v.db * d1 * d2 / s;
@@ -170,7 +203,7 @@ static struct nb normalised_black(double x, double s, double ex_half, double ex_
 static double solve_normalised(double x, double beta, double ex_half) {
   double ex_mhalf = exp(-0.5 * x);
   double s_c = sqrt(-2.0 * x);
-  double b_c = s_c > 0 ? normalised_black(x, s_c, ex_half, ex_mhalf).b : 0.0;
+  double b_c = s_c > 0 ? normalised_black_b(x, s_c, ex_half, ex_mhalf) : 0.0;
   bool convex = beta < b_c;
   double lo, hi, s;
   double log_beta = log(beta);
@@ -178,10 +211,10 @@ static double solve_normalised(double x, double beta, double ex_half) {
     lo = 0.0;
     hi = s_c;
     /* Small-s asymptote, two fixed-point passes. */
-    double ax = -x;
+    double ax = -x, two_log_ax = 2.0 * log(ax), log_sqrt_2pi = log(SQRT_2PI);
     s = ax / sqrt(-2.0 * log_beta);
     for (int k = 0; k < 2; k++) {
-      double rhs = -log_beta + 3.0 * log(s) - 2.0 * log(ax) - log(SQRT_2PI);
+      double rhs = -log_beta + 3.0 * log(s) - two_log_ax - log_sqrt_2pi;
       if (!(rhs > 0)) break;
       s = ax / sqrt(2.0 * rhs);
     }

@@ -67,11 +67,15 @@ struct sf_book_ctr {
    * than iv_cache_ns */
   bool c_valid, c_ok;
   double c_px, c_spot, c_mid, c_iv, c_delta, c_gamma, c_vega;
+  double lsk_spot, lsk; /* log(spot / strike) at lsk_spot (0: none yet; a spot is > 0) */
   int64_t c_ts;
   uint8_t c_src; /* 1 trade, 2 mid */
   /* baselines (EWMA) for iv shock and spread widening */
   double ew_iv, ew_rsp;
   uint32_t n_iv, n_rsp;
+  /* open interest of oi_date (YYYYMMDD, 0 none asked yet): oi >= 0, or -1 unknown */
+  int32_t oi_date;
+  int64_t oi;
   uint32_t open_cluster; /* SF_NIL when none */
   uint32_t burst;        /* the contract's open small-lot burst (a cluster), SF_NIL when none */
 };
@@ -281,7 +285,7 @@ struct sf_evidence {
   double iv_rise;   /* late IV over the contract's IV baseline before the first print, minus 1 */
   int structure;
 };
-void sf_features_compute(const struct sf_engine *e, const struct sf_group *g, struct sf_features *f,
+void sf_features_compute(struct sf_engine *e, const struct sf_group *g, struct sf_features *f,
                          struct sf_evidence *ev);
 
 /* ---- rules.c ---------------------------------------------------------------------------- */

@@ -100,6 +100,9 @@ void sf_rules_terms(const struct sf_rules_config *rc, const struct sf_features *
   t[SF_TERM_LARGE_LOTS] =
       f->avg_fill_size > 0 ? ramp(log10(f->avg_fill_size), log10(rc->large_lot_lo), log10(rc->large_lot_hi))
                            : 0;
+  /* With the default ramp 0.5..1.5 the term reaches reason_min (0.5) exactly when the size
+   * traded reaches the open interest: positions are being opened, not closed. */
+  t[SF_TERM_VOLUME_EXCEEDS_OI] = ramp(f->vol_oi_ratio, rc->oi_ratio_lo, rc->oi_ratio_hi);
 }
 
 static bool is_directional(int p) {

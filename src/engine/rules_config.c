@@ -44,28 +44,46 @@ struct wdef {
   double w;
 };
 
+/* Opening-trade evidence (volume_exceeds_oi: the event alone traded about the open interest or
+ * more, so positions are being opened, issue 8). A new position is what directional and
+ * event-driven buyers put on; it is supporting evidence only, so its weight stays small next to
+ * each profile's necessary evidence (an event with the term at 1 gains 0.5 in logit, about what
+ * tight quotes or near-money strikes give), and without open-interest data it is 0 and scores
+ * are unchanged. */
+#define OPENING_W 0.5
+
 #define W(t, v) \
   { SF_TERM_##t, v }
 /* Weights per profile. Each profile's necessary evidence carries most of the weight, so that an
  * event lacking it stays under the abstention threshold whatever else it shows; the typical
  * confusers of PROFILES.md weigh against. Quote-rule aggression (AA/A/B/BB) is what makes flow
  * directional; prints inside the spread are market making or negotiated (arbitrage). */
-static const struct wdef w_inst[] = {W(PREMIUM_LARGE, 4.0), W(AGGRESSIVE, 1.5),      W(ONE_SIDED, 1.0),
-                                     W(SWEEP, 0.8),         W(BLOCK, 0.8),           W(DTE_WEEKS, 1.0),
-                                     W(NEAR_MONEY, 0.5),    W(TIGHT_QUOTES, 0.3),    W(MID_PRINTS, -3.0),
-                                     W(SMALL_LOTS, -3.0),   W(MULTI_LEG, -3.0),      W(ZERO_TO_TWO_DTE, -1.0),
-                                     W(SPECIAL, -4.0),      W(PRE_EVENT_CONC, -3.0), W(BOTH_SIDES, -1.5)};
+static const struct wdef w_inst[] = {
+    W(PREMIUM_LARGE, 4.0), W(AGGRESSIVE, 1.5),      W(ONE_SIDED, 1.0),   W(SWEEP, 0.8),
+    W(BLOCK, 0.8),         W(DTE_WEEKS, 1.0),       W(NEAR_MONEY, 0.5),  W(TIGHT_QUOTES, 0.3),
+    W(MID_PRINTS, -3.0),   W(SMALL_LOTS, -3.0),     W(MULTI_LEG, -3.0),  W(ZERO_TO_TWO_DTE, -1.0),
+    W(SPECIAL, -4.0),      W(PRE_EVENT_CONC, -3.0), W(BOTH_SIDES, -1.5), W(VOLUME_EXCEEDS_OI, OPENING_W)};
 static const struct wdef w_retail[] = {W(SMALL_LOTS, 4.5), W(SHORT_DATED, 1.5),    W(OTM, 1.0),
                                        W(IV_POP, 1.0),     W(BOUGHT, 2.5),         W(ONE_SIDED, 1.0),
                                        W(AGGRESSIVE, 0.5), W(PREMIUM_LARGE, -1.0), W(BLOCK, -2.0),
                                        W(MULTI_LEG, -2.0), W(DTE_WEEKS, -1.0),     W(MID_PRINTS, -2.0),
                                        W(SPECIAL, -4.0),   W(BOTH_SIDES, -1.5),    W(PRE_EVENT_CONC, -1.0),
                                        W(BURST_RATE, 3.5), W(IV_RISE, 2.0)};
-static const struct wdef w_event[] = {
-    W(EVENT_SOON, 1.0),  W(EXPIRY_AFTER_EVENT, 0.5), W(PRE_EVENT_CONC, 4.0),   W(AGGRESSIVE, 2.0),
-    W(ONE_SIDED, 2.5),   W(PREMIUM_LARGE, 1.5),      W(PREMIUM_MODERATE, 1.5), W(SPREAD_PRESSURE, 0.3),
-    W(MID_PRINTS, -4.0), W(SMALL_LOTS, -2.0),        W(BOTH_SIDES, -2.0),      W(SPECIAL, -4.0),
-    W(SOLD, -2.0),       W(STRADDLE_SOLD, -3.0)};
+static const struct wdef w_event[] = {W(EVENT_SOON, 1.0),
+                                      W(EXPIRY_AFTER_EVENT, 0.5),
+                                      W(PRE_EVENT_CONC, 4.0),
+                                      W(AGGRESSIVE, 2.0),
+                                      W(ONE_SIDED, 2.5),
+                                      W(PREMIUM_LARGE, 1.5),
+                                      W(PREMIUM_MODERATE, 1.5),
+                                      W(SPREAD_PRESSURE, 0.3),
+                                      W(MID_PRINTS, -4.0),
+                                      W(SMALL_LOTS, -2.0),
+                                      W(BOTH_SIDES, -2.0),
+                                      W(SPECIAL, -4.0),
+                                      W(SOLD, -2.0),
+                                      W(STRADDLE_SOLD, -3.0),
+                                      W(VOLUME_EXCEEDS_OI, OPENING_W)};
 static const struct wdef w_vol[] = {W(SOLD, 2.0),          W(STRADDLE_SOLD, 3.0),    W(NEUTRAL_DELTA, 1.0),
                                     W(PREMIUM_LARGE, 1.0), W(PREMIUM_MODERATE, 0.5), W(AGGRESSIVE, 1.0),
                                     W(BOUGHT, -3.0),       W(MID_PRINTS, -2.0),      W(SMALL_LOTS, -2.0)};
