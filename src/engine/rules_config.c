@@ -91,10 +91,10 @@ static const struct wdef w_arb[] = {W(MULTI_LEG, 2.0),   W(LEGS_MATCHED, 3.0), W
                                     W(STOCK_TIE, 1.0),   W(MID_PRINTS, 2.0),   W(NEUTRAL_DELTA, 1.0),
                                     W(AGGRESSIVE, -2.0), W(SWEEP, -1.0),       W(SMALL_LOTS, -2.0)};
 static const struct wdef w_hedge[] = {
-    W(ZERO_TO_TWO_DTE, 2.0),  W(ATM, 2.0),        W(SPOT_MOVE, 2.5),  W(PREMIUM_LARGE, 1.5),
+    W(ZERO_TO_TWO_DTE, 2.0),  W(ATM, 2.0),        W(SPOT_MOVE, 5.0),  W(PREMIUM_LARGE, 1.5),
     W(PREMIUM_MODERATE, 0.5), W(AGGRESSIVE, 1.0), W(BOTH_SIDES, 1.0), W(MID_PRINTS, -3.0),
-    W(SMALL_LOTS, -3.0),      W(SPECIAL, -4.0),   W(MULTI_LEG, -1.0), W(BLOCK, 2.0),
-    W(LARGE_LOTS, 2.5)};
+    W(SMALL_LOTS, -3.0),      W(SPECIAL, -4.0),   W(MULTI_LEG, -1.0), W(BLOCK, 1.0),
+    W(LARGE_LOTS, 1.5)};
 #undef W
 
 static const struct {
