@@ -47,7 +47,7 @@
   X(NEUTRAL_DELTA, "neutral_delta", "multi-leg with |net directional bias| near 0")                \
   X(LEGS_MATCHED, "legs_matched", "multi-leg size symmetry")                                       \
   X(COMPLEX, "complex", "size share of complex-order (COMPLEX/SPREAD) prints")                     \
-  X(STOCK_TIE, "stock_tie", "size share of stock-option tie prints")                               \
+  X(STOCK_TIE, "stock_tie", "stock-tie size share (multi-leg: call/put of one strike)")            \
   X(MID_PRINTS, "mid_prints", "share of quoted prints strictly inside the spread")                 \
   X(ZERO_TO_TWO_DTE, "zero_to_two_dte", "days to expiry at most hedge_dte_max")                    \
   X(ATM, "atm", "atm_proximity ramp atm_full..atm_zero")                                           \
@@ -56,6 +56,9 @@
   X(MULTI_LEG, "multi_leg", "the event is a recognised multi-leg structure")                       \
   X(SPREAD_PRESSURE, "spread_pressure", "spread widening over the baseline ramp")                  \
   X(SPECIAL, "special", "size share of special prints (auction, cross, late ...)")                 \
+  X(BURST_RATE, "burst_rate", "fills per minute ramp burst_rate_lo..hi x fill-count ramp")         \
+  X(IV_RISE, "iv_rise", "late IV over the pre-event IV baseline, ramp iv_rise_lo..hi")             \
+  X(LARGE_LOTS, "large_lots", "average fill log-ramp large_lot_lo..large_lot_hi")                  \
   X(VOLUME_EXCEEDS_OI, "volume_exceeds_oi", "vol_oi_ratio ramp oi_ratio_lo..oi_ratio_hi (opening)")
 
 enum sf_rule_term {
@@ -90,6 +93,12 @@ enum sf_rule_term {
   X(otm_hi, 0.08, "OTM distance where otm = 1")                                                       \
   X(otm_delta_full, 0.3, "|delta| at or below which otm = 1 (delta form)")                            \
   X(otm_delta_zero, 0.45, "|delta| at or above which otm = 0 (delta form)")                           \
+  X(burst_rate_lo, 6.0, "fills per minute where burst_rate starts")                                   \
+  X(burst_rate_hi, 20.0, "fills per minute where burst_rate = 1")                                     \
+  X(iv_rise_lo, 0.03, "relative IV rise over a burst where iv_rise starts")                           \
+  X(iv_rise_hi, 0.15, "relative IV rise over a burst where iv_rise = 1")                              \
+  X(large_lot_lo, 20.0, "average fill (contracts) where large_lots starts")                           \
+  X(large_lot_hi, 200.0, "average fill where large_lots = 1")                                         \
   X(iv_pop_lo, 0.03, "relative IV shock where iv_pop starts")                                         \
   X(iv_pop_hi, 0.15, "relative IV shock where iv_pop = 1")                                            \
   X(oi_ratio_lo, 0.5, "event size / open interest where volume_exceeds_oi starts")                    \

@@ -243,8 +243,23 @@ static int burst_timer(struct sf_engine *e, uint32_t ci, int64_t deadline) {
   return ready_push(e, &g);
 }
 
+/* A closed small-lot cluster that continues the open burst of its contract (in time for it to
+ * join) is the next fill of that burst. */
+static bool burst_continues(const struct sf_engine *e, const struct sf_cluster *c) {
+  const struct sf_book_ctr *k = &e->book.ctr[c->contract];
+  if (k->burst == SF_NIL) return false;
+  const struct sf_cluster *b = &e->pool.c[k->burst];
+  int64_t gap = (int64_t)(e->rules.burst_gap_s * 1e9), win = (int64_t)(e->rules.burst_window_s * 1e9);
+  return b->state == SF_CS_BURST && c->start_ns <= b->last_ns + gap && c->start_ns <= b->start_ns + win &&
+         burst_candidate(e, c);
+}
+
+/* Legs without complex-order conditions need structure_min_leg contracts: two odd lots printed
+ * in the same quarter second are a coincidence, not a spread. A fill that continues a small-lot
+ * burst on its contract belongs to the burst, not to a spread with whatever printed beside it. */
 static bool leg_can_pair(const struct sf_engine *e, const struct sf_cluster *c) {
-  return (c->conds & SF_COND_MASK_COMPLEX) || (double)c->size >= e->rules.structure_min_leg;
+  if (c->conds & SF_COND_MASK_COMPLEX) return true;
+  return (double)c->size >= e->rules.structure_min_leg && !burst_continues(e, c);
 }
 
 static int group_timer(struct sf_engine *e, uint32_t ci, int64_t deadline) {
@@ -264,8 +279,6 @@ static int group_timer(struct sf_engine *e, uint32_t ci, int64_t deadline) {
   size_t n = 0;
   uint32_t cand[SF_GROUP_MAX];
   cand[n++] = ci; /* the anchor goes first */
-  /* Legs without complex-order conditions need structure_min_leg contracts: two odd lots
-   * printed in the same quarter second are a coincidence, not a spread. */
   if (leg_can_pair(e, c)) {
     for (uint32_t q = u->pending.head; q != SF_NIL && n < SF_GROUP_MAX; q = e->pool.c[q].next) {
       const struct sf_cluster *o = &e->pool.c[q];

@@ -59,7 +59,8 @@ void sf_features_compute(struct sf_engine *e, const struct sf_group *g, struct s
   const struct sf_pool *pl = &e->pool;
   *f = e->null_features; /* sf_features_init_null, made once */
   memset(ev, 0, sizeof *ev);
-  ev->spot = ev->rel_spread_mean = ev->otm = ev->dte_min = ev->abs_delta = SF_NULL;
+  ev->spot = ev->rel_spread_mean = ev->otm = ev->dte_min = ev->abs_delta = ev->fill_rate = ev->iv_rise =
+      SF_NULL;
   ev->structure = g->structure;
 
   int64_t start = INT64_MAX, end = INT64_MIN, spot_ts = INT64_MAX;
@@ -142,6 +143,29 @@ void sf_features_compute(struct sf_engine *e, const struct sf_group *g, struct s
     }
   }
   if (n == 0) return;
+
+  /* IV over the window: the size-weighted IV of the prints in its last third against the
+   * contract's baseline before the earliest print that had one (iv / (1 + shock) recovers it). */
+  int64_t late_from = end - (end - start) / 3;
+  double base0 = SF_NULL, late_iv = 0, late_w = 0;
+  int64_t base_ts = INT64_MAX;
+  for (uint32_t li = 0; li < g->n; li++) {
+    const struct sf_cluster *c = &pl->c[g->clusters[li]];
+    for (uint32_t pi = c->head; pi != SF_NIL; pi = pl->p[pi].next) {
+      const struct sf_pprint *p = &pl->p[pi];
+      if (isnan(p->iv)) continue;
+      if (!isnan(p->iv_shock) && p->ts_ns < base_ts && p->iv_shock > -1) {
+        base_ts = p->ts_ns;
+        base0 = p->iv / (1 + p->iv_shock);
+      }
+      if (p->ts_ns >= late_from) {
+        late_iv += p->iv * (double)p->size;
+        late_w += (double)p->size;
+      }
+    }
+  }
+  if (base0 > 0 && late_w > 0) ev->iv_rise = late_iv / late_w / base0 - 1;
+  if (n > 1 && end > start) ev->fill_rate = (n - 1) / ((double)(end - start) / 60e9);
 
   /* Per-leg (contract) aggregates. */
   double strikes[SF_GROUP_MAX], strike_size[SF_GROUP_MAX], contract_size[SF_GROUP_MAX];

@@ -281,6 +281,8 @@ struct sf_evidence {
   double otm;              /* size-weighted OTM distance (fraction of spot), NaN unknown */
   double abs_delta;        /* size-weighted |delta| over prints with a delta, NaN unknown */
   double dte_min;
+  double fill_rate; /* fills per minute over the event's window, NaN for one print */
+  double iv_rise;   /* late IV over the contract's IV baseline before the first print, minus 1 */
   int structure;
 };
 void sf_features_compute(struct sf_engine *e, const struct sf_group *g, struct sf_features *f,

@@ -73,7 +73,9 @@ void sf_rules_terms(const struct sf_rules_config *rc, const struct sf_features *
                                  : 0;
   t[SF_TERM_LEGS_MATCHED] = multi ? nz(f->same_size_leg_symmetry) : 0;
   t[SF_TERM_COMPLEX] = nz(f->complex_ratio);
-  t[SF_TERM_STOCK_TIE] = nz(ev->stock_tie_share);
+  /* A conversion / reversal ties a call and a put of one strike to stock; two unrelated tie
+   * prints that happen to print together (a "roll", a "strangle") are not one. */
+  t[SF_TERM_STOCK_TIE] = (!multi || ev->structure == SF_STRUCT_STRADDLE) ? nz(ev->stock_tie_share) : 0;
   t[SF_TERM_MID_PRINTS] = nz(f->nbbo_inside_ratio);
   t[SF_TERM_ZERO_TO_TWO_DTE] = (!isnan(dte) && dte <= rc->hedge_dte_max) ? 1 : 0;
   /* At the money by distance, or by delta (which scales with volatility and time: one strike
@@ -91,6 +93,13 @@ void sf_rules_terms(const struct sf_rules_config *rc, const struct sf_features *
   t[SF_TERM_MULTI_LEG] = !multi ? 0 : (ev->structure == SF_STRUCT_COMPLEX ? 0.5 : 1);
   t[SF_TERM_SPREAD_PRESSURE] = ramp(f->spread_widening, rc->spread_pressure_lo, rc->spread_pressure_hi);
   t[SF_TERM_SPECIAL] = nz(f->special_print_ratio);
+  /* A frenzy is many fills in quick succession on one contract; noise on one contract trickles. */
+  t[SF_TERM_BURST_RATE] = ramp(ev->fill_rate, rc->burst_rate_lo, rc->burst_rate_hi) *
+                          ramp(f->print_count, rc->burst_prints_lo, rc->burst_prints_hi);
+  t[SF_TERM_IV_RISE] = ramp(ev->iv_rise, rc->iv_rise_lo, rc->iv_rise_hi);
+  t[SF_TERM_LARGE_LOTS] =
+      f->avg_fill_size > 0 ? ramp(log10(f->avg_fill_size), log10(rc->large_lot_lo), log10(rc->large_lot_hi))
+                           : 0;
   /* With the default ramp 0.5..1.5 the term reaches reason_min (0.5) exactly when the size
    * traded reaches the open interest: positions are being opened, not closed. */
   t[SF_TERM_VOLUME_EXCEEDS_OI] = ramp(f->vol_oi_ratio, rc->oi_ratio_lo, rc->oi_ratio_hi);

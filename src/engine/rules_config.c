@@ -67,7 +67,8 @@ static const struct wdef w_retail[] = {W(SMALL_LOTS, 4.5), W(SHORT_DATED, 1.5), 
                                        W(IV_POP, 1.0),     W(BOUGHT, 2.5),         W(ONE_SIDED, 1.0),
                                        W(AGGRESSIVE, 0.5), W(PREMIUM_LARGE, -1.0), W(BLOCK, -2.0),
                                        W(MULTI_LEG, -2.0), W(DTE_WEEKS, -1.0),     W(MID_PRINTS, -2.0),
-                                       W(SPECIAL, -4.0),   W(BOTH_SIDES, -1.5),    W(PRE_EVENT_CONC, -1.0)};
+                                       W(SPECIAL, -4.0),   W(BOTH_SIDES, -1.5),    W(PRE_EVENT_CONC, -1.0),
+                                       W(BURST_RATE, 3.5), W(IV_RISE, 2.0)};
 static const struct wdef w_event[] = {W(EVENT_SOON, 1.0),
                                       W(EXPIRY_AFTER_EVENT, 0.5),
                                       W(PRE_EVENT_CONC, 4.0),
@@ -90,9 +91,10 @@ static const struct wdef w_arb[] = {W(MULTI_LEG, 2.0),   W(LEGS_MATCHED, 3.0), W
                                     W(STOCK_TIE, 1.0),   W(MID_PRINTS, 2.0),   W(NEUTRAL_DELTA, 1.0),
                                     W(AGGRESSIVE, -2.0), W(SWEEP, -1.0),       W(SMALL_LOTS, -2.0)};
 static const struct wdef w_hedge[] = {
-    W(ZERO_TO_TWO_DTE, 2.0),  W(ATM, 2.0),        W(SPOT_MOVE, 2.5),  W(PREMIUM_LARGE, 1.5),
+    W(ZERO_TO_TWO_DTE, 2.0),  W(ATM, 2.0),        W(SPOT_MOVE, 5.0),  W(PREMIUM_LARGE, 1.5),
     W(PREMIUM_MODERATE, 0.5), W(AGGRESSIVE, 1.0), W(BOTH_SIDES, 1.0), W(MID_PRINTS, -3.0),
-    W(SMALL_LOTS, -3.0),      W(SPECIAL, -4.0),   W(MULTI_LEG, -1.0), W(BLOCK, 2.0)};
+    W(SMALL_LOTS, -3.0),      W(SPECIAL, -4.0),   W(MULTI_LEG, -1.0), W(BLOCK, 1.0),
+    W(LARGE_LOTS, 1.5)};
 #undef W
 
 static const struct {
@@ -101,11 +103,11 @@ static const struct {
   size_t n;
 } defaults[SF_PROFILE_COUNT] = {
     {-6.0, w_inst, sizeof w_inst / sizeof w_inst[0]},
-    {-8.0, w_retail, sizeof w_retail / sizeof w_retail[0]},
+    {-11.5, w_retail, sizeof w_retail / sizeof w_retail[0]},
     {-8.0, w_event, sizeof w_event / sizeof w_event[0]},
     {-6.0, w_vol, sizeof w_vol / sizeof w_vol[0]},
     {-7.5, w_arb, sizeof w_arb / sizeof w_arb[0]},
-    {-8.0, w_hedge, sizeof w_hedge / sizeof w_hedge[0]},
+    {-10.5, w_hedge, sizeof w_hedge / sizeof w_hedge[0]},
 };
 
 void sf_rules_config_default(struct sf_rules_config *cfg) {
