@@ -18,9 +18,10 @@ quotes=$(grep '"option-print"' "$tmp/out.jsonl" | python3 -c '
 import sys, json
 print(" ".join("%g/%g" % (json.loads(l)["payload"]["execution_nbbo_bid"], json.loads(l)["payload"]["execution_nbbo_ask"]) for l in sys.stdin))')
 check "execution NBBO of each print" "0.24/0.25 0.18/0.22 0.18/0.22 0.19/0.21" "$quotes"
-notional=$(grep '"option-print"' "$tmp/out.jsonl" | head -1 | python3 -c '
+notional=$(python3 -c '
 import sys, json
-print("%g" % json.loads(sys.stdin.readline())["payload"]["notional"])')
+prints = [json.loads(l) for l in open(sys.argv[1]) if "\"option-print\"" in l]
+print("%g" % prints[0]["payload"]["notional"])' "$tmp/out.jsonl")
 check "notional of 1 contract at 0.24 (x100 multiplier)" "24" "$notional"
 events=$(grep -c '"smart-money"' "$tmp/out.jsonl" || true)
 check "at least one smart-money event" "yes" "$([ "$events" -ge 1 ] && echo yes || echo "no ($events)")"
