@@ -17,41 +17,53 @@ static void usage(FILE *out) {
           "usage: smartflow export --store URL --type TYPE [--from TS --to TS] [--out FILE]\n\n"
           "Writes stored records of TYPE (option-print, option-nbbo, equity-quote, equity-print,\n"
           "flow-packet, smart-money, classifier-hit, alert) as envelope lines, oldest first, to FILE\n"
-          "(default stdout).\n");
+          "(default stdout). TS: epoch ms, YYYY-MM-DD or YYYY-MM-DDTHH:MM:SS[.fff]Z.\n\n"
+          "options:\n"
+          "  --store URL      the store (required)\n"
+          "  --type TYPE      the record type (required)\n"
+          "  --from TS        oldest ordering timestamp, inclusive (default: open)\n"
+          "  --to TS          newest ordering timestamp, exclusive (default: open)\n"
+          "  --out FILE       output file, '-' for stdout (default)\n"
+          "  -h, --help       show this help\n");
 }
 
 int sf_cmd_export(int argc, char **argv) {
-  const char *store_url = NULL, *type = NULL, *out = "-";
-  int64_t from = SF_TS_NULL, to = SF_TS_NULL;
-  for (int i = 1; i < argc; i++) {
-    const char *a = argv[i];
-    bool v = i + 1 < argc;
-    if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
-      usage(stdout);
-      return 0;
-    } else if (v && !strcmp(a, "--store")) {
-      store_url = argv[++i];
-    } else if (v && !strcmp(a, "--type")) {
-      type = argv[++i];
-    } else if (v && !strcmp(a, "--out")) {
-      out = argv[++i];
-    } else if (v && (!strcmp(a, "--from") || !strcmp(a, "--to"))) {
-      if (sf_dist_parse_ts(argv[i + 1], a[2] == 'f' ? &from : &to)) {
-        fprintf(stderr, "smartflow export: %s '%s': not a time\n", a, argv[i + 1]);
-        return 2;
-      }
-      i++;
-    } else {
-      fprintf(stderr, "smartflow export: unknown or incomplete option '%s'\n\n", a);
-      usage(stderr);
-      return 2;
+  static const struct option opts[] = {SF_DIST_OPTION_STORE,
+                                       SF_DIST_OPTION_RANGE,
+                                       {"type", required_argument, 0, 't'},
+                                       {"out", required_argument, 0, 'o'},
+                                       {"help", no_argument, 0, 'h'},
+                                       {0, 0, 0, 0}};
+  static const int required[] = {SF_DIST_OPT_STORE, 0};
+  const char *type = NULL, *out = "-";
+  struct sf_dist_opts o;
+  sf_dist_opts_init(&o);
+  struct sf_args a = {.cmd = "export", .argc = argc, .argv = argv, .opts = opts, .usage = usage};
+  int ch;
+  while ((ch = sf_args_next(&a)) != -1) {
+    int taken = sf_dist_option(&a, ch, &o);
+    if (taken < 0) return SF_ARGS_USAGE;
+    if (taken) continue;
+    switch (ch) {
+      case 't':
+        type = optarg;
+        break;
+      case 'o':
+        out = optarg;
+        break;
+      default: /* --help or a usage error, printed */
+        return a.status;
     }
   }
+  if (sf_dist_check(&a, &o, required, false)) return SF_ARGS_USAGE;
   int t = type ? sf_record_type_from_name(type) : -1;
-  if (!store_url || t < 0) {
-    fprintf(stderr, "smartflow export: --store and a valid --type are required\n");
-    return 2;
+  if (t < 0) {
+    char msg[160];
+    snprintf(msg, sizeof msg, type ? "--type '%.100s' is not a record type" : "--type is required", type);
+    return sf_dist_usage_error(&a, msg);
   }
+  const char *store_url = o.store_url;
+  int64_t from = o.from_ms, to = o.to_ms;
   int status = 1, rc;
   struct sf_store *store = NULL;
   struct sf_tape_writer *w = NULL;

@@ -212,3 +212,95 @@ int sf_dist_parse_ts(const char *s, int64_t *ms) {
   *ms = sf_ns_to_ms(ns);
   return 0;
 }
+
+/* ---- shared options ------------------------------------------------------------------------ */
+
+void sf_dist_opts_init(struct sf_dist_opts *o) {
+  memset(o, 0, sizeof *o);
+  o->from_ms = SF_TS_NULL;
+  o->to_ms = SF_TS_NULL;
+}
+
+int sf_dist_option(const struct sf_args *a, int ch, struct sf_dist_opts *o) {
+  switch (ch) {
+    case SF_DIST_OPT_BUS:
+      o->bus_url = optarg;
+      return 1;
+    case SF_DIST_OPT_NAMESPACE:
+      o->ns = optarg;
+      return 1;
+    case SF_DIST_OPT_STORE:
+      o->store_url = optarg;
+      return 1;
+    case SF_DIST_OPT_FROM:
+    case SF_DIST_OPT_TO:
+      if (sf_dist_parse_ts(optarg, ch == SF_DIST_OPT_FROM ? &o->from_ms : &o->to_ms)) {
+        fprintf(stderr,
+                "smartflow %s: --%s '%s' is not a time (epoch ms, YYYY-MM-DD or "
+                "YYYY-MM-DDTHH:MM:SS[.fff]Z)\n",
+                a->cmd, a->name, optarg);
+        return -1;
+      }
+      return 1;
+    case SF_DIST_OPT_CALENDAR:
+      o->calendar = optarg;
+      return 1;
+    case SF_DIST_OPT_CALIBRATION:
+      o->calibration = optarg;
+      return 1;
+    case SF_DIST_OPT_OI:
+      o->oi = optarg;
+      return 1;
+    default:
+      return 0;
+  }
+}
+
+int sf_dist_usage_error(const struct sf_args *a, const char *message) {
+  fprintf(stderr, "smartflow %s: %s\n\n", a->cmd, message);
+  a->usage(stderr);
+  return SF_ARGS_USAGE;
+}
+
+/* The long names of the shared options, by SF_DIST_OPT_* - SF_DIST_OPT_BUS. */
+static const char *const opt_names[] = {"bus", "namespace", "store",       "from",
+                                        "to",  "calendar",  "calibration", "oi"};
+
+static bool opt_given(const struct sf_dist_opts *o, int val) {
+  switch (val) {
+    case SF_DIST_OPT_BUS:
+      return o->bus_url != NULL;
+    case SF_DIST_OPT_NAMESPACE:
+      return o->ns != NULL;
+    case SF_DIST_OPT_STORE:
+      return o->store_url != NULL;
+    case SF_DIST_OPT_FROM:
+      return o->from_ms != SF_TS_NULL;
+    case SF_DIST_OPT_TO:
+      return o->to_ms != SF_TS_NULL;
+    case SF_DIST_OPT_CALENDAR:
+      return o->calendar != NULL;
+    case SF_DIST_OPT_CALIBRATION:
+      return o->calibration != NULL;
+    default:
+      return o->oi != NULL;
+  }
+}
+
+int sf_dist_check(const struct sf_args *a, const struct sf_dist_opts *o, const int *required,
+                  bool operands_ok) {
+  if (!operands_ok && sf_args_no_operands(a)) return -1;
+  for (const int *r = required; *r; r++) {
+    if (!opt_given(o, *r)) {
+      char msg[64];
+      snprintf(msg, sizeof msg, "--%s is required", opt_names[*r - SF_DIST_OPT_BUS]);
+      sf_dist_usage_error(a, msg);
+      return -1;
+    }
+  }
+  if (o->from_ms != SF_TS_NULL && o->to_ms != SF_TS_NULL && o->to_ms <= o->from_ms) {
+    sf_dist_usage_error(a, "--from must be before --to");
+    return -1;
+  }
+  return 0;
+}

@@ -11,6 +11,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "app/args.h"
+
 #include "smartflow/bus.h"
 #include "smartflow/engine.h"
 #include "smartflow/record.h"
@@ -57,5 +59,59 @@ int sf_dist_parse_partition(const char *s, uint32_t *index, uint32_t *count);
 /* Parses a time as sf_time_parse does (epoch ms, "YYYY-MM-DD", "YYYY-MM-DDTHH:MM:SS[.fff]Z")
  * into ms. Returns 0 or -1. */
 int sf_dist_parse_ts(const char *s, int64_t *ms);
+
+/* ---- options shared by the distributed commands ---------------------------------------- */
+
+/* The `val`s of the shared options in a command's getopt_long table (above every character, so
+ * they never collide with a command's own). A command lists the ones it takes, e.g.
+ * `SF_DIST_OPTION_BUS, SF_DIST_OPTION_STORE, ...`, and hands the option to sf_dist_option. */
+enum {
+  SF_DIST_OPT_BUS = 0x100, /* --bus URL */
+  SF_DIST_OPT_NAMESPACE,   /* --namespace P */
+  SF_DIST_OPT_STORE,       /* --store URL */
+  SF_DIST_OPT_FROM,        /* --from TS */
+  SF_DIST_OPT_TO,          /* --to TS */
+  SF_DIST_OPT_CALENDAR,    /* --calendar FILE */
+  SF_DIST_OPT_CALIBRATION, /* --calibration FILE */
+  SF_DIST_OPT_OI,          /* --oi FILE */
+};
+#define SF_DIST_OPTION_BUS \
+  { "bus", required_argument, 0, SF_DIST_OPT_BUS }
+#define SF_DIST_OPTION_NAMESPACE \
+  { "namespace", required_argument, 0, SF_DIST_OPT_NAMESPACE }
+#define SF_DIST_OPTION_STORE \
+  { "store", required_argument, 0, SF_DIST_OPT_STORE }
+#define SF_DIST_OPTION_RANGE \
+  {"from", required_argument, 0, SF_DIST_OPT_FROM}, { "to", required_argument, 0, SF_DIST_OPT_TO }
+#define SF_DIST_OPTION_INPUTS                                           \
+  {"calendar", required_argument, 0, SF_DIST_OPT_CALENDAR},             \
+      {"calibration", required_argument, 0, SF_DIST_OPT_CALIBRATION}, { \
+    "oi", required_argument, 0, SF_DIST_OPT_OI                          \
+  }
+
+/* The values of the shared options (NULL / SF_TS_NULL when not given). Initialise with
+ * sf_dist_opts_init; the strings are borrowed from argv. */
+struct sf_dist_opts {
+  const char *bus_url, *ns, *store_url;
+  int64_t from_ms, to_ms; /* --from / --to, parsed with sf_time_parse, in ms */
+  const char *calendar, *calibration, *oi;
+};
+void sf_dist_opts_init(struct sf_dist_opts *o);
+
+/* Takes option ch (just returned by sf_args_next, value in optarg) when it is a shared one.
+ * Returns 1 when taken, 0 when ch is not a shared option, or -1 after printing
+ * "smartflow CMD: --from 'V' is not a time (...)" for a bad time. */
+int sf_dist_option(const struct sf_args *a, int ch, struct sf_dist_opts *o);
+
+/* After the options: checks that the command took no operands (unless operands_ok), that the
+ * options in `required` (SF_DIST_OPT_* values ending with 0) were given, and that FROM < TO
+ * when both --from and --to were given. Returns 0, or -1 after
+ * printing the first problem and the usage on stderr (the command then exits SF_ARGS_USAGE). */
+int sf_dist_check(const struct sf_args *a, const struct sf_dist_opts *o, const int *required,
+                  bool operands_ok);
+
+/* Prints "smartflow CMD: MESSAGE" and the usage on stderr; returns SF_ARGS_USAGE. For the
+ * commands' own checks after the options. */
+int sf_dist_usage_error(const struct sf_args *a, const char *message);
 
 #endif
