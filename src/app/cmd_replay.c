@@ -5,6 +5,7 @@
  * worker started with --namespace replay. and its own --store (another SQLite file or ClickHouse
  * database) computes the replay's events. Prints are published raw (their enrichment is cleared)
  * so that the replay re-enriches them. Exit status: 0 ok, 1 a store or bus failure, 2 usage. */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +24,10 @@ static void usage(FILE *out) {
           "Re-publishes stored market data of [FROM, TO) in stable merged order into the replay\n"
           "namespace. TS: epoch ms, YYYY-MM-DD or YYYY-MM-DDTHH:MM:SS[.fff]Z.\n\n"
           "options:\n"
+          "  --store URL      the store holding the market data (required)\n"
+          "  --from TS        start of the range, inclusive (required)\n"
+          "  --to TS          end of the range, exclusive (required)\n"
+          "  --bus URL        nats://HOST:PORT (required)\n"
           "  --speed X        X times event time (default 0 = as fast as possible)\n"
           "  --namespace P    bus subject prefix (default replay.; must not be empty)\n"
           "  -h, --help       show this help\n");
@@ -38,39 +43,36 @@ static void sleep_ns(int64_t ns) {
 }
 
 int sf_cmd_replay(int argc, char **argv) {
-  const char *store_url = NULL, *bus_url = NULL, *ns = "replay.";
-  int64_t from = SF_TS_NULL, to = SF_TS_NULL;
+  static const struct option opts[] = {SF_DIST_OPTION_STORE,
+                                       SF_DIST_OPTION_RANGE,
+                                       SF_DIST_OPTION_BUS,
+                                       SF_DIST_OPTION_NAMESPACE,
+                                       {"speed", required_argument, 0, 's'},
+                                       {"help", no_argument, 0, 'h'},
+                                       {0, 0, 0, 0}};
+  static const int required[] = {SF_DIST_OPT_STORE, SF_DIST_OPT_FROM, SF_DIST_OPT_TO, SF_DIST_OPT_BUS, 0};
   double speed = 0;
-  for (int i = 1; i < argc; i++) {
-    const char *a = argv[i];
-    bool v = i + 1 < argc;
-    if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
-      usage(stdout);
-      return 0;
-    } else if (v && !strcmp(a, "--store")) {
-      store_url = argv[++i];
-    } else if (v && !strcmp(a, "--bus")) {
-      bus_url = argv[++i];
-    } else if (v && !strcmp(a, "--namespace")) {
-      ns = argv[++i];
-    } else if (v && !strcmp(a, "--speed")) {
-      speed = strtod(argv[++i], NULL);
-    } else if (v && (!strcmp(a, "--from") || !strcmp(a, "--to"))) {
-      if (sf_dist_parse_ts(argv[i + 1], a[2] == 'f' ? &from : &to)) {
-        fprintf(stderr, "smartflow replay: %s '%s': not a time\n", a, argv[i + 1]);
-        return 2;
-      }
-      i++;
-    } else {
-      fprintf(stderr, "smartflow replay: unknown or incomplete option '%s'\n\n", a);
-      usage(stderr);
-      return 2;
+  struct sf_dist_opts o;
+  sf_dist_opts_init(&o);
+  struct sf_args a = {.cmd = "replay", .argc = argc, .argv = argv, .opts = opts, .usage = usage};
+  int ch;
+  while ((ch = sf_args_next(&a)) != -1) {
+    int taken = sf_dist_option(&a, ch, &o);
+    if (taken < 0) return SF_ARGS_USAGE;
+    if (taken) continue;
+    switch (ch) {
+      case 's':
+        if (sf_args_double(&a, 0, false, HUGE_VAL, &speed)) return SF_ARGS_USAGE;
+        break;
+      default: /* --help or a usage error, printed */
+        return a.status;
     }
   }
-  if (!store_url || !bus_url || from == SF_TS_NULL || to == SF_TS_NULL || to <= from || !ns[0] || speed < 0) {
-    fprintf(stderr, "smartflow replay: --store, --bus, --from < --to are required; --namespace not empty\n");
-    return 2;
-  }
+  if (sf_dist_check(&a, &o, required, false)) return SF_ARGS_USAGE;
+  const char *store_url = o.store_url, *bus_url = o.bus_url, *ns = o.ns ? o.ns : "replay.";
+  if (!ns[0])
+    return sf_dist_usage_error(&a, "--namespace must not be empty (live data is not replayed into)");
+  int64_t from = o.from_ms, to = o.to_ms;
   int status = 1, rc;
   struct sf_store *store = NULL;
   struct sf_bus *bus = NULL;
