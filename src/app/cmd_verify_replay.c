@@ -129,38 +129,24 @@ static void free_list(struct evlist *l) {
 }
 
 int sf_cmd_verify_replay(int argc, char **argv) {
-  const char *store_url = NULL, *cal = NULL, *calib = NULL, *oi_path = NULL;
-  int64_t from = SF_TS_NULL, to = SF_TS_NULL;
-  for (int i = 1; i < argc; i++) {
-    const char *a = argv[i];
-    bool v = i + 1 < argc;
-    if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
-      usage(stdout);
-      return 0;
-    } else if (v && !strcmp(a, "--store")) {
-      store_url = argv[++i];
-    } else if (v && !strcmp(a, "--calendar")) {
-      cal = argv[++i];
-    } else if (v && !strcmp(a, "--oi")) {
-      oi_path = argv[++i];
-    } else if (v && !strcmp(a, "--calibration")) {
-      calib = argv[++i];
-    } else if (v && (!strcmp(a, "--from") || !strcmp(a, "--to"))) {
-      if (sf_dist_parse_ts(argv[i + 1], a[2] == 'f' ? &from : &to)) {
-        fprintf(stderr, "smartflow verify-replay: %s '%s': not a time\n", a, argv[i + 1]);
-        return 2;
-      }
-      i++;
-    } else {
-      fprintf(stderr, "smartflow verify-replay: unknown or incomplete option '%s'\n\n", a);
-      usage(stderr);
-      return 2;
-    }
+  static const struct option opts[] = {SF_DIST_OPTION_STORE,
+                                       SF_DIST_OPTION_RANGE,
+                                       SF_DIST_OPTION_INPUTS,
+                                       {"help", no_argument, 0, 'h'},
+                                       {0, 0, 0, 0}};
+  static const int required[] = {SF_DIST_OPT_STORE, SF_DIST_OPT_FROM, SF_DIST_OPT_TO, 0};
+  struct sf_dist_opts o;
+  sf_dist_opts_init(&o);
+  struct sf_args args = {.cmd = "verify-replay", .argc = argc, .argv = argv, .opts = opts, .usage = usage};
+  int ch;
+  while ((ch = sf_args_next(&args)) != -1) {
+    int taken = sf_dist_option(&args, ch, &o);
+    if (taken < 0) return SF_ARGS_USAGE;
+    if (!taken) return args.status; /* --help or a usage error, printed */
   }
-  if (!store_url || from == SF_TS_NULL || to == SF_TS_NULL || to <= from) {
-    fprintf(stderr, "smartflow verify-replay: --store and --from < --to are required\n");
-    return 2;
-  }
+  if (sf_dist_check(&args, &o, required, false)) return SF_ARGS_USAGE;
+  const char *store_url = o.store_url;
+  int64_t from = o.from_ms, to = o.to_ms;
   int status = 1, rc;
   struct sf_store *store = NULL;
   struct sf_dist_market_iter *it = NULL;
@@ -169,7 +155,7 @@ int sf_cmd_verify_replay(int argc, char **argv) {
   struct sf_dist_engine_inputs in;
   struct sf_store_result page = {0};
   uint64_t pushed = 0, rejected = 0;
-  if (sf_dist_inputs_load("verify-replay", cal, calib, oi_path, &in)) goto done;
+  if (sf_dist_inputs_load("verify-replay", o.calendar, o.calibration, o.oi, &in)) goto done;
   if ((rc = sf_store_open(store_url, &store)) != 0) {
     fprintf(stderr, "smartflow verify-replay: store %s: %s\n", store_url, sf_strerror(rc));
     goto done;
