@@ -5,6 +5,7 @@
  * its trace_id as the message id, so re-running an ingest after a crash re-publishes nothing
  * the duplicate window still remembers. Exit status: 0 ok, 1 an unreadable source or a failed
  * publish, 2 usage. */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +21,8 @@
 #include "smartflow/synth.h"
 #include "smartflow/tape.h"
 #include "smartflow/time.h"
+
+#define MAX_WINDOW 1000000 /* publishes in flight */
 
 static void usage(FILE *out) {
   fprintf(
@@ -179,52 +182,58 @@ static int run_csv(struct pub *p, const char *path, struct sf_converter *cv) {
 }
 
 int sf_cmd_ingest(int argc, char **argv) {
-  const char *bus_url = NULL, *source = NULL, *ns = NULL;
-  const char *files[64];
-  int nfiles = 0;
-  uint64_t seed = 1;
+  static const struct option opts[] = {SF_DIST_OPTION_BUS,
+                                       SF_DIST_OPTION_NAMESPACE,
+                                       {"source", required_argument, 0, 'S'},
+                                       {"seed", required_argument, 0, 's'},
+                                       {"minutes", required_argument, 0, 'm'},
+                                       {"speed", required_argument, 0, 'x'},
+                                       {"window", required_argument, 0, 'w'},
+                                       {"help", no_argument, 0, 'h'},
+                                       {0, 0, 0, 0}};
+  static const int required[] = {SF_DIST_OPT_BUS, 0};
+  static const char *const kinds[] = {"synthetic", "tape", "dbn", "csv"};
+  const char *source = NULL;
+  uint64_t seed = 1, window = 1024;
   double minutes = 60, speed = 0;
-  long window = 1024;
-  for (int i = 1; i < argc; i++) {
-    const char *a = argv[i];
-    bool v = i + 1 < argc;
-    if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
-      usage(stdout);
-      return 0;
-    } else if (v && !strcmp(a, "--bus")) {
-      bus_url = argv[++i];
-    } else if (v && !strcmp(a, "--source")) {
-      source = argv[++i];
-    } else if (v && !strcmp(a, "--namespace")) {
-      ns = argv[++i];
-    } else if (v && !strcmp(a, "--seed")) {
-      seed = strtoull(argv[++i], NULL, 10);
-    } else if (v && !strcmp(a, "--minutes")) {
-      minutes = strtod(argv[++i], NULL);
-    } else if (v && !strcmp(a, "--speed")) {
-      speed = strtod(argv[++i], NULL);
-    } else if (v && !strcmp(a, "--window")) {
-      window = strtol(argv[++i], NULL, 10);
-    } else if (a[0] != '-' && nfiles < 64) {
-      files[nfiles++] = a;
-    } else {
-      fprintf(stderr, "smartflow ingest: unknown or incomplete option '%s'\n\n", a);
-      usage(stderr);
-      return 2;
+  struct sf_dist_opts o;
+  sf_dist_opts_init(&o);
+  struct sf_args a = {.cmd = "ingest", .argc = argc, .argv = argv, .opts = opts, .usage = usage};
+  int ch;
+  while ((ch = sf_args_next(&a)) != -1) {
+    int taken = sf_dist_option(&a, ch, &o);
+    if (taken < 0) return SF_ARGS_USAGE;
+    if (taken) continue;
+    switch (ch) {
+      case 'S':
+        source = optarg;
+        break;
+      case 's':
+        if (sf_args_u64(&a, 0, UINT64_MAX, &seed)) return SF_ARGS_USAGE;
+        break;
+      case 'm':
+        if (sf_args_double(&a, 0, false, HUGE_VAL, &minutes)) return SF_ARGS_USAGE;
+        break;
+      case 'x':
+        if (sf_args_double(&a, 0, false, HUGE_VAL, &speed)) return SF_ARGS_USAGE;
+        break;
+      case 'w':
+        if (sf_args_u64(&a, 0, MAX_WINDOW, &window)) return SF_ARGS_USAGE;
+        break;
+      default: /* --help or a usage error, printed */
+        return a.status;
     }
   }
-  int kind = !source                        ? -1
-             : !strcmp(source, "synthetic") ? 0
-             : !strcmp(source, "tape")      ? 1
-             : !strcmp(source, "dbn")       ? 2
-             : !strcmp(source, "csv")       ? 3
-                                            : -1;
-  if (!bus_url || kind < 0 || (kind > 0 && nfiles == 0) || (kind == 0 && nfiles) || window < 0 || speed < 0) {
-    fprintf(stderr,
-            "smartflow ingest: --bus and --source synthetic|tape|dbn|csv are required; files for tape, dbn "
-            "and csv only\n");
-    return 2;
-  }
+  if (sf_dist_check(&a, &o, required, true)) return SF_ARGS_USAGE;
+  int kind = -1;
+  for (int k = 0; source && k < 4; k++)
+    if (!strcmp(source, kinds[k])) kind = k;
+  if (kind < 0) return sf_dist_usage_error(&a, "--source synthetic|tape|dbn|csv is required");
+  char **files = argv + optind;
+  int nfiles = argc - optind;
+  if (kind > 0 && nfiles == 0) return sf_dist_usage_error(&a, "--source tape, dbn and csv need a FILE");
+  if (kind == 0 && nfiles > 0) return sf_dist_usage_error(&a, "--source synthetic takes no FILE");
+  const char *bus_url = o.bus_url, *ns = o.ns;
   struct pub p;
   memset(&p, 0, sizeof p);
   sf_synth_pacer_init(&p.pacer, speed);
