@@ -108,8 +108,9 @@ static int print_config(void) {
 int sf_cmd_compute(int argc, char **argv) {
   const char *in = NULL, *out = NULL, *cal_path = NULL, *calib_path = NULL, *cfg_path = NULL, *oi_path = NULL;
   const char *emit = "smart-money,classifier-hit,alert";
-  for (int i = 1; i < argc; i++) /* distributed mode: the bus worker */
-    if (strcmp(argv[i], "--bus") == 0) return sf_cmd_compute_bus(argc, argv);
+  for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++) /* distributed mode: the bus worker */
+    if (strcmp(argv[i], "--bus") == 0 || strncmp(argv[i], "--bus=", 6) == 0)
+      return sf_cmd_compute_bus(argc, argv);
   static const struct option opts[] = {{"in", required_argument, 0, 'i'},
                                        {"out", required_argument, 0, 'o'},
                                        {"calendar", required_argument, 0, 'c'},

@@ -35,6 +35,9 @@
 #include "smartflow/log.h"
 #include "smartflow/time.h"
 
+#define MAX_BATCH 65536        /* messages per fetch */
+#define MAX_WAIT_MS 86400000LL /* --ack-wait and --idle-exit: a day */
+
 static void usage(FILE *out) {
   fprintf(out,
           "usage: smartflow compute --bus nats://HOST:PORT --store URL [options]\n\n"
@@ -310,51 +313,57 @@ fail:
 }
 
 int sf_cmd_compute_bus(int argc, char **argv) {
-  const char *bus_url = NULL, *store_url = NULL, *ns = NULL, *durable = NULL, *cal = NULL, *calib = NULL;
-  const char *oi_path = NULL;
+  static const struct option opts[] = {SF_DIST_OPTION_BUS,
+                                       SF_DIST_OPTION_STORE,
+                                       SF_DIST_OPTION_NAMESPACE,
+                                       SF_DIST_OPTION_INPUTS,
+                                       {"partition", required_argument, 0, 'P'},
+                                       {"durable", required_argument, 0, 'd'},
+                                       {"batch", required_argument, 0, 'n'},
+                                       {"ack-wait", required_argument, 0, 'a'},
+                                       {"idle-exit", required_argument, 0, 'i'},
+                                       {"help", no_argument, 0, 'h'},
+                                       {0, 0, 0, 0}};
+  static const int required[] = {SF_DIST_OPT_BUS, SF_DIST_OPT_STORE, 0};
+  const char *durable = NULL;
   uint32_t pidx = 0, pcount = 1;
-  long batch = 512, idle_exit = -1, ack_wait = 3000;
-  for (int i = 1; i < argc; i++) {
-    const char *a = argv[i];
-    bool v = i + 1 < argc;
-    if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
-      usage(stdout);
-      return 0;
-    } else if (v && !strcmp(a, "--bus")) {
-      bus_url = argv[++i];
-    } else if (v && !strcmp(a, "--store")) {
-      store_url = argv[++i];
-    } else if (v && !strcmp(a, "--namespace")) {
-      ns = argv[++i];
-    } else if (v && !strcmp(a, "--durable")) {
-      durable = argv[++i];
-    } else if (v && !strcmp(a, "--calendar")) {
-      cal = argv[++i];
-    } else if (v && !strcmp(a, "--oi")) {
-      oi_path = argv[++i];
-    } else if (v && !strcmp(a, "--calibration")) {
-      calib = argv[++i];
-    } else if (v && !strcmp(a, "--batch")) {
-      batch = strtol(argv[++i], NULL, 10);
-    } else if (v && !strcmp(a, "--ack-wait")) {
-      ack_wait = strtol(argv[++i], NULL, 10);
-    } else if (v && !strcmp(a, "--idle-exit")) {
-      idle_exit = strtol(argv[++i], NULL, 10);
-    } else if (v && !strcmp(a, "--partition")) {
-      if (sf_dist_parse_partition(argv[++i], &pidx, &pcount)) {
-        fprintf(stderr, "smartflow compute: --partition '%s': expected I/N with 0 <= I < N\n", argv[i]);
-        return 2;
-      }
-    } else {
-      fprintf(stderr, "smartflow compute: unknown or incomplete option '%s'\n\n", a);
-      usage(stderr);
-      return 2;
+  uint64_t batch = 512, ack_wait = 3000, idle_ms = 0;
+  bool idle_exit = false;
+  struct sf_dist_opts o;
+  sf_dist_opts_init(&o);
+  struct sf_args a = {.cmd = "compute", .argc = argc, .argv = argv, .opts = opts, .usage = usage};
+  int ch;
+  while ((ch = sf_args_next(&a)) != -1) {
+    int taken = sf_dist_option(&a, ch, &o);
+    if (taken < 0) return SF_ARGS_USAGE;
+    if (taken) continue;
+    switch (ch) {
+      case 'P':
+        if (sf_dist_parse_partition(optarg, &pidx, &pcount)) {
+          fprintf(stderr, "smartflow compute: --partition must be I/N with 0 <= I < N <= 1024, not '%s'\n",
+                  optarg);
+          return SF_ARGS_USAGE;
+        }
+        break;
+      case 'd':
+        durable = optarg;
+        break;
+      case 'n':
+        if (sf_args_u64(&a, 1, MAX_BATCH, &batch)) return SF_ARGS_USAGE;
+        break;
+      case 'a':
+        if (sf_args_u64(&a, 1, MAX_WAIT_MS, &ack_wait)) return SF_ARGS_USAGE;
+        break;
+      case 'i':
+        if (sf_args_u64(&a, 0, MAX_WAIT_MS, &idle_ms)) return SF_ARGS_USAGE;
+        idle_exit = true;
+        break;
+      default: /* --help or a usage error, printed */
+        return a.status;
     }
   }
-  if (!bus_url || !store_url || batch <= 0 || ack_wait <= 0) {
-    fprintf(stderr, "smartflow compute: --bus and --store are required (and --batch > 0)\n");
-    return 2;
-  }
+  if (sf_dist_check(&a, &o, required, false)) return SF_ARGS_USAGE;
+  const char *bus_url = o.bus_url, *store_url = o.store_url, *ns = o.ns;
   char dname[SF_BUS_NAME_MAX];
   if (!durable) {
     snprintf(dname, sizeof dname, "compute-%u-of-%u", pidx, pcount);
@@ -368,7 +377,7 @@ int sf_cmd_compute_bus(int argc, char **argv) {
   w.pcount = pcount;
   struct sf_dist_engine_inputs in;
   struct sf_bus_sub *sub = NULL;
-  if (sf_dist_inputs_load("compute", cal, calib, oi_path, &in)) goto done;
+  if (sf_dist_inputs_load("compute", o.calendar, o.calibration, o.oi, &in)) goto done;
   struct sf_engine_config cfg;
   sf_dist_engine_config(&in, &cfg);
   struct sf_engine_sinks sinks = {&w, on_print, on_packet, on_event, on_hit, on_alert};
@@ -388,7 +397,7 @@ int sf_cmd_compute_bus(int argc, char **argv) {
   so.partition_index = pcount > 1 ? pidx : 0;
   so.partition_count = pcount > 1 ? pcount : 0;
   so.max_ack_pending = (int)(batch * 4 > 4096 ? batch * 4 : 4096);
-  so.ack_wait_ms = ack_wait;
+  so.ack_wait_ms = (int64_t)ack_wait;
   if ((rc = sf_bus_subscribe(w.bus, &so, on_msg, &w, &sub)) != 0) {
     fprintf(stderr, "smartflow compute: subscribe: %s\n", sf_bus_errmsg(w.bus));
     goto done;
@@ -400,8 +409,8 @@ int sf_cmd_compute_bus(int argc, char **argv) {
     /* A previous worker died: the messages it fetched and never acknowledged are redelivered
      * once their ack_wait passes, and redeliveries come before new messages. Wait for that, so
      * they are pushed in stream order, before anything newer. */
-    fprintf(stderr, "smartflow compute: waiting %ld ms for the previous worker's unacknowledged messages\n",
-            ack_wait);
+    fprintf(stderr, "smartflow compute: waiting %llu ms for the previous worker's unacknowledged messages\n",
+            (unsigned long long)ack_wait);
     sf_app_signals_wait((int)ack_wait + 500);
   }
   int64_t idle_since = sf_time_mono_ns();
@@ -414,7 +423,7 @@ int sf_cmd_compute_bus(int argc, char **argv) {
     }
     if (rc > 0 || w.nheld) idle_since = sf_time_mono_ns();
     if ((w.nout || w.nheld) && commit(&w)) goto done;
-    if (idle_exit >= 0 && rc == 0 && sf_time_mono_ns() - idle_since >= idle_exit * 1000000LL) {
+    if (idle_exit && rc == 0 && sf_time_mono_ns() - idle_since >= (int64_t)idle_ms * SF_NS_PER_MS) {
       sf_engine_flush(w.engine);
       if (commit(&w)) goto done;
       flushed = true;

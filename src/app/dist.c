@@ -196,9 +196,11 @@ void sf_dist_market_iter_close(struct sf_dist_market_iter *it) {
 int sf_dist_parse_partition(const char *s, uint32_t *index, uint32_t *count) {
   unsigned long i, n;
   char *end;
+  if (s[0] < '0' || s[0] > '9') return -1; /* strtoul would take a sign or blanks */
   i = strtoul(s, &end, 10);
   if (end == s || *end != '/') return -1;
   const char *p = end + 1;
+  if (p[0] < '0' || p[0] > '9') return -1;
   n = strtoul(p, &end, 10);
   if (end == p || *end || n == 0 || i >= n || n > 1024) return -1;
   *index = (uint32_t)i;
