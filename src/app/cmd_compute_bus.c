@@ -333,10 +333,7 @@ int sf_cmd_compute_bus(int argc, char **argv) {
   sf_dist_opts_init(&o);
   struct sf_args a = {.cmd = "compute", .argc = argc, .argv = argv, .opts = opts, .usage = usage};
   int ch;
-  while ((ch = sf_args_next(&a)) != -1) {
-    int taken = sf_dist_option(&a, ch, &o);
-    if (taken < 0) return SF_ARGS_USAGE;
-    if (taken) continue;
+  while ((ch = sf_dist_args_next(&a, &o)) != -1) {
     switch (ch) {
       case 'P':
         if (sf_dist_parse_partition(optarg, &pidx, &pcount)) {

@@ -56,10 +56,7 @@ int sf_cmd_replay(int argc, char **argv) {
   sf_dist_opts_init(&o);
   struct sf_args a = {.cmd = "replay", .argc = argc, .argv = argv, .opts = opts, .usage = usage};
   int ch;
-  while ((ch = sf_args_next(&a)) != -1) {
-    int taken = sf_dist_option(&a, ch, &o);
-    if (taken < 0) return SF_ARGS_USAGE;
-    if (taken) continue;
+  while ((ch = sf_dist_args_next(&a, &o)) != -1) {
     switch (ch) {
       case 's':
         if (sf_args_double(&a, 0, false, HUGE_VAL, &speed)) return SF_ARGS_USAGE;

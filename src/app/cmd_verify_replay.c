@@ -138,12 +138,8 @@ int sf_cmd_verify_replay(int argc, char **argv) {
   struct sf_dist_opts o;
   sf_dist_opts_init(&o);
   struct sf_args args = {.cmd = "verify-replay", .argc = argc, .argv = argv, .opts = opts, .usage = usage};
-  int ch;
-  while ((ch = sf_args_next(&args)) != -1) {
-    int taken = sf_dist_option(&args, ch, &o);
-    if (taken < 0) return SF_ARGS_USAGE;
-    if (!taken) return args.status; /* --help or a usage error, printed */
-  }
+  /* Every option is a shared one: anything but the end is --help or a usage error, printed. */
+  if (sf_dist_args_next(&args, &o) != -1) return args.status;
   if (sf_dist_check(&args, &o, required, false)) return SF_ARGS_USAGE;
   const char *store_url = o.store_url;
   int64_t from = o.from_ms, to = o.to_ms;

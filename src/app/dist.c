@@ -223,7 +223,8 @@ void sf_dist_opts_init(struct sf_dist_opts *o) {
   o->to_ms = SF_TS_NULL;
 }
 
-int sf_dist_option(const struct sf_args *a, int ch, struct sf_dist_opts *o) {
+/* Takes option ch when it is a shared one: 1 taken, 0 not shared, -1 after printing a bad time. */
+static int take_option(const struct sf_args *a, int ch, struct sf_dist_opts *o) {
   switch (ch) {
     case SF_DIST_OPT_BUS:
       o->bus_url = optarg;
@@ -255,6 +256,17 @@ int sf_dist_option(const struct sf_args *a, int ch, struct sf_dist_opts *o) {
       return 1;
     default:
       return 0;
+  }
+}
+
+int sf_dist_args_next(struct sf_args *a, struct sf_dist_opts *o) {
+  for (;;) {
+    int ch = sf_args_next(a), taken = ch > 0 ? take_option(a, ch, o) : 0;
+    if (taken < 0) {
+      a->status = SF_ARGS_USAGE;
+      return 0;
+    }
+    if (!taken) return ch;
   }
 }
 

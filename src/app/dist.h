@@ -98,10 +98,11 @@ struct sf_dist_opts {
 };
 void sf_dist_opts_init(struct sf_dist_opts *o);
 
-/* Takes option ch (just returned by sf_args_next, value in optarg) when it is a shared one.
- * Returns 1 when taken, 0 when ch is not a shared option, or -1 after printing
- * "smartflow CMD: --from 'V' is not a time (...)" for a bad time. */
-int sf_dist_option(const struct sf_args *a, int ch, struct sf_dist_opts *o);
+/* sf_args_next for a command that takes some of the shared options (listed in a->opts): takes
+ * those into *o itself (times parsed with sf_time_parse) and returns the others' `val`s, -1 at
+ * the end of the options, or 0 with a->status set after --help, a usage error, or a bad time
+ * ("smartflow CMD: --from 'V' is not a time ..."). The same loop as with sf_args_next. */
+int sf_dist_args_next(struct sf_args *a, struct sf_dist_opts *o);
 
 /* After the options: checks that the command took no operands (unless operands_ok), that the
  * options in `required` (SF_DIST_OPT_* values ending with 0) were given, and that FROM < TO
