@@ -9,7 +9,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "app/commands.h"
 #include "app/dist.h"
@@ -47,35 +46,11 @@ struct pub {
   uint64_t n, failed;
 };
 
-static void sleep_ns(int64_t ns) {
-  while (ns > 0 && !sf_app_signals_stop_requested()) {
-    int64_t step = ns > 100 * SF_NS_PER_MS ? 100 * SF_NS_PER_MS : ns;
-    struct timespec ts = {.tv_sec = (time_t)(step / SF_NS_PER_S), .tv_nsec = (long)(step % SF_NS_PER_S)};
-    nanosleep(&ts, NULL);
-    ns -= step;
-  }
-}
-
-static int64_t ts_of(const struct sf_record *r) {
-  switch (r->type) {
-    case SF_REC_OPTION_PRINT:
-      return r->u.option_print.ts_ns;
-    case SF_REC_OPTION_NBBO:
-      return r->u.option_nbbo.ts_ns;
-    case SF_REC_EQUITY_QUOTE:
-      return r->u.equity_quote.ts_ns;
-    case SF_REC_EQUITY_PRINT:
-      return r->u.equity_print.ts_ns;
-    default:
-      return SF_TS_NULL;
-  }
-}
-
 /* Publishes one record. Returns 0 or < 0 (the caller stops). */
 static int publish(struct pub *p, const struct sf_record *r) {
   if (r->type >= SF_REC_FLOW_PACKET) return 0; /* a source carries market data only */
-  int64_t ts = ts_of(r);
-  if (ts != SF_TS_NULL) sleep_ns(sf_synth_pace(&p->pacer, ts, sf_time_mono_ns()));
+  int64_t ts = sf_record_ts_ns(r);
+  if (ts != SF_TS_NULL) sf_dist_sleep_ns(sf_synth_pace(&p->pacer, ts, sf_time_mono_ns()));
   int rc = sf_bus_publish(p->bus, r);
   if (rc) {
     p->failed++;

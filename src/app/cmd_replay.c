@@ -9,7 +9,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "app/commands.h"
 #include "app/dist.h"
@@ -31,15 +30,6 @@ static void usage(FILE *out) {
           "  --speed X        X times event time (default 0 = as fast as possible)\n"
           "  --namespace P    bus subject prefix (default replay.; must not be empty)\n"
           "  -h, --help       show this help\n");
-}
-
-static void sleep_ns(int64_t ns) {
-  while (ns > 0 && !sf_app_signals_stop_requested()) {
-    int64_t step = ns > 100 * SF_NS_PER_MS ? 100 * SF_NS_PER_MS : ns;
-    struct timespec ts = {.tv_sec = (time_t)(step / SF_NS_PER_S), .tv_nsec = (long)(step % SF_NS_PER_S)};
-    nanosleep(&ts, NULL);
-    ns -= step;
-  }
 }
 
 int sf_cmd_replay(int argc, char **argv) {
@@ -88,15 +78,12 @@ int sf_cmd_replay(int argc, char **argv) {
   while (!sf_app_signals_stop_requested() && (rc = sf_dist_market_iter_next(it, &r)) == 1) {
     struct sf_record raw;
     const struct sf_record *out = r;
-    int64_t ts = r->type == SF_REC_OPTION_PRINT  ? r->u.option_print.ts_ns
-                 : r->type == SF_REC_OPTION_NBBO ? r->u.option_nbbo.ts_ns
-                                                 : r->u.equity_quote.ts_ns;
     if (r->type == SF_REC_OPTION_PRINT) {
       raw.type = SF_REC_OPTION_PRINT;
       sf_dist_raw_print(&r->u.option_print, &raw.u.option_print);
       out = &raw;
     }
-    sleep_ns(sf_synth_pace(&pacer, ts, sf_time_mono_ns()));
+    sf_dist_sleep_ns(sf_synth_pace(&pacer, sf_record_ts_ns(r), sf_time_mono_ns()));
     if ((rc = sf_bus_publish(bus, out)) != 0) {
       fprintf(stderr, "smartflow replay: publish: %s\n", sf_bus_errmsg(bus));
       goto done;

@@ -5,11 +5,13 @@
  * of its last page, so every stored row is read once. */
 #include "app/dist.h"
 #include "app/defaults.h"
+#include "app/signals.h"
 
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "smartflow/calendar.h"
 #include "smartflow/refdata.h"
@@ -61,6 +63,15 @@ void sf_dist_engine_config(const struct sf_dist_engine_inputs *in, struct sf_eng
   if (in->oi) {
     cfg->oi_lookup = sf_app_oi_lookup;
     cfg->oi_ctx = in->oi;
+  }
+}
+
+void sf_dist_sleep_ns(int64_t ns) {
+  while (ns > 0 && !sf_app_signals_stop_requested()) {
+    int64_t step = ns > 100 * SF_NS_PER_MS ? 100 * SF_NS_PER_MS : ns;
+    struct timespec ts = {.tv_sec = (time_t)(step / SF_NS_PER_S), .tv_nsec = (long)(step % SF_NS_PER_S)};
+    nanosleep(&ts, NULL);
+    ns -= step;
   }
 }
 
@@ -144,19 +155,6 @@ int sf_dist_market_iter_open(struct sf_store *store, int64_t from_ms, int64_t to
   return 0;
 }
 
-static int64_t rec_ts_ns(const struct sf_record *r) {
-  switch (r->type) {
-    case SF_REC_OPTION_PRINT:
-      return r->u.option_print.ts_ns;
-    case SF_REC_OPTION_NBBO:
-      return r->u.option_nbbo.ts_ns;
-    case SF_REC_EQUITY_QUOTE:
-      return r->u.equity_quote.ts_ns;
-    default:
-      return r->u.equity_print.ts_ns;
-  }
-}
-
 int sf_dist_market_iter_next(struct sf_dist_market_iter *it, const struct sf_record **rec) {
   int best = -1;
   const struct sf_record *b = NULL;
@@ -171,7 +169,7 @@ int sf_dist_market_iter_next(struct sf_dist_market_iter *it, const struct sf_rec
       b = r;
       continue;
     }
-    int64_t ta = rec_ts_ns(r), tb = rec_ts_ns(b);
+    int64_t ta = sf_record_ts_ns(r), tb = sf_record_ts_ns(b);
     /* k increases with the source order, so on equal ts the earlier table already won unless
      * seq decides within one table (never across: sources differ). */
     if (ta < tb) {

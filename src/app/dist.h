@@ -38,6 +38,9 @@ void sf_dist_inputs_free(struct sf_dist_engine_inputs *in);
 /* An engine config over the inputs (borrowed for the engine's life). */
 void sf_dist_engine_config(const struct sf_dist_engine_inputs *in, struct sf_engine_config *cfg);
 
+/* Sleeps ns (pacing), in steps of at most 100 ms, returning early on a stop signal. */
+void sf_dist_sleep_ns(int64_t ns);
+
 /* A print as it came in: the raw fields of a stored (enriched) print, enrichment cleared. */
 void sf_dist_raw_print(const struct sf_option_print *in, struct sf_option_print *out);
 
