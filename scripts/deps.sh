@@ -8,7 +8,7 @@ what=${1:-build}
 
 build_pkgs=(gcc make cmake pkg-config libjansson-dev libsqlite3-dev libcurl4-openssl-dev
             libnats-dev libzstd-dev zlib1g-dev libcivetweb-dev libcmocka-dev)
-test_pkgs=(clang sqlite3 clickhouse-server nats-server chromium nodejs npm curl)
+test_pkgs=(clang sqlite3 zstd python3 clickhouse-server nats-server chromium nodejs npm curl)
 
 pkgs=("${build_pkgs[@]}")
 [ "$what" = test ] && pkgs+=("${test_pkgs[@]}")
