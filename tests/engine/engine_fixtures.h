@@ -145,6 +145,18 @@ static inline struct fx_sink *fx_sink_new(void) {
 }
 
 /* Pushes a record (asserting acceptance) and releases it. */
+/* An engine over the sink s, with cfg (NULL: the defaults); NULL when creation fails. */
+static inline struct sf_engine *fx_engine_new(struct fx_sink *s, const struct sf_engine_config *cfg) {
+  struct sf_engine_config def;
+  if (!cfg) {
+    sf_engine_config_default(&def);
+    cfg = &def;
+  }
+  struct sf_engine_sinks k = fx_sinks(s);
+  struct sf_engine *e = NULL;
+  return sf_engine_new(cfg, &k, &e) == 0 ? e : NULL;
+}
+
 #define FX_PUSH(e, rec)                                    \
   do {                                                     \
     struct sf_record fx_r_ = (rec);                        \

@@ -13,11 +13,8 @@
 #define MS SF_NS_PER_MS
 
 static struct sf_engine *mk(struct fx_sink *s) {
-  struct sf_engine_config cfg;
-  sf_engine_config_default(&cfg);
-  struct sf_engine_sinks k = fx_sinks(s);
-  struct sf_engine *e = NULL;
-  assert_int_equal(sf_engine_new(&cfg, &k, &e), 0);
+  struct sf_engine *e = fx_engine_new(s, NULL);
+  assert_non_null(e);
   return e;
 }
 

@@ -43,9 +43,8 @@ static struct sf_engine *mk(struct fx_sink *s, struct oi_stub *st) {
     cfg.oi_lookup = stub_lookup;
     cfg.oi_ctx = st;
   }
-  struct sf_engine_sinks k = fx_sinks(s);
-  struct sf_engine *e = NULL;
-  assert_int_equal(sf_engine_new(&cfg, &k, &e), 0);
+  struct sf_engine *e = fx_engine_new(s, &cfg);
+  assert_non_null(e);
   return e;
 }
 
