@@ -84,6 +84,13 @@ int sf_args_u64(const struct sf_args *a, uint64_t lo, uint64_t hi, uint64_t *out
   return 0;
 }
 
+int sf_args_long(const struct sf_args *a, long lo, long hi, long *out) {
+  uint64_t v;
+  if (sf_args_u64(a, (uint64_t)lo, (uint64_t)hi, &v)) return -1;
+  *out = (long)v;
+  return 0;
+}
+
 int sf_args_double(const struct sf_args *a, double lo, bool lo_open, double hi, double *out) {
   const char *v = optarg ? optarg : "";
   char *end = NULL;

@@ -45,6 +45,9 @@ int sf_args_no_operands(const struct sf_args *a);
  * -1 after printing "smartflow CMD: --NAME must be an integer in LO..HI, not 'V'". */
 int sf_args_u64(const struct sf_args *a, uint64_t lo, uint64_t hi, uint64_t *out);
 
+/* The same for options kept in a long: an integer in [lo, hi] with 0 <= lo <= hi. */
+int sf_args_long(const struct sf_args *a, long lo, long hi, long *out);
+
 /* Parses optarg as a finite number x with lo <= x <= hi, or lo < x <= hi when lo_open. Returns 0,
  * or -1 after printing which values --NAME accepts. */
 int sf_args_double(const struct sf_args *a, double lo, bool lo_open, double hi, double *out);

@@ -38,6 +38,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "app/args.h"
 #include "app/bench.h"
 #include "smartflow/api.h"
 #include "smartflow/err.h"
@@ -445,61 +446,45 @@ static void print_route(const char *name, const char *target, int connections, d
       (double)bytes / secs, (double)records / secs, (unsigned long long)walks, (unsigned long long)errors);
 }
 
-static long opt_long(const char *name, const char *v, long min, long max, int *bad) {
-  char *end = NULL;
-  errno = 0;
-  long x = strtol(v, &end, 10);
-  if (errno || !end || *end || x < min || x > max) {
-    fprintf(stderr, "smartflow bench api: %s: expected an integer in %ld..%ld, got '%s'\n", name, min, max,
-            v);
-    *bad = 1;
-  }
-  return x;
-}
-
 int sf_bench_api(int argc, char **argv) {
   const char *url = NULL, *db = NULL, *token = NULL;
   const char *paths[MAX_ROUTES];
   size_t n_paths = 0;
   long seconds = 5, warmup = 1, conns = 8, events = 100000, prints = 100000, max_req = 5000000;
-  int bad = 0;
-  for (int i = 1; i < argc; i++) {
-    const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-    if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
-      usage(stdout);
-      return 0;
+  static const struct option opts[] = {
+      {"url", required_argument, 0, 'u'},     {"db", required_argument, 0, 'd'},
+      {"token", required_argument, 0, 't'},   {"seconds", required_argument, 0, 's'},
+      {"warmup", required_argument, 0, 'w'},  {"connections", required_argument, 0, 'c'},
+      {"events", required_argument, 0, 'e'},  {"prints", required_argument, 0, 'p'},
+      {"max-requests", required_argument, 0, 'm'}, {"route", required_argument, 0, 'r'},
+      {"help", no_argument, 0, 'h'},          {0, 0, 0, 0}};
+  struct sf_args a = {.cmd = "bench api", .argc = argc, .argv = argv, .opts = opts, .usage = usage};
+  int ch;
+  while ((ch = sf_args_next(&a)) != -1) {
+    int bad = 0;
+    switch (ch) {
+      case 'u': url = optarg; break;
+      case 'd': db = optarg; break;
+      case 't': token = optarg; break;
+      case 's': bad = sf_args_long(&a, 1, 3600, &seconds); break;
+      case 'w': bad = sf_args_long(&a, 0, 600, &warmup); break;
+      case 'c': bad = sf_args_long(&a, 1, 1000, &conns); break;
+      case 'e': bad = sf_args_long(&a, 0, 100000000, &events); break;
+      case 'p': bad = sf_args_long(&a, 0, 100000000, &prints); break;
+      case 'm': bad = sf_args_long(&a, 1, 1000000000, &max_req); break;
+      case 'r':
+        if (n_paths == MAX_ROUTES) {
+          fprintf(stderr, "smartflow bench api: at most %d --route options\n", MAX_ROUTES);
+          return SF_ARGS_USAGE;
+        }
+        paths[n_paths++] = optarg;
+        break;
+      default: /* --help or a usage error, printed */
+        return a.status;
     }
-    if (!v) {
-      fprintf(stderr, "smartflow bench api: unknown or incomplete option '%s'\n", a);
-      return 2;
-    }
-    i++;
-    if (strcmp(a, "--url") == 0)
-      url = v;
-    else if (strcmp(a, "--db") == 0)
-      db = v;
-    else if (strcmp(a, "--token") == 0)
-      token = v;
-    else if (strcmp(a, "--seconds") == 0)
-      seconds = opt_long(a, v, 1, 3600, &bad);
-    else if (strcmp(a, "--warmup") == 0)
-      warmup = opt_long(a, v, 0, 600, &bad);
-    else if (strcmp(a, "--connections") == 0)
-      conns = opt_long(a, v, 1, 1000, &bad);
-    else if (strcmp(a, "--events") == 0)
-      events = opt_long(a, v, 0, 100000000, &bad);
-    else if (strcmp(a, "--prints") == 0)
-      prints = opt_long(a, v, 0, 100000000, &bad);
-    else if (strcmp(a, "--max-requests") == 0)
-      max_req = opt_long(a, v, 1, 1000000000, &bad);
-    else if (strcmp(a, "--route") == 0 && n_paths < MAX_ROUTES)
-      paths[n_paths++] = v;
-    else {
-      fprintf(stderr, "smartflow bench api: unknown option '%s' (or more than %d routes)\n", a, MAX_ROUTES);
-      return 2;
-    }
+    if (bad) return SF_ARGS_USAGE;
   }
-  if (bad) return 2;
+  if (sf_args_no_operands(&a)) return SF_ARGS_USAGE;
   if (url && db) {
     fprintf(stderr, "smartflow bench api: --url and --db exclude each other\n");
     return 2;

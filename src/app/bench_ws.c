@@ -31,6 +31,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "app/args.h"
 #include "app/bench.h"
 #include "smartflow/api.h"
 #include "smartflow/err.h"
@@ -227,17 +228,6 @@ fail:
   return -1;
 }
 
-static long opt_long(const char *name, const char *v, long min, long max, int *bad) {
-  char *end = NULL;
-  errno = 0;
-  long x = strtol(v, &end, 10);
-  if (errno || !end || *end || x < min || x > max) {
-    fprintf(stderr, "smartflow bench ws: %s: expected an integer in %ld..%ld, got '%s'\n", name, min, max, v);
-    *bad = 1;
-  }
-  return x;
-}
-
 static void sleep_ns(int64_t ns) {
   struct timespec ts = {(time_t)(ns / SF_NS_PER_S), (long)(ns % SF_NS_PER_S)};
   nanosleep(&ts, NULL);
@@ -264,32 +254,27 @@ static int has_all(struct client *c, int64_t n) {
 
 int sf_bench_ws(int argc, char **argv) {
   long n_clients = 50, rate = 5000, seconds = 5, queue = 8192;
-  int bad = 0;
-  for (int i = 1; i < argc; i++) {
-    const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-    if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
-      usage(stdout);
-      return 0;
+  static const struct option opts[] = {{"clients", required_argument, 0, 'c'},
+                                       {"rate", required_argument, 0, 'r'},
+                                       {"seconds", required_argument, 0, 's'},
+                                       {"queue", required_argument, 0, 'q'},
+                                       {"help", no_argument, 0, 'h'},
+                                       {0, 0, 0, 0}};
+  struct sf_args a = {.cmd = "bench ws", .argc = argc, .argv = argv, .opts = opts, .usage = usage};
+  int ch;
+  while ((ch = sf_args_next(&a)) != -1) {
+    int bad = 0;
+    switch (ch) {
+      case 'c': bad = sf_args_long(&a, 1, 1000, &n_clients); break;
+      case 'r': bad = sf_args_long(&a, 1, 10000000, &rate); break;
+      case 's': bad = sf_args_long(&a, 1, 3600, &seconds); break;
+      case 'q': bad = sf_args_long(&a, 16, 10000000, &queue); break;
+      default: /* --help or a usage error, printed */
+        return a.status;
     }
-    if (!v) {
-      fprintf(stderr, "smartflow bench ws: unknown or incomplete option '%s'\n", a);
-      return 2;
-    }
-    i++;
-    if (strcmp(a, "--clients") == 0)
-      n_clients = opt_long(a, v, 1, 1000, &bad);
-    else if (strcmp(a, "--rate") == 0)
-      rate = opt_long(a, v, 1, 10000000, &bad);
-    else if (strcmp(a, "--seconds") == 0)
-      seconds = opt_long(a, v, 1, 3600, &bad);
-    else if (strcmp(a, "--queue") == 0)
-      queue = opt_long(a, v, 16, 10000000, &bad);
-    else {
-      fprintf(stderr, "smartflow bench ws: unknown option '%s'\n", a);
-      return 2;
-    }
+    if (bad) return SF_ARGS_USAGE;
   }
-  if (bad) return 2;
+  if (sf_args_no_operands(&a)) return SF_ARGS_USAGE;
 
   int status = 1;
   char dir[64] = "", url[600];

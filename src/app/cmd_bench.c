@@ -15,6 +15,7 @@
 #include <string.h>
 #include <sys/resource.h>
 
+#include "app/args.h"
 #include "app/bench.h"
 #include "app/commands.h"
 #include "smartflow/condition.h"
@@ -482,28 +483,27 @@ static int64_t lat_kth(const struct lat *l, size_t k) {
 }
 
 static int bench_engine(int argc, char **argv) {
-  size_t prints = 1000000;
-  int qpp = 3;
-  uint64_t seed = 1;
-  for (int i = 1; i < argc; i++) {
-    if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
-      usage(stdout);
-      return 0;
-    } else if (i + 1 < argc && strcmp(argv[i], "--prints") == 0) {
-      prints = strtoull(argv[++i], NULL, 10);
-    } else if (i + 1 < argc && strcmp(argv[i], "--quotes-per-print") == 0) {
-      qpp = atoi(argv[++i]);
-    } else if (i + 1 < argc && strcmp(argv[i], "--seed") == 0) {
-      seed = strtoull(argv[++i], NULL, 10);
-    } else {
-      fprintf(stderr, "smartflow bench engine: unknown or incomplete option '%s'\n", argv[i]);
-      return 2;
+  uint64_t prints = 1000000, qpp64 = 3, seed = 1;
+  static const struct option opts[] = {{"prints", required_argument, 0, 'p'},
+                                       {"quotes-per-print", required_argument, 0, 'q'},
+                                       {"seed", required_argument, 0, 's'},
+                                       {"help", no_argument, 0, 'h'},
+                                       {0, 0, 0, 0}};
+  struct sf_args args = {.cmd = "bench engine", .argc = argc, .argv = argv, .opts = opts, .usage = usage};
+  int ch;
+  while ((ch = sf_args_next(&args)) != -1) {
+    int bad = 0;
+    switch (ch) {
+      case 'p': bad = sf_args_u64(&args, 1, UINT64_C(1000000000), &prints); break;
+      case 'q': bad = sf_args_u64(&args, 0, 100, &qpp64); break;
+      case 's': bad = sf_args_u64(&args, 0, UINT64_MAX, &seed); break;
+      default: /* --help or a usage error, printed */
+        return args.status;
     }
+    if (bad) return SF_ARGS_USAGE;
   }
-  if (prints == 0 || qpp < 0 || qpp > 100) {
-    fprintf(stderr, "smartflow bench engine: --prints must be > 0 and --quotes-per-print 0..100\n");
-    return 2;
-  }
+  if (sf_args_no_operands(&args)) return SF_ARGS_USAGE;
+  int qpp = (int)qpp64;
   struct gen *g = calloc(1, sizeof *g);
   if (!g) return 1;
   g->rng = seed * 0x9E3779B97F4A7C15ull + 1;
