@@ -324,11 +324,13 @@ static int row_encode(const struct sf_record *r, struct sf_jw *w, struct sf_jw *
   set_int(w, "seq", m->seq);
   set_int(w, "source_ts", m->source_ts == SF_TS_NULL ? key.ts : m->source_ts);
   set_int(w, "ingest_ts", m->ingest_ts == SF_TS_NULL ? key.ts : m->ingest_ts);
+  if (sf_store_is_market(r->type)) { /* market data: the ordering ts (ms) and its ns twin */
+    set_int(w, "ts", key.ts);
+    set_int(w, "ts_ns", sf_record_ts_ns(r));
+  }
   switch (r->type) {
     case SF_REC_OPTION_PRINT: {
       const struct sf_option_print *p = &r->u.option_print;
-      set_int(w, "ts", key.ts);
-      set_int(w, "ts_ns", p->ts_ns);
       set_str(w, "option_contract_id", p->option_contract_id);
       set_str(w, "underlying_id", p->underlying_id);
       set_str(w, "option_type", opt_type_name(p->option_type));
@@ -341,8 +343,6 @@ static int row_encode(const struct sf_record *r, struct sf_jw *w, struct sf_jw *
     }
     case SF_REC_OPTION_NBBO: {
       const struct sf_option_nbbo *q = &r->u.option_nbbo;
-      set_int(w, "ts", key.ts);
-      set_int(w, "ts_ns", q->ts_ns);
       set_str(w, "option_contract_id", q->option_contract_id);
       set_num(w, "bid", q->bid);
       set_num(w, "ask", q->ask);
@@ -350,8 +350,6 @@ static int row_encode(const struct sf_record *r, struct sf_jw *w, struct sf_jw *
     }
     case SF_REC_EQUITY_QUOTE: {
       const struct sf_equity_quote *q = &r->u.equity_quote;
-      set_int(w, "ts", key.ts);
-      set_int(w, "ts_ns", q->ts_ns);
       set_str(w, "underlying_id", q->underlying_id);
       set_num(w, "bid", q->bid);
       set_num(w, "ask", q->ask);
@@ -359,8 +357,6 @@ static int row_encode(const struct sf_record *r, struct sf_jw *w, struct sf_jw *
     }
     case SF_REC_EQUITY_PRINT: {
       const struct sf_equity_print *p = &r->u.equity_print;
-      set_int(w, "ts", key.ts);
-      set_int(w, "ts_ns", p->ts_ns);
       set_str(w, "underlying_id", p->underlying_id);
       set_num(w, "price", p->price);
       set_int(w, "size", p->size);
