@@ -1,24 +1,25 @@
 /* The ClickHouse store backend, over ClickHouse's HTTP interface with libcurl.
  *
- * Tables mirror the SQLite ones (CONTRACTS.md "Tables"): scalar columns for what is filtered and
- * ordered, and the record's JSON in a `json` column so a read gives back the record field for
- * field. Engine ReplacingMergeTree, ORDER BY the ordering key plus the record's unique id
- * ((ts, seq, trace_id) for market data, (source_ts, seq, id) for derived records), partitioned by
- * day: a record written twice (a retry, a replay) has the same sorting key, so merges keep one
- * row, and reads use FINAL so it is read back once even before a merge.
+ * Tables (schema version 2) have the columns of store/columns.h, the same as SQLite's: one per
+ * record field, JSON text only for nested parts, Array(String) for plain string arrays. Engine
+ * ReplacingMergeTree, ORDER BY the ordering key plus the record's unique id ((ts, seq, trace_id)
+ * for market data, (source_ts, seq, id) for derived records), partitioned by day: a record
+ * written twice (a retry, a replay) has the same sorting key, so merges keep one row, and reads
+ * use FINAL so it is read back once even before a merge.
  *
- * Writes: a batch is grouped by table and sent as one `INSERT … FORMAT JSONEachRow` request per
- * table (never one request per row); rows are JSON built with jansson, so no value is ever
- * spliced into SQL text. Query filters are the only values in SQL text: integers are printed,
- * strings are quoted with backslash escaping of \ and ' (ClickHouse string literal rules), and
- * identifiers come from fixed tables. A batch that spans several tables is not atomic across
- * them; a retry of the whole batch is harmless because of the deduplication above.
+ * Writes: a batch is grouped by table and sent as one `INSERT … FORMAT RowBinary` request per
+ * table (never one request per row): values are encoded in binary, never spliced into SQL text.
+ * Reads ask for `FORMAT RowBinary` too and rebuild each record from its columns. Query filters
+ * are the only values in SQL text: integers are printed, strings are quoted with backslash
+ * escaping of \ and ' (ClickHouse string literal rules), and identifiers come from fixed tables.
+ * A batch that spans several tables is not atomic across them; a retry of the whole batch is
+ * harmless because of the deduplication above.
  *
  * Robustness: connect and request timeouts, up to 4 attempts with exponential backoff on
  * connection failures and 5xx answers, and errors that carry the server's own message.
  *
- * SQL is kept to what both the Debian clickhouse-server (18.16) and current releases accept:
- * no query parameters, no tuple comparison, TabSeparatedRaw output. */
+ * SQL and formats are kept to what both the Debian clickhouse-server (18.16) and current
+ * releases accept: no query parameters, no tuple comparison, no LowCardinality, RowBinary. */
 #include "smartflow/version.h"
 #if SF_HAVE_CLICKHOUSE
 #include <curl/curl.h>
@@ -36,17 +37,19 @@
 #include "smartflow/log.h"
 #include "smartflow/record_json.h"
 #include "smartflow/time.h"
+#include "store/columns.h"
 #include "store/store_impl.h"
 
 #if SF_HAVE_CLICKHOUSE
 
-#define CH_SCHEMA_VERSION 1
+#define CH_SCHEMA_VERSION 2
 #define CH_ATTEMPTS 4
 
 struct ch {
   CURL *curl;
   char base[256]; /* http://host:port/ */
   char db[128];
+  struct sf_cols_scratch scratch; /* JSON columns' text, reused row after row */
 };
 
 struct buf {
@@ -171,46 +174,160 @@ done:
   return rc;
 }
 
-/* ---- schema ---- */
+/* ---- column types ---- */
 
-static const char *const ddl[SF_REC__COUNT] = {
-    "CREATE TABLE IF NOT EXISTS option_prints (trace_id String, ts Int64, ts_ns Int64, seq Int64,"
-    " source_ts Int64, ingest_ts Int64, option_contract_id String, underlying_id String,"
-    " option_type String, price Float64, size Int64, exchange String, nbbo_side String,"
-    " notional Nullable(Float64), json String) ENGINE = ReplacingMergeTree()"
-    " PARTITION BY toYYYYMMDD(toDateTime(intDiv(ts, 1000))) ORDER BY (ts, seq, trace_id)",
-    "CREATE TABLE IF NOT EXISTS option_nbbo (trace_id String, ts Int64, ts_ns Int64, seq Int64,"
-    " source_ts Int64, ingest_ts Int64, option_contract_id String, bid Nullable(Float64),"
-    " ask Nullable(Float64), json String) ENGINE = ReplacingMergeTree()"
-    " PARTITION BY toYYYYMMDD(toDateTime(intDiv(ts, 1000))) ORDER BY (ts, seq, trace_id)",
-    "CREATE TABLE IF NOT EXISTS equity_quotes (trace_id String, ts Int64, ts_ns Int64, seq Int64,"
-    " source_ts Int64, ingest_ts Int64, underlying_id String, bid Nullable(Float64), ask Nullable(Float64),"
-    " json String) ENGINE = ReplacingMergeTree()"
-    " PARTITION BY toYYYYMMDD(toDateTime(intDiv(ts, 1000))) ORDER BY (ts, seq, trace_id)",
-    "CREATE TABLE IF NOT EXISTS equity_prints (trace_id String, ts Int64, ts_ns Int64, seq Int64,"
-    " source_ts Int64, ingest_ts Int64, underlying_id String, price Nullable(Float64), size Int64,"
-    " exchange String, json String) ENGINE = ReplacingMergeTree()"
-    " PARTITION BY toYYYYMMDD(toDateTime(intDiv(ts, 1000))) ORDER BY (ts, seq, trace_id)",
-    "CREATE TABLE IF NOT EXISTS flow_packets (id String, trace_id String, source_ts Int64, ingest_ts Int64,"
-    " seq Int64, member_count Int64, json String) ENGINE = ReplacingMergeTree()"
-    " PARTITION BY toYYYYMMDD(toDateTime(intDiv(source_ts, 1000))) ORDER BY (source_ts, seq, id)",
-    "CREATE TABLE IF NOT EXISTS smart_money_events (event_id String, trace_id String, source_ts Int64,"
-    " ingest_ts Int64, seq Int64, underlying_id String, event_kind String, primary_profile_id String,"
-    " primary_direction String, abstained UInt8, total_premium Nullable(Float64), band String,"
-    " primary_probability Nullable(Float64), json String) ENGINE = ReplacingMergeTree()"
-    " PARTITION BY toYYYYMMDD(toDateTime(intDiv(source_ts, 1000))) ORDER BY (source_ts, seq, event_id)",
-    "CREATE TABLE IF NOT EXISTS classifier_hits (trace_id String, source_ts Int64, ingest_ts Int64, seq "
-    "Int64,"
-    " classifier_id String, confidence Nullable(Float64), direction String, json String)"
-    " ENGINE = ReplacingMergeTree()"
-    " PARTITION BY toYYYYMMDD(toDateTime(intDiv(source_ts, 1000))) ORDER BY (source_ts, seq, trace_id)",
-    "CREATE TABLE IF NOT EXISTS alerts (trace_id String, source_ts Int64, ingest_ts Int64, seq Int64,"
-    " score Nullable(Float64), severity String, primary_profile_id String, json String)"
-    " ENGINE = ReplacingMergeTree()"
-    " PARTITION BY toYYYYMMDD(toDateTime(intDiv(source_ts, 1000))) ORDER BY (source_ts, seq, trace_id)",
+/* The ClickHouse type of a column (columns.h): strings, enum names and JSON text are String with
+ * "" for null; numbers, timestamps and tri-states are Nullable unless part of the sorting key. */
+enum ch_base { CH_I64, CH_F64, CH_I8, CH_U8, CH_STR, CH_ARR };
+struct ch_type {
+  uint8_t base;
+  uint8_t nullable;
 };
 
-/* Forward migrations: step i brings the schema from version i to i + 1. */
+static struct ch_type ch_type_of(const struct sf_col *c) {
+  int key = (c->flags & SF_COL_KEY) != 0, enr = (c->flags & SF_COL_ENRICHED) != 0;
+  switch (c->kind) {
+    case SF_COL_I64:
+      return (struct ch_type){CH_I64, (uint8_t)(enr && !key)};
+    case SF_COL_TS:
+      return (struct ch_type){CH_I64, (uint8_t)!key};
+    case SF_COL_TS_MS:
+      return (struct ch_type){CH_I64, 0};
+    case SF_COL_NUM:
+      return (struct ch_type){CH_F64, 1};
+    case SF_COL_TRIBOOL:
+      return (struct ch_type){CH_I8, 1};
+    case SF_COL_I8:
+      return (struct ch_type){CH_I8, (uint8_t)enr};
+    case SF_COL_BOOL:
+      return (struct ch_type){CH_U8, 0};
+    case SF_COL_STRVEC:
+    case SF_COL_COND:
+      return (struct ch_type){CH_ARR, 0};
+    case SF_COL_PRIMARY:
+      return c->what == 0 ? (struct ch_type){CH_STR, 0} : (struct ch_type){CH_F64, 1};
+    default:
+      return (struct ch_type){CH_STR, 0};
+  }
+}
+
+static void type_sql(struct buf *b, struct ch_type t) {
+  static const char *const names[] = {"Int64", "Float64", "Int8", "UInt8", "String", "Array(String)"};
+  if (t.nullable) buf_str(b, "Nullable(");
+  buf_str(b, names[t.base]);
+  if (t.nullable) buf_str(b, ")");
+}
+
+/* ---- schema ---- */
+
+/* CREATE TABLE of schema version 2 for a record type, from its columns: ReplacingMergeTree
+ * ordered by (ordering ts, seq, id), partitioned by day of the ordering ts. */
+static void ddl_v2(struct buf *b, enum sf_record_type t) {
+  size_t n;
+  const struct sf_col *cols = sf_cols_of(t, &n);
+  buf_fmt(b, "CREATE TABLE IF NOT EXISTS %s (", sf_store_table_name(t));
+  for (size_t i = 0; i < n; i++) {
+    buf_fmt(b, "%s%s ", i ? ", " : "", cols[i].name);
+    type_sql(b, ch_type_of(&cols[i]));
+  }
+  const char *ts = sf_store_is_market(t) ? "ts" : "source_ts";
+  buf_fmt(b, ") ENGINE = ReplacingMergeTree() PARTITION BY toYYYYMMDD(toDateTime(intDiv(%s, 1000)))", ts);
+  buf_fmt(b, " ORDER BY (%s, seq, %s)", ts, sf_store_id_col(t));
+}
+
+static int ch_write(struct sf_store *s, const struct sf_record *const *recs, size_t n);
+
+/* Schema 2's conversion of one v1 table (kept as <table>_v1 by the rename): its rows are read in
+ * pages in key order, each row's json decoded and written to the new table; a row that does not
+ * decode is logged and left behind in the v1 table, which is dropped only when every row moved. */
+static int convert_v1_table(struct sf_store *s, enum sf_record_type t) {
+  const char *ts = sf_store_is_market(t) ? "ts" : "source_ts";
+  const char *table = sf_store_table_name(t);
+  int64_t cur_ts = INT64_MIN, cur_seq = INT64_MIN;
+  size_t rejected = 0, moved = 0;
+  int rc = 0;
+  for (;;) {
+    struct buf q = {0}, resp = {0};
+    buf_fmt(&q, "SELECT %s, seq, json FROM %s_v1 FINAL WHERE %s > %lld OR (%s = %lld AND seq > %lld)", ts,
+            table, ts, (long long)cur_ts, ts, (long long)cur_ts, (long long)cur_seq);
+    buf_fmt(&q, " ORDER BY %s, seq LIMIT 20000 FORMAT TabSeparatedRaw", ts);
+    rc = q.oom ? SF_ENOMEM : ch_exec(s, q.p, NULL, 0, &resp);
+    free(q.p);
+    if (rc) return rc;
+    struct sf_record *recs = NULL;
+    const struct sf_record **ptrs = NULL;
+    size_t nrec = 0, cap = 0, rows = 0;
+    for (char *p = resp.p; !rc && p && *p;) {
+      char *nl = strchr(p, '\n');
+      if (nl) *nl = '\0';
+      char *f1 = strchr(p, '\t'), *f2 = f1 ? strchr(f1 + 1, '\t') : NULL;
+      if (f2) {
+        rows++;
+        cur_ts = strtoll(p, NULL, 10);
+        cur_seq = strtoll(f1 + 1, NULL, 10);
+        json_error_t je;
+        json_t *j = json_loads(f2 + 1, 0, &je);
+        struct sf_errbuf eb = {{0}};
+        if (nrec == cap) {
+          cap = cap ? cap * 2 : 1024;
+          struct sf_record *nr = realloc(recs, cap * sizeof *nr);
+          if (!nr)
+            rc = SF_ENOMEM;
+          else
+            recs = nr;
+        }
+        const char *w = NULL;
+        int drc = !j ? SF_EPARSE : rc ? rc : sf_record_from_json(t, j, &recs[nrec], &eb);
+        if (!drc && sf_store_record_check(&recs[nrec], &w)) {
+          sf_record_fini(&recs[nrec]);
+          drc = SF_EFIELD;
+        }
+        json_decref(j);
+        if (drc == SF_ENOMEM) rc = drc;
+        if (!drc) {
+          nrec++;
+        } else if (!rc) {
+          rejected++;
+          sf_log_warn("store", "clickhouse schema 2: %s row (%lld, %lld) left in %s_v1: %s", table,
+                      (long long)cur_ts, (long long)cur_seq, table,
+                      !j          ? je.text
+                      : w         ? w
+                      : eb.msg[0] ? eb.msg
+                                  : sf_strerror(drc));
+        }
+      }
+      p = nl ? nl + 1 : NULL;
+    }
+    free(resp.p);
+    if (!rc && nrec) {
+      ptrs = calloc(nrec, sizeof *ptrs);
+      if (!ptrs) rc = SF_ENOMEM;
+      for (size_t i = 0; !rc && i < nrec; i++) ptrs[i] = &recs[i];
+      if (!rc) rc = ch_write(s, ptrs, nrec);
+    }
+    moved += rc ? 0 : nrec;
+    for (size_t i = 0; i < nrec; i++) sf_record_fini(&recs[i]);
+    free(recs);
+    free(ptrs);
+    if (rc || rows < 20000) break;
+  }
+  if (rc) return rc;
+  if (moved || rejected)
+    sf_log_info("store", "clickhouse schema 2: %s: %zu rows converted, %zu left in %s_v1", table, moved,
+                rejected, table);
+  if (!rejected) {
+    char q[160];
+    snprintf(q, sizeof q, "DROP TABLE %s_v1", table);
+    rc = ch_exec(s, q, NULL, 0, NULL);
+  }
+  return rc;
+}
+
+/* Forward migrations. 1: the v1 tables (record JSON in `json`); 2: per-field columns, the v1
+ * tables renamed to <table>_v1, converted and dropped. A database at 0 starts at 2 directly.
+ * ClickHouse has no transactions: each step records its version only once it has completed, and
+ * every statement of step 2 can be run again (a rename is skipped when the v1 table exists, the
+ * conversion writes through deduplicating tables), so an interrupted migration resumes. */
 static int ch_migrate(struct sf_store *s) {
   int rc = ch_exec(s,
                    "CREATE TABLE IF NOT EXISTS schema_version (version UInt32, applied_at DateTime)"
@@ -226,19 +343,42 @@ static int ch_migrate(struct sf_store *s) {
     sf_store_set_err(s, "database schema version %d is newer than this build's %d", have, CH_SCHEMA_VERSION);
     return SF_EVERSION;
   }
-  if (have < 1) {
-    for (int t = 0; t < SF_REC__COUNT; t++)
-      if ((rc = ch_exec(s, ddl[t], NULL, 0, NULL)) != 0) return rc;
-    rc = ch_exec(s, "INSERT INTO schema_version VALUES (1, now())", NULL, 0, NULL);
-    if (rc) return rc;
+  if (have == CH_SCHEMA_VERSION) return 0;
+  if (have == 1) {
+    for (int t = 0; t < SF_REC__COUNT && !rc; t++) {
+      char q[300];
+      const char *name = sf_store_table_name((enum sf_record_type)t);
+      snprintf(q, sizeof q,
+               "SELECT count() FROM system.tables WHERE database = currentDatabase() AND name = '%s_v1'"
+               " FORMAT TabSeparated",
+               name);
+      struct buf r = {0};
+      rc = ch_exec(s, q, NULL, 0, &r);
+      int exists = !rc && r.p && atoi(r.p) > 0;
+      free(r.p);
+      if (!rc && !exists) {
+        snprintf(q, sizeof q, "RENAME TABLE %s TO %s_v1", name, name);
+        rc = ch_exec(s, q, NULL, 0, NULL);
+      }
+    }
   }
-  return 0;
+  for (int t = 0; t < SF_REC__COUNT && !rc; t++) {
+    struct buf b = {0};
+    ddl_v2(&b, (enum sf_record_type)t);
+    rc = b.oom ? SF_ENOMEM : ch_exec(s, b.p, NULL, 0, NULL);
+    free(b.p);
+  }
+  if (have == 1)
+    for (int t = 0; t < SF_REC__COUNT && !rc; t++) rc = convert_v1_table(s, (enum sf_record_type)t);
+  if (!rc) rc = ch_exec(s, "INSERT INTO schema_version VALUES (2, now())", NULL, 0, NULL);
+  return rc;
 }
 
 static void ch_close(struct sf_store *s) {
   struct ch *c = s->impl;
   if (!c) return;
   if (c->curl) curl_easy_cleanup(c->curl);
+  sf_cols_scratch_fini(&c->scratch);
   free(c);
   s->impl = NULL;
 }
@@ -247,6 +387,7 @@ static int ch_open(struct sf_store *s, const char *target) {
   struct ch *c = calloc(1, sizeof *c);
   if (!c) return SF_ENOMEM;
   s->impl = c;
+  sf_cols_scratch_init(&c->scratch);
   const char *slash = strchr(target, '/');
   if (!slash || (size_t)(slash - target) >= 200 || strlen(slash + 1) >= sizeof c->db) {
     sf_store_set_err(s, "bad clickhouse target '%s'", target);
@@ -285,131 +426,198 @@ static int ch_open(struct sf_store *s, const char *target) {
   return rc;
 }
 
-/* ---- writes ---- */
+/* ---- RowBinary ---- */
 
-static void set_num(struct sf_jw *w, const char *k, double v) {
-  sf_jw_key(w, k);
-  if (isfinite(v))
-    sf_jw_real(w, v);
-  else
-    sf_jw_null(w);
-}
-static void set_int(struct sf_jw *w, const char *k, int64_t v) {
-  sf_jw_key(w, k);
-  sf_jw_int(w, v);
-}
-/* A string column; a NULL name (an out-of-range enum) is the column's default, "". */
-static void set_str(struct sf_jw *w, const char *k, const char *v) {
-  sf_jw_key(w, k);
-  sf_jw_str(w, v ? v : "");
+static void rb_varint(struct buf *b, uint64_t v) {
+  unsigned char tmp[10];
+  size_t n = 0;
+  do {
+    unsigned char byte = (unsigned char)(v & 0x7f);
+    v >>= 7;
+    if (v) byte |= 0x80;
+    tmp[n++] = byte;
+  } while (v);
+  buf_add(b, (const char *)tmp, n);
 }
 
-static const char *opt_type_name(uint8_t t) {
-  return t == SF_OPT_CALL ? "call" : t == SF_OPT_PUT ? "put" : "";
+/* Little-endian fixed-width integers and IEEE doubles: RowBinary's byte order is the host's here
+ * (the #error below refuses a big-endian build). */
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
+#error "the ClickHouse RowBinary codec assumes a little-endian host"
+#endif
+static void rb_fixed(struct buf *b, const void *p, size_t n) { buf_add(b, (const char *)p, n); }
+
+static void rb_str(struct buf *b, const char *s, size_t n) {
+  rb_varint(b, n);
+  buf_add(b, s, n);
 }
 
-/* Appends the table row of a record to w as one JSONEachRow line: scalar columns plus the record
- * JSON as a string column (encoded into rec first). Returns 0 or the encoder's error. */
-static int row_encode(const struct sf_record *r, struct sf_jw *w, struct sf_jw *rec) {
-  sf_jw_reset(rec);
-  int rc = sf_record_encode(r, rec);
-  size_t len = 0;
-  const char *text = rc ? NULL : sf_jw_cstr(rec, &len);
-  if (!text) return rc ? rc : SF_ENOMEM;
-  const struct sf_meta *m = sf_record_meta(r);
-  struct sf_store_cursor key;
-  sf_store_record_key(r, &key);
-  sf_jw_obj_begin(w);
-  set_str(w, "trace_id", m->trace_id);
-  set_int(w, "seq", m->seq);
-  set_int(w, "source_ts", m->source_ts == SF_TS_NULL ? key.ts : m->source_ts);
-  set_int(w, "ingest_ts", m->ingest_ts == SF_TS_NULL ? key.ts : m->ingest_ts);
-  if (sf_store_is_market(r->type)) { /* market data: the ordering ts (ms) and its ns twin */
-    set_int(w, "ts", key.ts);
-    set_int(w, "ts_ns", sf_record_ts_ns(r));
+/* Appends one cell in the column's RowBinary form. */
+static int rb_cell(struct buf *b, struct ch_type ty, const struct sf_cell *c) {
+  if (ty.nullable) {
+    unsigned char isnull = c->t == SF_CELL_NULL;
+    rb_fixed(b, &isnull, 1);
+    if (isnull) return 0;
   }
-  switch (r->type) {
-    case SF_REC_OPTION_PRINT: {
-      const struct sf_option_print *p = &r->u.option_print;
-      set_str(w, "option_contract_id", p->option_contract_id);
-      set_str(w, "underlying_id", p->underlying_id);
-      set_str(w, "option_type", opt_type_name(p->option_type));
-      set_num(w, "price", p->price);
-      set_int(w, "size", p->size);
-      set_str(w, "exchange", p->exchange);
-      set_str(w, "nbbo_side", sf_side_name((enum sf_nbbo_side)p->nbbo_side));
-      set_num(w, "notional", p->enriched ? p->notional : SF_NULL);
-      break;
+  switch (ty.base) {
+    case CH_I64: {
+      int64_t v = c->t == SF_CELL_INT ? c->i : 0;
+      rb_fixed(b, &v, 8);
+      return 0;
     }
-    case SF_REC_OPTION_NBBO: {
-      const struct sf_option_nbbo *q = &r->u.option_nbbo;
-      set_str(w, "option_contract_id", q->option_contract_id);
-      set_num(w, "bid", q->bid);
-      set_num(w, "ask", q->ask);
-      break;
+    case CH_F64: {
+      double v = c->t == SF_CELL_REAL ? c->d : c->t == SF_CELL_INT ? (double)c->i : 0;
+      rb_fixed(b, &v, 8);
+      return 0;
     }
-    case SF_REC_EQUITY_QUOTE: {
-      const struct sf_equity_quote *q = &r->u.equity_quote;
-      set_str(w, "underlying_id", q->underlying_id);
-      set_num(w, "bid", q->bid);
-      set_num(w, "ask", q->ask);
-      break;
+    case CH_I8:
+    case CH_U8: {
+      int8_t v = (int8_t)(c->t == SF_CELL_INT ? c->i : 0);
+      rb_fixed(b, &v, 1);
+      return 0;
     }
-    case SF_REC_EQUITY_PRINT: {
-      const struct sf_equity_print *p = &r->u.equity_print;
-      set_str(w, "underlying_id", p->underlying_id);
-      set_num(w, "price", p->price);
-      set_int(w, "size", p->size);
-      set_str(w, "exchange", p->exchange);
-      break;
-    }
-    case SF_REC_FLOW_PACKET:
-      set_str(w, "id", r->u.flow_packet.id);
-      set_int(w, "member_count", (int64_t)r->u.flow_packet.members.n);
-      break;
-    case SF_REC_SMART_MONEY: {
-      const struct sf_smart_money_event *e = &r->u.smart_money;
-      const struct sf_profile_score *ps = sf_store_primary_score(e);
-      set_str(w, "event_id", e->event_id);
-      set_str(w, "underlying_id", e->underlying_id);
-      set_str(w, "event_kind", sf_event_kind_name(e->event_kind));
-      set_str(w, "primary_profile_id", e->primary_profile >= 0 ? sf_profile_name(e->primary_profile) : "");
-      set_str(w, "primary_direction", sf_direction_name(e->primary_direction));
-      set_int(w, "abstained", e->abstained ? 1 : 0);
-      set_num(w, "total_premium", e->features.total_premium);
-      set_str(w, "band", ps ? sf_band_name(ps->band) : "");
-      set_num(w, "primary_probability", ps ? ps->probability : SF_NULL);
-      break;
-    }
-    case SF_REC_CLASSIFIER_HIT: {
-      const struct sf_classifier_hit *h = &r->u.classifier_hit;
-      set_str(w, "classifier_id", h->classifier_id);
-      set_num(w, "confidence", h->confidence);
-      set_str(w, "direction", sf_direction_name(h->direction));
-      break;
-    }
-    case SF_REC_ALERT: {
-      const struct sf_alert *a = &r->u.alert;
-      set_num(w, "score", a->score);
-      set_str(w, "severity", sf_severity_name(a->severity));
-      set_str(w, "primary_profile_id", a->primary_profile >= 0 ? sf_profile_name(a->primary_profile) : "");
-      break;
+    case CH_STR:
+      if (c->t == SF_CELL_TEXT)
+        rb_str(b, c->s, c->n);
+      else
+        rb_varint(b, 0);
+      return 0;
+    case CH_ARR: {
+      size_t n = c->t == SF_CELL_ARRAY ? sf_cell_array_len(c) : 0;
+      rb_varint(b, n);
+      for (size_t i = 0; i < n; i++) {
+        const char *s = sf_cell_array_at(c, i);
+        rb_str(b, s, strlen(s));
+      }
+      return 0;
     }
     default:
-      break;
+      return SF_EINVAL;
   }
-  sf_jw_key(w, "json");
-  sf_jw_strn(w, text, len);
-  sf_jw_obj_end(w);
-  sf_jw_bytes(w, "\n", 1);
-  w->comma = false; /* the next line is a new top-level value */
-  return sf_jw_status(w);
+}
+
+/* A RowBinary reader over a response body. */
+struct rb {
+  const unsigned char *p, *end;
+  int bad;
+};
+
+static int rb_need(struct rb *r, size_t n) {
+  if (r->bad || (size_t)(r->end - r->p) < n) {
+    r->bad = 1;
+    return 0;
+  }
+  return 1;
+}
+
+static uint64_t rb_get_varint(struct rb *r) {
+  uint64_t v = 0;
+  for (int shift = 0; shift < 64; shift += 7) {
+    if (!rb_need(r, 1)) return 0;
+    unsigned char byte = *r->p++;
+    v |= (uint64_t)(byte & 0x7f) << shift;
+    if (!(byte & 0x80)) return v;
+  }
+  r->bad = 1;
+  return 0;
+}
+
+static int64_t rb_get_i64(struct rb *r) {
+  int64_t v = 0;
+  if (rb_need(r, 8)) {
+    memcpy(&v, r->p, 8);
+    r->p += 8;
+  }
+  return v;
+}
+
+static const char *rb_get_str(struct rb *r, size_t *n) {
+  uint64_t len = rb_get_varint(r);
+  if (!rb_need(r, (size_t)len)) return NULL;
+  const char *s = (const char *)r->p;
+  r->p += len;
+  *n = (size_t)len;
+  return s;
+}
+
+/* Reads one cell of a column of type ty into rec (arrays item by item). */
+static int rb_read_col(struct rb *r, struct ch_type ty, struct sf_record *rec, const struct sf_col *col,
+                       char *why, size_t cap) {
+  struct sf_cell c = {0};
+  if (ty.nullable) {
+    if (!rb_need(r, 1)) return SF_EPARSE;
+    if (*r->p++) return sf_col_set(rec, col, &c, why, cap);
+  }
+  switch (ty.base) {
+    case CH_I64:
+      c.t = SF_CELL_INT;
+      c.i = rb_get_i64(r);
+      break;
+    case CH_F64:
+      c.t = SF_CELL_REAL;
+      if (rb_need(r, 8)) {
+        memcpy(&c.d, r->p, 8);
+        r->p += 8;
+      }
+      break;
+    case CH_I8:
+    case CH_U8:
+      c.t = SF_CELL_INT;
+      if (rb_need(r, 1)) {
+        c.i = ty.base == CH_I8 ? (int64_t)(int8_t)*r->p : (int64_t)*r->p;
+        r->p++;
+      }
+      break;
+    case CH_STR:
+      c.t = SF_CELL_TEXT;
+      c.s = rb_get_str(r, &c.n);
+      if (c.s && c.n == 0) c.t = SF_CELL_NULL; /* "" is null */
+      break;
+    case CH_ARR: {
+      uint64_t n = rb_get_varint(r);
+      if (sf_col_readable(col)) sf_col_array_begin(rec, col);
+      int rc = 0;
+      for (uint64_t i = 0; i < n && !r->bad; i++) {
+        size_t len = 0;
+        const char *s = rb_get_str(r, &len);
+        if (s && !rc && sf_col_readable(col)) rc = sf_col_array_push(rec, col, s, len, why, cap);
+      }
+      return r->bad ? SF_EPARSE : rc;
+    }
+    default:
+      return SF_EPARSE;
+  }
+  if (r->bad) return SF_EPARSE;
+  return sf_col_set(rec, col, &c, why, cap);
+}
+
+/* ---- writes ---- */
+
+/* Appends the RowBinary row of a record to b. Returns 0 or an error with why set. */
+static int row_encode(struct ch *c, const struct sf_record *r, struct buf *b, char *why, size_t cap) {
+  size_t n;
+  const struct sf_col *cols = sf_cols_of(r->type, &n);
+  for (size_t i = 0; i < n; i++) {
+    struct sf_cell cell;
+    int rc = sf_col_get(r, &cols[i], i, &c->scratch, &cell);
+    if (rc) {
+      snprintf(why, cap, "column %s: %s", cols[i].name,
+               rc == SF_EINVAL ? "a string is not valid UTF-8" : sf_strerror(rc));
+      return rc;
+    }
+    rc = rb_cell(b, ch_type_of(&cols[i]), &cell);
+    if (rc) {
+      snprintf(why, cap, "column %s: cannot encode", cols[i].name);
+      return rc;
+    }
+  }
+  return b->oom ? SF_ENOMEM : 0;
 }
 
 static int ch_write(struct sf_store *s, const struct sf_record *const *recs, size_t n) {
-  struct sf_jw body[SF_REC__COUNT], rec;
-  for (int t = 0; t < SF_REC__COUNT; t++) sf_jw_init(&body[t]);
-  sf_jw_init(&rec);
+  struct ch *c = s->impl;
+  struct buf body[SF_REC__COUNT];
+  memset(body, 0, sizeof body);
   int rc = 0;
   for (size_t i = 0; i < n && !rc; i++) {
     const char *why = NULL;
@@ -418,19 +626,19 @@ static int ch_write(struct sf_store *s, const struct sf_record *const *recs, siz
       rc = SF_EFIELD;
       break;
     }
-    rc = row_encode(recs[i], &body[recs[i]->type], &rec);
-    if (rc == SF_EINVAL)
-      sf_store_set_err(s, "write: record %zu (%s %s): a string is not valid UTF-8", i,
-                       sf_record_type_name(recs[i]->type), sf_record_meta(recs[i])->trace_id);
+    char ewhy[300];
+    rc = row_encode(c, recs[i], &body[recs[i]->type], ewhy, sizeof ewhy);
+    if (rc)
+      sf_store_set_err(s, "write: record %zu (%s %s): %s", i, sf_record_type_name(recs[i]->type),
+                       sf_record_meta(recs[i])->trace_id, ewhy);
   }
   for (int t = 0; t < SF_REC__COUNT && !rc; t++) {
-    if (!body[t].len) continue;
+    if (!body[t].n) continue;
     char q[160];
-    snprintf(q, sizeof q, "INSERT INTO %s FORMAT JSONEachRow", sf_store_table_name((enum sf_record_type)t));
-    rc = ch_exec(s, q, body[t].p, body[t].len, NULL);
+    snprintf(q, sizeof q, "INSERT INTO %s FORMAT RowBinary", sf_store_table_name((enum sf_record_type)t));
+    rc = ch_exec(s, q, body[t].p, body[t].n, NULL);
   }
-  for (int t = 0; t < SF_REC__COUNT; t++) sf_jw_fini(&body[t]);
-  sf_jw_fini(&rec);
+  for (int t = 0; t < SF_REC__COUNT; t++) free(body[t].p);
   if (rc == SF_ENOMEM) sf_store_set_err(s, "write: out of memory");
   return rc;
 }
@@ -440,27 +648,55 @@ static int ch_write(struct sf_store *s, const struct sf_record *const *recs, siz
 static const char *ts_col(enum sf_record_type t) { return sf_store_is_market(t) ? "ts" : "source_ts"; }
 static const char *id_col(enum sf_record_type t) { return sf_store_id_col(t); }
 
-/* Hands "ts\tseq\tid\tjson" lines to the sink until it is full; returns 0 or an error. */
-static int read_lines(struct sf_store *s, char *text, struct sf_store_sink *k) {
-  char *p = text;
-  while (p && *p) {
-    char *nl = strchr(p, '\n');
-    if (nl) *nl = '\0';
-    char *f1 = strchr(p, '\t');
-    char *f2 = f1 ? strchr(f1 + 1, '\t') : NULL;
-    char *f3 = f2 ? strchr(f2 + 1, '\t') : NULL;
-    if (!f3) {
-      sf_store_append_err(s, "malformed row from clickhouse: %.80s", p);
-      sf_store_sink_skip(k);
-      p = nl ? nl + 1 : NULL;
-      continue;
+/* "SELECT ts, seq, id, col, ... FROM table FINAL" over the readable columns. */
+static void select_head(struct buf *b, enum sf_record_type t) {
+  size_t n;
+  const struct sf_col *cols = sf_cols_of(t, &n);
+  buf_fmt(b, "SELECT %s, seq, %s", ts_col(t), id_col(t));
+  for (size_t i = 0; i < n; i++)
+    if (sf_col_readable(&cols[i])) buf_fmt(b, ", %s", cols[i].name);
+  buf_fmt(b, " FROM %s FINAL", sf_store_table_name(t));
+}
+
+/* Hands the RowBinary rows (ts, seq, id, columns...) to the sink until it is full. A row is
+ * rebuilt in full before the next is read, so a row whose column fails still leaves the reader at
+ * the next row; a truncated body stops the read with SF_EIO. */
+static int read_rows(struct sf_store *s, const struct buf *resp, struct sf_store_sink *k) {
+  struct rb r = {(const unsigned char *)resp->p, (const unsigned char *)resp->p + resp->n, 0};
+  size_t n;
+  const struct sf_col *cols = sf_cols_of(k->type, &n);
+  while (r.p < r.end) {
+    if (sf_store_sink_full(k)) return 0;
+    int64_t ts = rb_get_i64(&r), seq = rb_get_i64(&r);
+    size_t idlen = 0;
+    const char *ids = rb_get_str(&r, &idlen);
+    char id[SF_ID_MAX + 1] = "";
+    if (ids) snprintf(id, sizeof id, "%.*s", (int)(idlen < SF_ID_MAX ? idlen : SF_ID_MAX), ids);
+    struct sf_record rec;
+    sf_record_init(&rec, k->type);
+    char why[300] = "";
+    int drc = 0;
+    for (size_t i = 0; i < n && !r.bad; i++) {
+      if (!sf_col_readable(&cols[i])) continue;
+      char cwhy[300];
+      int crc = rb_read_col(&r, ch_type_of(&cols[i]), &rec, &cols[i], cwhy, sizeof cwhy);
+      if (crc == SF_ENOMEM) {
+        sf_record_fini(&rec);
+        return crc;
+      }
+      if (crc && !drc) {
+        drc = crc;
+        snprintf(why, sizeof why, "%s", cwhy);
+      }
     }
-    *f1 = *f2 = *f3 = '\0';
-    int rc =
-        sf_store_sink_row(k, strtoll(p, NULL, 10), strtoll(f1 + 1, NULL, 10), f2 + 1, f3 + 1, strlen(f3 + 1));
-    if (rc == 1) break;
+    if (r.bad) {
+      sf_record_fini(&rec);
+      sf_store_set_err(s, "clickhouse: truncated RowBinary answer (row %s)", id);
+      return SF_EIO;
+    }
+    if (drc) sf_record_fini(&rec);
+    int rc = sf_store_sink_row(k, ts, seq, id, drc ? NULL : &rec, why);
     if (rc) return rc;
-    p = nl ? nl + 1 : NULL;
   }
   return 0;
 }
@@ -480,12 +716,11 @@ static void add_str_eq(struct buf *b, const char *col, const char *v) {
 }
 
 static int run_select(struct sf_store *s, struct buf *sql, struct sf_store_sink *k) {
-  buf_str(sql, " FORMAT TabSeparatedRaw");
+  buf_str(sql, " FORMAT RowBinary");
   if (sql->oom) return SF_ENOMEM;
   struct buf resp = {0};
   int rc = ch_exec(s, sql->p, NULL, 0, &resp);
-  char empty[1] = "";
-  if (!rc) rc = read_lines(s, resp.p ? resp.p : empty, k);
+  if (!rc) rc = read_rows(s, &resp, k);
   free(resp.p);
   return rc;
 }
@@ -495,7 +730,8 @@ static int ch_query(struct sf_store *s, const struct sf_store_query *q, struct s
   const char *ts = ts_col(t);
   int desc = q->order == SF_STORE_NEWEST_FIRST;
   struct buf b = {0};
-  buf_fmt(&b, "SELECT %s, seq, %s, json FROM %s FINAL WHERE 1", ts, id_col(t), sf_store_table_name(t));
+  select_head(&b, t);
+  buf_str(&b, " WHERE 1");
   if (q->has_cursor)
     buf_fmt(&b, " AND (%s %s %lld OR (%s = %lld AND seq %s %lld))", ts, desc ? "<" : ">",
             (long long)q->cursor.ts, ts, (long long)q->cursor.ts, desc ? "<" : ">", (long long)q->cursor.seq);
@@ -511,7 +747,7 @@ static int ch_query(struct sf_store *s, const struct sf_store_query *q, struct s
     else
       buf_str(&b, " AND 0");
   }
-  if (q->option_type != SF_OPT_NULL) add_str_eq(&b, "option_type", opt_type_name(q->option_type));
+  if (q->option_type != SF_OPT_NULL) add_str_eq(&b, "option_type", sf_option_type_name(q->option_type));
   if (!sf_is_null(q->min_notional)) buf_fmt(&b, " AND notional >= %.17g", q->min_notional);
   if (q->option_contract_id) add_str_eq(&b, "option_contract_id", q->option_contract_id);
   if (q->underlying_id_count) add_in(&b, "underlying_id", q->underlying_ids, q->underlying_id_count);
@@ -529,8 +765,8 @@ static int ch_query(struct sf_store *s, const struct sf_store_query *q, struct s
 
 static int ch_get(struct sf_store *s, enum sf_record_type t, const char *id, struct sf_store_sink *k) {
   struct buf b = {0};
-  buf_fmt(&b, "SELECT %s, seq, %s, json FROM %s FINAL WHERE %s = ", ts_col(t), id_col(t),
-          sf_store_table_name(t), id_col(t));
+  select_head(&b, t);
+  buf_fmt(&b, " WHERE %s = ", id_col(t));
   buf_quote(&b, id);
   buf_str(&b, " LIMIT 1");
   int rc = run_select(s, &b, k);
@@ -540,7 +776,8 @@ static int ch_get(struct sf_store *s, enum sf_record_type t, const char *id, str
 
 static int ch_prints_by_trace(struct sf_store *s, const char *const *ids, size_t n, struct sf_store_sink *k) {
   struct buf b = {0};
-  buf_str(&b, "SELECT ts, seq, trace_id, json FROM option_prints FINAL WHERE 1");
+  select_head(&b, SF_REC_OPTION_PRINT);
+  buf_str(&b, " WHERE 1");
   add_in(&b, "trace_id", ids, n);
   buf_str(&b, " ORDER BY ts, seq");
   int rc = run_select(s, &b, k);

@@ -1,21 +1,23 @@
 /* The SQLite store backend. One connection per store handle, in WAL mode so readers on other
  * handles run while a batch commits.
  *
- * Durability: acknowledged = committed. synchronous=FULL makes every COMMIT fsync the WAL before
- * it returns, so a committed batch survives a power loss, not only a process crash (NORMAL in WAL
- * mode would survive a crash but could lose the last commits on power loss, which would break the
- * acknowledgement the writer gives). Writes are batched (one transaction, one fsync per batch), so
- * FULL costs one fsync per batch, not per record. New databases use 32 KiB pages and a 64 MiB
- * autocheckpoint (see PAGE_SIZE_STR): the write path is bound by the bytes the WAL and the
- * checkpoint write, and that is what they reduce; durability is unchanged.
+ * Durability: acknowledged = committed. The URL option ?synchronous=full|normal picks SQLite's
+ * synchronous mode; FULL (the default) fsyncs the WAL at every COMMIT, so a committed batch
+ * survives a power loss as well as a process crash. NORMAL in WAL mode skips that fsync (the WAL
+ * is synced at checkpoints): a committed batch still survives a crash of the process (kill -9;
+ * the data is in the OS page cache), but the last batches can be lost on a power loss or kernel
+ * crash. Writes are batched (one transaction per sf_store_write), so FULL costs one fsync per
+ * batch, not per record. New databases use 32 KiB pages and a 64 MiB autocheckpoint (see
+ * PAGE_SIZE_STR).
  *
- * Statements: one prepared INSERT OR IGNORE per table (a repeated trace_id / event_id / packet id
- * is ignored, so a double write stores once), bound per row (the json column with SQLITE_STATIC
- * from a writer buffer reused row after row, so a row allocates nothing), and a small cache of prepared read
- * statements keyed by their SQL text (the text depends only on the shape of a query: which filters are set
- * and how many list items; values are bound). Reads hand each row's (ordering key, id, json text) to
- * the store's sink (store_impl.h), which decodes or checks it; the text is passed straight from
- * SQLite's row buffer, so a raw read copies it once, into its result. */
+ * Rows: one column per record field (columns.h, schema version 2 in sqlite_schema.c). Writes
+ * use one prepared INSERT OR IGNORE per table (a repeated trace_id / event_id / packet id is
+ * ignored, so a double write stores once), bound column by column from the record, text with
+ * SQLITE_STATIC from the record or from scratch buffers reused row after row (JSON columns), so
+ * a row allocates nothing once warm. Reads select (ordering ts, seq, id) and the record's columns,
+ * rebuild the record from them and hand it to the store's sink (store_impl.h). Read statements
+ * are kept in a small cache keyed by their SQL text (the text depends only on the shape of a
+ * query: which filters are set and how many list items; values are bound). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,13 +27,14 @@
 #include "smartflow/log.h"
 #include "smartflow/record_json.h"
 #include "smartflow/time.h"
+#include "store/columns.h"
 #include "store/sqlite_store.h"
 #include "store/store_impl.h"
 
 #define CACHE_SLOTS 64
-/* Page size of new databases. Rows carry ~1-2 KiB of JSON: with 4 KiB pages a smart-money row
- * (2.1 KiB) left each leaf half empty, so the database and every WAL frame written for it were
- * nearly twice the data; 32 KiB pages fill to ~90% and halve the bytes a commit writes. */
+/* Page size of new databases. Smart-money rows carry ~1 KiB (features and scores JSON): with
+ * 4 KiB pages such rows leave leaves partly empty, so the database and every WAL frame written
+ * for it grow; 32 KiB pages fill well and cut the bytes a commit writes. */
 #define PAGE_SIZE_STR "32768"
 /* Checkpoint after 2000 WAL pages (64 MiB) instead of SQLite's 1000: fewer, larger checkpoints,
  * so a page rewritten by consecutive batches (the right edge of the table and of each index) is
@@ -46,31 +49,11 @@ struct cached_stmt {
 struct sq {
   sqlite3 *db;
   sqlite3_stmt *ins[SF_REC__COUNT];
-  int ins_json_col[SF_REC__COUNT]; /* 1-based parameter index of the json text */
   struct cached_stmt cache[CACHE_SLOTS];
   size_t cache_next;
-  struct sf_jw jw; /* the json column's text, reused row after row (no allocation per row) */
-};
-
-static const char *const insert_sql[SF_REC__COUNT] = {
-    "INSERT OR IGNORE INTO option_prints(trace_id,ts,ts_ns,seq,source_ts,ingest_ts,option_contract_id,"
-    "underlying_id,option_type,price,size,exchange,nbbo_side,notional,json)"
-    " VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-    "INSERT OR IGNORE INTO option_nbbo(trace_id,ts,ts_ns,seq,source_ts,ingest_ts,option_contract_id,"
-    "bid,ask,bid_size,ask_size,json) VALUES(?,?,?,?,?,?,?,?,?,?,?,?)",
-    "INSERT OR IGNORE INTO equity_quotes(trace_id,ts,ts_ns,seq,source_ts,ingest_ts,underlying_id,"
-    "bid,ask,bid_size,ask_size,json) VALUES(?,?,?,?,?,?,?,?,?,?,?,?)",
-    "INSERT OR IGNORE INTO equity_prints(trace_id,ts,ts_ns,seq,source_ts,ingest_ts,underlying_id,"
-    "price,size,exchange,off_exchange,json) VALUES(?,?,?,?,?,?,?,?,?,?,?,?)",
-    "INSERT OR IGNORE INTO flow_packets(id,trace_id,source_ts,ingest_ts,seq,member_count,json)"
-    " VALUES(?,?,?,?,?,?,?)",
-    "INSERT OR IGNORE INTO smart_money_events(event_id,trace_id,source_ts,ingest_ts,seq,underlying_id,"
-    "event_kind,event_window_ms,primary_profile_id,primary_direction,abstained,total_premium,"
-    "total_notional,band,primary_probability,json) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-    "INSERT OR IGNORE INTO classifier_hits(trace_id,source_ts,ingest_ts,seq,classifier_id,confidence,"
-    "direction,json) VALUES(?,?,?,?,?,?,?,?)",
-    "INSERT OR IGNORE INTO alerts(trace_id,source_ts,ingest_ts,seq,score,severity,primary_profile_id,"
-    "hit_count,json) VALUES(?,?,?,?,?,?,?,?,?)",
+  char *select_cols[SF_REC__COUNT]; /* "ts, seq, id, col, col, ..." of each table */
+  int synchronous_full;
+  struct sf_cols_scratch scratch; /* JSON columns' text, reused row after row */
 };
 
 static const char *ts_col(enum sf_record_type t) { return sf_store_is_market(t) ? "ts" : "source_ts"; }
@@ -162,15 +145,16 @@ static const char *option_type_name(int t) {
   return t == SF_OPT_CALL ? "call" : t == SF_OPT_PUT ? "put" : NULL;
 }
 
-/* Builds the SELECT of a query: columns (ts, seq, id, json), filters, order, LIMIT limit+1 (one
- * more row than asked tells whether another page exists). */
-static void build_query(const struct sf_store_query *q, struct sbuf *sb, struct binds *bv) {
+/* Builds the SELECT of a query: columns (ts, seq, id, the record's columns), filters, order, LIMIT limit+1
+ * (one more row than asked tells whether another page exists). */
+static void build_query(const struct sf_store_query *q, const char *cols, struct sbuf *sb, struct binds *bv) {
   enum sf_record_type t = q->type;
   const char *ts = ts_col(t);
   const char *dir = q->order == SF_STORE_NEWEST_FIRST ? "DESC" : "ASC";
   char tmp[256];
-  snprintf(tmp, sizeof tmp, "SELECT %s, seq, %s, json FROM %s WHERE 1", ts, id_col(t),
-           sf_store_table_name(t));
+  sb_add(sb, "SELECT ");
+  sb_add(sb, cols);
+  snprintf(tmp, sizeof tmp, " FROM %s WHERE 1", sf_store_table_name(t));
   sb_add(sb, tmp);
   if (q->has_cursor) {
     snprintf(tmp, sizeof tmp, " AND (%s, seq) %s (?, ?)", ts, q->order == SF_STORE_NEWEST_FIRST ? "<" : ">");
@@ -248,17 +232,20 @@ static void build_query(const struct sf_store_query *q, struct sbuf *sb, struct 
   bv_i64(bv, (int64_t)q->limit + 1);
 }
 
-static void build_get(enum sf_record_type t, struct sbuf *sb) {
+static void build_get(enum sf_record_type t, const char *cols, struct sbuf *sb) {
   char tmp[200];
-  snprintf(tmp, sizeof tmp, "SELECT %s, seq, %s, json FROM %s WHERE %s = ?", ts_col(t), id_col(t),
-           sf_store_table_name(t), id_col(t));
+  sb_add(sb, "SELECT ");
+  sb_add(sb, cols);
+  snprintf(tmp, sizeof tmp, " FROM %s WHERE %s = ?", sf_store_table_name(t), id_col(t));
   sb_add(sb, tmp);
 }
 
 /* Order is applied in C: an ORDER BY here could lead the planner to walk the ts index over the
  * whole table instead of probing the trace_id index once per id. */
-static void build_by_trace(size_t n, struct sbuf *sb) {
-  sb_add(sb, "SELECT ts, seq, trace_id, json FROM option_prints WHERE trace_id IN (");
+static void build_by_trace(size_t n, const char *cols, struct sbuf *sb) {
+  sb_add(sb, "SELECT ");
+  sb_add(sb, cols);
+  sb_add(sb, " FROM option_prints WHERE trace_id IN (");
   sb_marks(sb, n);
   sb_add(sb, ")");
 }
@@ -310,6 +297,50 @@ static int cached(struct sf_store *s, const char *sql, sqlite3_stmt **out) {
   return 0;
 }
 
+/* ---- column lists and statements ---- */
+
+/* "INSERT OR IGNORE INTO t(c, ...) VALUES(?, ...)" over every column of t. */
+static char *insert_sql_of(enum sf_record_type t) {
+  size_t n;
+  const struct sf_col *cols = sf_cols_of(t, &n);
+  struct sbuf b = {0};
+  sb_add(&b, "INSERT OR IGNORE INTO ");
+  sb_add(&b, sf_store_table_name(t));
+  sb_add(&b, "(");
+  for (size_t i = 0; i < n; i++) {
+    if (i) sb_add(&b, ",");
+    sb_add(&b, cols[i].name);
+  }
+  sb_add(&b, ") VALUES(");
+  sb_marks(&b, n);
+  sb_add(&b, ")");
+  if (b.oom) {
+    free(b.p);
+    return NULL;
+  }
+  return b.p;
+}
+
+/* "ts, seq, id, c, ..." : the ordering key, the id and the readable columns, in table order. */
+static char *select_cols_of(enum sf_record_type t) {
+  size_t n;
+  const struct sf_col *cols = sf_cols_of(t, &n);
+  struct sbuf b = {0};
+  char tmp[128];
+  snprintf(tmp, sizeof tmp, "%s, seq, %s", ts_col(t), id_col(t));
+  sb_add(&b, tmp);
+  for (size_t i = 0; i < n; i++) {
+    if (!sf_col_readable(&cols[i])) continue;
+    sb_add(&b, ", ");
+    sb_add(&b, cols[i].name);
+  }
+  if (b.oom) {
+    free(b.p);
+    return NULL;
+  }
+  return b.p;
+}
+
 /* ---- open / close ---- */
 
 static int exec_sql(struct sf_store *s, const char *sql) {
@@ -322,25 +353,174 @@ static int exec_sql(struct sf_store *s, const char *sql) {
   return 0;
 }
 
+static void finalize_inserts(struct sq *q) {
+  for (int i = 0; i < SF_REC__COUNT; i++) {
+    sqlite3_finalize(q->ins[i]);
+    q->ins[i] = NULL;
+  }
+}
+
 static void sq_close(struct sf_store *s) {
   struct sq *q = sq_of(s);
   if (!q) return;
-  for (int i = 0; i < SF_REC__COUNT; i++) sqlite3_finalize(q->ins[i]);
+  finalize_inserts(q);
   for (size_t i = 0; i < CACHE_SLOTS; i++) {
     sqlite3_finalize(q->cache[i].st);
     free(q->cache[i].sql);
   }
+  for (int t = 0; t < SF_REC__COUNT; t++) free(q->select_cols[t]);
   sqlite3_close(q->db);
-  sf_jw_fini(&q->jw);
+  sf_cols_scratch_fini(&q->scratch);
   free(q);
   s->impl = NULL;
 }
 
-static int sq_open(struct sf_store *s, const char *path) {
+/* Prepares the INSERT of every table; why names the table that failed. */
+static int prepare_inserts(struct sq *q, char *why, size_t cap) {
+  for (int t = 0; t < SF_REC__COUNT; t++) {
+    char *sql = insert_sql_of((enum sf_record_type)t);
+    if (!sql) return SF_ENOMEM;
+    int err = sqlite3_prepare_v3(q->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &q->ins[t], NULL);
+    free(sql);
+    if (err != SQLITE_OK) {
+      snprintf(why, cap, "preparing insert into %s: %s", sf_store_table_name((enum sf_record_type)t),
+               sqlite3_errmsg(q->db));
+      return SF_EIO;
+    }
+  }
+  return 0;
+}
+
+static int insert_one(struct sq *q, const struct sf_record *r, char *why, size_t cap);
+
+/* Schema step 2's row conversion: each v1 row's json decoded and inserted into the new table;
+ * rows that do not decode go to migration_rejects; then the v1 table is dropped. */
+static int convert_v1(sqlite3 *db, int version, void *ctx, char *why, size_t cap) {
+  struct sq *q = ctx;
+  if (version != 2) return 0;
+  int rc = prepare_inserts(q, why, cap);
+  sqlite3_stmt *sel = NULL, *rej = NULL;
+  if (rc) goto done;
+  if (sqlite3_prepare_v2(db, "INSERT INTO migration_rejects(table_name, id, json, why) VALUES(?,?,?,?)", -1,
+                         &rej, NULL) != SQLITE_OK) {
+    snprintf(why, cap, "preparing migration_rejects insert: %s", sqlite3_errmsg(db));
+    rc = SF_EIO;
+    goto done;
+  }
+  for (int t = 0; t < SF_REC__COUNT && !rc; t++) {
+    enum sf_record_type type = (enum sf_record_type)t;
+    char sql[200];
+    snprintf(sql, sizeof sql, "SELECT %s, json FROM %s_v1", id_col(type), sf_store_table_name(type));
+    if (sqlite3_prepare_v2(db, sql, -1, &sel, NULL) != SQLITE_OK) {
+      snprintf(why, cap, "%s: %s", sql, sqlite3_errmsg(db));
+      rc = SF_EIO;
+      break;
+    }
+    int step;
+    int64_t moved = 0, rejected = 0;
+    while (!rc && (step = sqlite3_step(sel)) == SQLITE_ROW) {
+      const char *id = (const char *)sqlite3_column_text(sel, 0);
+      const char *text = (const char *)sqlite3_column_text(sel, 1);
+      size_t len = (size_t)sqlite3_column_bytes(sel, 1);
+      char reason[300] = "";
+      struct sf_errbuf eb = {{0}};
+      json_error_t jerr;
+      json_t *j = text ? json_loadb(text, len, 0, &jerr) : NULL;
+      struct sf_record rec;
+      int drc = SF_EPARSE;
+      if (!j)
+        snprintf(reason, sizeof reason, "bad JSON: %s", text ? jerr.text : "json is NULL");
+      else if ((drc = sf_record_from_json(type, j, &rec, &eb)) != 0)
+        snprintf(reason, sizeof reason, "%s", eb.msg[0] ? eb.msg : sf_strerror(drc));
+      json_decref(j);
+      if (drc == SF_ENOMEM) {
+        rc = SF_ENOMEM;
+        break;
+      }
+      if (!drc) {
+        const char *w = NULL;
+        if (sf_store_record_check(&rec, &w) != 0) {
+          snprintf(reason, sizeof reason, "%s", w);
+          drc = SF_EFIELD;
+        } else {
+          rc = insert_one(q, &rec, why, cap);
+        }
+        sf_record_fini(&rec);
+        if (rc) break;
+      }
+      if (drc) {
+        sqlite3_bind_text(rej, 1, sf_store_table_name(type), -1, SQLITE_STATIC);
+        sqlite3_bind_text(rej, 2, id, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(rej, 3, text, (int)len, SQLITE_TRANSIENT);
+        sqlite3_bind_text(rej, 4, reason, -1, SQLITE_TRANSIENT);
+        if (sqlite3_step(rej) != SQLITE_DONE) {
+          snprintf(why, cap, "migration_rejects: %s", sqlite3_errmsg(db));
+          rc = SF_EIO;
+        }
+        sqlite3_reset(rej);
+        rejected++;
+        sf_log_warn("store", "migrating %s row %s=%s: %s (kept in migration_rejects)",
+                    sf_store_table_name(type), id_col(type), id ? id : "(null)", reason);
+      } else {
+        moved++;
+      }
+    }
+    if (!rc && step != SQLITE_DONE) {
+      snprintf(why, cap, "reading %s_v1: %s", sf_store_table_name(type), sqlite3_errmsg(db));
+      rc = SF_EIO;
+    }
+    sqlite3_finalize(sel);
+    sel = NULL;
+    if (rc) break;
+    if (moved || rejected)
+      sf_log_info("store", "schema 2: %s: %lld rows converted, %lld kept in migration_rejects",
+                  sf_store_table_name(type), (long long)moved, (long long)rejected);
+    snprintf(sql, sizeof sql, "DROP TABLE %s_v1", sf_store_table_name(type));
+    char *msg = NULL;
+    if (sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+      snprintf(why, cap, "%s: %s", sql, msg ? msg : sqlite3_errmsg(db));
+      rc = SF_EIO;
+    }
+    sqlite3_free(msg);
+  }
+done:
+  sqlite3_finalize(sel);
+  sqlite3_finalize(rej);
+  finalize_inserts(q); /* prepared again after the migration commits */
+  return rc;
+}
+
+/* Splits "PATH?synchronous=full|normal" into the path (copied to out) and the mode. */
+static int parse_target(struct sf_store *s, const char *target, char *out, size_t cap, int *full) {
+  const char *qm = strchr(target, '?');
+  size_t len = qm ? (size_t)(qm - target) : strlen(target);
+  *full = 1;
+  if (len >= cap) {
+    sf_store_set_err(s, "sqlite: path too long");
+    return SF_EINVAL;
+  }
+  memcpy(out, target, len);
+  out[len] = '\0';
+  if (!qm) return 0;
+  if (strcmp(qm + 1, "synchronous=full") == 0) return 0;
+  if (strcmp(qm + 1, "synchronous=normal") == 0) {
+    *full = 0;
+    return 0;
+  }
+  sf_store_set_err(s, "sqlite: unknown URL option '%s' (expected synchronous=full or synchronous=normal)",
+                   qm + 1);
+  return SF_EINVAL;
+}
+
+static int sq_open(struct sf_store *s, const char *target) {
   int rc;
   struct sq *q = calloc(1, sizeof *q);
   if (!q) return SF_ENOMEM;
   s->impl = q;
+  sf_cols_scratch_init(&q->scratch);
+  char path[4096];
+  rc = parse_target(s, target, path, sizeof path, &q->synchronous_full);
+  if (rc) goto fail;
   int memory = strcmp(path, ":memory:") == 0;
   if (sqlite3_open_v2(path, &q->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL) !=
       SQLITE_OK) {
@@ -375,26 +555,29 @@ static int sq_open(struct sf_store *s, const char *path) {
       goto fail;
     }
   }
-  rc = exec_sql(s,
-                "PRAGMA synchronous=FULL; PRAGMA temp_store=MEMORY; PRAGMA cache_size=-65536;"
-                " PRAGMA wal_autocheckpoint=" AUTOCKPT_STR);
+  rc = exec_sql(s, q->synchronous_full ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL");
+  if (!rc)
+    rc = exec_sql(
+        s, "PRAGMA temp_store=MEMORY; PRAGMA cache_size=-65536; PRAGMA wal_autocheckpoint=" AUTOCKPT_STR);
   if (rc) goto fail;
   char why[512];
   int version = 0;
-  rc = sf_sqlite_migrate(q->db, &version, why, sizeof why);
+  rc = sf_sqlite_migrate(q->db, 0, &version, convert_v1, q, why, sizeof why);
   if (rc) {
     sf_store_set_err(s, "sqlite: %s: %s", path, why);
     goto fail;
   }
+  rc = prepare_inserts(q, why, sizeof why);
+  if (rc) {
+    sf_store_set_err(s, "sqlite: %s", why);
+    goto fail;
+  }
   for (int t = 0; t < SF_REC__COUNT; t++) {
-    if (sqlite3_prepare_v3(q->db, insert_sql[t], -1, SQLITE_PREPARE_PERSISTENT, &q->ins[t], NULL) !=
-        SQLITE_OK) {
-      sf_store_set_err(s, "sqlite: preparing insert into %s: %s", sf_store_table_name((enum sf_record_type)t),
-                       sqlite3_errmsg(q->db));
-      rc = SF_EIO;
+    q->select_cols[t] = select_cols_of((enum sf_record_type)t);
+    if (!q->select_cols[t]) {
+      rc = SF_ENOMEM;
       goto fail;
     }
-    q->ins_json_col[t] = sqlite3_bind_parameter_count(q->ins[t]);
   }
   return 0;
 fail:
@@ -404,184 +587,58 @@ fail:
 
 /* ---- write ---- */
 
-/* Binds parameters in order; NaN, SF_TS_NULL and "" become SQL NULL. */
-struct binder {
-  sqlite3_stmt *st;
-  int i;
-  int rc;
-};
-static void b_text(struct binder *b, const char *s) {
-  int idx = ++b->i;
-  int rc = s && *s ? sqlite3_bind_text(b->st, idx, s, -1, SQLITE_STATIC) : sqlite3_bind_null(b->st, idx);
-  if (rc != SQLITE_OK) b->rc = rc;
-}
-static void b_i64(struct binder *b, int64_t v) {
-  int rc = sqlite3_bind_int64(b->st, ++b->i, v);
-  if (rc != SQLITE_OK) b->rc = rc;
-}
-static void b_ts(struct binder *b, int64_t v) {
-  int idx = ++b->i;
-  int rc = v == SF_TS_NULL ? sqlite3_bind_null(b->st, idx) : sqlite3_bind_int64(b->st, idx, v);
-  if (rc != SQLITE_OK) b->rc = rc;
-}
-static void b_real(struct binder *b, double v) {
-  int idx = ++b->i;
-  int rc = sf_is_null(v) ? sqlite3_bind_null(b->st, idx) : sqlite3_bind_double(b->st, idx, v);
-  if (rc != SQLITE_OK) b->rc = rc;
-}
-static void b_tribool(struct binder *b, int8_t v) {
-  int idx = ++b->i;
-  int rc = v < 0 ? sqlite3_bind_null(b->st, idx) : sqlite3_bind_int(b->st, idx, v);
-  if (rc != SQLITE_OK) b->rc = rc;
-}
-
-static void bind_market_head(struct binder *b, const struct sf_meta *m, int64_t ts_ns) {
-  b_text(b, m->trace_id);
-  b_i64(b, sf_ns_to_ms(ts_ns));
-  b_i64(b, ts_ns);
-  b_i64(b, m->seq);
-  b_ts(b, m->source_ts);
-  b_ts(b, m->ingest_ts);
-}
-
-static void bind_derived_head(struct binder *b, const struct sf_meta *m) {
-  b_text(b, m->trace_id);
-  b_i64(b, m->source_ts);
-  b_ts(b, m->ingest_ts);
-  b_i64(b, m->seq);
-}
-
-/* An option NBBO and an equity quote have the same columns but for the instrument's id. */
-static void bind_quote(struct binder *b, const struct sf_meta *m, int64_t ts_ns, const char *id, double bid,
-                       double ask, double bid_size, double ask_size) {
-  bind_market_head(b, m, ts_ns);
-  b_text(b, id);
-  b_real(b, bid);
-  b_real(b, ask);
-  b_real(b, bid_size);
-  b_real(b, ask_size);
-}
-
-static void bind_scalars(struct binder *b, const struct sf_record *r) {
-  switch (r->type) {
-    case SF_REC_OPTION_PRINT: {
-      const struct sf_option_print *p = &r->u.option_print;
-      bind_market_head(b, &p->meta, p->ts_ns);
-      b_text(b, p->option_contract_id);
-      b_text(b, p->enriched ? p->underlying_id : NULL);
-      b_text(b, p->enriched ? option_type_name(p->option_type) : NULL);
-      b_real(b, p->price);
-      b_i64(b, p->size);
-      b_text(b, p->exchange);
-      b_text(b, p->enriched ? sf_side_name((enum sf_nbbo_side)p->nbbo_side) : NULL);
-      b_real(b, p->enriched ? p->notional : SF_NULL);
-      break;
-    }
-    case SF_REC_OPTION_NBBO: {
-      const struct sf_option_nbbo *q = &r->u.option_nbbo;
-      bind_quote(b, &q->meta, q->ts_ns, q->option_contract_id, q->bid, q->ask, q->bid_size, q->ask_size);
-      break;
-    }
-    case SF_REC_EQUITY_QUOTE: {
-      const struct sf_equity_quote *q = &r->u.equity_quote;
-      bind_quote(b, &q->meta, q->ts_ns, q->underlying_id, q->bid, q->ask, q->bid_size, q->ask_size);
-      break;
-    }
-    case SF_REC_EQUITY_PRINT: {
-      const struct sf_equity_print *p = &r->u.equity_print;
-      bind_market_head(b, &p->meta, p->ts_ns);
-      b_text(b, p->underlying_id);
-      b_real(b, p->price);
-      b_i64(b, p->size);
-      b_text(b, p->exchange);
-      b_tribool(b, p->off_exchange);
-      break;
-    }
-    case SF_REC_FLOW_PACKET: {
-      const struct sf_flow_packet *p = &r->u.flow_packet;
-      b_text(b, p->id);
-      bind_derived_head(b, &p->meta);
-      b_i64(b, (int64_t)p->members.n);
-      break;
-    }
-    case SF_REC_SMART_MONEY: {
-      const struct sf_smart_money_event *e = &r->u.smart_money;
-      const struct sf_profile_score *ps = sf_store_primary_score(e);
-      b_text(b, e->event_id);
-      bind_derived_head(b, &e->meta);
-      b_text(b, e->underlying_id);
-      b_text(b, sf_event_kind_name(e->event_kind));
-      b_i64(b, e->event_window_ms);
-      b_text(b, e->primary_profile >= 0 ? sf_profile_name(e->primary_profile) : NULL);
-      b_text(b, sf_direction_name(e->primary_direction));
-      b_i64(b, e->abstained ? 1 : 0);
-      b_real(b, e->features.total_premium);
-      b_real(b, e->features.total_notional);
-      b_text(b, ps ? sf_band_name(ps->band) : NULL);
-      b_real(b, ps ? ps->probability : SF_NULL);
-      break;
-    }
-    case SF_REC_CLASSIFIER_HIT: {
-      const struct sf_classifier_hit *h = &r->u.classifier_hit;
-      bind_derived_head(b, &h->meta);
-      b_text(b, h->classifier_id);
-      b_real(b, h->confidence);
-      b_text(b, sf_direction_name(h->direction));
-      break;
-    }
-    case SF_REC_ALERT: {
-      const struct sf_alert *a = &r->u.alert;
-      bind_derived_head(b, &a->meta);
-      b_real(b, a->score);
-      b_text(b, sf_severity_name(a->severity));
-      b_text(b, a->primary_profile >= 0 ? sf_profile_name(a->primary_profile) : NULL);
-      b_i64(b, (int64_t)a->hit_count);
-      break;
+/* Binds a cell as parameter idx; arrays become JSON text in the column's scratch buffer. */
+static int bind_cell(struct sq *q, sqlite3_stmt *st, int idx, size_t ci, const struct sf_cell *c) {
+  switch (c->t) {
+    case SF_CELL_INT:
+      return sqlite3_bind_int64(st, idx, c->i);
+    case SF_CELL_REAL:
+      return sqlite3_bind_double(st, idx, c->d);
+    case SF_CELL_TEXT:
+      return sqlite3_bind_text(st, idx, c->s, (int)c->n, SQLITE_STATIC);
+    case SF_CELL_ARRAY: {
+      if (sf_cell_array_len(c) == 0) return sqlite3_bind_null(st, idx); /* an empty array */
+      struct sf_jw *w = &q->scratch.jw[ci];
+      sf_jw_reset(w);
+      sf_cell_array_json(c, w);
+      size_t len = 0;
+      const char *text = sf_jw_status(w) ? NULL : sf_jw_cstr(w, &len);
+      if (!text) return SQLITE_NOMEM;
+      return sqlite3_bind_text(st, idx, text, (int)len, SQLITE_STATIC);
     }
     default:
-      b->rc = SQLITE_MISUSE;
-      break;
+      return sqlite3_bind_null(st, idx);
   }
 }
 
-static int insert_one(struct sf_store *s, const struct sf_record *r, size_t index) {
-  struct sq *q = sq_of(s);
+/* Inserts one record (INSERT OR IGNORE); why says what failed. */
+static int insert_one(struct sq *q, const struct sf_record *r, char *why, size_t cap) {
   sqlite3_stmt *st = q->ins[r->type];
-  sf_jw_reset(&q->jw);
-  int rc = sf_record_encode(r, &q->jw);
-  size_t len = 0;
-  const char *text = rc ? NULL : sf_jw_cstr(&q->jw, &len);
-  if (!text) {
-    rc = rc ? rc : SF_ENOMEM;
-    sf_store_set_err(s, "write: record %zu (%s %s): cannot encode: %s", index, sf_record_type_name(r->type),
-                     sf_record_meta(r)->trace_id,
-                     rc == SF_EINVAL ? "a string is not valid UTF-8" : sf_strerror(rc));
-    goto fail;
+  size_t n;
+  const struct sf_col *cols = sf_cols_of(r->type, &n);
+  int rc = 0;
+  for (size_t i = 0; i < n; i++) {
+    struct sf_cell cell;
+    rc = sf_col_get(r, &cols[i], i, &q->scratch, &cell);
+    if (rc) {
+      snprintf(why, cap, "column %s: %s", cols[i].name,
+               rc == SF_EINVAL ? "a string is not valid UTF-8" : sf_strerror(rc));
+      goto done;
+    }
+    int b = bind_cell(q, st, (int)i + 1, i, &cell);
+    if (b != SQLITE_OK) {
+      snprintf(why, cap, "column %s: binding failed: %s", cols[i].name, sqlite3_errstr(b));
+      rc = b == SQLITE_NOMEM ? SF_ENOMEM : SF_EIO;
+      goto done;
+    }
   }
-  struct binder b = {st, 0, SQLITE_OK};
-  bind_scalars(&b, r);
-  /* The text stays in q->jw until the next row, so SQLite need not copy it. */
-  if (b.rc == SQLITE_OK && b.i + 1 == q->ins_json_col[r->type])
-    b.rc = sqlite3_bind_text(st, q->ins_json_col[r->type], text, (int)len, SQLITE_STATIC);
-  else if (b.rc == SQLITE_OK)
-    b.rc = SQLITE_RANGE;
-  if (b.rc != SQLITE_OK) {
-    sf_store_set_err(s, "write: record %zu (%s %s): binding failed: %s", index, sf_record_type_name(r->type),
-                     sf_record_meta(r)->trace_id, sqlite3_errstr(b.rc));
+  if (sqlite3_step(st) != SQLITE_DONE) {
+    snprintf(why, cap, "%s", sqlite3_errmsg(q->db));
     rc = SF_EIO;
-    goto fail;
   }
-  int step = sqlite3_step(st);
-  if (step != SQLITE_DONE) {
-    sf_store_set_err(s, "write: record %zu (%s %s): %s", index, sf_record_type_name(r->type),
-                     sf_record_meta(r)->trace_id, sqlite3_errmsg(q->db));
-    rc = SF_EIO;
-    goto fail;
-  }
-  rc = 0;
-fail:
+done:
   sqlite3_reset(st);
-  sqlite3_clear_bindings(st); /* the bound strings belong to the record and the writer */
+  sqlite3_clear_bindings(st); /* the bound strings belong to the record and the scratch buffers */
   return rc;
 }
 
@@ -597,8 +654,13 @@ static int sq_write(struct sf_store *s, const struct sf_record *const *recs, siz
   int rc = exec_sql(s, "BEGIN IMMEDIATE");
   if (rc) return rc;
   for (size_t i = 0; i < n; i++) {
-    rc = insert_one(s, recs[i], i);
-    if (rc) goto fail;
+    char why[400];
+    rc = insert_one(sq_of(s), recs[i], why, sizeof why);
+    if (rc) {
+      sf_store_set_err(s, "write: record %zu (%s %s): %s", i, sf_record_type_name(recs[i]->type),
+                       sf_record_meta(recs[i])->trace_id, why);
+      goto fail;
+    }
   }
   rc = exec_sql(s, "COMMIT");
   if (rc) goto fail;
@@ -616,19 +678,61 @@ static int step_error(struct sf_store *s, int step) {
   return SF_EIO;
 }
 
-/* Hands the rows (ts, seq, id, json) of a bound statement to the sink until it is full. */
+/* Rebuilds the record of the current row (columns from index 3 on); why says what failed. */
+static int row_record(sqlite3_stmt *st, enum sf_record_type t, struct sf_record *rec, char *why, size_t cap) {
+  size_t n;
+  const struct sf_col *cols = sf_cols_of(t, &n);
+  sf_record_init(rec, t);
+  int idx = 3, rc = 0;
+  for (size_t i = 0; i < n && !rc; i++) {
+    if (!sf_col_readable(&cols[i])) continue;
+    struct sf_cell cell = {0};
+    switch (sqlite3_column_type(st, idx)) {
+      case SQLITE_INTEGER:
+        cell.t = SF_CELL_INT;
+        cell.i = sqlite3_column_int64(st, idx);
+        break;
+      case SQLITE_FLOAT:
+        cell.t = SF_CELL_REAL;
+        cell.d = sqlite3_column_double(st, idx);
+        break;
+      case SQLITE_NULL:
+        break;
+      default:
+        cell.t = SF_CELL_TEXT;
+        cell.s = (const char *)sqlite3_column_text(st, idx);
+        cell.n = (size_t)sqlite3_column_bytes(st, idx);
+        if (!cell.s) cell.t = SF_CELL_NULL;
+        break;
+    }
+    idx++;
+    rc = sf_col_set(rec, &cols[i], &cell, why, cap);
+  }
+  if (rc) {
+    sf_record_fini(rec);
+    return rc;
+  }
+  return 0;
+}
+
+/* Hands the rows (ts, seq, id, columns...) of a bound statement to the sink until it is full. */
 static int read_rows(struct sf_store *s, sqlite3_stmt *st, struct sf_store_sink *k) {
   int step, rc = 0;
   while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-    const char *json = (const char *)sqlite3_column_text(st, 3);
-    size_t len = (size_t)sqlite3_column_bytes(st, 3);
-    rc = sf_store_sink_row(k, sqlite3_column_int64(st, 0), sqlite3_column_int64(st, 1),
-                           (const char *)sqlite3_column_text(st, 2), json, len);
-    if (rc == 1) {
+    if (sf_store_sink_full(k)) {
       step = SQLITE_DONE;
-      rc = 0;
       break;
     }
+    char why[300] = "";
+    struct sf_record rec;
+    const char *id = (const char *)sqlite3_column_text(st, 2);
+    int drc = row_record(st, k->type, &rec, why, sizeof why);
+    if (drc == SF_ENOMEM) {
+      rc = drc;
+      break;
+    }
+    rc = sf_store_sink_row(k, sqlite3_column_int64(st, 0), sqlite3_column_int64(st, 1), id, drc ? NULL : &rec,
+                           why);
     if (rc) break;
   }
   if (!rc) rc = step_error(s, step);
@@ -654,7 +758,7 @@ static int sq_query(struct sf_store *s, const struct sf_store_query *q, struct s
   struct sbuf sb = {0};
   struct binds bv = {0};
   sqlite3_stmt *st;
-  build_query(q, &sb, &bv);
+  build_query(q, sq_of(s)->select_cols[q->type], &sb, &bv);
   int rc = prepare_built(s, &sb, &bv, &st);
   if (!rc) rc = read_rows(s, st, k);
   free(sb.p);
@@ -666,7 +770,7 @@ static int sq_get(struct sf_store *s, enum sf_record_type t, const char *id, str
   struct sbuf sb = {0};
   struct binds bv = {0};
   sqlite3_stmt *st;
-  build_get(t, &sb);
+  build_get(t, sq_of(s)->select_cols[t], &sb);
   bv_text(&bv, id);
   int rc = prepare_built(s, &sb, &bv, &st);
   if (!rc) rc = read_rows(s, st, k);
@@ -679,7 +783,7 @@ static int sq_by_trace(struct sf_store *s, const char *const *ids, size_t n, str
   struct sbuf sb = {0};
   struct binds bv = {0};
   sqlite3_stmt *st;
-  build_by_trace(n, &sb);
+  build_by_trace(n, sq_of(s)->select_cols[SF_REC_OPTION_PRINT], &sb);
   for (size_t i = 0; i < n; i++) bv_text(&bv, ids[i]);
   int rc = prepare_built(s, &sb, &bv, &st);
   if (!rc) rc = read_rows(s, st, k);
@@ -770,13 +874,13 @@ int sf_store_sqlite_explain(struct sf_store *s, enum sf_sqlite_stmt_kind kind, c
   if (cq.limit == 0) cq.limit = SF_STORE_LIMIT_DEFAULT;
   switch (kind) {
     case SF_SQLITE_QUERY:
-      build_query(&cq, &sb, &bv);
+      build_query(&cq, sq_of(s)->select_cols[cq.type], &sb, &bv);
       break;
     case SF_SQLITE_GET:
-      build_get(q->type, &sb);
+      build_get(q->type, sq_of(s)->select_cols[q->type], &sb);
       break;
     case SF_SQLITE_BY_TRACE:
-      build_by_trace(3, &sb);
+      build_by_trace(3, sq_of(s)->select_cols[SF_REC_OPTION_PRINT], &sb);
       break;
     case SF_SQLITE_STATS:
       build_stats(1, 1, &sb);

@@ -11,9 +11,15 @@
 
 /* The schema version this build creates. */
 int sf_sqlite_schema_latest(void);
-/* Brings db forward to the latest schema in one transaction; *version receives it. SF_EVERSION
- * when the database is newer than this build, SF_EIO on SQL failure (why names the step). */
-int sf_sqlite_migrate(sqlite3 *db, int *version, char *why, size_t cap);
+/* Runs after a migration step's SQL, inside its transaction: 0, or an SF_E* error with why set
+ * (the migration is then rolled back). */
+typedef int (*sf_sqlite_step_hook)(sqlite3 *db, int version, void *ctx, char *why, size_t cap);
+/* Brings db forward to schema version target (0 = the latest) in one transaction, calling hook
+ * (may be NULL) after each step; *version receives the version reached. SF_EVERSION when the
+ * database is newer than this build, SF_EIO on SQL failure (why names the step), or the hook's
+ * error. */
+int sf_sqlite_migrate(sqlite3 *db, int target, int *version, sf_sqlite_step_hook hook, void *ctx, char *why,
+                      size_t cap);
 
 /* The statements whose plan can be shown. */
 enum sf_sqlite_stmt_kind {

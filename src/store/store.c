@@ -10,10 +10,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include <jansson.h>
-
 #include "smartflow/err.h"
-#include "smartflow/jsonv.h"
+#include "smartflow/jsonw.h"
 #include "smartflow/log.h"
 #include "smartflow/record_json.h"
 #include "smartflow/time.h"
@@ -109,48 +107,21 @@ void sf_store_sink_skip(struct sf_store_sink *k) {
     k->raw->skipped++;
 }
 
-/* Decodes the row into a record. */
-static int sink_decode(struct sf_store_sink *k, const char *id, const char *json, size_t len) {
-  char why[300];
-  json_error_t jerr;
-  json_t *j = json_loadb(json, len, 0, &jerr);
-  if (!j) {
-    snprintf(why, sizeof why, "bad JSON at offset %d: %s", jerr.position, jerr.text);
-    skip_row(k, id, why);
-    return 0;
+/* Encodes the record onto the raw result's text (k->text, NUL after each row). */
+static int sink_raw(struct sf_store_sink *k, const char *id, const struct sf_record *rec) {
+  struct sf_jw *w = &k->text;
+  size_t start = w->len;
+  w->comma = false;
+  int rc = sf_record_encode(rec, w);
+  if (!rc) {
+    sf_jw_bytes(w, "", 1); /* the row's NUL */
+    rc = sf_jw_status(w);
   }
-  struct sf_errbuf eb = {{0}};
-  struct sf_record rec;
-  int rc = sf_record_from_json(k->type, j, &rec, &eb);
-  json_decref(j);
-  if (rc == SF_ENOMEM) return rc;
   if (rc) {
-    skip_row(k, id, eb.msg[0] ? eb.msg : sf_strerror(rc));
-    return 0;
-  }
-  rc = result_push(k->res, &rec);
-  if (rc) sf_record_fini(&rec);
-  return rc;
-}
-
-/* Checks the row's text and appends it to the raw result's arena. */
-static int sink_raw(struct sf_store_sink *k, const char *id, const char *json, size_t len) {
-  char why[300];
-  const char *key = sf_store_id_col(k->type);
-  struct sf_jsonv v = {.key = key};
-  if (sf_jsonv_check(json, len, &v) != 0) {
-    snprintf(why, sizeof why, "bad JSON at offset %zu: %s", v.err_offset, v.err);
-    skip_row(k, id, why);
-    return 0;
-  }
-  if (v.kind != SF_JSONV_OBJECT) {
-    skip_row(k, id, "the stored JSON is not an object");
-    return 0;
-  }
-  if (!v.val || !id || !sf_jsonv_str_eq(v.val, v.val_len, id, strlen(id))) {
-    snprintf(why, sizeof why, "the stored JSON's %s is %s, not the row's", key,
-             v.val ? "another" : "missing");
-    skip_row(k, id, why);
+    w->len = start; /* drop the partial row */
+    w->err = 0;
+    if (rc == SF_ENOMEM) return rc;
+    skip_row(k, id, rc == SF_EINVAL ? "cannot encode: a string is not valid UTF-8" : sf_strerror(rc));
     return 0;
   }
   struct sf_store_raw_result *r = k->raw;
@@ -161,59 +132,64 @@ static int sink_raw(struct sf_store_sink *k, const char *id, const char *json, s
     r->rows = nr;
     r->cap = cap;
   }
-  if (len + 1 > r->arena_cap - r->arena_len) {
-    size_t cap = r->arena_cap ? r->arena_cap : 64 * 1024;
-    while (cap - r->arena_len < len + 1) cap *= 2;
-    char *na = realloc(r->arena, cap);
-    if (!na) return SF_ENOMEM;
-    r->arena = na;
-    r->arena_cap = cap;
-  }
-  memcpy(r->arena + r->arena_len, json, len);
-  r->arena[r->arena_len + len] = '\0';
-  r->rows[r->n++] = (struct sf_store_raw_row){NULL, len, k->last, r->arena_len};
-  r->arena_len += len + 1;
+  r->rows[r->n++] = (struct sf_store_raw_row){NULL, w->len - start - 1, k->last, start};
   return 0;
 }
 
-int sf_store_sink_row(struct sf_store_sink *k, int64_t ts, int64_t seq, const char *id, const char *json,
-                      size_t len) {
-  if (k->scanned == k->limit) {
-    if (k->res) {
-      k->res->has_next = true;
-      k->res->next = k->last;
-    } else {
-      k->raw->has_next = true;
-      k->raw->next = k->last;
-    }
-    return 1;
+int sf_store_sink_full(struct sf_store_sink *k) {
+  if (k->scanned < k->limit) return 0;
+  if (k->res) {
+    k->res->has_next = true;
+    k->res->next = k->last;
+  } else {
+    k->raw->has_next = true;
+    k->raw->next = k->last;
   }
+  return 1;
+}
+
+int sf_store_sink_row(struct sf_store_sink *k, int64_t ts, int64_t seq, const char *id, struct sf_record *rec,
+                      const char *why) {
   k->scanned++;
   k->last.ts = ts;
   k->last.seq = seq;
-  if (!json) {
-    skip_row(k, id, "json column is NULL");
+  if (!rec) {
+    skip_row(k, id, why ? why : "cannot decode the row");
     return 0;
   }
-  return k->res ? sink_decode(k, id, json, len) : sink_raw(k, id, json, len);
+  int rc;
+  if (k->res) {
+    rc = result_push(k->res, rec);
+    if (rc) sf_record_fini(rec);
+    return rc;
+  }
+  rc = sink_raw(k, id, rec);
+  sf_record_fini(rec);
+  return rc;
 }
 
-/* Points the rows at their text once the arena no longer moves. */
-static void raw_fix(struct sf_store_raw_result *r) {
-  for (size_t i = 0; i < r->n; i++) r->rows[i].json = r->arena + r->rows[i].offset;
-}
-
-/* Finishes a read into a decoded (res) or raw result: frees it on error, else points raw rows at
- * their text. Returns rc. */
-static int read_done(struct sf_store *s, int rc, struct sf_store_result *res,
-                     struct sf_store_raw_result *raw) {
+/* Finishes a read into a decoded (res) or raw result: frees it on error, else hands the raw text
+ * to the raw result and points its rows at it. Returns rc. */
+static int read_done(struct sf_store *s, int rc, struct sf_store_sink *k) {
+  struct sf_store_result *res = k->res;
+  struct sf_store_raw_result *raw = k->raw;
   if (rc == SF_ENOMEM && !s->errmsg[0]) sf_store_set_err(s, "read: out of memory");
+  if (!rc && raw && raw->n) {
+    size_t len = 0;
+    raw->arena = sf_jw_take(&k->text, &len);
+    if (!raw->arena) {
+      rc = SF_ENOMEM;
+    } else {
+      raw->arena_len = raw->arena_cap = len;
+      for (size_t i = 0; i < raw->n; i++) raw->rows[i].json = raw->arena + raw->rows[i].offset;
+    }
+  }
+  sf_jw_fini(&k->text);
   if (rc) {
     sf_store_result_free(res);
     sf_store_raw_result_free(raw);
     return rc;
   }
-  if (raw) raw_fix(raw);
   return 0;
 }
 
@@ -520,8 +496,8 @@ int sf_store_query(struct sf_store *s, const struct sf_store_query *q, struct sf
   struct sf_store_query cq;
   int rc = check_query(s, q, &cq);
   if (rc) return rc;
-  struct sf_store_sink k = {s, cq.type, cq.limit, 0, {0, 0}, out, NULL};
-  return read_done(s, s->be->query(s, &cq, &k), out, NULL);
+  struct sf_store_sink k = {s, cq.type, cq.limit, 0, {0, 0}, out, NULL, {0}};
+  return read_done(s, s->be->query(s, &cq, &k), &k);
 }
 
 int sf_store_query_raw(struct sf_store *s, const struct sf_store_query *q, struct sf_store_raw_result *out) {
@@ -529,8 +505,8 @@ int sf_store_query_raw(struct sf_store *s, const struct sf_store_query *q, struc
   struct sf_store_query cq;
   int rc = check_query(s, q, &cq);
   if (rc) return rc;
-  struct sf_store_sink k = {s, cq.type, cq.limit, 0, {0, 0}, NULL, out};
-  return read_done(s, s->be->query(s, &cq, &k), NULL, out);
+  struct sf_store_sink k = {s, cq.type, cq.limit, 0, {0, 0}, NULL, out, {0}};
+  return read_done(s, s->be->query(s, &cq, &k), &k);
 }
 
 /* Looks one row up into a one-row result (res or raw); SF_ENOTFOUND / SF_EPARSE when none. */
@@ -541,8 +517,8 @@ static int get_row(struct sf_store *s, enum sf_record_type type, const char *id,
     sf_store_set_err(s, "get: unknown record type or NULL id");
     return SF_EINVAL;
   }
-  struct sf_store_sink k = {s, type, 1, 0, {0, 0}, res, raw};
-  int rc = read_done(s, s->be->get(s, type, id, &k), res, raw);
+  struct sf_store_sink k = {s, type, 1, 0, {0, 0}, res, raw, {0}};
+  int rc = read_done(s, s->be->get(s, type, id, &k), &k);
   if (rc) return rc;
   size_t n = res ? res->n : raw->n, skipped = res ? res->skipped : raw->skipped;
   if (n == 1) return 0;
@@ -599,8 +575,8 @@ static int by_trace(struct sf_store *s, const char *const *trace_ids, size_t n, 
       sf_store_set_err(s, "prints_by_trace: trace id %zu is NULL", i);
       return SF_EINVAL;
     }
-  struct sf_store_sink k = {s, SF_REC_OPTION_PRINT, SF_STORE_LIMIT_MAX, 0, {0, 0}, res, raw};
-  int rc = read_done(s, s->be->prints_by_trace(s, trace_ids, n, &k), res, raw);
+  struct sf_store_sink k = {s, SF_REC_OPTION_PRINT, SF_STORE_LIMIT_MAX, 0, {0, 0}, res, raw, {0}};
+  int rc = read_done(s, s->be->prints_by_trace(s, trace_ids, n, &k), &k);
   if (rc) return rc;
   /* At most one row per id (trace_id is unique), so never a next page. */
   if (res) {

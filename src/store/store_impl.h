@@ -4,9 +4,10 @@
  * record type, ids non-NULL), so backends only translate to their query language. A backend
  * reports detail with sf_store_set_err().
  *
- * Reads: a backend runs its SQL and hands every row, in order, as (ts, seq, id, json text) to a
- * sink (sf_store_sink_row) until the sink says the page is full. The sink, in store.c, is where a
- * row becomes a decoded record or checked raw text, where undecodable rows are skipped and
+ * Reads: a backend runs its SQL and, row after row in order, asks the sink whether the page is
+ * full (sf_store_sink_full), rebuilds the record from the row's columns (columns.h) and hands it,
+ * with its ordering key and id, to the sink (sf_store_sink_row). The sink, in store.c, is where a
+ * record joins a decoded result or is encoded as raw text, where undecodable rows are skipped and
  * counted, and where has_next and the next cursor are set, so the decoded and raw reads share
  * one query per backend and one paging rule. */
 #ifndef SMARTFLOW_STORE_IMPL_H
@@ -14,6 +15,7 @@
 
 #include <stdarg.h>
 
+#include "smartflow/jsonw.h"
 #include "smartflow/store.h"
 
 /* Where a read's rows go: decoded into res, or checked into raw (exactly one is set). */
@@ -25,13 +27,16 @@ struct sf_store_sink {
   struct sf_store_cursor last; /* key of the last row taken */
   struct sf_store_result *res;
   struct sf_store_raw_result *raw;
+  struct sf_jw text; /* raw reads: the rows' encoded text, each followed by a NUL */
 };
 
-/* Takes one row: its ordering key, its id column (for messages and the raw check) and its json
- * text of len bytes (NULL for SQL NULL). Returns 0 to go on, 1 when the page was already full
- * (the row is not taken; has_next and next are set: stop reading), or SF_ENOMEM. */
-int sf_store_sink_row(struct sf_store_sink *k, int64_t ts, int64_t seq, const char *id, const char *json,
-                      size_t len);
+/* 1 when the page is already full (has_next and next are then set: stop reading), else 0. */
+int sf_store_sink_full(struct sf_store_sink *k);
+/* Takes one row: its ordering key, its id column (for messages) and the record rebuilt from its
+ * columns (moved in: the sink owns it whatever it returns), or rec NULL and why for a row that
+ * could not be rebuilt (skipped, counted and named). Returns 0 or SF_ENOMEM. */
+int sf_store_sink_row(struct sf_store_sink *k, int64_t ts, int64_t seq, const char *id, struct sf_record *rec,
+                      const char *why);
 /* Counts a row the backend could not even split into columns (already named in errmsg). */
 void sf_store_sink_skip(struct sf_store_sink *k);
 

@@ -171,8 +171,8 @@ static void test_checker_catches_scan(void **state) {
   sqlite3_stmt *st = NULL;
   assert_int_equal(
       sqlite3_prepare_v2(sf_store_sqlite_db(s),
-                         "EXPLAIN QUERY PLAN SELECT json FROM option_prints WHERE exchange = 'CBOE'", -1, &st,
-                         NULL),
+                         "EXPLAIN QUERY PLAN SELECT price FROM option_prints WHERE exchange = 'CBOE'", -1,
+                         &st, NULL),
       SQLITE_OK);
   assert_int_equal(sqlite3_step(st), SQLITE_ROW);
   check_str((const char *)sqlite3_column_text(st, 3), "SCAN option_prints");

@@ -2,7 +2,7 @@
  * backend comes from SF_STORE_URL_TEMPLATE, a URL in which "%s" is replaced by a per-test name
  * (each test gets an empty store): e.g. "clickhouse://127.0.0.1:9000/sf_test_%s". By default it
  * is sqlite:<fresh temp dir>/%s.db. Only the corrupt-row test reaches under the interface, and
- * only for sqlite: URLs (it needs to write garbage where the store never would).
+ * only for sqlite: URLs (it needs to write garbage into columns where the store never would).
  *
  * Every read goes through both paths: the decoding one (sf_store_query, _get, _prints_by_trace)
  * and the raw one (the _raw twins). The helpers below run both and require the same rows in the
@@ -582,17 +582,18 @@ static void test_corrupt_row_skipped(void **state) {
   sqlite3 *db = NULL;
   assert_int_equal(sqlite3_open(url + 7, &db), SQLITE_OK);
   sqlite3_busy_timeout(db, 5000);
-  /* Garbage, valid JSON of the wrong shape (an array; an object that is not the row's event),
-   * text after the object, and a record with invalid UTF-8 in an extra member. */
+  /* Columns the store never writes: JSON that is cut short, JSON of the wrong shape, an enum name
+   * that does not exist, text that is not UTF-8, an array that does not hold strings. */
   assert_int_equal(
-      sqlite3_exec(db,
-                   "UPDATE smart_money_events SET json = '{\"event_id\": tru' WHERE event_id = 'cr-ev10';"
-                   "UPDATE smart_money_events SET json = '[1,2]' WHERE event_id = 'cr-ev20';"
-                   "UPDATE smart_money_events SET json = '{}' WHERE event_id = 'cr-ev30';"
-                   "UPDATE smart_money_events SET json = json || 'x' WHERE event_id = 'cr-ev44';"
-                   "UPDATE smart_money_events SET json = '{\"x\":\"' || CAST(X'FF' AS TEXT) || '\",' ||"
-                   " substr(json, 2) WHERE event_id = 'cr-ev45';",
-                   NULL, NULL, NULL),
+      sqlite3_exec(
+          db,
+          "UPDATE smart_money_events SET features_json = '{\"total_premium\": tru'"
+          " WHERE event_id = 'cr-ev10';"
+          "UPDATE smart_money_events SET profile_scores_json = '{}' WHERE event_id = 'cr-ev20';"
+          "UPDATE smart_money_events SET primary_direction = 'sideways' WHERE event_id = 'cr-ev30';"
+          "UPDATE smart_money_events SET underlying_id = CAST(X'FF' AS TEXT) WHERE event_id = 'cr-ev44';"
+          "UPDATE smart_money_events SET packet_ids = '[1,2]' WHERE event_id = 'cr-ev45';",
+          NULL, NULL, NULL),
       SQLITE_OK);
   sqlite3_close(db);
   struct sf_store_query q;
@@ -603,10 +604,12 @@ static void test_corrupt_row_skipped(void **state) {
   assert_int_equal(sf_store_query_raw(s, &q, &raw), 0);
   check_i64(raw.n, 17);
   check_i64(raw.skipped, 3);
-  assert_non_null(strstr(sf_store_errmsg(s), "event_id=cr-ev30: the stored JSON's event_id is missing"));
-  assert_non_null(strstr(sf_store_errmsg(s), "event_id=cr-ev44: bad JSON at offset"));
-  assert_non_null(strstr(sf_store_errmsg(s), "text after the value"));
-  assert_non_null(strstr(sf_store_errmsg(s), "event_id=cr-ev45: bad JSON at offset 6: invalid UTF-8"));
+  assert_non_null(
+      strstr(sf_store_errmsg(s), "event_id=cr-ev30: column primary_direction: is not a known name"));
+  assert_non_null(
+      strstr(sf_store_errmsg(s), "event_id=cr-ev44: column underlying_id: is not valid UTF-8 text"));
+  assert_non_null(
+      strstr(sf_store_errmsg(s), "event_id=cr-ev45: column packet_ids: must be a JSON array of strings"));
   check_i64(raw.rows[0].key.seq, 49);
   check_i64(raw.rows[4].key.seq, 43); /* 45 and 44 skipped */
   sf_store_raw_result_free(&raw);
@@ -623,8 +626,9 @@ static void test_corrupt_row_skipped(void **state) {
   q.limit = 1000;
   sf_store_result_free(&res);
   assert_int_equal(sf_store_query_raw(s, &q, &raw), 0);
-  assert_non_null(strstr(sf_store_errmsg(s), "event_id=cr-ev10: bad JSON at offset 13"));
-  assert_non_null(strstr(sf_store_errmsg(s), "event_id=cr-ev20: the stored JSON is not an object"));
+  assert_non_null(strstr(sf_store_errmsg(s), "event_id=cr-ev10: column features_json: bad JSON at offset"));
+  assert_non_null(
+      strstr(sf_store_errmsg(s), "event_id=cr-ev20: column profile_scores_json: must be a JSON array"));
   sf_store_raw_result_free(&raw);
   assert_int_equal(query_both(s, &q, &res), 0);
   check_i64(res.n, 28);
@@ -637,6 +641,7 @@ static void test_corrupt_row_skipped(void **state) {
   assert_int_equal(get_both(s, SF_REC_SMART_MONEY, "cr-ev10", &r), SF_EPARSE);
   assert_non_null(strstr(sf_store_errmsg(s), "cr-ev10"));
   assert_int_equal(get_both(s, SF_REC_SMART_MONEY, "cr-ev45", &r), SF_EPARSE);
+  assert_non_null(strstr(sf_store_errmsg(s), "packet_ids"));
   assert_int_equal(get_both(s, SF_REC_SMART_MONEY, "cr-ev11", &r), 0);
   sf_record_fini(&r);
   sf_store_close(s);
