@@ -1,8 +1,12 @@
 /* The record store: a backend-neutral interface over the tables of shared/CONTRACTS.md
  * ("Tables"), with batched transactional writes and cursor reads. A store is opened from a URL:
  *
- *   sqlite:PATH                 SQLite file (default ./data/smartflow.db; its folder is created);
- *                               sqlite:///abs/path and sqlite::memory: are accepted too
+ *   sqlite:PATH[?synchronous=full|normal]
+ *                               SQLite file (default ./data/smartflow.db; its folder is created);
+ *                               sqlite:///abs/path and sqlite::memory: are accepted too.
+ *                               synchronous: full (default) makes each committed batch survive a
+ *                               power loss; normal survives a process crash but may lose the
+ *                               last batches on power loss (src/store/sqlite.c, docs/store.md)
  *   clickhouse://HOST:PORT/DB   ClickHouse (SF_ENOTSUP until that backend is compiled in)
  *
  * Ordering and cursors: market data (option-print, option-nbbo, equity-quote, equity-print) is
@@ -11,19 +15,17 @@
  * (ts, seq) < cursor, "after" means (ts, seq) > cursor, so paging with the returned cursor visits
  * every row once provided (ts, seq) is unique per table (seq is monotonic per producer).
  *
- * Reads decode the stored record JSON; a row that cannot be decoded is skipped and counted
- * (sf_store_result.skipped), its id is logged and named in sf_store_errmsg(), and the query still
- * succeeds. A skipped row still counts towards the page and moves the cursor.
+ * Storage: one column per record field, JSON text only for nested parts (src/store/columns.h).
+ * Reads rebuild each record from its columns; a row that cannot be rebuilt (a column of the wrong
+ * type, an unknown enum name, text that is not UTF-8, nested JSON that does not decode) is
+ * skipped and counted (sf_store_result.skipped), its id and the failing column are logged and
+ * named in sf_store_errmsg(), and the query still succeeds. A skipped row still counts towards
+ * the page and moves the cursor.
  *
  * Raw reads (sf_store_query_raw and friends) run the same SQL with the same filters, order,
- * limits and cursors, but hand back each row's stored JSON text (the record's canonical encoding,
- * as sf_record_encode wrote it) instead of decoding it, for callers that only splice records into
- * a response. Instead of decoding, a row's text is checked (jsonv.h): it must be valid JSON
- * (RFC 8259, UTF-8 checked) of an object whose top-level id member (event_id for smart-money
- * events, id for flow packets, trace_id otherwise) is the row's id. A row that fails is skipped,
- * counted, logged and named exactly as an undecodable row is. A raw read does not check the
- * record's fields beyond that: a row that is such an object but not a valid record (a field out
- * of range) is returned by a raw read and skipped by a decoding one.
+ * limits and cursors, and hand back each record as JSON text (its canonical encoding,
+ * sf_record_encode) for callers that only splice records into a response. They rebuild records
+ * exactly as the decoding reads do, so both skip the same rows with the same messages.
  *
  * Threads: a store handle is used by one thread at a time. Open one handle per thread (SQLite
  * in WAL mode lets readers run while a writer commits). */
@@ -142,9 +144,9 @@ const char *sf_store_errmsg(const struct sf_store *s);
 const char *sf_store_backend_name(const struct sf_store *s);
 
 /* Writes a batch of records of any types in one transaction that is committed before the call
- * returns (acknowledged = committed). A record whose unique key (trace_id; also `id` for flow
- * packets and `event_id` for smart-money events) is already stored is ignored, so a double write
- * stores once. Records are borrowed until the call returns. On error nothing of the batch is
+ * returns (acknowledged = committed). A record whose unique key (`id` for flow packets,
+ * `event_id` for smart-money events, trace_id otherwise) is already stored is ignored, so a
+ * double write stores once. Records are borrowed until the call returns. On error nothing of the batch is
  * stored and the error is SF_EFIELD (a record lacks what the table needs), SF_EIO or SF_ENOMEM. */
 int sf_store_write(struct sf_store *s, const struct sf_record *const *recs, size_t n);
 

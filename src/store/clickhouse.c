@@ -176,36 +176,37 @@ done:
 
 /* ---- column types ---- */
 
-/* The ClickHouse type of a column (columns.h): strings, enum names and JSON text are String with
- * "" for null; numbers, timestamps and tri-states are Nullable unless part of the sorting key. */
+/* The ClickHouse type of a column (columns.h). No column is Nullable: a Nullable column is a
+ * second stream (its null map) in every part, which made inserts of the 40-column option prints
+ * markedly slower, and the record model has its own nulls that ClickHouse stores as they are: a
+ * null number is NaN (Float64 holds it; comparisons with it are false, as with NULL), a null
+ * timestamp SF_TS_NULL (INT64_MIN), a null tri-state -1, a null string or enum name "", an empty
+ * array []. Reads turn these back into null cells. */
 enum ch_base { CH_I64, CH_F64, CH_I8, CH_U8, CH_STR, CH_ARR };
 struct ch_type {
   uint8_t base;
-  uint8_t nullable;
+  uint8_t tribool; /* Int8 where -1 is null */
 };
 
 static struct ch_type ch_type_of(const struct sf_col *c) {
-  int key = (c->flags & SF_COL_KEY) != 0, enr = (c->flags & SF_COL_ENRICHED) != 0;
   switch (c->kind) {
     case SF_COL_I64:
-      return (struct ch_type){CH_I64, (uint8_t)(enr && !key)};
     case SF_COL_TS:
-      return (struct ch_type){CH_I64, (uint8_t)!key};
     case SF_COL_TS_MS:
       return (struct ch_type){CH_I64, 0};
     case SF_COL_NUM:
-      return (struct ch_type){CH_F64, 1};
+      return (struct ch_type){CH_F64, 0};
     case SF_COL_TRIBOOL:
       return (struct ch_type){CH_I8, 1};
     case SF_COL_I8:
-      return (struct ch_type){CH_I8, (uint8_t)enr};
+      return (struct ch_type){CH_I8, 0};
     case SF_COL_BOOL:
       return (struct ch_type){CH_U8, 0};
     case SF_COL_STRVEC:
     case SF_COL_COND:
       return (struct ch_type){CH_ARR, 0};
     case SF_COL_PRIMARY:
-      return c->what == 0 ? (struct ch_type){CH_STR, 0} : (struct ch_type){CH_F64, 1};
+      return c->what == 0 ? (struct ch_type){CH_STR, 0} : (struct ch_type){CH_F64, 0};
     default:
       return (struct ch_type){CH_STR, 0};
   }
@@ -213,9 +214,7 @@ static struct ch_type ch_type_of(const struct sf_col *c) {
 
 static void type_sql(struct buf *b, struct ch_type t) {
   static const char *const names[] = {"Int64", "Float64", "Int8", "UInt8", "String", "Array(String)"};
-  if (t.nullable) buf_str(b, "Nullable(");
   buf_str(b, names[t.base]);
-  if (t.nullable) buf_str(b, ")");
 }
 
 /* ---- schema ---- */
@@ -452,27 +451,22 @@ static void rb_str(struct buf *b, const char *s, size_t n) {
   buf_add(b, s, n);
 }
 
-/* Appends one cell in the column's RowBinary form. */
+/* Appends one cell in the column's RowBinary form, a null cell as the type's null value. */
 static int rb_cell(struct buf *b, struct ch_type ty, const struct sf_cell *c) {
-  if (ty.nullable) {
-    unsigned char isnull = c->t == SF_CELL_NULL;
-    rb_fixed(b, &isnull, 1);
-    if (isnull) return 0;
-  }
   switch (ty.base) {
     case CH_I64: {
-      int64_t v = c->t == SF_CELL_INT ? c->i : 0;
+      int64_t v = c->t == SF_CELL_INT ? c->i : SF_TS_NULL;
       rb_fixed(b, &v, 8);
       return 0;
     }
     case CH_F64: {
-      double v = c->t == SF_CELL_REAL ? c->d : c->t == SF_CELL_INT ? (double)c->i : 0;
+      double v = c->t == SF_CELL_REAL ? c->d : c->t == SF_CELL_INT ? (double)c->i : SF_NULL;
       rb_fixed(b, &v, 8);
       return 0;
     }
     case CH_I8:
     case CH_U8: {
-      int8_t v = (int8_t)(c->t == SF_CELL_INT ? c->i : 0);
+      int8_t v = (int8_t)(c->t == SF_CELL_INT ? c->i : ty.tribool ? -1 : 0);
       rb_fixed(b, &v, 1);
       return 0;
     }
@@ -544,14 +538,11 @@ static const char *rb_get_str(struct rb *r, size_t *n) {
 static int rb_read_col(struct rb *r, struct ch_type ty, struct sf_record *rec, const struct sf_col *col,
                        char *why, size_t cap) {
   struct sf_cell c = {0};
-  if (ty.nullable) {
-    if (!rb_need(r, 1)) return SF_EPARSE;
-    if (*r->p++) return sf_col_set(rec, col, &c, why, cap);
-  }
   switch (ty.base) {
     case CH_I64:
       c.t = SF_CELL_INT;
       c.i = rb_get_i64(r);
+      if (c.i == SF_TS_NULL) c.t = SF_CELL_NULL;
       break;
     case CH_F64:
       c.t = SF_CELL_REAL;
@@ -559,6 +550,7 @@ static int rb_read_col(struct rb *r, struct ch_type ty, struct sf_record *rec, c
         memcpy(&c.d, r->p, 8);
         r->p += 8;
       }
+      if (isnan(c.d)) c.t = SF_CELL_NULL;
       break;
     case CH_I8:
     case CH_U8:
@@ -567,6 +559,7 @@ static int rb_read_col(struct rb *r, struct ch_type ty, struct sf_record *rec, c
         c.i = ty.base == CH_I8 ? (int64_t)(int8_t)*r->p : (int64_t)*r->p;
         r->p++;
       }
+      if (ty.tribool && c.i == -1) c.t = SF_CELL_NULL;
       break;
     case CH_STR:
       c.t = SF_CELL_TEXT;
@@ -725,40 +718,58 @@ static int run_select(struct sf_store *s, struct buf *sql, struct sf_store_sink 
   return rc;
 }
 
-static int ch_query(struct sf_store *s, const struct sf_store_query *q, struct sf_store_sink *k) {
-  enum sf_record_type t = q->type;
-  const char *ts = ts_col(t);
+/* The WHERE conditions of a query (" AND ..." each). */
+static void query_filters(const struct sf_store_query *q, struct buf *b) {
+  const char *ts = ts_col(q->type);
   int desc = q->order == SF_STORE_NEWEST_FIRST;
-  struct buf b = {0};
-  select_head(&b, t);
-  buf_str(&b, " WHERE 1");
   if (q->has_cursor)
-    buf_fmt(&b, " AND (%s %s %lld OR (%s = %lld AND seq %s %lld))", ts, desc ? "<" : ">",
+    buf_fmt(b, " AND (%s %s %lld OR (%s = %lld AND seq %s %lld))", ts, desc ? "<" : ">",
             (long long)q->cursor.ts, ts, (long long)q->cursor.ts, desc ? "<" : ">", (long long)q->cursor.seq);
-  if (q->from_ts != SF_TS_NULL) buf_fmt(&b, " AND %s >= %lld", ts, (long long)q->from_ts);
-  if (q->to_ts != SF_TS_NULL) buf_fmt(&b, " AND %s < %lld", ts, (long long)q->to_ts);
+  if (q->from_ts != SF_TS_NULL) buf_fmt(b, " AND %s >= %lld", ts, (long long)q->from_ts);
+  if (q->to_ts != SF_TS_NULL) buf_fmt(b, " AND %s < %lld", ts, (long long)q->to_ts);
   if (q->sides) {
     const char *names[SF_SIDE__COUNT];
     size_t n_sides = 0;
     for (int i = 1; i < SF_SIDE__COUNT; i++)
       if (q->sides & (1u << i)) names[n_sides++] = sf_side_name((enum sf_nbbo_side)i);
     if (n_sides)
-      add_in(&b, "nbbo_side", names, n_sides);
+      add_in(b, "nbbo_side", names, n_sides);
     else
-      buf_str(&b, " AND 0");
+      buf_str(b, " AND 0");
   }
-  if (q->option_type != SF_OPT_NULL) add_str_eq(&b, "option_type", sf_option_type_name(q->option_type));
-  if (!sf_is_null(q->min_notional)) buf_fmt(&b, " AND notional >= %.17g", q->min_notional);
-  if (q->option_contract_id) add_str_eq(&b, "option_contract_id", q->option_contract_id);
-  if (q->underlying_id_count) add_in(&b, "underlying_id", q->underlying_ids, q->underlying_id_count);
-  if (q->profile >= 0) add_str_eq(&b, "primary_profile_id", sf_profile_name(q->profile));
-  if (q->direction >= 0) add_str_eq(&b, "primary_direction", sf_direction_name(q->direction));
-  if (q->abstained >= 0) buf_fmt(&b, " AND abstained = %d", q->abstained ? 1 : 0);
-  if (!sf_is_null(q->min_premium)) buf_fmt(&b, " AND total_premium >= %.17g", q->min_premium);
-  if (q->band >= 0) add_str_eq(&b, "band", sf_band_name(q->band));
-  buf_fmt(&b, " ORDER BY %s %s, seq %s LIMIT %zu", ts, desc ? "DESC" : "ASC", desc ? "DESC" : "ASC",
-          q->limit + 1);
-  int rc = run_select(s, &b, k);
+  if (q->option_type != SF_OPT_NULL) add_str_eq(b, "option_type", sf_option_type_name(q->option_type));
+  if (!sf_is_null(q->min_notional)) buf_fmt(b, " AND notional >= %.17g", q->min_notional);
+  if (q->option_contract_id) add_str_eq(b, "option_contract_id", q->option_contract_id);
+  if (q->underlying_id_count) add_in(b, "underlying_id", q->underlying_ids, q->underlying_id_count);
+  if (q->profile >= 0) add_str_eq(b, "primary_profile_id", sf_profile_name(q->profile));
+  if (q->direction >= 0) add_str_eq(b, "primary_direction", sf_direction_name(q->direction));
+  if (q->abstained >= 0) buf_fmt(b, " AND abstained = %d", q->abstained ? 1 : 0);
+  if (!sf_is_null(q->min_premium)) buf_fmt(b, " AND total_premium >= %.17g", q->min_premium);
+  if (q->band >= 0) add_str_eq(b, "band", sf_band_name(q->band));
+}
+
+/* A page is read in one statement with two passes: a subquery finds the page over the key and
+ * filter columns alone, and its oldest (newest, for replay) ts bounds the outer read of whole
+ * rows, so the sorting key prunes that read to the page's granules instead of every column of
+ * every row. The outer read applies the same filters, order and limit, so it returns the same
+ * rows as a single pass would. */
+static int ch_query(struct sf_store *s, const struct sf_store_query *q, struct sf_store_sink *k) {
+  enum sf_record_type t = q->type;
+  const char *ts = ts_col(t);
+  int desc = q->order == SF_STORE_NEWEST_FIRST;
+  const char *dir = desc ? "DESC" : "ASC";
+  struct buf f = {0}, b = {0};
+  query_filters(q, &f);
+  select_head(&b, t);
+  buf_str(&b, " WHERE 1");
+  buf_str(&b, f.p ? f.p : "");
+  buf_fmt(&b, " AND %s %s (SELECT %s(%s) FROM (SELECT %s FROM %s FINAL WHERE 1", ts,
+          desc ? ">=" : "<=", desc ? "min" : "max", ts, ts, sf_store_table_name(t));
+  buf_str(&b, f.p ? f.p : "");
+  buf_fmt(&b, " ORDER BY %s %s, seq %s LIMIT %zu))", ts, dir, dir, q->limit + 1);
+  buf_fmt(&b, " ORDER BY %s %s, seq %s LIMIT %zu", ts, dir, dir, q->limit + 1);
+  int rc = f.oom ? SF_ENOMEM : run_select(s, &b, k);
+  free(f.p);
   free(b.p);
   return rc;
 }
@@ -789,9 +800,10 @@ static int ch_stats_profiles(struct sf_store *s, int64_t from_ts, int64_t to_ts,
                              struct sf_store_profile_stats *out) {
   memset(out, 0, sizeof *out);
   struct buf b = {0};
-  buf_str(&b,
-          "SELECT primary_profile_id, count(), sum(abstained), sum(ifNull(total_premium, 0))"
-          " FROM smart_money_events FINAL WHERE 1");
+  buf_str(
+      &b,
+      "SELECT primary_profile_id, count(), sum(abstained), sum(if(isNaN(total_premium), 0, total_premium))"
+      " FROM smart_money_events FINAL WHERE 1");
   if (from_ts != SF_TS_NULL) buf_fmt(&b, " AND source_ts >= %lld", (long long)from_ts);
   if (to_ts != SF_TS_NULL) buf_fmt(&b, " AND source_ts < %lld", (long long)to_ts);
   buf_str(&b, " GROUP BY primary_profile_id FORMAT TabSeparated");

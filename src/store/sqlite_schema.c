@@ -82,7 +82,10 @@ static const char *const step2[] = {
      * are renamed to <table>_v1 here; sqlite.c's step hook then decodes each v1 row's json into a
      * record, inserts it into the new table (rows it cannot decode go to migration_rejects with
      * the reason) and drops the v1 table, all in this step's transaction. Market data keeps the
-     * (ts, seq) index and its filter indexes; smart-money events keep one index per filter. */
+     * (ts, seq) index and its filter indexes; smart-money events keep one index per filter. A flow
+     * packet and a smart-money event are unique by id / event_id alone (the engine sets their
+     * trace_id to that id; ClickHouse deduplicates on the id too): the second UNIQUE index of v1,
+     * on trace_id, cost every insert an index update and is gone. */
     "DROP INDEX option_prints_ts; DROP INDEX option_prints_underlying; DROP INDEX option_prints_contract;"
     "DROP INDEX option_nbbo_ts; DROP INDEX option_nbbo_contract;"
     "DROP INDEX equity_quotes_ts; DROP INDEX equity_quotes_underlying;"
@@ -134,13 +137,13 @@ static const char *const step2[] = {
     "CREATE INDEX equity_prints_underlying ON equity_prints(underlying_id, ts, seq);"
 
     "CREATE TABLE flow_packets ("
-    " id TEXT NOT NULL UNIQUE, trace_id TEXT NOT NULL UNIQUE, source_ts INTEGER NOT NULL,"
+    " id TEXT NOT NULL UNIQUE, trace_id TEXT NOT NULL, source_ts INTEGER NOT NULL,"
     " ingest_ts INTEGER, seq INTEGER NOT NULL, members TEXT, features_json TEXT NOT NULL,"
     " join_quality_json TEXT NOT NULL);"
     "CREATE INDEX flow_packets_ts ON flow_packets(source_ts, seq);",
 
     "CREATE TABLE smart_money_events ("
-    " event_id TEXT NOT NULL UNIQUE, trace_id TEXT NOT NULL UNIQUE, source_ts INTEGER NOT NULL,"
+    " event_id TEXT NOT NULL UNIQUE, trace_id TEXT NOT NULL, source_ts INTEGER NOT NULL,"
     " ingest_ts INTEGER, seq INTEGER NOT NULL, packet_ids TEXT, member_print_ids TEXT, underlying_id TEXT,"
     " event_kind TEXT NOT NULL, event_window_ms INTEGER NOT NULL, features_json TEXT NOT NULL,"
     " profile_scores_json TEXT NOT NULL, primary_profile_id TEXT, primary_direction TEXT NOT NULL,"
