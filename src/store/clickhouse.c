@@ -9,6 +9,9 @@
  *
  * Writes: a batch is grouped by table and sent as one `INSERT … FORMAT RowBinary` request per
  * table (never one request per row): values are encoded in binary, never spliced into SQL text.
+ * The body is encoded piece by piece while it is sent (chunked), so the server parses one piece
+ * while the next is encoded; max_insert_block_size above any batch makes each request one block,
+ * so a request that fails part way (a record that cannot be encoded aborts it) stores nothing.
  * Reads ask for `FORMAT RowBinary` too and rebuild each record from its columns. Query filters
  * are the only values in SQL text: integers are printed, strings are quoted with backslash
  * escaping of \ and ' (ClickHouse string literal rules), and identifiers come from fixed tables.
@@ -112,23 +115,63 @@ static size_t on_write(char *p, size_t sz, size_t n, void *ud) {
   return b->oom ? 0 : sz * n;
 }
 
-/* Runs one statement. query goes in the URL (for INSERT … FORMAT) when body is given, else the
- * statement is the POST body. The response body lands in out (may be NULL). */
-static int ch_exec(struct sf_store *s, const char *query, const char *body, size_t body_len,
-                   struct buf *out) {
+/* A request body produced while it is sent (chunked transfer): fill appends the next piece to
+ * out and returns 0 (with nothing appended at the end of the body) or an SF_E* error (why set);
+ * rewind starts the body again for a retry. */
+struct ch_stream {
+  int (*fill)(void *ctx, struct buf *out);
+  void (*rewind)(void *ctx);
+  void *ctx;
+  struct buf piece; /* the piece being sent */
+  size_t off;       /* bytes of piece already handed to curl */
+  int err;          /* fill's error, which aborted the transfer */
+};
+
+static size_t on_read(char *dst, size_t size, size_t nitems, void *ud) {
+  struct ch_stream *st = ud;
+  size_t cap = size * nitems;
+  while (st->off == st->piece.n) {
+    st->piece.n = 0;
+    st->off = 0;
+    int rc = st->fill(st->ctx, &st->piece);
+    if (!rc && st->piece.oom) rc = SF_ENOMEM;
+    if (rc) {
+      st->err = rc;
+      return CURL_READFUNC_ABORT;
+    }
+    if (st->piece.n == 0) return 0; /* the end of the body */
+  }
+  size_t k = st->piece.n - st->off < cap ? st->piece.n - st->off : cap;
+  memcpy(dst, st->piece.p + st->off, k);
+  st->off += k;
+  return k;
+}
+
+/* Runs one statement. query goes in the URL (for INSERT … FORMAT) when a body (body, or the
+ * stream) is given, else the statement is the POST body. The response body lands in out (may be
+ * NULL). */
+static int ch_exec_body(struct sf_store *s, const char *query, const char *body, size_t body_len,
+                        struct ch_stream *stream, struct buf *out) {
   struct ch *c = s->impl;
   struct buf resp = {0};
   char *esc = NULL;
   int rc = SF_EIO;
   struct buf url = {0};
+  struct curl_slist *hdrs = NULL;
   buf_str(&url, c->base);
   buf_str(&url, "?database=");
   buf_str(&url, c->db);
-  if (body) {
+  if (body || stream) {
     esc = curl_easy_escape(c->curl, query, 0);
     if (!esc) return SF_ENOMEM;
     buf_str(&url, "&query=");
     buf_str(&url, esc);
+  }
+  if (stream) {
+    /* One INSERT is one block: nothing of it is stored unless all of it arrives. */
+    buf_str(&url, "&max_insert_block_size=100000000");
+    hdrs = curl_slist_append(NULL, "Expect:");
+    if (!hdrs) goto done;
   }
   if (url.oom) goto done;
   long backoff_ms = 100;
@@ -137,15 +180,31 @@ static int ch_exec(struct sf_store *s, const char *query, const char *body, size
     if (resp.p) resp.p[0] = '\0';
     curl_easy_setopt(c->curl, CURLOPT_URL, url.p);
     curl_easy_setopt(c->curl, CURLOPT_POST, 1L);
-    curl_easy_setopt(c->curl, CURLOPT_POSTFIELDS, body ? body : query);
-    curl_easy_setopt(c->curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)(body ? body_len : strlen(query)));
+    if (stream) {
+      stream->rewind(stream->ctx);
+      stream->piece.n = stream->off = 0;
+      stream->err = 0;
+      curl_easy_setopt(c->curl, CURLOPT_POSTFIELDS, NULL);
+      curl_easy_setopt(c->curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)-1);
+      curl_easy_setopt(c->curl, CURLOPT_READFUNCTION, on_read);
+      curl_easy_setopt(c->curl, CURLOPT_READDATA, stream);
+    } else {
+      curl_easy_setopt(c->curl, CURLOPT_POSTFIELDS, body ? body : query);
+      curl_easy_setopt(c->curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)(body ? body_len : strlen(query)));
+    }
+    curl_easy_setopt(c->curl, CURLOPT_HTTPHEADER, hdrs);
     curl_easy_setopt(c->curl, CURLOPT_WRITEFUNCTION, on_write);
     curl_easy_setopt(c->curl, CURLOPT_WRITEDATA, &resp);
     CURLcode cc = curl_easy_perform(c->curl);
+    curl_easy_setopt(c->curl, CURLOPT_HTTPHEADER, NULL);
     long status = 0;
     curl_easy_getinfo(c->curl, CURLINFO_RESPONSE_CODE, &status);
     if (cc == CURLE_OK && status == 200) {
       rc = 0;
+      break;
+    }
+    if (stream && stream->err) { /* the body itself failed: the fill set the message */
+      rc = stream->err;
       break;
     }
     int retry = cc != CURLE_OK || status >= 500;
@@ -171,7 +230,13 @@ done:
   free(resp.p);
   free(url.p);
   curl_free(esc);
+  curl_slist_free_all(hdrs);
   return rc;
+}
+
+static int ch_exec(struct sf_store *s, const char *query, const char *body, size_t body_len,
+                   struct buf *out) {
+  return ch_exec_body(s, query, body, body_len, NULL, out);
 }
 
 /* ---- column types ---- */
@@ -607,32 +672,58 @@ static int row_encode(struct ch *c, const struct sf_record *r, struct buf *b, ch
   return b->oom ? SF_ENOMEM : 0;
 }
 
+/* The rows of one table of a batch, encoded piece by piece while the request is sent, so that
+ * the encoding of a piece overlaps the server's parsing of the previous ones. */
+#define CH_PIECE_ROWS 256
+struct write_stream {
+  struct sf_store *s;
+  const struct sf_record *const *recs;
+  size_t n, next;
+  enum sf_record_type type;
+};
+
+static void ws_rewind(void *ctx) { ((struct write_stream *)ctx)->next = 0; }
+
+static int ws_fill(void *ctx, struct buf *out) {
+  struct write_stream *w = ctx;
+  struct ch *c = w->s->impl;
+  for (size_t rows = 0; w->next < w->n && rows < CH_PIECE_ROWS; w->next++) {
+    const struct sf_record *r = w->recs[w->next];
+    if (r->type != w->type) continue;
+    char why[300];
+    int rc = row_encode(c, r, out, why, sizeof why);
+    if (rc) {
+      sf_store_set_err(w->s, "write: record %zu (%s %s): %s", w->next, sf_record_type_name(r->type),
+                       sf_record_meta(r)->trace_id, why);
+      return rc;
+    }
+    rows++;
+  }
+  return 0;
+}
+
 static int ch_write(struct sf_store *s, const struct sf_record *const *recs, size_t n) {
-  struct ch *c = s->impl;
-  struct buf body[SF_REC__COUNT];
-  memset(body, 0, sizeof body);
-  int rc = 0;
-  for (size_t i = 0; i < n && !rc; i++) {
+  unsigned present = 0;
+  for (size_t i = 0; i < n; i++) {
     const char *why = NULL;
     if (sf_store_record_check(recs[i], &why) != 0) {
       sf_store_set_err(s, "record %zu (%s): %s", i, sf_record_type_name(recs[i]->type), why);
-      rc = SF_EFIELD;
-      break;
+      return SF_EFIELD;
     }
-    char ewhy[300];
-    rc = row_encode(c, recs[i], &body[recs[i]->type], ewhy, sizeof ewhy);
-    if (rc)
-      sf_store_set_err(s, "write: record %zu (%s %s): %s", i, sf_record_type_name(recs[i]->type),
-                       sf_record_meta(recs[i])->trace_id, ewhy);
+    present |= 1u << recs[i]->type;
   }
+  int rc = 0;
+  struct ch_stream st = {ws_fill, ws_rewind, NULL, {0}, 0, 0};
   for (int t = 0; t < SF_REC__COUNT && !rc; t++) {
-    if (!body[t].n) continue;
+    if (!(present & (1u << t))) continue;
+    struct write_stream w = {s, recs, n, 0, (enum sf_record_type)t};
+    st.ctx = &w;
     char q[160];
     snprintf(q, sizeof q, "INSERT INTO %s FORMAT RowBinary", sf_store_table_name((enum sf_record_type)t));
-    rc = ch_exec(s, q, body[t].p, body[t].n, NULL);
+    rc = ch_exec_body(s, q, NULL, 0, &st, NULL);
   }
-  for (int t = 0; t < SF_REC__COUNT; t++) free(body[t].p);
-  if (rc == SF_ENOMEM) sf_store_set_err(s, "write: out of memory");
+  free(st.piece.p);
+  if (rc == SF_ENOMEM && !s->errmsg[0]) sf_store_set_err(s, "write: out of memory");
   return rc;
 }
 
