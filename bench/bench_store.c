@@ -1,6 +1,6 @@
 /* bench_store: write throughput and read latency of a store.
  *
- *   bench_store --url sqlite:/tmp/x.db --events N [--type smart-money|option-print]
+ *   bench_store --url sqlite:/tmp/x.db[?synchronous=normal] --events N [--type smart-money|option-print]
  *               [--batch 2000] [--queries 500] [--reset]
  *
  * Writes N deterministic records of one type (smart-money events by default, or option prints;
@@ -8,8 +8,9 @@
  * that type grew by exactly N, then times recent (newest 200), history (200 before a random
  * cursor) and, for events, a filtered history (one profile) queries. Prints JSON lines:
  * {"bench":"store_write",...} with rows/s over the write calls alone (building the records is
- * timed apart), and one line per query kind with p50/p99 in microseconds. Exit 1 when the count
- * does not match (a database that already held these records: use --reset or a new path). */
+ * timed apart) and the durability an acknowledged write has, and one line per query kind with
+ * p50/p99 in microseconds. Exit 1 when the count does not match (a database that already held
+ * these records: use --reset or a new path). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,6 +46,14 @@ static uint64_t mix(uint64_t *x) {
 }
 
 static enum sf_record_type g_type = SF_REC_SMART_MONEY;
+
+/* What an acknowledged write survives, by the URL: SQLite's synchronous mode (full unless the URL
+ * asks for normal), or the server's own for ClickHouse. */
+static const char *durability(const char *url) {
+  if (strncmp(url, "sqlite:", 7) != 0) return "server";
+  return strstr(url, "synchronous=normal") ? "sqlite-synchronous-normal (process crash)"
+                                           : "sqlite-synchronous-full (power loss)";
+}
 
 /* Record i of the benchmark: ordering key (T0 + i / 4 ms, i) for either type. */
 static void make_record(struct sf_record *r, int64_t i) {
@@ -139,9 +148,11 @@ int main(int argc, char **argv) {
     return 2;
   }
   if (reset && strncmp(url, "sqlite:", 7) == 0 && url[7]) {
-    char p[1100];
+    char p[1100], path_buf[1100];
     const char *path = url + 7;
     if (strncmp(path, "//", 2) == 0) path += 2;
+    snprintf(path_buf, sizeof path_buf, "%.*s", (int)strcspn(path, "?"), path); /* without ?options */
+    path = path_buf;
     unlink(path);
     snprintf(p, sizeof p, "%s-wal", path);
     unlink(p);
@@ -189,11 +200,11 @@ int main(int argc, char **argv) {
   if (sf_store_count(s, g_type, &after)) goto fail;
   qsort(blat, batches, sizeof *blat, cmp_double);
   printf(
-      "{\"bench\":\"store_write\",\"backend\":\"%s\",\"type\":\"%s\",\"events\":%lld,\"batch\":%zu,\"write_"
-      "s\":%.3f,"
+      "{\"bench\":\"store_write\",\"backend\":\"%s\",\"durability\":\"%s\",\"type\":\"%s\",\"events\":%lld,"
+      "\"batch\":%zu,\"write_s\":%.3f,"
       "\"rows_per_s\":%.0f,\"build_s\":%.3f,\"end_to_end_rows_per_s\":%.0f,\"batch_p50_ms\":%.2f,"
       "\"batch_p99_ms\":%.2f,\"count_before\":%lld,\"count_after\":%lld}\n",
-      sf_store_backend_name(s), sf_record_type_name(g_type), (long long)n, batch, t_write,
+      sf_store_backend_name(s), durability(url), sf_record_type_name(g_type), (long long)n, batch, t_write,
       (double)n / t_write, t_build, (double)n / t_all, pct(blat, batches, 0.5), pct(blat, batches, 0.99),
       (long long)before, (long long)after);
   free(blat);

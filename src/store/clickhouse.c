@@ -661,7 +661,7 @@ static int row_encode(struct ch *c, const struct sf_record *r, struct buf *b, ch
     if (rc) {
       snprintf(why, cap, "column %s: %s", cols[i].name,
                rc == SF_EINVAL ? "a string is not valid UTF-8" : sf_strerror(rc));
-      return rc;
+      return rc == SF_EINVAL ? SF_EFIELD : rc;
     }
     rc = rb_cell(b, ch_type_of(&cols[i]), &cell);
     if (rc) {

@@ -623,6 +623,7 @@ static int insert_one(struct sq *q, const struct sf_record *r, char *why, size_t
     if (rc) {
       snprintf(why, cap, "column %s: %s", cols[i].name,
                rc == SF_EINVAL ? "a string is not valid UTF-8" : sf_strerror(rc));
+      if (rc == SF_EINVAL) rc = SF_EFIELD;
       goto done;
     }
     int b = bind_cell(q, st, (int)i + 1, i, &cell);
@@ -637,8 +638,9 @@ static int insert_one(struct sq *q, const struct sf_record *r, char *why, size_t
     rc = SF_EIO;
   }
 done:
+  /* The bound strings belong to the record and the scratch buffers: they stay bound after the
+   * reset but are never read again, since the next row binds every parameter before it steps. */
   sqlite3_reset(st);
-  sqlite3_clear_bindings(st); /* the bound strings belong to the record and the scratch buffers */
   return rc;
 }
 

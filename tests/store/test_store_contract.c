@@ -568,6 +568,34 @@ static void test_bad_batch_stores_nothing(void **state) {
   sf_store_close(s);
 }
 
+/* A record that cannot be encoded (text that is not UTF-8) fails the batch with SF_EFIELD naming
+ * it and its column, and nothing of the batch is stored, also when it comes after enough rows that
+ * a backend has already sent some (ClickHouse streams a request in pieces of 256 rows). */
+static void test_unencodable_record_stores_nothing(void **state) {
+  (void)state;
+  char url[1200];
+  struct sf_store *s = open_fresh("unencodable", url, sizeof url);
+  size_t n = 700;
+  struct sf_record *recs = calloc(n, sizeof *recs);
+  const struct sf_record **p = calloc(n, sizeof *p);
+  assert_non_null(recs);
+  assert_non_null(p);
+  for (size_t i = 0; i < n; i++) {
+    fx_option_print(&recs[i], "ue", (int64_t)i, (1736899200000 + (int64_t)i) * 1000000, (int64_t)i);
+    p[i] = &recs[i];
+  }
+  snprintf(recs[600].u.option_print.exchange, sizeof recs[600].u.option_print.exchange, "%s", "CB\xff");
+  assert_int_equal(sf_store_write(s, p, n), SF_EFIELD);
+  assert_non_null(strstr(sf_store_errmsg(s), "record 600"));
+  assert_non_null(strstr(sf_store_errmsg(s), "column exchange"));
+  int64_t count = -1;
+  assert_int_equal(sf_store_count(s, SF_REC_OPTION_PRINT, &count), 0);
+  check_i64(count, 0);
+  free_all(recs, n);
+  free(p);
+  sf_store_close(s);
+}
+
 static void test_corrupt_row_skipped(void **state) {
   (void)state;
   if (strncmp(url_template, "sqlite:", 7) != 0) skip();
@@ -695,6 +723,7 @@ int main(void) {
       cmocka_unit_test(test_smart_money_filters),
       cmocka_unit_test(test_double_write_stores_once),
       cmocka_unit_test(test_bad_batch_stores_nothing),
+      cmocka_unit_test(test_unencodable_record_stores_nothing),
       cmocka_unit_test(test_corrupt_row_skipped),
       cmocka_unit_test(test_urls),
   };
