@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "smartflow/condition.h"
+#include "smartflow/contract.h"
 #include "smartflow/err.h"
 #include "smartflow/jsonv.h"
 #include "smartflow/record_json.h"
@@ -590,6 +591,247 @@ static int scores_from(const struct sf_col *c, const json_t *a, struct sf_profil
   return 0;
 }
 
+/* ---- fast readers of the JSON the store writes ----
+ *
+ * Reads rebuild every row's nested parts, so parsing them with jansson (a tree, an allocation per
+ * value) was most of a raw read's time. The readers below take the shapes the store itself writes
+ * (string arrays, the flat features object, compact scores) in one pass without allocating, and
+ * decline (return 1) on anything they do not fully handle: an escape in a string, a string longer
+ * than their buffer, a value of an unexpected kind, a value out of range. A declined column is
+ * read again by the jansson path, which applies the wire decoders' checks and names the error,
+ * so the fast path changes nothing but the time. */
+
+#define FAST_DECLINED 1
+#define FAST_STR_MAX 256
+
+struct jr {
+  const char *p, *end;
+};
+
+static void jr_ws(struct jr *r) {
+  while (r->p < r->end && (*r->p == ' ' || *r->p == '\t' || *r->p == '\n' || *r->p == '\r')) r->p++;
+}
+
+static int jr_eat(struct jr *r, char c) {
+  jr_ws(r);
+  if (r->p < r->end && *r->p == c) {
+    r->p++;
+    return 1;
+  }
+  return 0;
+}
+
+/* A string without escapes or control bytes, as a view; 0 when there is none here. */
+static int jr_str(struct jr *r, const char **s, size_t *n) {
+  jr_ws(r);
+  if (r->p >= r->end || *r->p != '"') return 0;
+  const char *q = ++r->p;
+  while (r->p < r->end && *r->p != '"') {
+    if (*r->p == '\\' || (unsigned char)*r->p < 0x20) return 0;
+    r->p++;
+  }
+  if (r->p >= r->end) return 0;
+  *s = q;
+  *n = (size_t)(r->p - q);
+  r->p++;
+  return 1;
+}
+
+/* A number token copied into buf (NUL-terminated); is_int when it has no fraction or exponent. */
+static int jr_numtok(struct jr *r, char *buf, size_t cap, int *is_int) {
+  jr_ws(r);
+  size_t n = 0;
+  *is_int = 1;
+  while (r->p < r->end && n + 1 < cap) {
+    char c = *r->p;
+    if (c == '.' || c == 'e' || c == 'E' || c == '+')
+      *is_int = 0;
+    else if (!(c == '-' || (c >= '0' && c <= '9')))
+      break;
+    buf[n++] = c;
+    r->p++;
+  }
+  buf[n] = '\0';
+  return n > 0 && n + 1 < cap;
+}
+
+static int jr_num(struct jr *r, double *v) {
+  char tok[64];
+  int is_int;
+  if (!jr_numtok(r, tok, sizeof tok, &is_int)) return 0;
+  char *e = NULL;
+  *v = strtod(tok, &e);
+  return *e == '\0' && isfinite(*v);
+}
+
+static int jr_lit(struct jr *r, const char *lit) {
+  jr_ws(r);
+  size_t n = strlen(lit);
+  if ((size_t)(r->end - r->p) < n || memcmp(r->p, lit, n) != 0) return 0;
+  r->p += n;
+  return 1;
+}
+
+static int jr_done(struct jr *r) {
+  jr_ws(r);
+  return r->p == r->end;
+}
+
+/* ["a", "b", ...] into the array column (items pushed through sf_col_array_push). */
+static int fast_array(struct sf_record *rec, const struct sf_col *c, const struct sf_cell *cell, char *why,
+                      size_t cap) {
+  struct jr r = {cell->s, cell->s + cell->n};
+  if (!jr_eat(&r, '[')) return FAST_DECLINED;
+  sf_col_array_begin(rec, c);
+  if (jr_eat(&r, ']')) return jr_done(&r) ? 0 : FAST_DECLINED;
+  for (;;) {
+    const char *s;
+    size_t n;
+    if (!jr_str(&r, &s, &n) || !utf8_ok(s, n)) return FAST_DECLINED;
+    int rc = sf_col_array_push(rec, c, s, n, why, cap);
+    if (rc) return rc == SF_ENOMEM ? rc : FAST_DECLINED;
+    if (jr_eat(&r, ',')) continue;
+    if (jr_eat(&r, ']')) return jr_done(&r) ? 0 : FAST_DECLINED;
+    return FAST_DECLINED;
+  }
+}
+
+/* The features object: every key a feature (others are ignored, as on the wire), each value of
+ * its feature's kind and range. */
+static int fast_features(struct sf_features *f, const struct sf_cell *cell) {
+  size_t nf;
+  const struct sf_field_desc *fd = sf_features_fields(&nf);
+  unsigned char *base = (unsigned char *)f;
+  struct jr r = {cell->s, cell->s + cell->n};
+  size_t next = 0;
+  sf_features_init_null(f);
+  if (!jr_eat(&r, '{')) return FAST_DECLINED;
+  if (jr_eat(&r, '}')) return jr_done(&r) ? 0 : FAST_DECLINED;
+  for (;;) {
+    const char *k;
+    size_t kn;
+    if (!jr_str(&r, &k, &kn) || !jr_eat(&r, ':')) return FAST_DECLINED;
+    /* Keys come in table order (features_json writes them so): search from the last one on. */
+    const struct sf_field_desc *d = NULL;
+    for (size_t t = 0; t < nf && !d; t++) {
+      size_t i = (next + t) % nf;
+      if (fd[i].name[0] == k[0] && strncmp(fd[i].name, k, kn) == 0 && fd[i].name[kn] == '\0') {
+        d = &fd[i];
+        next = i + 1;
+      }
+    }
+    if (!d) return FAST_DECLINED;
+    unsigned char *p = base + d->offset;
+    jr_ws(&r);
+    if (jr_lit(&r, "null")) {
+      /* stays null */
+    } else if (d->kind == SF_FK_NUM || d->kind == SF_FK_INT) {
+      double v;
+      if (!jr_num(&r, &v)) return FAST_DECLINED;
+      if (strcmp(d->name, "net_directional_bias") == 0 && (v < -1 || v > 1)) return FAST_DECLINED;
+      memcpy(p, &v, sizeof v);
+    } else if (d->kind == SF_FK_TS) {
+      char tok[32];
+      int is_int;
+      if (!jr_numtok(&r, tok, sizeof tok, &is_int) || !is_int) return FAST_DECLINED;
+      char *e = NULL;
+      long long v = strtoll(tok, &e, 10);
+      if (*e || v < -INT64_C(9223372036854) || v > INT64_C(9223372036854)) return FAST_DECLINED;
+      int64_t iv = (int64_t)v;
+      memcpy(p, &iv, sizeof iv);
+    } else if (d->kind == SF_FK_STR) {
+      const char *s;
+      size_t n;
+      if (!jr_str(&r, &s, &n) || n >= d->size || n >= FAST_STR_MAX || !utf8_ok(s, n)) return FAST_DECLINED;
+      char tmp[FAST_STR_MAX];
+      memcpy(tmp, s, n);
+      tmp[n] = '\0';
+      if (strcmp(d->name, "option_contract_id") == 0) {
+        const char *cwhy = NULL;
+        if (n && sf_contract_canonicalize(tmp, (char *)p, d->size, &cwhy) < 0) return FAST_DECLINED;
+        if (!n) p[0] = '\0';
+      } else {
+        if (strcmp(d->name, "option_type") == 0 && n && strcmp(tmp, "C") != 0 && strcmp(tmp, "P") != 0)
+          return FAST_DECLINED;
+        memcpy(p, tmp, n + 1);
+      }
+    } else if (d->kind == SF_FK_TRIBOOL) {
+      int8_t v;
+      if (jr_lit(&r, "true"))
+        v = 1;
+      else if (jr_lit(&r, "false"))
+        v = 0;
+      else
+        return FAST_DECLINED;
+      memcpy(p, &v, sizeof v);
+    } else {
+      return FAST_DECLINED;
+    }
+    if (jr_eat(&r, ',')) continue;
+    if (jr_eat(&r, '}')) return jr_done(&r) ? 0 : FAST_DECLINED;
+    return FAST_DECLINED;
+  }
+}
+
+/* A name from a fixed list, read as a plain string. */
+static int jr_name(struct jr *r, int (*from_name)(const char *), int *out) {
+  const char *s;
+  size_t n;
+  char tmp[64];
+  if (!jr_str(r, &s, &n) || n >= sizeof tmp) return 0;
+  memcpy(tmp, s, n);
+  tmp[n] = '\0';
+  *out = from_name(tmp);
+  return *out >= 0;
+}
+
+/* Compact scores (see scores_json), at most cap_n, each profile once. */
+static int fast_scores(struct sf_profile_score *out, size_t cap_n, size_t *count,
+                       const struct sf_cell *cell) {
+  struct jr r = {cell->s, cell->s + cell->n};
+  unsigned seen = 0;
+  *count = 0;
+  if (!jr_eat(&r, '[')) return FAST_DECLINED;
+  if (jr_eat(&r, ']')) return jr_done(&r) ? 0 : FAST_DECLINED;
+  for (;;) {
+    if (*count == cap_n || !jr_eat(&r, '[')) return FAST_DECLINED;
+    struct sf_profile_score *s = &out[*count];
+    memset(s, 0, sizeof *s);
+    s->raw_score = SF_NULL;
+    (*count)++; /* owned from here: the caller frees what was read */
+    int prof, band, dir;
+    if (!jr_name(&r, sf_profile_from_name, &prof) || (seen & (1u << prof)) || !jr_eat(&r, ',') ||
+        !jr_num(&r, &s->probability) || s->probability < 0 || s->probability > 1 || !jr_eat(&r, ',') ||
+        !jr_name(&r, sf_band_from_name, &band) || !jr_eat(&r, ',') ||
+        !jr_name(&r, sf_direction_from_name, &dir))
+      return FAST_DECLINED;
+    seen |= 1u << prof;
+    s->profile = (uint8_t)prof;
+    s->band = (uint8_t)band;
+    s->direction = (uint8_t)dir;
+    if (jr_eat(&r, ',')) {
+      if (!jr_eat(&r, '[')) return FAST_DECLINED;
+      if (!jr_eat(&r, ']')) {
+        for (;;) {
+          const char *str;
+          size_t n;
+          if (!jr_str(&r, &str, &n) || !utf8_ok(str, n)) return FAST_DECLINED;
+          if (sf_strvec_pushn(&s->reasons, str, n)) return SF_ENOMEM;
+          if (jr_eat(&r, ',')) continue;
+          if (jr_eat(&r, ']')) break;
+          return FAST_DECLINED;
+        }
+      }
+      if (jr_eat(&r, ',') && (!jr_num(&r, &s->raw_score) || s->raw_score < 0 || s->raw_score > 1))
+        return FAST_DECLINED;
+    }
+    if (!jr_eat(&r, ']')) return FAST_DECLINED;
+    if (jr_eat(&r, ',')) continue;
+    if (jr_eat(&r, ']')) return jr_done(&r) ? 0 : FAST_DECLINED;
+    return FAST_DECLINED;
+  }
+}
+
 static int set_json(struct sf_record *r, const struct sf_col *c, const struct sf_cell *cell, char *why,
                     size_t cap) {
   unsigned char *p = mfield(r, c);
@@ -597,6 +839,32 @@ static int set_json(struct sf_record *r, const struct sf_col *c, const struct sf
   struct sf_errbuf eb = {{0}};
   if (c->kind == SF_COL_PSCORES && cell->t == SF_CELL_NULL) return 0; /* absent */
   if (c->kind == SF_COL_JSONOBJ && cell->t == SF_CELL_NULL) return bad(why, cap, c, "must not be null");
+  if (cell->t == SF_CELL_TEXT && c->kind == SF_COL_FEATURES) {
+    rc = fast_features((struct sf_features *)(void *)p, cell);
+    if (rc != FAST_DECLINED) return rc;
+  } else if (cell->t == SF_CELL_TEXT && (c->kind == SF_COL_SCORES6 || c->kind == SF_COL_PSCORES)) {
+    int scores6 = c->kind == SF_COL_SCORES6;
+    struct sf_profile_score *s = scores6 ? (struct sf_profile_score *)(void *)p : NULL;
+    if (!scores6) {
+      s = calloc(SF_PROFILE_COUNT, sizeof *s);
+      if (!s) return SF_ENOMEM;
+    }
+    size_t count = 0;
+    rc = fast_scores(s, SF_PROFILE_COUNT, &count, cell);
+    if (!rc && scores6 && count != SF_PROFILE_COUNT) rc = FAST_DECLINED;
+    if (rc == 0 && !scores6) {
+      r->u.alert.profile_scores = s;
+      r->u.alert.profile_score_count = count;
+      return 0;
+    }
+    if (rc == 0) return 0;
+    for (size_t i = 0; i < count; i++) sf_profile_score_fini(&s[i]);
+    if (scores6)
+      memset(s, 0, SF_PROFILE_COUNT * sizeof *s);
+    else
+      free(s);
+    if (rc != FAST_DECLINED) return rc;
+  }
   int want_array = c->kind != SF_COL_FEATURES && c->kind != SF_COL_JSONOBJ;
   json_t *j = parse(c, cell, want_array, why, cap);
   if (!j) return SF_EFIELD;
@@ -686,6 +954,11 @@ static int set_array_json(struct sf_record *r, const struct sf_col *c, const str
                           size_t cap) {
   sf_col_array_begin(r, c);
   if (cell->t == SF_CELL_NULL) return 0; /* an empty array */
+  if (cell->t == SF_CELL_TEXT) {
+    int rc = fast_array(r, c, cell, why, cap);
+    if (rc != FAST_DECLINED) return rc;
+    sf_col_array_begin(r, c);
+  }
   json_t *j = parse(c, cell, 1, why, cap);
   if (!j) return SF_EFIELD;
   int rc = 0;
