@@ -148,7 +148,7 @@ int main(int argc, char **argv) {
     return 2;
   }
   if (reset && strncmp(url, "sqlite:", 7) == 0 && url[7]) {
-    char p[1100], path_buf[1100];
+    char p[1200], path_buf[1100];
     const char *path = url + 7;
     if (strncmp(path, "//", 2) == 0) path += 2;
     snprintf(path_buf, sizeof path_buf, "%.*s", (int)strcspn(path, "?"), path); /* without ?options */
