@@ -146,9 +146,12 @@ const char *sf_store_backend_name(const struct sf_store *s);
 /* Writes a batch of records of any types in one transaction that is committed before the call
  * returns (acknowledged = committed). A record whose unique key (`id` for flow packets,
  * `event_id` for smart-money events, trace_id otherwise) is already stored is ignored, so a
- * double write stores once. Records are borrowed until the call returns. On error nothing of the
- * batch is stored and the error is SF_EFIELD (a record lacks what the table needs, or holds text
- * that is not UTF-8; the message names the record and the column), SF_EIO or SF_ENOMEM. */
+ * double write stores once. Records are borrowed until the call returns. On error the error is
+ * SF_EFIELD (a record lacks what the table needs, or holds text that is not UTF-8; the message
+ * names the record and the column; nothing of the batch is stored), SF_EIO or SF_ENOMEM. After
+ * SF_EIO / SF_ENOMEM nothing of the batch is stored in SQLite; in ClickHouse part of it may be
+ * (a batch is one request per table, and a request cut off by the transport keeps what arrived):
+ * writing the batch again completes it without duplicates. */
 int sf_store_write(struct sf_store *s, const struct sf_record *const *recs, size_t n);
 
 /* Runs a query; *out is filled (and owned by the caller) on success and left empty on error. */

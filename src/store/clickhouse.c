@@ -10,8 +10,13 @@
  * Writes: a batch is grouped by table and sent as one `INSERT … FORMAT RowBinary` request per
  * table (never one request per row): values are encoded in binary, never spliced into SQL text.
  * The body is encoded piece by piece while it is sent (chunked), so the server parses one piece
- * while the next is encoded; max_insert_block_size above any batch makes each request one block,
- * so a request that fails part way (a record that cannot be encoded aborts it) stores nothing.
+ * while the next is encoded (about twice the rows/s of encoding first, then sending). Every record
+ * is checked before the first byte is sent (sf_store_record_check, sf_cols_check), so a batch that
+ * cannot be encoded stores nothing. A request cut off part way by the transport (or by running
+ * out of memory mid-body) can leave the rows that reached the server stored: ClickHouse 18.16
+ * takes an interrupted chunked body as ended. The request is then retried whole (and the caller
+ * retries the batch on error), and since a row has the same sorting key every time, the retry
+ * completes the batch without duplicates.
  * Reads ask for `FORMAT RowBinary` too and rebuild each record from its columns. Query filters
  * are the only values in SQL text: integers are printed, strings are quoted with backslash
  * escaping of \ and ' (ClickHouse string literal rules), and identifiers come from fixed tables.
@@ -302,8 +307,9 @@ static void ddl_v2(struct buf *b, enum sf_record_type t) {
 static int ch_write(struct sf_store *s, const struct sf_record *const *recs, size_t n);
 
 /* Schema 2's conversion of one v1 table (kept as <table>_v1 by the rename): its rows are read in
- * pages in key order, each row's json decoded and written to the new table; a row that does not
- * decode is logged and left behind in the v1 table, which is dropped only when every row moved. */
+ * pages in key order, each row's json decoded and written to the new table. A row that does not
+ * decode (v1 reads skipped it too) is logged with its key and reason; the v1 table is dropped
+ * when every row converted, else kept whole for inspection. */
 static int convert_v1_table(struct sf_store *s, enum sf_record_type t) {
   const char *ts = sf_store_is_market(t) ? "ts" : "source_ts";
   const char *table = sf_store_table_name(t);
@@ -705,9 +711,14 @@ static int ws_fill(void *ctx, struct buf *out) {
 static int ch_write(struct sf_store *s, const struct sf_record *const *recs, size_t n) {
   unsigned present = 0;
   for (size_t i = 0; i < n; i++) {
-    const char *why = NULL;
+    const char *why = NULL, *col = NULL;
     if (sf_store_record_check(recs[i], &why) != 0) {
       sf_store_set_err(s, "record %zu (%s): %s", i, sf_record_type_name(recs[i]->type), why);
+      return SF_EFIELD;
+    }
+    if (sf_cols_check(recs[i], &col) != 0) {
+      sf_store_set_err(s, "write: record %zu (%s %s): column %s: a string is not valid UTF-8", i,
+                       sf_record_type_name(recs[i]->type), sf_record_meta(recs[i])->trace_id, col);
       return SF_EFIELD;
     }
     present |= 1u << recs[i]->type;

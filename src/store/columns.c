@@ -468,6 +468,66 @@ int sf_col_get(const struct sf_record *r, const struct sf_col *c, size_t ci, str
   return 0;
 }
 
+static int strvec_ok(const struct sf_strvec *v) {
+  for (size_t i = 0; i < v->n; i++)
+    if (!utf8_ok(v->v[i], strlen(v->v[i]))) return 0;
+  return 1;
+}
+
+static int str_ok(const char *s) { return utf8_ok(s, strlen(s)); }
+
+static int scores_ok(const struct sf_profile_score *s, size_t n) {
+  for (size_t i = 0; i < n; i++)
+    if (!strvec_ok(&s[i].reasons)) return 0;
+  return 1;
+}
+
+int sf_cols_check(const struct sf_record *r, const char **col) {
+  size_t n;
+  const struct sf_col *cols = sf_cols_of(r->type, &n);
+  for (size_t i = 0; i < n; i++) {
+    const struct sf_col *c = &cols[i];
+    const unsigned char *p = field(r, c);
+    int ok = 1;
+    if ((c->flags & SF_COL_ENRICHED) && !r->u.option_print.enriched) continue;
+    switch (c->kind) {
+      case SF_COL_STR:
+        ok = str_ok((const char *)p);
+        break;
+      case SF_COL_STRVEC:
+        ok = strvec_ok((const struct sf_strvec *)(const void *)p);
+        break;
+      case SF_COL_FEATURES: {
+        size_t nf;
+        const struct sf_field_desc *fd = sf_features_fields(&nf);
+        for (size_t k = 0; k < nf && ok; k++)
+          if (fd[k].kind == SF_FK_STR) ok = str_ok((const char *)p + fd[k].offset);
+        break;
+      }
+      case SF_COL_SCORES6:
+        ok = scores_ok((const struct sf_profile_score *)(const void *)p, SF_PROFILE_COUNT);
+        break;
+      case SF_COL_PSCORES:
+        ok = !r->u.alert.profile_scores ||
+             scores_ok(r->u.alert.profile_scores, r->u.alert.profile_score_count);
+        break;
+      case SF_COL_HITS:
+        for (size_t k = 0; k < r->u.alert.hit_count && ok; k++) {
+          const struct sf_classifier_hit *h = &r->u.alert.hits[k];
+          ok = str_ok(h->meta.trace_id) && str_ok(h->classifier_id) && strvec_ok(&h->explanations);
+        }
+        break;
+      default: /* numbers, names from fixed tables, jansson values (checked by jansson) */
+        break;
+    }
+    if (!ok) {
+      *col = c->name;
+      return SF_EFIELD;
+    }
+  }
+  return 0;
+}
+
 size_t sf_cell_array_len(const struct sf_cell *cell) {
   if (cell->strvec) return cell->strvec->n;
   size_t n = 0;

@@ -100,6 +100,11 @@ void sf_cols_scratch_fini(struct sf_cols_scratch *x);
 int sf_col_get(const struct sf_record *r, const struct sf_col *c, size_t ci, struct sf_cols_scratch *x,
                struct sf_cell *out);
 
+/* Checks that every text of r that sf_col_get would encode is valid UTF-8, the one way a record
+ * that passed sf_store_record_check can fail to encode: 0, or SF_EFIELD with *col naming the
+ * column. For backends that start sending a request before the last row is encoded. */
+int sf_cols_check(const struct sf_record *r, const char **col);
+
 /* An array cell's length and item i (a NUL-terminated string). */
 size_t sf_cell_array_len(const struct sf_cell *cell);
 const char *sf_cell_array_at(const struct sf_cell *cell, size_t i);

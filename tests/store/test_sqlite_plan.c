@@ -262,8 +262,9 @@ static void test_write_settings(void **state) {
   fx_smart_money(&r[1], "u8", 2, 1736899200001, 2);
   strcpy(r[1].u.smart_money.features.structure_type, "bad\xff");
   const struct sf_record *p[2] = {&r[0], &r[1]};
-  assert_int_equal(sf_store_write(s, p, 2), SF_EINVAL);
+  assert_int_equal(sf_store_write(s, p, 2), SF_EFIELD);
   assert_non_null(strstr(sf_store_errmsg(s), "record 1"));
+  assert_non_null(strstr(sf_store_errmsg(s), "column features_json"));
   assert_non_null(strstr(sf_store_errmsg(s), "u8-t2"));
   assert_non_null(strstr(sf_store_errmsg(s), "UTF-8"));
   int64_t n = -1;
@@ -275,6 +276,15 @@ static void test_write_settings(void **state) {
   sf_record_fini(&r[0]);
   sf_record_fini(&r[1]);
   sf_store_close(s);
+
+  /* ?synchronous=normal: SQLite's NORMAL (1); an unknown option is refused. */
+  snprintf(url, sizeof url, "sqlite:%s/pages.db?synchronous=normal", dir);
+  assert_int_equal(sf_store_open(url, &s), 0);
+  check_i64(pragma_int(s, "PRAGMA synchronous"), 1);
+  sf_store_close(s);
+  snprintf(url, sizeof url, "sqlite:%s/pages.db?synchronous=off", dir);
+  assert_int_equal(sf_store_open(url, &s), SF_EINVAL);
+  assert_null(s);
 }
 
 int main(void) {
