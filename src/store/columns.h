@@ -15,7 +15,9 @@
  * reads. Null is a NULL cell on both sides (NaN, SF_TS_NULL, "", a *_NULL enum, tri-state -1).
  * Reading a cell into a record checks the type, the string length and UTF-8, enum names and the
  * nested JSON (decoded with the record JSON decoders, so a nested part is checked exactly as on
- * the wire); scalar values are not range-checked (they were written from records). */
+ * the wire); scalar values are not range-checked (they were written from records). One value does
+ * not survive SQLite: a REAL column keeps integral values as integers, so -0.0 reads back as 0.0
+ * (ClickHouse keeps it). */
 #ifndef SMARTFLOW_STORE_COLUMNS_H
 #define SMARTFLOW_STORE_COLUMNS_H
 
