@@ -156,11 +156,9 @@ db = sqlite3.connect(sys.argv[1])
 lab = json.loads(open(sys.argv[2]).readline())
 pid = lab["member_print_ids"][0]
 ts_ns, cid = db.execute("select ts_ns, option_contract_id from option_prints where trace_id=?", (pid,)).fetchone()
-row = db.execute("select trace_id, json from option_nbbo where option_contract_id=? and ts_ns<=? order by ts_ns desc limit 1",
+row = db.execute("select trace_id, bid, ask from option_nbbo where option_contract_id=? and ts_ns<=? order by ts_ns desc limit 1",
                  (cid, ts_ns)).fetchone()
-j = json.loads(row[1])
-j["bid"] = round(j["bid"] * 3 + 5, 2); j["ask"] = round(j["ask"] * 3 + 5.5, 2)
-db.execute("update option_nbbo set json=?, bid=?, ask=? where trace_id=?", (json.dumps(j), j["bid"], j["ask"], row[0]))
+db.execute("update option_nbbo set bid=?, ask=? where trace_id=?", (round(row[1] * 3 + 5, 2), round(row[2] * 3 + 5.5, 2), row[0]))
 db.commit()
 PY
 if "$SF" verify-replay --store "sqlite:$db" --from "$from" --to "$to" --calendar "$cal" >"$tmp/verify2.log" 2>&1; then
