@@ -715,10 +715,42 @@ static int jr_numtok(struct jr *r, char *buf, size_t cap, int *is_int) {
   return n > 0 && n + 1 < cap;
 }
 
+/* A plain decimal ("-12.375": no exponent) with at most 15 significant digits is m / 10^k with
+ * m < 2^53 and k <= 22: both are exact doubles and one division rounds correctly, so this gives
+ * strtod's result (Clinger's fast path). Returns 0 for anything else. */
+static int fast_decimal(const char *tok, double *v) {
+  static const double p10[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,  1e8,  1e9,  1e10, 1e11,
+                               1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
+  const char *p = tok;
+  int neg = *p == '-';
+  if (neg) p++;
+  uint64_t m = 0;
+  int digits = 0, frac = -1;
+  for (; *p; p++) {
+    if (*p == '.') {
+      if (frac >= 0) return 0;
+      frac = 0;
+      continue;
+    }
+    if (*p < '0' || *p > '9') return 0;
+    if (m || *p != '0') digits++;
+    if (digits > 15) return 0;
+    m = m * 10 + (uint64_t)(*p - '0');
+    if (frac >= 0) frac++;
+  }
+  if (frac == 0 || p == tok + neg) return 0;
+  int k = frac < 0 ? 0 : frac;
+  if (k > 22) return 0;
+  double d = (double)m / p10[k];
+  *v = neg ? -d : d;
+  return 1;
+}
+
 static int jr_num(struct jr *r, double *v) {
   char tok[64];
   int is_int;
   if (!jr_numtok(r, tok, sizeof tok, &is_int)) return 0;
+  if (fast_decimal(tok, v)) return 1;
   char *e = NULL;
   *v = strtod(tok, &e);
   return *e == '\0' && isfinite(*v);
