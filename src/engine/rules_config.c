@@ -68,7 +68,7 @@ static const struct wdef w_retail[] = {W(SMALL_LOTS, 4.5), W(SHORT_DATED, 1.5), 
                                        W(AGGRESSIVE, 0.5), W(PREMIUM_LARGE, -1.0), W(BLOCK, -2.0),
                                        W(MULTI_LEG, -2.0), W(DTE_WEEKS, -1.0),     W(MID_PRINTS, -2.0),
                                        W(SPECIAL, -4.0),   W(BOTH_SIDES, -1.5),    W(PRE_EVENT_CONC, -1.0),
-                                       W(BURST_RATE, 3.5), W(IV_RISE, 2.0)};
+                                       W(BURST_RATE, 3.5), W(IV_RISE, 2.0),        W(SPARSE, -4.0)};
 static const struct wdef w_event[] = {W(EVENT_SOON, 1.0),
                                       W(EXPIRY_AFTER_EVENT, 0.5),
                                       W(PRE_EVENT_CONC, 4.0),
@@ -83,7 +83,8 @@ static const struct wdef w_event[] = {W(EVENT_SOON, 1.0),
                                       W(SPECIAL, -4.0),
                                       W(SOLD, -2.0),
                                       W(STRADDLE_SOLD, -3.0),
-                                      W(VOLUME_EXCEEDS_OI, OPENING_W)};
+                                      W(VOLUME_EXCEEDS_OI, OPENING_W),
+                                      W(TRICKLE, -4.0)};
 static const struct wdef w_vol[] = {W(SOLD, 2.0),          W(STRADDLE_SOLD, 3.0),    W(NEUTRAL_DELTA, 1.0),
                                     W(PREMIUM_LARGE, 1.0), W(PREMIUM_MODERATE, 0.5), W(AGGRESSIVE, 1.0),
                                     W(BOUGHT, -3.0),       W(MID_PRINTS, -2.0),      W(SMALL_LOTS, -2.0)};
@@ -94,7 +95,7 @@ static const struct wdef w_hedge[] = {
     W(ZERO_TO_TWO_DTE, 2.0),  W(ATM, 2.0),        W(SPOT_MOVE, 5.0),  W(PREMIUM_LARGE, 1.5),
     W(PREMIUM_MODERATE, 0.5), W(AGGRESSIVE, 1.0), W(BOTH_SIDES, 1.0), W(MID_PRINTS, -3.0),
     W(SMALL_LOTS, -3.0),      W(SPECIAL, -4.0),   W(MULTI_LEG, -1.0), W(BLOCK, 1.0),
-    W(LARGE_LOTS, 1.5)};
+    W(LARGE_LOTS, 4.0),       W(TRICKLE, -4.0)};
 #undef W
 
 static const struct {
@@ -107,7 +108,7 @@ static const struct {
     {-8.0, w_event, sizeof w_event / sizeof w_event[0]},
     {-6.0, w_vol, sizeof w_vol / sizeof w_vol[0]},
     {-7.5, w_arb, sizeof w_arb / sizeof w_arb[0]},
-    {-10.5, w_hedge, sizeof w_hedge / sizeof w_hedge[0]},
+    {-13.0, w_hedge, sizeof w_hedge / sizeof w_hedge[0]},
 };
 
 void sf_rules_config_default(struct sf_rules_config *cfg) {
