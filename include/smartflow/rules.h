@@ -61,7 +61,8 @@
   X(LARGE_LOTS, "large_lots", "average fill log-ramp large_lot_lo..large_lot_hi")                    \
   X(VOLUME_EXCEEDS_OI, "volume_exceeds_oi", "vol_oi_ratio ramp oi_ratio_lo..oi_ratio_hi (opening)")  \
   X(TRICKLE, "trickle", "small fills spread over seconds: fill ramp down x window ramp (trickle_*)") \
-  X(SPARSE, "sparse", "few fills spread over seconds: fill-count ramp down x window ramp")
+  X(SPARSE, "sparse", "few fills spread over seconds: fill-count ramp down x window ramp")           \
+  X(SLOW_FILLS, "slow_fills", "fills per minute ramp down slow_rate_full..slow_rate_zero")
 
 enum sf_rule_term {
 #define SF_RULE_TERM_ENUM(e, name, doc) SF_TERM_##e,
@@ -139,6 +140,8 @@ enum sf_rule_term {
   X(trickle_window_hi, 4.0, "event window (s) where trickle and sparse are full")                     \
   X(sparse_prints_full, 4.0, "fills at or below which a spread-out event is sparse (sparse = 1)")     \
   X(sparse_prints_zero, 5.0, "fills at or above which it is not sparse (burst_prints_lo)")            \
+  X(slow_rate_full, 4.0, "fills per minute at or below which slow_fills = 1 (a trickle)")             \
+  X(slow_rate_zero, 6.0, "fills per minute at or above which slow_fills = 0 (burst_rate_lo)")         \
   X(evidence_min_size, 20.0, "contracts an event needs before any primary call")                      \
   X(evidence_min_premium, 1000.0, "premium ($) an event needs before any primary call")               \
   X(weak_evidence_factor, 0.1, "multiplier on the raw scores of an event under the evidence minimum") \

@@ -110,6 +110,9 @@ void sf_rules_terms(const struct sf_rules_config *rc, const struct sf_features *
   double spread_out = ramp(f->window_ms / 1000.0, rc->trickle_window_lo, rc->trickle_window_hi);
   t[SF_TERM_TRICKLE] = ramp_down(f->avg_fill_size, rc->trickle_fill_full, rc->trickle_fill_zero) * spread_out;
   t[SF_TERM_SPARSE] = ramp_down(f->print_count, rc->sparse_prints_full, rc->sparse_prints_zero) * spread_out;
+  /* Planted and real frenzies print 10-90 fills a minute; background lots on a busy contract
+   * arrive at a few a minute however long the burst window stays open. */
+  t[SF_TERM_SLOW_FILLS] = ramp_down(ev->fill_rate, rc->slow_rate_full, rc->slow_rate_zero);
 }
 
 static bool is_directional(int p) {

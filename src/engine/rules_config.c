@@ -68,7 +68,8 @@ static const struct wdef w_retail[] = {W(SMALL_LOTS, 4.5), W(SHORT_DATED, 1.5), 
                                        W(AGGRESSIVE, 0.5), W(PREMIUM_LARGE, -1.0), W(BLOCK, -2.0),
                                        W(MULTI_LEG, -2.0), W(DTE_WEEKS, -1.0),     W(MID_PRINTS, -2.0),
                                        W(SPECIAL, -4.0),   W(BOTH_SIDES, -1.5),    W(PRE_EVENT_CONC, -1.0),
-                                       W(BURST_RATE, 3.5), W(IV_RISE, 2.0),        W(SPARSE, -4.0)};
+                                       W(BURST_RATE, 3.5), W(IV_RISE, 2.0),        W(SPARSE, -4.0),
+                                       W(SLOW_FILLS, -3.0)};
 static const struct wdef w_event[] = {W(EVENT_SOON, 1.0),
                                       W(EXPIRY_AFTER_EVENT, 0.5),
                                       W(PRE_EVENT_CONC, 4.0),
