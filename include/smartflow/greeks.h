@@ -28,6 +28,12 @@ void sf_bs_delta_gamma_vega(bool is_call, double S, double K, double T, double r
 /* Implied volatility of a price; 0 and *sigma set, or SF_ENOTFOUND / SF_EINVAL. */
 int sf_bs_implied_vol(bool is_call, double price, double S, double K, double T, double r, double q,
                       double *sigma);
+/* sf_bs_implied_vol started from a guess (a volatility near the answer, e.g. the previous solution
+ * for the same contract); a guess that is not finite and > 0, or lies on the wrong side of the
+ * price's inflection point, is ignored. The answer is the same root, converged to the double's
+ * resolution; a close guess saves one or two iterations. */
+int sf_bs_implied_vol_guess(bool is_call, double price, double S, double K, double T, double r, double q,
+                            double guess, double *sigma);
 /* Standard normal CDF, accurate to ~1e-15. */
 double sf_norm_cdf(double x);
 

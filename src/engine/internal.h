@@ -69,7 +69,8 @@ struct sf_book_ctr {
   double c_px, c_spot, c_mid, c_iv, c_delta, c_gamma, c_vega;
   double lsk_spot, lsk; /* log(spot / strike) at lsk_spot (0: none yet; a spot is > 0) */
   int64_t c_ts;
-  uint8_t c_src; /* 1 trade, 2 mid */
+  uint8_t c_src;   /* 1 trade, 2 mid */
+  double iv_guess; /* the last volatility solved, where the next solve starts (0: none) */
   /* baselines (EWMA) for iv shock and spread widening */
   double ew_iv, ew_rsp;
   uint32_t n_iv, n_rsp;
