@@ -133,6 +133,7 @@ void sf_book_init(struct sf_book *b) {
 void sf_book_fini(struct sf_book *b) {
   free(b->ctr);
   free(b->und);
+  free(b->key_ctr);
   sf_strtab_fini(&b->ctr_tab);
   sf_strtab_fini(&b->und_tab);
   memset(b, 0, sizeof *b);
@@ -263,6 +264,22 @@ int sf_book_contract(struct sf_book *b, const char *id, uint32_t *out, const cha
     return 0;
   }
   return contract_new(b, id, len, h, out, why);
+}
+
+int sf_book_contract_slow(struct sf_book *b, uint32_t key, const char *id, uint32_t *out, const char **why) {
+  int rc = sf_book_contract(b, id, out, why);
+  if (rc || key == 0 || key > SF_BOOK_KEY_MAX) return rc;
+  if (key >= b->cap_key) {
+    size_t ncap = b->cap_key ? b->cap_key : 1024;
+    while (ncap <= key) ncap *= 2;
+    uint32_t *nk = realloc(b->key_ctr, ncap * sizeof *nk);
+    if (!nk) return 0; /* the key stays unmapped: later records take the id lookup */
+    memset(nk + b->cap_key, 0, (ncap - b->cap_key) * sizeof *nk);
+    b->key_ctr = nk;
+    b->cap_key = ncap;
+  }
+  b->key_ctr[key] = *out + 1;
+  return 0;
 }
 
 #define QSLOT(r, i) (&(r)->q[((r)->head + (i)) & (SF_QRING - 1)])

@@ -107,7 +107,12 @@ struct sf_book {
   uint32_t last_off;
   size_t last_len;
   uint32_t last_idx;
+  /* record contract_key -> contract index + 1 (0: not seen yet); keys above SF_BOOK_KEY_MAX are
+   * looked up by id */
+  uint32_t *key_ctr;
+  size_t cap_key;
 };
+#define SF_BOOK_KEY_MAX (1u << 24)
 
 int sf_strtab_find(const struct sf_strtab *t, const char *key, size_t len, uint64_t h, uint32_t *idx);
 int sf_strtab_put(struct sf_strtab *t, const char *key, size_t len, uint64_t h, uint32_t idx);
@@ -118,6 +123,18 @@ void sf_book_fini(struct sf_book *b);
 /* Finds or creates the contract of an id (either form). Returns 0, SF_EFIELD (unparseable; *why
  * set) or SF_ENOMEM. */
 int sf_book_contract(struct sf_book *b, const char *id, uint32_t *out, const char **why);
+/* The same for a record that carries a contract key (contract.h; 0 = none): an array index
+ * once the key has been seen, the id lookup the first time. Every record of one engine's input
+ * with a given key must name the same contract (the keys come from one table). */
+int sf_book_contract_slow(struct sf_book *b, uint32_t key, const char *id, uint32_t *out, const char **why);
+static inline int sf_book_contract_key(struct sf_book *b, uint32_t key, const char *id, uint32_t *out,
+                                       const char **why) {
+  if (key < b->cap_key && b->key_ctr[key]) {
+    *out = b->key_ctr[key] - 1;
+    return 0;
+  }
+  return sf_book_contract_slow(b, key, id, out, why);
+}
 /* Finds or creates an underlying. Returns 0, SF_EFIELD (empty/too long) or SF_ENOMEM. */
 int sf_book_underlying(struct sf_book *b, const char *sym, uint32_t *out);
 /* Inserts a quote in time order (drops the oldest beyond SF_QRING). */
