@@ -227,7 +227,7 @@ static double solve_normalised(double x, double beta, double ex_half, double ex,
   double b_c = s_c > 0 ? 0.5 * ex_half - ex_mhalf * norm_cdf_e(-s_c, s_c < 38.5 ? ex : 0.0) : 0.0;
   bool convex = beta < b_c;
   double lo, hi, s;
-  double log_beta = convex ? log(beta) : 0.0;
+  double log_beta = NAN; /* log(beta), computed when first needed */
   bool warm = s0 > 0 && isfinite(s0) && (convex ? s0 < s_c : s0 > s_c);
   if (warm) {
     lo = convex ? 0.0 : s_c;
@@ -239,6 +239,7 @@ static double solve_normalised(double x, double beta, double ex_half, double ex,
     /* Small-s asymptote, two fixed-point passes. */
     static const double log_sqrt_2pi = 0.91893853320467274178;
     double ax = -x, two_log_ax = 2.0 * log(ax);
+    log_beta = log(beta);
     s = ax / sqrt(-2.0 * log_beta);
     for (int k = 0; k < 2; k++) {
       double rhs = -log_beta + 3.0 * log(s) - two_log_ax - log_sqrt_2pi;
@@ -257,7 +258,23 @@ static double solve_normalised(double x, double beta, double ex_half, double ex,
 
   for (int iter = 0; iter < 200; iter++) {
     struct nb v = normalised_black(x, s, ex_half, ex_mhalf, ex);
-    double f = convex ? (v.b > 0 ? log(v.b) - log_beta : -INFINITY) : v.b - beta;
+    double f;
+    if (!convex) {
+      f = v.b - beta;
+    } else if (!(v.b > 0)) {
+      f = -INFINITY;
+    } else {
+      /* ln(b / beta) = ln(1 + u): near the root |u| < 1e-3, and six terms of the series are
+       * exact to the double's resolution (the remainder is below u^7 / 7 < 2e-22); ln b -
+       * ln beta further out. */
+      double u = (v.b - beta) / beta;
+      if (fabs(u) < 1e-3) {
+        f = u * (1 - u * (0.5 - u * (1.0 / 3 - u * (0.25 - u * (0.2 - u / 6)))));
+      } else {
+        if (isnan(log_beta)) log_beta = log(beta);
+        f = log(v.b) - log_beta;
+      }
+    }
     if (f == 0) return s;
     if (f < 0)
       lo = s;
