@@ -1,7 +1,8 @@
 /* Black-Scholes-Merton pricing, greeks and implied volatility for European-style options on an
  * underlying with continuous dividend yield q (0 for most uses). T is in years, rates and vols
  * annualised. The implied-volatility solver is robust near intrinsic and deep out of the money
- * (a rational initial guess then safeguarded Newton/bisection on a bracket) and returns
+ * (an initial guess, the caller's or Corrado-Miller / a small-vol asymptote, then safeguarded
+ * Halley/bisection steps on a bracket) and returns
  * SF_ENOTFOUND when no volatility reproduces the price (below intrinsic, above the upper bound,
  * or T <= 0). */
 #ifndef SMARTFLOW_GREEKS_H

@@ -8,7 +8,10 @@
  * The NBBO path looks a contract up several times per print, so a lookup is one length and
  * memcmp against the previous id (quotes and prints of one contract come in runs), else one
  * table probe: the key hash reads 8 bytes at a time and slots keep the key length, so a probe
- * compares bytes only on a full hash match. The table hash is internal (never in any output). */
+ * compares bytes only on a full hash match. The table hash is internal (never in any output).
+ * A record that carries a contract key (contract.h: interned once by the ingest that made it)
+ * skips all of that after the key's first record: key_ctr maps keys to contracts by array
+ * index. */
 #include <stdlib.h>
 #include <string.h>
 

@@ -17,9 +17,18 @@
  * e^{x/2} n(d1), d2b/ds2 = db/ds d1 d2 / s) inside a maintained bracket, with bisection when a
  * step leaves it: on b itself in the concave branch, and on ln b in the convex branch, where
  * ln b is close to -x^2/(2 s^2) and so nearly linear in 1/s^2 even for prices of 1e-100. The
- * start is the Corrado-Miller (1996) estimate in the concave branch and the small-s asymptote
+ * start is the caller's guess when it lies in the root's branch (the engine passes the
+ * contract's previous solution, usually a step or two away), else the Corrado-Miller (1996)
+ * estimate in the concave branch and the small-s asymptote
  * ln b ~ -x^2/(2s^2) + 3 ln s - 2 ln|x| - ln sqrt(2 pi) in the convex one, each clipped into its
- * branch, so three or four steps reach full precision. */
+ * branch, so three or four steps reach full precision.
+ *
+ * Cost (the engine solves about one IV per two prints): one exp per evaluation, since the
+ * density at d1 and both CDF tails share exp(-d1^2/2) (exp(-d2^2/2) = exp(-d1^2/2) e^x); no
+ * exp in the set-up (e^x = min(F,K)/max(F,K), e^{x/2} its square root, the discount factor
+ * by its Taylor series for |rT| < 1%); ln(b/beta) by its series near the root; and a Halley
+ * step below 1e-6 s ends the iteration (cubic convergence leaves an error far below the
+ * double's resolution), so a warm start costs two evaluations. */
 #include "smartflow/greeks.h"
 
 #include <math.h>
