@@ -288,6 +288,18 @@ int sf_book_contract_slow(struct sf_book *b, uint32_t key, const char *id, uint3
 #define QSLOT(r, i) (&(r)->q[((r)->head + (i)) & (SF_QRING - 1)])
 
 void sf_qring_insert(struct sf_qring *r, const struct sf_qslot *q) {
+  /* The usual case, a quote newer than all kept: it goes after the last (over the oldest when
+   * the ring is full). */
+  if (r->n == 0 || QSLOT(r, r->n - 1)->ts_ns <= q->ts_ns) {
+    if (r->n == SF_QRING) {
+      *QSLOT(r, 0) = *q;
+      r->head = (uint8_t)((r->head + 1) & (SF_QRING - 1));
+    } else {
+      *QSLOT(r, r->n) = *q;
+      r->n++;
+    }
+    return;
+  }
   if (r->n == SF_QRING) {
     if (q->ts_ns < QSLOT(r, 0)->ts_ns) return; /* older than everything kept: no print can need it */
     r->head = (uint8_t)((r->head + 1) & (SF_QRING - 1)); /* drop the oldest */
