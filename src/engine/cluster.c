@@ -20,8 +20,7 @@
 /* (deadline, kind, seq) order. (Not packed into one word: there are more than two kinds.) */
 static bool timer_less(const struct sf_timer *a, const struct sf_timer *b) {
   if (a->deadline_ns != b->deadline_ns) return a->deadline_ns < b->deadline_ns;
-  if (a->kind != b->kind) return a->kind < b->kind;
-  return a->seq < b->seq;
+  return a->seq < b->seq; /* kind, then arming order (see struct sf_timer) */
 }
 
 int sf_heap_push(struct sf_heap *h, const struct sf_timer *t) {

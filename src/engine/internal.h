@@ -192,12 +192,15 @@ enum { SF_CS_FREE = 0, SF_CS_OPEN, SF_CS_PENDING, SF_CS_DONE, SF_CS_BURST };
 
 enum { SF_TIMER_CLUSTER = 0, SF_TIMER_GROUP = 1, SF_TIMER_BURST = 2 };
 
+/* Timers fire in (deadline, kind, arming order) order. seq carries the kind in its top bits
+ * above the arming counter, so that order is (deadline_ns, seq): two comparisons. */
 struct sf_timer {
   int64_t deadline_ns;
   uint8_t kind;
   uint32_t idx;
-  uint64_t seq;
+  uint64_t seq; /* kind << SF_TIMER_KIND_SHIFT | arming counter */
 };
+#define SF_TIMER_KIND_SHIFT 60
 
 struct sf_heap {
   struct sf_timer *v;
