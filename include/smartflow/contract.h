@@ -34,12 +34,34 @@ int sf_contract_format(const struct sf_contract *c, char *buf, size_t cap);
 int sf_contract_format_osi(const struct sf_contract *c, char *buf, size_t cap);
 
 /* Strike as a double (for pricing only). */
-static inline double sf_contract_strike(const struct sf_contract *c) { return (double)c->strike_milli / 1000.0; }
+static inline double sf_contract_strike(const struct sf_contract *c) {
+  return (double)c->strike_milli / 1000.0;
+}
 
 /* Normalizes any accepted form to canonical in place semantics: parse + format. */
 int sf_contract_canonicalize(const char *s, char *buf, size_t cap, const char **why);
 
 /* The expiry instant (16:00 New York on the expiry date), UTC ns. */
 int64_t sf_contract_expiry_ns(const struct sf_contract *c);
+
+/* Contract keys: a table that interns contract ids once and hands out dense keys 1, 2, ...
+ * (0 means "no key"). Every accepted spelling of one contract (canonical or OSI) gets the same
+ * key, so a record can carry the key (sf_option_print.contract_key, sf_option_nbbo.contract_key)
+ * and the engine indexes arrays by it instead of hashing the id string per record. Ingest
+ * paths intern when they create a record; one table per record stream (keys of two tables
+ * mean different contracts). Not thread-safe; grows with the contracts seen. */
+struct sf_contract_table;
+
+/* Creates an empty table. Returns 0 or SF_ENOMEM. */
+int sf_contract_table_new(struct sf_contract_table **out);
+void sf_contract_table_free(struct sf_contract_table *t);
+/* The key of id (len bytes, either form), interned on first sight. Returns 0 with *key >= 1,
+ * SF_EPARSE (not a contract id; *why set when not NULL, a static string) or SF_ENOMEM. */
+int sf_contract_table_intern(struct sf_contract_table *t, const char *id, size_t len, uint32_t *key,
+                             const char **why);
+/* The canonical id of a key; borrowed until the table is freed; NULL for an unknown key. */
+const char *sf_contract_table_id(const struct sf_contract_table *t, uint32_t key);
+/* Number of contracts interned (the largest key). */
+uint32_t sf_contract_table_count(const struct sf_contract_table *t);
 
 #endif

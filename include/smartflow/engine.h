@@ -100,7 +100,9 @@ void sf_engine_free(struct sf_engine *e);
  * state is unchanged): SF_EORDER (older than the watermark by more than reorder_ns),
  * SF_EFIELD (unknown/invalid contract, negative size or price, crossed quote kept as
  * information but never used as a fresh NBBO is not an error), SF_EDUP (a print trace_id seen
- * again), SF_ETYPE (a derived record). sf_engine_errmsg() tells which. */
+ * again), SF_ETYPE (a derived record). sf_engine_errmsg() tells which. Option prints and NBBOs
+ * may carry a contract_key (contract.h): the engine then finds the contract by array index
+ * instead of hashing the id; all keyed records of one engine take their keys from one table. */
 int sf_engine_push(struct sf_engine *e, const struct sf_record *r);
 int sf_engine_push_option_print(struct sf_engine *e, const struct sf_option_print *p);
 int sf_engine_push_option_nbbo(struct sf_engine *e, const struct sf_option_nbbo *q);

@@ -1,7 +1,8 @@
 /* Black-Scholes-Merton pricing, greeks and implied volatility for European-style options on an
  * underlying with continuous dividend yield q (0 for most uses). T is in years, rates and vols
  * annualised. The implied-volatility solver is robust near intrinsic and deep out of the money
- * (a rational initial guess then safeguarded Newton/bisection on a bracket) and returns
+ * (an initial guess, the caller's or Corrado-Miller / a small-vol asymptote, then safeguarded
+ * Halley/bisection steps on a bracket) and returns
  * SF_ENOTFOUND when no volatility reproduces the price (below intrinsic, above the upper bound,
  * or T <= 0). */
 #ifndef SMARTFLOW_GREEKS_H
@@ -28,6 +29,12 @@ void sf_bs_delta_gamma_vega(bool is_call, double S, double K, double T, double r
 /* Implied volatility of a price; 0 and *sigma set, or SF_ENOTFOUND / SF_EINVAL. */
 int sf_bs_implied_vol(bool is_call, double price, double S, double K, double T, double r, double q,
                       double *sigma);
+/* sf_bs_implied_vol started from a guess (a volatility near the answer, e.g. the previous solution
+ * for the same contract); a guess that is not finite and > 0, or lies on the wrong side of the
+ * price's inflection point, is ignored. The answer is the same root, converged to the double's
+ * resolution; a close guess saves one or two iterations. */
+int sf_bs_implied_vol_guess(bool is_call, double price, double S, double K, double T, double r, double q,
+                            double guess, double *sigma);
 /* Standard normal CDF, accurate to ~1e-15. */
 double sf_norm_cdf(double x);
 

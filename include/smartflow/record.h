@@ -87,6 +87,9 @@ struct sf_option_print {
   struct sf_meta meta;
   int64_t ts_ns;
   char option_contract_id[SF_CONTRACT_ID_MAX];
+  /* Key of option_contract_id in the stream's contract table (contract.h), or 0 (none: the
+   * engine interns the id itself). Never serialised. */
+  uint32_t contract_key;
   double price; /* >= 0, dollars per share */
   int64_t size; /* > 0, contracts */
   char exchange[SF_VENUE_MAX];
@@ -119,6 +122,7 @@ struct sf_option_nbbo {
   struct sf_meta meta;
   int64_t ts_ns;
   char option_contract_id[SF_CONTRACT_ID_MAX];
+  uint32_t contract_key; /* as in sf_option_print */
   double bid, ask;
   double bid_size, ask_size; /* "bidSize"/"askSize" on the wire */
 };

@@ -24,42 +24,45 @@
 
 /* Evidence terms: X(ENUM, "name", "what it measures"). Each is in [0,1]; 0 when the input it
  * needs is unknown (absence of evidence). */
-#define SF_RULE_TERMS(X)                                                                           \
-  X(PREMIUM_LARGE, "premium_large", "log-premium ramp premium_large_lo..premium_large_hi")         \
-  X(PREMIUM_MODERATE, "premium_moderate", "premium between retail_premium_lo and premium_large")   \
-  X(SWEEP, "sweep", "size share of multi-venue / ISO sweep clusters")                              \
-  X(BLOCK, "block", "size share of single prints of at least block_min_size")                      \
-  X(AGGRESSIVE, "aggressive", "size share signed by the quote rule (AA/A/B/BB)")                   \
-  X(ONE_SIDED, "one_sided", "|buy - sell| / total size")                                           \
-  X(TIGHT_QUOTES, "tight_quotes", "relative spread ramp spread_tight..spread_wide (1 = tight)")    \
-  X(DTE_WEEKS, "dte_weeks", "days to expiry within dte_weeks_lo..dte_weeks_hi (trapezoid)")        \
-  X(NEAR_MONEY, "near_money", "atm_proximity ramp near_money_full..near_money_zero")               \
-  X(SHORT_DATED, "short_dated", "days to expiry ramp short_dated_full..short_dated_zero")          \
-  X(OTM, "otm", "out-of-the-money distance ramp otm_lo..otm_hi")                                   \
-  X(SMALL_LOTS, "small_lots", "small average fill and many fills (burst)")                         \
-  X(IV_POP, "iv_pop", "implied-vol shock over the contract baseline, ramp iv_pop_lo..iv_pop_hi")   \
-  X(EVENT_SOON, "event_soon", "a calendar event within event_days_full..event_days_zero")          \
-  X(EXPIRY_AFTER_EVENT, "expiry_after_event", "expiry just after the event")                       \
-  X(PRE_EVENT_CONC, "pre_event_concentration", "size share in the first expiries after the event") \
-  X(SOLD, "sold", "seller-initiated size share")                                                   \
-  X(BOUGHT, "bought", "buyer-initiated size share")                                                \
-  X(STRADDLE_SOLD, "straddle_sold", "a straddle or strangle, seller-initiated")                    \
-  X(NEUTRAL_DELTA, "neutral_delta", "multi-leg with |net directional bias| near 0")                \
-  X(LEGS_MATCHED, "legs_matched", "multi-leg size symmetry")                                       \
-  X(COMPLEX, "complex", "size share of complex-order (COMPLEX/SPREAD) prints")                     \
-  X(STOCK_TIE, "stock_tie", "stock-tie size share (multi-leg: call/put of one strike)")            \
-  X(MID_PRINTS, "mid_prints", "share of quoted prints strictly inside the spread")                 \
-  X(ZERO_TO_TWO_DTE, "zero_to_two_dte", "days to expiry at most hedge_dte_max")                    \
-  X(ATM, "atm", "atm_proximity ramp atm_full..atm_zero")                                           \
-  X(SPOT_MOVE, "spot_move", "|underlying move| ramp move_bps_lo..move_bps_hi")                     \
-  X(BOTH_SIDES, "both_sides", "min(buy, sell) / max(buy, sell)")                                   \
-  X(MULTI_LEG, "multi_leg", "the event is a recognised multi-leg structure")                       \
-  X(SPREAD_PRESSURE, "spread_pressure", "spread widening over the baseline ramp")                  \
-  X(SPECIAL, "special", "size share of special prints (auction, cross, late ...)")                 \
-  X(BURST_RATE, "burst_rate", "fills per minute ramp burst_rate_lo..hi x fill-count ramp")         \
-  X(IV_RISE, "iv_rise", "late IV over the pre-event IV baseline, ramp iv_rise_lo..hi")             \
-  X(LARGE_LOTS, "large_lots", "average fill log-ramp large_lot_lo..large_lot_hi")                  \
-  X(VOLUME_EXCEEDS_OI, "volume_exceeds_oi", "vol_oi_ratio ramp oi_ratio_lo..oi_ratio_hi (opening)")
+#define SF_RULE_TERMS(X)                                                                             \
+  X(PREMIUM_LARGE, "premium_large", "log-premium ramp premium_large_lo..premium_large_hi")           \
+  X(PREMIUM_MODERATE, "premium_moderate", "premium between retail_premium_lo and premium_large")     \
+  X(SWEEP, "sweep", "size share of multi-venue / ISO sweep clusters")                                \
+  X(BLOCK, "block", "size share of single prints of at least block_min_size")                        \
+  X(AGGRESSIVE, "aggressive", "size share signed by the quote rule (AA/A/B/BB)")                     \
+  X(ONE_SIDED, "one_sided", "|buy - sell| / total size")                                             \
+  X(TIGHT_QUOTES, "tight_quotes", "relative spread ramp spread_tight..spread_wide (1 = tight)")      \
+  X(DTE_WEEKS, "dte_weeks", "days to expiry within dte_weeks_lo..dte_weeks_hi (trapezoid)")          \
+  X(NEAR_MONEY, "near_money", "atm_proximity ramp near_money_full..near_money_zero")                 \
+  X(SHORT_DATED, "short_dated", "days to expiry ramp short_dated_full..short_dated_zero")            \
+  X(OTM, "otm", "out-of-the-money distance ramp otm_lo..otm_hi")                                     \
+  X(SMALL_LOTS, "small_lots", "small average fill and many fills (burst)")                           \
+  X(IV_POP, "iv_pop", "implied-vol shock over the contract baseline, ramp iv_pop_lo..iv_pop_hi")     \
+  X(EVENT_SOON, "event_soon", "a calendar event within event_days_full..event_days_zero")            \
+  X(EXPIRY_AFTER_EVENT, "expiry_after_event", "expiry just after the event")                         \
+  X(PRE_EVENT_CONC, "pre_event_concentration", "size share in the first expiries after the event")   \
+  X(SOLD, "sold", "seller-initiated size share")                                                     \
+  X(BOUGHT, "bought", "buyer-initiated size share")                                                  \
+  X(STRADDLE_SOLD, "straddle_sold", "a straddle or strangle, seller-initiated")                      \
+  X(NEUTRAL_DELTA, "neutral_delta", "multi-leg with |net directional bias| near 0")                  \
+  X(LEGS_MATCHED, "legs_matched", "multi-leg size symmetry")                                         \
+  X(COMPLEX, "complex", "size share of complex-order (COMPLEX/SPREAD) prints")                       \
+  X(STOCK_TIE, "stock_tie", "stock-tie size share (multi-leg: call/put of one strike)")              \
+  X(MID_PRINTS, "mid_prints", "share of quoted prints strictly inside the spread")                   \
+  X(ZERO_TO_TWO_DTE, "zero_to_two_dte", "days to expiry at most hedge_dte_max")                      \
+  X(ATM, "atm", "atm_proximity ramp atm_full..atm_zero")                                             \
+  X(SPOT_MOVE, "spot_move", "|underlying move| ramp move_bps_lo..move_bps_hi")                       \
+  X(BOTH_SIDES, "both_sides", "min(buy, sell) / max(buy, sell)")                                     \
+  X(MULTI_LEG, "multi_leg", "the event is a recognised multi-leg structure")                         \
+  X(SPREAD_PRESSURE, "spread_pressure", "spread widening over the baseline ramp")                    \
+  X(SPECIAL, "special", "size share of special prints (auction, cross, late ...)")                   \
+  X(BURST_RATE, "burst_rate", "fills per minute ramp burst_rate_lo..hi x fill-count ramp")           \
+  X(IV_RISE, "iv_rise", "late IV over the pre-event IV baseline, ramp iv_rise_lo..hi")               \
+  X(LARGE_LOTS, "large_lots", "average fill log-ramp large_lot_lo..large_lot_hi")                    \
+  X(VOLUME_EXCEEDS_OI, "volume_exceeds_oi", "vol_oi_ratio ramp oi_ratio_lo..oi_ratio_hi (opening)")  \
+  X(TRICKLE, "trickle", "small fills spread over seconds: fill ramp down x window ramp (trickle_*)") \
+  X(SPARSE, "sparse", "few fills spread over seconds: fill-count ramp down x window ramp")           \
+  X(SLOW_FILLS, "slow_fills", "fills per minute ramp down slow_rate_full..slow_rate_zero")
 
 enum sf_rule_term {
 #define SF_RULE_TERM_ENUM(e, name, doc) SF_TERM_##e,
@@ -117,7 +120,7 @@ enum sf_rule_term {
   X(direction_min, 0.2, "|net directional bias| for a bullish / bearish call")                        \
   X(reason_min, 0.5, "a term at least this large (with positive weight) is cited as a reason")        \
   X(structure_symmetry_min, 0.5, "leg size symmetry for legs without complex conditions")             \
-  X(structure_min_leg, 10.0, "contracts a leg without complex conditions needs to form a structure")  \
+  X(structure_min_leg, 25.0, "contracts a leg without complex conditions needs to form a structure")  \
   X(guard_factor, 0.35, "multiplier on raw scores a guard suppresses")                                \
   X(stale_coverage_min, 0.5, "below this fresh-quote coverage: stale_quotes guard")                   \
   X(unusable_coverage_max, 0.2, "at or below this coverage, unsigned events abstain")                 \
@@ -131,6 +134,14 @@ enum sf_rule_term {
   X(burst_window_s, 180.0, "longest span (s) of one small-lot burst")                                 \
   X(burst_lot_max, 45.0, "average fill (contracts) of a closed cluster at most to join a burst")      \
   X(burst_premium_max, 50000.0, "premium ($) of a closed cluster at most for it to join a burst")     \
+  X(trickle_fill_full, 10.0, "average fill at or below which an event's fills are trickle-sized")     \
+  X(trickle_fill_zero, 20.0, "average fill at or above which they are not (trickle term)")            \
+  X(trickle_window_lo, 1.0, "event window (s) where trickle and sparse start to rise")                \
+  X(trickle_window_hi, 4.0, "event window (s) where trickle and sparse are full")                     \
+  X(sparse_prints_full, 4.0, "fills at or below which a spread-out event is sparse (sparse = 1)")     \
+  X(sparse_prints_zero, 5.0, "fills at or above which it is not sparse (burst_prints_lo)")            \
+  X(slow_rate_full, 4.0, "fills per minute at or below which slow_fills = 1 (a trickle)")             \
+  X(slow_rate_zero, 6.0, "fills per minute at or above which slow_fills = 0 (burst_rate_lo)")         \
   X(evidence_min_size, 20.0, "contracts an event needs before any primary call")                      \
   X(evidence_min_premium, 1000.0, "premium ($) an event needs before any primary call")               \
   X(weak_evidence_factor, 0.1, "multiplier on the raw scores of an event under the evidence minimum") \

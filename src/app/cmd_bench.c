@@ -1,14 +1,13 @@
 /* `smartflow bench engine|api|ws`. The api and ws load benchmarks live in bench_api.c and
- * bench_ws.c; this file holds `bench engine`: a deterministic in-memory engine workload and its throughput and
- * latency. The records are generated before timing from a seed: five underlyings, 800 contracts
- * (4 expiries x 20 strikes x call/put each), Q option NBBO updates per print (mostly on the
- * contract about to print), an underlying quote every 8 prints, and a mix of order types:
- * retail lots (65%), multi-venue ISO sweeps (10%), blocks (5%), complex two-leg spreads (10%)
- * and small-lot bursts (10%). Every sink folds the content of what it receives into one FNV-1a
- * hash (field by field, never struct padding), so two builds that print the same hash computed
- * the same thing; the sinks copy those fields into a buffer and the hashing itself runs outside
- * the timed region. Per-print latency is sampled with the monotonic clock around each print push.
- * Output: one JSON line. */
+ * bench_ws.c; this file holds `bench engine`: a deterministic in-memory engine workload and its throughput
+ * and latency. The records are generated before timing from a seed: five underlyings, 800 contracts (4
+ * expiries x 20 strikes x call/put each), Q option NBBO updates per print (mostly on the contract about to
+ * print), an underlying quote every 8 prints, and a mix of order types: retail lots (65%), multi-venue ISO
+ * sweeps (10%), blocks (5%), complex two-leg spreads (10%) and small-lot bursts (10%). Every sink folds the
+ * content of what it receives into one FNV-1a hash (field by field, never struct padding), so two builds that
+ * print the same hash computed the same thing; the sinks copy those fields into a buffer and the hashing
+ * itself runs outside the timed region. Per-print latency is sampled with the monotonic clock around each
+ * print push. Output: one JSON line. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,6 +18,7 @@
 #include "app/bench.h"
 #include "app/commands.h"
 #include "smartflow/condition.h"
+#include "smartflow/contract.h"
 #include "smartflow/engine.h"
 #include "smartflow/hash.h"
 #include "smartflow/record.h"
@@ -29,7 +29,8 @@ static void usage(FILE *out) {
           "usage: smartflow bench engine [--prints N] [--quotes-per-print Q] [--seed S]\n"
           "       smartflow bench api --help    HTTP load on the API server (bench_api.c)\n"
           "       smartflow bench ws --help     WebSocket fan-out load (bench_ws.c)\n\n"
-          "Runs a generated workload (built before timing) through the engine and prints one JSON\n"
+          "Runs a generated workload (built before timing; option records carry contract keys, as\n"
+          "an ingest that interns contract ids produces them) through the engine and prints one JSON\n"
           "line: prints/s, records/s, events/s, per-print latency p50/p99/p99.9 (ns), peak RSS and\n"
           "an FNV-1a hash of the content of every output record.\n\n"
           "options:\n"
@@ -56,6 +57,7 @@ static int rng_int(uint64_t *s, int n) { return (int)(rng_next(s) % (uint64_t)n)
 
 struct gen_ctr {
   char id[SF_CONTRACT_ID_MAX];
+  uint32_t key; /* in gen.contracts, carried by the records as an ingest that interns sets it */
   int und;
   double strike;
   bool call;
@@ -82,6 +84,7 @@ struct gen {
   int64_t t;
   uint64_t trace;
   int quotes_per_print;
+  struct sf_contract_table *contracts;
 };
 
 static const char *const und_names[N_UND] = {"SPY", "QQQ", "AAPL", "TSLA", "NVDA"};
@@ -134,6 +137,7 @@ static int add_nbbo(struct gen *g, int ci) {
   q->meta.seq = (int64_t)g->trace;
   snprintf(q->meta.trace_id, sizeof q->meta.trace_id, "q%llu", (unsigned long long)g->trace++);
   memcpy(q->option_contract_id, g->c[ci].id, sizeof q->option_contract_id);
+  q->contract_key = g->c[ci].key;
   quote(g, ci, &q->bid, &q->ask);
   q->bid_size = 1 + rng_int(&g->rng, 200);
   q->ask_size = 1 + rng_int(&g->rng, 200);
@@ -170,6 +174,7 @@ static int add_print(struct gen *g, int ci, int side, int64_t size, const char *
   p->meta.source_ts = p->meta.ingest_ts = sf_ns_to_ms(g->t);
   snprintf(p->meta.trace_id, sizeof p->meta.trace_id, "t%llu", (unsigned long long)g->trace++);
   memcpy(p->option_contract_id, g->c[ci].id, sizeof p->option_contract_id);
+  p->contract_key = g->c[ci].key;
   p->price = side > 0 ? ask : (side < 0 ? bid : round((bid + ask) * 50) / 100);
   p->size = size;
   snprintf(p->exchange, sizeof p->exchange, "%s", venue);
@@ -182,7 +187,7 @@ static int near_contract(struct gen *g, int u) {
   return ((u * N_EXP + e) * N_STRIKE + k) * 2 + cp;
 }
 
-static void gen_init(struct gen *g) {
+static int gen_init(struct gen *g) {
   int64_t day = sf_ny_local_to_utc_ns(2025, 3, 18, 9, 30, 0);
   g->t = day;
   static const int exp_days[N_EXP] = {0, 3, 17, 59}; /* expiries from 2025-03-18 */
@@ -200,14 +205,16 @@ static void gen_init(struct gen *g) {
           c->dte = exp_days[e] + 0.25;
           snprintf(c->id, sizeof c->id, "%s-%04d-%02d-%02d-%d-%c", und_names[u], y, m, d, (int)c->strike,
                    c->call ? 'C' : 'P');
+          if (sf_contract_table_intern(g->contracts, c->id, strlen(c->id), &c->key, NULL)) return -1;
         }
   }
+  return 0;
 }
 
 /* Appends records for about `prints` more prints (orders are not split). */
 static int generate(struct gen *g, size_t prints) {
   if (g->t == 0) {
-    gen_init(g);
+    if (gen_init(g)) return -1;
     for (int u = 0; u < N_UND; u++)
       if (add_und(g, u)) return -1;
   }
@@ -494,9 +501,15 @@ static int bench_engine(int argc, char **argv) {
   while ((ch = sf_args_next(&args)) != -1) {
     int bad = 0;
     switch (ch) {
-      case 'p': bad = sf_args_u64(&args, 1, UINT64_C(1000000000), &prints); break;
-      case 'q': bad = sf_args_u64(&args, 0, 100, &qpp64); break;
-      case 's': bad = sf_args_u64(&args, 0, UINT64_MAX, &seed); break;
+      case 'p':
+        bad = sf_args_u64(&args, 1, UINT64_C(1000000000), &prints);
+        break;
+      case 'q':
+        bad = sf_args_u64(&args, 0, 100, &qpp64);
+        break;
+      case 's':
+        bad = sf_args_u64(&args, 0, UINT64_MAX, &seed);
+        break;
       default: /* --help or a usage error, printed */
         return args.status;
     }
@@ -508,6 +521,10 @@ static int bench_engine(int argc, char **argv) {
   if (!g) return 1;
   g->rng = seed * 0x9E3779B97F4A7C15ull + 1;
   g->quotes_per_print = qpp;
+  if (sf_contract_table_new(&g->contracts)) {
+    free(g);
+    return 1;
+  }
   int status = 1;
   struct lat lat = {NULL, NULL, 0, 0, 0, false};
   struct sf_engine *e = NULL;
@@ -582,6 +599,7 @@ done:
   free(lat.over);
   hsink_fini(&hs);
   if (g->rec) free(g->rec); /* market-data records own nothing */
+  sf_contract_table_free(g->contracts);
   free(g);
   return status;
 }

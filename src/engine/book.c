@@ -8,7 +8,10 @@
  * The NBBO path looks a contract up several times per print, so a lookup is one length and
  * memcmp against the previous id (quotes and prints of one contract come in runs), else one
  * table probe: the key hash reads 8 bytes at a time and slots keep the key length, so a probe
- * compares bytes only on a full hash match. The table hash is internal (never in any output). */
+ * compares bytes only on a full hash match. The table hash is internal (never in any output).
+ * A record that carries a contract key (contract.h: interned once by the ingest that made it)
+ * skips all of that after the key's first record: key_ctr maps keys to contracts by array
+ * index. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -133,6 +136,7 @@ void sf_book_init(struct sf_book *b) {
 void sf_book_fini(struct sf_book *b) {
   free(b->ctr);
   free(b->und);
+  free(b->key_ctr);
   sf_strtab_fini(&b->ctr_tab);
   sf_strtab_fini(&b->und_tab);
   memset(b, 0, sizeof *b);
@@ -265,9 +269,37 @@ int sf_book_contract(struct sf_book *b, const char *id, uint32_t *out, const cha
   return contract_new(b, id, len, h, out, why);
 }
 
+int sf_book_contract_slow(struct sf_book *b, uint32_t key, const char *id, uint32_t *out, const char **why) {
+  int rc = sf_book_contract(b, id, out, why);
+  if (rc || key == 0 || key > SF_BOOK_KEY_MAX) return rc;
+  if (key >= b->cap_key) {
+    size_t ncap = b->cap_key ? b->cap_key : 1024;
+    while (ncap <= key) ncap *= 2;
+    uint32_t *nk = realloc(b->key_ctr, ncap * sizeof *nk);
+    if (!nk) return 0; /* the key stays unmapped: later records take the id lookup */
+    memset(nk + b->cap_key, 0, (ncap - b->cap_key) * sizeof *nk);
+    b->key_ctr = nk;
+    b->cap_key = ncap;
+  }
+  b->key_ctr[key] = *out + 1;
+  return 0;
+}
+
 #define QSLOT(r, i) (&(r)->q[((r)->head + (i)) & (SF_QRING - 1)])
 
 void sf_qring_insert(struct sf_qring *r, const struct sf_qslot *q) {
+  /* The usual case, a quote newer than all kept: it goes after the last (over the oldest when
+   * the ring is full). */
+  if (r->n == 0 || QSLOT(r, r->n - 1)->ts_ns <= q->ts_ns) {
+    if (r->n == SF_QRING) {
+      *QSLOT(r, 0) = *q;
+      r->head = (uint8_t)((r->head + 1) & (SF_QRING - 1));
+    } else {
+      *QSLOT(r, r->n) = *q;
+      r->n++;
+    }
+    return;
+  }
   if (r->n == SF_QRING) {
     if (q->ts_ns < QSLOT(r, 0)->ts_ns) return; /* older than everything kept: no print can need it */
     r->head = (uint8_t)((r->head + 1) & (SF_QRING - 1)); /* drop the oldest */

@@ -20,8 +20,7 @@
 /* (deadline, kind, seq) order. (Not packed into one word: there are more than two kinds.) */
 static bool timer_less(const struct sf_timer *a, const struct sf_timer *b) {
   if (a->deadline_ns != b->deadline_ns) return a->deadline_ns < b->deadline_ns;
-  if (a->kind != b->kind) return a->kind < b->kind;
-  return a->seq < b->seq;
+  return a->seq < b->seq; /* kind, then arming order (see struct sf_timer) */
 }
 
 int sf_heap_push(struct sf_heap *h, const struct sf_timer *t) {
@@ -45,24 +44,29 @@ int sf_heap_push(struct sf_heap *h, const struct sf_timer *t) {
 
 const struct sf_timer *sf_heap_top(const struct sf_heap *h) { return h->n ? &h->v[0] : NULL; }
 
+/* Floyd's pop: the hole left at the root goes down to a leaf along the smaller children (one
+ * comparison per level instead of two), then the last element goes up from there, which is
+ * usually at once: it came from the bottom. */
 int sf_heap_pop(struct sf_heap *h, struct sf_timer *t) {
   if (!h->n) return 0;
   *t = h->v[0];
   struct sf_timer last = h->v[--h->n];
-  size_t i = 0;
+  size_t n = h->n, i = 0;
+  if (!n) return 1;
   for (;;) {
-    size_t l = 2 * i + 1, r = l + 1, m = i;
-    const struct sf_timer *best = &last;
-    if (l < h->n && timer_less(&h->v[l], best)) {
-      m = l;
-      best = &h->v[l];
-    }
-    if (r < h->n && timer_less(&h->v[r], best)) m = r;
-    if (m == i) break;
+    size_t l = 2 * i + 1;
+    if (l >= n) break;
+    size_t m = (l + 1 < n && timer_less(&h->v[l + 1], &h->v[l])) ? l + 1 : l;
     h->v[i] = h->v[m];
     i = m;
   }
-  if (h->n) h->v[i] = last;
+  while (i > 0) {
+    size_t parent = (i - 1) / 2;
+    if (!timer_less(&last, &h->v[parent])) break;
+    h->v[i] = h->v[parent];
+    i = parent;
+  }
+  h->v[i] = last;
   return 1;
 }
 

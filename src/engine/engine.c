@@ -120,7 +120,7 @@ __attribute__((format(printf, 4, 5))) static int reject_x(struct sf_engine *e, i
 #define reject(e, code, ...) reject_x((e), (code), false, __VA_ARGS__)
 
 static int arm(struct sf_engine *e, uint32_t ci, uint8_t kind, int64_t deadline) {
-  struct sf_timer t = {deadline, kind, ci, ++e->timer_seq};
+  struct sf_timer t = {deadline, kind, ci, (uint64_t)kind << SF_TIMER_KIND_SHIFT | ++e->timer_seq};
   e->pool.c[ci].timer_seq = t.seq;
   return sf_heap_push(&e->heap, &t);
 }
@@ -408,7 +408,7 @@ int sf_engine_push_option_print(struct sf_engine *e, const struct sf_option_prin
   if (rc) return rc;
   uint32_t ci;
   const char *why = NULL;
-  rc = sf_book_contract(&e->book, p->option_contract_id, &ci, &why);
+  rc = sf_book_contract_key(&e->book, p->contract_key, p->option_contract_id, &ci, &why);
   if (rc == SF_ENOMEM) return reject(e, rc, "out of memory");
   if (rc)
     return reject_x(e, SF_EFIELD, true, "option-print.option_contract_id: '%s': %s", p->option_contract_id,
@@ -469,7 +469,7 @@ int sf_engine_push_option_nbbo(struct sf_engine *e, const struct sf_option_nbbo 
   if (rc) return rc;
   uint32_t ci;
   const char *why = NULL;
-  rc = sf_book_contract(&e->book, q->option_contract_id, &ci, &why);
+  rc = sf_book_contract_key(&e->book, q->contract_key, q->option_contract_id, &ci, &why);
   if (rc == SF_ENOMEM) return reject(e, rc, "out of memory");
   if (rc)
     return reject_x(e, SF_EFIELD, true, "option-nbbo.option_contract_id: '%s': %s", q->option_contract_id,

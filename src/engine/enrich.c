@@ -103,15 +103,17 @@ static void solve_iv(struct sf_engine *e, struct sf_book_ctr *k, struct sf_optio
     double sigma = 0;
     k->c_ok = false;
     k->c_src = 0;
+    double r = e->cfg.rate;
     if (p->price > 0 &&
-        sf_bs_implied_vol(k->is_call, p->price, S, k->strike, T, e->cfg.rate, 0.0, &sigma) == 0) {
+        sf_bs_implied_vol_guess(k->is_call, p->price, S, k->strike, T, r, 0.0, k->iv_guess, &sigma) == 0) {
       k->c_ok = true;
       k->c_src = 1;
     } else if (!isnan(mid) && mid > 0 &&
-               sf_bs_implied_vol(k->is_call, mid, S, k->strike, T, e->cfg.rate, 0.0, &sigma) == 0) {
+               sf_bs_implied_vol_guess(k->is_call, mid, S, k->strike, T, r, 0.0, k->iv_guess, &sigma) == 0) {
       k->c_ok = true;
       k->c_src = 2;
     }
+    if (k->c_ok) k->iv_guess = sigma;
     k->c_valid = true;
     k->c_px = p->price;
     k->c_spot = S;

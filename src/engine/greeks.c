@@ -17,9 +17,18 @@
  * e^{x/2} n(d1), d2b/ds2 = db/ds d1 d2 / s) inside a maintained bracket, with bisection when a
  * step leaves it: on b itself in the concave branch, and on ln b in the convex branch, where
  * ln b is close to -x^2/(2 s^2) and so nearly linear in 1/s^2 even for prices of 1e-100. The
- * start is the Corrado-Miller (1996) estimate in the concave branch and the small-s asymptote
+ * start is the caller's guess when it lies in the root's branch (the engine passes the
+ * contract's previous solution, usually a step or two away), else the Corrado-Miller (1996)
+ * estimate in the concave branch and the small-s asymptote
  * ln b ~ -x^2/(2s^2) + 3 ln s - 2 ln|x| - ln sqrt(2 pi) in the convex one, each clipped into its
- * branch, so three or four steps reach full precision. */
+ * branch, so three or four steps reach full precision.
+ *
+ * Cost (the engine solves about one IV per two prints): one exp per evaluation, since the
+ * density at d1 and both CDF tails share exp(-d1^2/2) (exp(-d2^2/2) = exp(-d1^2/2) e^x); no
+ * exp in the set-up (e^x = min(F,K)/max(F,K), e^{x/2} its square root, the discount factor
+ * by its Taylor series for |rT| < 1%); ln(b/beta) by its series near the root; and a Halley
+ * step below 1e-6 s ends the iteration (cubic convergence leaves an error far below the
+ * double's resolution), so a warm start costs two evaluations. */
 #include "smartflow/greeks.h"
 
 #include <math.h>
@@ -58,7 +67,10 @@ static double exp_half_sq(double y) {
   return exp_tab[(int)(y * 16.0)] * exp(-del * 0.5);
 }
 
-static inline double norm_cdf(double x) {
+/* N(x) given e = exp(-x^2/2) (as exp_half_sq(|x|) returns it; 0 for |x| >= 38.5): the tails
+ * are e times a rational function, so a caller that needs the density at x as well (or the
+ * factor at a point whose exp(-y^2/2) it knows from x's) pays for one exp instead of two. */
+static inline double norm_cdf_e(double x, double e) {
   static const double a[5] = {2.2352520354606839287, 161.02823106855587881, 1067.6894854603709582,
                               18154.981253343561249, 0.065682337918207449113};
   static const double b[4] = {47.20258190468824187, 976.09855173777669322, 10260.932208618978205,
@@ -90,7 +102,7 @@ static inline double norm_cdf(double x) {
       xnum = (xnum + c[i]) * y;
       xden = (xden + d[i]) * y;
     }
-    tail = exp_half_sq(y) * (xnum + c[7]) / (xden + d[7]);
+    tail = e * (xnum + c[7]) / (xden + d[7]);
   } else if (y < 38.5) {
     double xsq = 1.0 / (x * x), xnum = p[5] * xsq, xden = xsq;
     for (int i = 0; i < 4; i++) {
@@ -98,16 +110,26 @@ static inline double norm_cdf(double x) {
       xden = (xden + q[i]) * xsq;
     }
     double t = xsq * (xnum + p[4]) / (xden + q[4]);
-    tail = exp_half_sq(y) * (INV_SQRT_2PI - t) / y;
+    tail = e * (INV_SQRT_2PI - t) / y;
   } else {
     tail = 0.0;
   }
   return x > 0 ? 1.0 - tail : tail;
 }
 
-double sf_norm_cdf(double x) { return norm_cdf(x); }
+/* exp(-x^2/2) as norm_cdf_e wants it: with the split of exp_half_sq below 38.5, else 0 (the
+ * tail is 0 there; the density below the smallest subnormal). */
+static inline double gauss_e(double x) {
+  double y = fabs(x);
+  return y < 38.5 ? exp_half_sq(y) : 0.0;
+}
 
-static double norm_pdf(double x) { return INV_SQRT_2PI * exp(-0.5 * x * x); }
+static inline double norm_cdf(double x) {
+  double y = fabs(x);
+  return norm_cdf_e(x, y > 0.67448975 ? gauss_e(x) : 0.0);
+}
+
+double sf_norm_cdf(double x) { return norm_cdf(x); }
 
 double sf_bs_price(bool is_call, double S, double K, double T, double r, double q, double sigma) {
   if (!(T > 0)) return is_call ? fmax(S - K, 0.0) : fmax(K - S, 0.0);
@@ -139,17 +161,17 @@ void sf_bs_greeks(bool is_call, double S, double K, double T, double r, double q
   /* exp(-0 T) is exactly 1: skip the call for the usual q = 0. */
   double df = exp(-r * T), dq = q == 0 ? 1.0 : exp(-q * T), sq = S * dq;
   double d1 = (log(S / K) + (r - q) * T) / s + 0.5 * s, d2 = d1 - s;
-  double pdf1 = norm_pdf(d1);
+  double e1 = gauss_e(d1), pdf1 = INV_SQRT_2PI * e1; /* the density and N(d1) share exp */
   out->gamma = dq * pdf1 / (S * s);
   out->vega = sq * pdf1 * sqrt_t;
   double decay = -sq * pdf1 * sigma / (2.0 * sqrt_t);
   if (is_call) {
-    double n1 = norm_cdf(d1), n2 = norm_cdf(d2);
+    double n1 = norm_cdf_e(d1, e1), n2 = norm_cdf(d2);
     out->price = sq * n1 - K * df * n2;
     out->delta = dq * n1;
     out->theta = decay - r * K * df * n2 + q * sq * n1;
   } else {
-    double n1 = norm_cdf(-d1), n2 = norm_cdf(-d2);
+    double n1 = norm_cdf_e(-d1, e1), n2 = norm_cdf(-d2);
     out->price = K * df * n2 - sq * n1;
     out->delta = -dq * n1;
     out->theta = decay + r * K * df * n2 - q * sq * n1;
@@ -171,47 +193,62 @@ void sf_bs_delta_gamma_vega(bool is_call, double S, double K, double T, double r
    * and sum below rounds as the corresponding one there does. */
   double sqrt_t = sqrt(T), s = sigma * sqrt_t;
   double d1 = (log_s_k + r * T) / s + 0.5 * s;
-  double pdf1 = norm_pdf(d1);
+  double e1 = gauss_e(d1), pdf1 = INV_SQRT_2PI * e1;
   out->gamma = pdf1 / (S * s);
   out->vega = S * pdf1 * sqrt_t;
-  out->delta = is_call ? norm_cdf(d1) : -norm_cdf(-d1);
+  out->delta = is_call ? norm_cdf_e(d1, e1) : -norm_cdf_e(-d1, e1);
 }
 
-/* The normalised out-of-the-money call b(x, s) (x <= 0) and its first two s-derivatives. */
+/* The normalised out-of-the-money call b(x, s) (x <= 0) and its first two s-derivatives. One
+ * exp per evaluation: with d1 = x/s + s/2 and d2 = d1 - s, d2^2 = d1^2 - 2x, so
+ * exp(-d2^2/2) = exp(-d1^2/2) e^x, and the density at d1 is that same factor over sqrt(2 pi). */
 struct nb {
   double b, db, d2b;
 };
 
-static double normalised_black_b(double x, double s, double ex_half, double ex_mhalf) {
-  double d1 = x / s + 0.5 * s, d2 = x / s - 0.5 * s;
-  double b = ex_half * norm_cdf(d1) - ex_mhalf * norm_cdf(d2);
-  return b < 0 ? 0 : b; /* rounding in the deep tail */
+/* e^z: for the small |z| of a discount factor (r T below 1%) eight Taylor terms are exact to
+ * the double's resolution (the remainder is below z^9 / 9! < 3e-24); exp otherwise. */
+static double exp_small(double z) {
+  if (!(fabs(z) < 0.01)) return exp(z);
+  return 1 +
+         z * (1 + z / 2 * (1 + z / 3 * (1 + z / 4 * (1 + z / 5 * (1 + z / 6 * (1 + z / 7 * (1 + z / 8)))))));
 }
 
-static struct nb normalised_black(double x, double s, double ex_half, double ex_mhalf) {
+static struct nb normalised_black(double x, double s, double ex_half, double ex_mhalf, double ex) {
   double d1 = x / s + 0.5 * s, d2 = x / s - 0.5 * s;
+  double e1 = gauss_e(d1), e2 = e1 * ex;
   struct nb v;
-  v.b = ex_half * norm_cdf(d1) - ex_mhalf * norm_cdf(d2);
+  v.b = ex_half * norm_cdf_e(d1, e1) - ex_mhalf * norm_cdf_e(d2, e2);
   if (v.b < 0) v.b = 0; /* rounding in the deep tail */
-  v.db = ex_half * norm_pdf(d1);
+  v.db = ex_half * INV_SQRT_2PI * e1;
   v.d2b = v.db * d1 * d2 / s;
   return v;
 }
 
 /* Solves b(x, s) = beta for s, given 0 < beta < e^{x/2} = ex_half and x <= 0. Returns s, or
- * NaN. */
-static double solve_normalised(double x, double beta, double ex_half) {
-  double ex_mhalf = exp(-0.5 * x);
+ * NaN. Halley's method converges cubically, so once a step is below 1e-6 s the point it
+ * reaches is within ~1e-18 s of the root (far below the double's resolution) and is returned
+ * without another evaluation. */
+static double solve_normalised(double x, double beta, double ex_half, double ex, double s0) {
+  double ex_mhalf = 1.0 / ex_half;
   double s_c = sqrt(-2.0 * x);
-  double b_c = s_c > 0 ? normalised_black_b(x, s_c, ex_half, ex_mhalf) : 0.0;
+  /* At s_c, d1 = x / s_c + s_c / 2 = 0 and d2 = -s_c, where exp(-d2^2 / 2) = e^x. */
+  double b_c = s_c > 0 ? 0.5 * ex_half - ex_mhalf * norm_cdf_e(-s_c, s_c < 38.5 ? ex : 0.0) : 0.0;
   bool convex = beta < b_c;
   double lo, hi, s;
-  double log_beta = log(beta);
-  if (convex) {
+  double log_beta = NAN; /* log(beta), computed when first needed */
+  bool warm = s0 > 0 && isfinite(s0) && (convex ? s0 < s_c : s0 > s_c);
+  if (warm) {
+    lo = convex ? 0.0 : s_c;
+    hi = convex ? s_c : INFINITY;
+    s = s0;
+  } else if (convex) {
     lo = 0.0;
     hi = s_c;
     /* Small-s asymptote, two fixed-point passes. */
-    double ax = -x, two_log_ax = 2.0 * log(ax), log_sqrt_2pi = log(SQRT_2PI);
+    static const double log_sqrt_2pi = 0.91893853320467274178;
+    double ax = -x, two_log_ax = 2.0 * log(ax);
+    log_beta = log(beta);
     s = ax / sqrt(-2.0 * log_beta);
     for (int k = 0; k < 2; k++) {
       double rhs = -log_beta + 3.0 * log(s) - two_log_ax - log_sqrt_2pi;
@@ -229,8 +266,24 @@ static double solve_normalised(double x, double beta, double ex_half) {
   if (!(s > lo && s < hi) || !isfinite(s)) s = isfinite(hi) ? 0.5 * (lo + hi) : (lo > 0 ? 2.0 * lo : 1.0);
 
   for (int iter = 0; iter < 200; iter++) {
-    struct nb v = normalised_black(x, s, ex_half, ex_mhalf);
-    double f = convex ? (v.b > 0 ? log(v.b) - log_beta : -INFINITY) : v.b - beta;
+    struct nb v = normalised_black(x, s, ex_half, ex_mhalf, ex);
+    double f;
+    if (!convex) {
+      f = v.b - beta;
+    } else if (!(v.b > 0)) {
+      f = -INFINITY;
+    } else {
+      /* ln(b / beta) = ln(1 + u): near the root |u| < 1e-3, and six terms of the series are
+       * exact to the double's resolution (the remainder is below u^7 / 7 < 2e-22); ln b -
+       * ln beta further out. */
+      double u = (v.b - beta) / beta;
+      if (fabs(u) < 1e-3) {
+        f = u * (1 - u * (0.5 - u * (1.0 / 3 - u * (0.25 - u * (0.2 - u / 6)))));
+      } else {
+        if (isnan(log_beta)) log_beta = log(beta);
+        f = log(v.b) - log_beta;
+      }
+    }
     if (f == 0) return s;
     if (f < 0)
       lo = s;
@@ -252,31 +305,46 @@ static double solve_normalised(double x, double beta, double ex_half) {
       if (!isfinite(step)) step = -f / g1;
     }
     double next = s + step;
-    if (!(next > lo && next < hi)) next = isfinite(hi) ? 0.5 * (lo + hi) : 2.0 * s;
-    if (fabs(next - s) <= 1e-14 * s || (isfinite(hi) && hi - lo <= 4e-16 * hi)) return next;
+    bool halley = next > lo && next < hi;
+    if (!halley) next = isfinite(hi) ? 0.5 * (lo + hi) : 2.0 * s;
+    if ((halley && fabs(next - s) <= 1e-6 * s) || fabs(next - s) <= 1e-14 * s ||
+        (isfinite(hi) && hi - lo <= 4e-16 * hi))
+      return next;
     s = next;
   }
   return NAN;
 }
 
-int sf_bs_implied_vol(bool is_call, double price, double S, double K, double T, double r, double q,
-                      double *sigma) {
+static int implied_vol(bool is_call, double price, double S, double K, double T, double r, double q,
+                       double guess, double *sigma) {
   if (!sigma) return SF_EINVAL;
   if (isnan(price) || isnan(S) || isnan(K) || isnan(T) || !isfinite(r) || !isfinite(q)) return SF_EINVAL;
   if (!(T > 0) || !(S > 0) || !(K > 0) || !isfinite(S) || !isfinite(K) || !isfinite(T) || !isfinite(price))
     return SF_ENOTFOUND;
-  double df = exp(-r * T);
-  double fwd = S * exp((r - q) * T);
+  double df = exp_small(-r * T);
+  double fwd = q == 0 ? S / df : S * exp((r - q) * T); /* e^{rT} = 1 / df */
   double p = price / df;
   double intrinsic = is_call ? fmax(fwd - K, 0.0) : fmax(K - fwd, 0.0);
   double tv = p - intrinsic; /* the out-of-the-money option's undiscounted price */
   if (!(tv > 0) || !(tv < fmin(fwd, K))) return SF_ENOTFOUND;
   double x = -fabs(log(fwd / K));
   double beta = tv / sqrt(fwd * K);
-  double ex_half = exp(0.5 * x);
+  /* e^x = min(F, K) / max(F, K), and e^{x/2} its square root: no exp needed. */
+  double ex = fwd < K ? fwd / K : K / fwd, ex_half = sqrt(ex);
   if (!(beta < ex_half)) return SF_ENOTFOUND;
-  double s = solve_normalised(x, beta, ex_half);
+  double sqrt_t = sqrt(T);
+  double s = solve_normalised(x, beta, ex_half, ex, guess * sqrt_t);
   if (!(s > 0) || !isfinite(s)) return SF_ENOTFOUND;
-  *sigma = s / sqrt(T);
+  *sigma = s / sqrt_t;
   return 0;
+}
+
+int sf_bs_implied_vol(bool is_call, double price, double S, double K, double T, double r, double q,
+                      double *sigma) {
+  return implied_vol(is_call, price, S, K, T, r, q, NAN, sigma);
+}
+
+int sf_bs_implied_vol_guess(bool is_call, double price, double S, double K, double T, double r, double q,
+                            double guess, double *sigma) {
+  return implied_vol(is_call, price, S, K, T, r, q, guess, sigma);
 }

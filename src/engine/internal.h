@@ -69,7 +69,8 @@ struct sf_book_ctr {
   double c_px, c_spot, c_mid, c_iv, c_delta, c_gamma, c_vega;
   double lsk_spot, lsk; /* log(spot / strike) at lsk_spot (0: none yet; a spot is > 0) */
   int64_t c_ts;
-  uint8_t c_src; /* 1 trade, 2 mid */
+  uint8_t c_src;   /* 1 trade, 2 mid */
+  double iv_guess; /* the last volatility solved, where the next solve starts (0: none) */
   /* baselines (EWMA) for iv shock and spread widening */
   double ew_iv, ew_rsp;
   uint32_t n_iv, n_rsp;
@@ -106,7 +107,12 @@ struct sf_book {
   uint32_t last_off;
   size_t last_len;
   uint32_t last_idx;
+  /* record contract_key -> contract index + 1 (0: not seen yet); keys above SF_BOOK_KEY_MAX are
+   * looked up by id */
+  uint32_t *key_ctr;
+  size_t cap_key;
 };
+#define SF_BOOK_KEY_MAX (1u << 24)
 
 int sf_strtab_find(const struct sf_strtab *t, const char *key, size_t len, uint64_t h, uint32_t *idx);
 int sf_strtab_put(struct sf_strtab *t, const char *key, size_t len, uint64_t h, uint32_t idx);
@@ -117,6 +123,18 @@ void sf_book_fini(struct sf_book *b);
 /* Finds or creates the contract of an id (either form). Returns 0, SF_EFIELD (unparseable; *why
  * set) or SF_ENOMEM. */
 int sf_book_contract(struct sf_book *b, const char *id, uint32_t *out, const char **why);
+/* The same for a record that carries a contract key (contract.h; 0 = none): an array index
+ * once the key has been seen, the id lookup the first time. Every record of one engine's input
+ * with a given key must name the same contract (the keys come from one table). */
+int sf_book_contract_slow(struct sf_book *b, uint32_t key, const char *id, uint32_t *out, const char **why);
+static inline int sf_book_contract_key(struct sf_book *b, uint32_t key, const char *id, uint32_t *out,
+                                       const char **why) {
+  if (key < b->cap_key && b->key_ctr[key]) {
+    *out = b->key_ctr[key] - 1;
+    return 0;
+  }
+  return sf_book_contract_slow(b, key, id, out, why);
+}
 /* Finds or creates an underlying. Returns 0, SF_EFIELD (empty/too long) or SF_ENOMEM. */
 int sf_book_underlying(struct sf_book *b, const char *sym, uint32_t *out);
 /* Inserts a quote in time order (drops the oldest beyond SF_QRING). */
@@ -174,12 +192,15 @@ enum { SF_CS_FREE = 0, SF_CS_OPEN, SF_CS_PENDING, SF_CS_DONE, SF_CS_BURST };
 
 enum { SF_TIMER_CLUSTER = 0, SF_TIMER_GROUP = 1, SF_TIMER_BURST = 2 };
 
+/* Timers fire in (deadline, kind, arming order) order. seq carries the kind in its top bits
+ * above the arming counter, so that order is (deadline_ns, seq): two comparisons. */
 struct sf_timer {
   int64_t deadline_ns;
   uint8_t kind;
   uint32_t idx;
-  uint64_t seq;
+  uint64_t seq; /* kind << SF_TIMER_KIND_SHIFT | arming counter */
 };
+#define SF_TIMER_KIND_SHIFT 60
 
 struct sf_heap {
   struct sf_timer *v;

@@ -103,6 +103,16 @@ void sf_rules_terms(const struct sf_rules_config *rc, const struct sf_features *
   /* With the default ramp 0.5..1.5 the term reaches reason_min (0.5) exactly when the size
    * traded reaches the open interest: positions are being opened, not closed. */
   t[SF_TERM_VOLUME_EXCEEDS_OI] = ramp(f->vol_oi_ratio, rc->oi_ratio_lo, rc->oi_ratio_hi);
+  /* Background flow trickles: a handful of retail lots on one contract over tens of seconds.
+   * Positioning before an event and dealer hedging print as sweeps and blocks within
+   * milliseconds, and a retail frenzy is many fills in quick succession; a few small fills
+   * spread over seconds are none of these (issue 4). */
+  double spread_out = ramp(f->window_ms / 1000.0, rc->trickle_window_lo, rc->trickle_window_hi);
+  t[SF_TERM_TRICKLE] = ramp_down(f->avg_fill_size, rc->trickle_fill_full, rc->trickle_fill_zero) * spread_out;
+  t[SF_TERM_SPARSE] = ramp_down(f->print_count, rc->sparse_prints_full, rc->sparse_prints_zero) * spread_out;
+  /* Planted and real frenzies print 10-90 fills a minute; background lots on a busy contract
+   * arrive at a few a minute however long the burst window stays open. */
+  t[SF_TERM_SLOW_FILLS] = ramp_down(ev->fill_rate, rc->slow_rate_full, rc->slow_rate_zero);
 }
 
 static bool is_directional(int p) {

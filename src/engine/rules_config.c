@@ -68,7 +68,8 @@ static const struct wdef w_retail[] = {W(SMALL_LOTS, 4.5), W(SHORT_DATED, 1.5), 
                                        W(AGGRESSIVE, 0.5), W(PREMIUM_LARGE, -1.0), W(BLOCK, -2.0),
                                        W(MULTI_LEG, -2.0), W(DTE_WEEKS, -1.0),     W(MID_PRINTS, -2.0),
                                        W(SPECIAL, -4.0),   W(BOTH_SIDES, -1.5),    W(PRE_EVENT_CONC, -1.0),
-                                       W(BURST_RATE, 3.5), W(IV_RISE, 2.0)};
+                                       W(BURST_RATE, 3.5), W(IV_RISE, 2.0),        W(SPARSE, -4.0),
+                                       W(SLOW_FILLS, -3.0)};
 static const struct wdef w_event[] = {W(EVENT_SOON, 1.0),
                                       W(EXPIRY_AFTER_EVENT, 0.5),
                                       W(PRE_EVENT_CONC, 4.0),
@@ -83,18 +84,23 @@ static const struct wdef w_event[] = {W(EVENT_SOON, 1.0),
                                       W(SPECIAL, -4.0),
                                       W(SOLD, -2.0),
                                       W(STRADDLE_SOLD, -3.0),
-                                      W(VOLUME_EXCEEDS_OI, OPENING_W)};
+                                      W(VOLUME_EXCEEDS_OI, OPENING_W),
+                                      W(TRICKLE, -4.0)};
 static const struct wdef w_vol[] = {W(SOLD, 2.0),          W(STRADDLE_SOLD, 3.0),    W(NEUTRAL_DELTA, 1.0),
                                     W(PREMIUM_LARGE, 1.0), W(PREMIUM_MODERATE, 0.5), W(AGGRESSIVE, 1.0),
                                     W(BOUGHT, -3.0),       W(MID_PRINTS, -2.0),      W(SMALL_LOTS, -2.0)};
 static const struct wdef w_arb[] = {W(MULTI_LEG, 2.0),   W(LEGS_MATCHED, 3.0), W(COMPLEX, 2.0),
                                     W(STOCK_TIE, 1.0),   W(MID_PRINTS, 2.0),   W(NEUTRAL_DELTA, 1.0),
                                     W(AGGRESSIVE, -2.0), W(SWEEP, -1.0),       W(SMALL_LOTS, -2.0)};
+/* Hedging is measured in contracts (gamma), not dollars: large lots are its size evidence, while
+ * a large premium in a 0-2 DTE option is what a directional bettor pays (the hedge's confuser,
+ * an institutional 0DTE bet or the earnings-adjacent hard negative). Background lots after a
+ * spot move are neither large nor prompt (trickle). */
 static const struct wdef w_hedge[] = {
-    W(ZERO_TO_TWO_DTE, 2.0),  W(ATM, 2.0),        W(SPOT_MOVE, 5.0),  W(PREMIUM_LARGE, 1.5),
+    W(ZERO_TO_TWO_DTE, 2.0),  W(ATM, 2.0),        W(SPOT_MOVE, 5.0),  W(PREMIUM_LARGE, -1.0),
     W(PREMIUM_MODERATE, 0.5), W(AGGRESSIVE, 1.0), W(BOTH_SIDES, 1.0), W(MID_PRINTS, -3.0),
     W(SMALL_LOTS, -3.0),      W(SPECIAL, -4.0),   W(MULTI_LEG, -1.0), W(BLOCK, 1.0),
-    W(LARGE_LOTS, 1.5)};
+    W(LARGE_LOTS, 6.0),       W(TRICKLE, -4.0)};
 #undef W
 
 static const struct {
@@ -107,7 +113,7 @@ static const struct {
     {-8.0, w_event, sizeof w_event / sizeof w_event[0]},
     {-6.0, w_vol, sizeof w_vol / sizeof w_vol[0]},
     {-7.5, w_arb, sizeof w_arb / sizeof w_arb[0]},
-    {-10.5, w_hedge, sizeof w_hedge / sizeof w_hedge[0]},
+    {-15.0, w_hedge, sizeof w_hedge / sizeof w_hedge[0]},
 };
 
 void sf_rules_config_default(struct sf_rules_config *cfg) {

@@ -30,7 +30,16 @@ cleanup() {
   [ -n "${SF_KEEP_TMP:-}" ] || rm -rf "$tmp"
 }
 trap cleanup EXIT
-fail() { echo "FAIL: $*" >&2; for f in "$tmp"/*.log; do echo "== $f"; tail -5 "$f"; done >&2; exit 1; }
+# On failure: the last lines of every log, and any sanitizer report in full (its head names the
+# fault, which the last lines do not show).
+fail() {
+  echo "FAIL: $*" >&2
+  for f in "$tmp"/*.log; do
+    echo "== $f"
+    if grep -q 'Sanitizer\|runtime error' "$f"; then grep -A40 -m1 'Sanitizer\|runtime error' "$f"; else tail -5 "$f"; fi
+  done >&2
+  exit 1
+}
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
 
 port=$(free_port)

@@ -1,13 +1,15 @@
 /* Determinism property: a generated market stream (seed printed) gives byte-identical JSON
  * output when pushed whole, with random extra sf_engine_advance() calls between records (never
- * beyond the next record's time), through a JSONL file and the tape reader, and in a second
- * run. Set SF_SEED to replay a seed. */
+ * beyond the next record's time), through a JSONL file and the tape reader, with contract keys
+ * from a contract table on two records in three (the others without), and in a second run. Set
+ * SF_SEED to replay a seed. */
 #include <time.h>
 #include <unistd.h>
 
 #include "harness.h"
 #include "engine_fixtures.h"
 #include "smartflow/condition.h"
+#include "smartflow/contract.h"
 #include "smartflow/tape.h"
 
 static uint64_t rng(uint64_t *s) {
@@ -90,6 +92,22 @@ static char *run(int mode, uint64_t seed) {
     assert_int_equal(rc, 0);
     sf_tape_reader_close(rd);
     unlink(path);
+  } else if (mode == 3) {
+    struct sf_contract_table *ct;
+    assert_int_equal(sf_contract_table_new(&ct), 0);
+    for (size_t i = 0; i < n_rec; i++) {
+      struct sf_record x = recs[i];
+      char *id = x.type == SF_REC_OPTION_PRINT  ? x.u.option_print.option_contract_id
+                 : x.type == SF_REC_OPTION_NBBO ? x.u.option_nbbo.option_contract_id
+                                                : NULL;
+      uint32_t key = 0;
+      if (id && rng(&r) % 3 != 0)
+        assert_int_equal(sf_contract_table_intern(ct, id, strlen(id), &key, NULL), 0);
+      if (x.type == SF_REC_OPTION_PRINT) x.u.option_print.contract_key = key;
+      if (x.type == SF_REC_OPTION_NBBO) x.u.option_nbbo.contract_key = key;
+      sf_engine_push(e, &x);
+    }
+    sf_contract_table_free(ct);
   } else {
     int64_t wm = INT64_MIN;
     for (size_t i = 0; i < n_rec; i++) {
@@ -132,16 +150,19 @@ static void test_determinism(void **state) {
   printf("determinism seed %llu (SF_SEED=%llu to replay)\n", (unsigned long long)seed,
          (unsigned long long)seed);
   generate(seed);
-  char *whole = run(0, seed), *again = run(0, seed), *advanced = run(1, seed), *tape = run(2, seed);
+  char *whole = run(0, seed), *again = run(0, seed), *advanced = run(1, seed), *tape = run(2, seed),
+       *keyed = run(3, seed);
   assert_non_null(whole);
   assert_true(strlen(whole) > 1000);
   check_same(again, whole, "second run");
   check_same(advanced, whole, "run with extra advance() calls");
   check_same(tape, whole, "run through the tape reader");
+  check_same(keyed, whole, "run with contract keys");
   free(whole);
   free(again);
   free(advanced);
   free(tape);
+  free(keyed);
   for (size_t i = 0; i < n_rec; i++) sf_record_fini(&recs[i]);
 }
 

@@ -139,6 +139,36 @@ static void test_depth_rule_and_no_future_quote(void **state) {
   fx_sink_free(s);
 }
 
+/* The quote ring keeps the latest four quotes of a contract in time order. In-order quotes
+ * append (over the oldest once full); a late quote goes to its place, dropping the oldest; a
+ * quote older than all four kept is ignored. A print sees the latest quote at or before it:
+ * its bid (1.00 + k / 100 for the quote at t + k ms) says which. */
+static void test_quote_ring(void **state) {
+  (void)state;
+  struct fx_sink *s = fx_sink_new();
+  struct sf_engine *e = mk(s);
+  int64_t t = fx_t(11, 0, 0, 0), ms = SF_NS_PER_MS;
+  for (int k = 1; k <= 5; k++) FX_PUSH(e, fx_nbbo(t + k * ms, C560, 1.00 + k / 100.0, 1.50, 10, 10));
+  /* kept: 2, 3, 4, 5; a late quote at 3.5 ms drops 2; one at 1 ms is older than all kept */
+  FX_PUSH(e, fx_nbbo(t + 7 * ms / 2, C560, 1.035, 1.50, 10, 10));
+  FX_PUSH(e, fx_nbbo(t + 1 * ms, C560, 1.01, 1.50, 10, 10));
+  FX_PUSH(e, fx_print(t + 37 * ms / 10, C560, 1.20, 1, "CBOE", 0, "r1"));
+  FX_PUSH(e, fx_print(t + 6 * ms, C560, 1.20, 1, "CBOE", 0, "r2"));
+  FX_PUSH(e, fx_print(t + 32 * ms / 10, C560, 1.20, 1, "CBOE", 0, "r3"));
+  FX_PUSH(e, fx_print(t + 25 * ms / 10, C560, 1.20, 1, "CBOE", 0, "r4"));
+  check_near(s->prints[0].nbbo_bid, 1.035, 0);
+  check_near(s->prints[1].nbbo_bid, 1.05, 0);
+  check_near(s->prints[2].nbbo_bid, 1.03, 0);
+  check_i64(s->prints[3].nbbo_side, SF_SIDE_MISSING); /* the 1 and 2 ms quotes are gone */
+  /* Equal stamps: the one pushed last is in force. */
+  FX_PUSH(e, fx_nbbo(t + 8 * ms, C560, 1.08, 1.50, 10, 10));
+  FX_PUSH(e, fx_nbbo(t + 8 * ms, C560, 1.09, 1.50, 10, 10));
+  FX_PUSH(e, fx_print(t + 9 * ms, C560, 1.20, 1, "CBOE", 0, "r5"));
+  check_near(s->prints[4].nbbo_bid, 1.09, 0);
+  sf_engine_free(e);
+  fx_sink_free(s);
+}
+
 static void test_rejects(void **state) {
   (void)state;
   struct fx_sink *s = fx_sink_new();
@@ -185,6 +215,7 @@ int main(void) {
       cmocka_unit_test(test_sides),
       cmocka_unit_test(test_stale_missing_crossed_locked),
       cmocka_unit_test(test_depth_rule_and_no_future_quote),
+      cmocka_unit_test(test_quote_ring),
       cmocka_unit_test(test_rejects),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

@@ -5,6 +5,8 @@
  * differences, the implied-volatility round trip over a grid of moneyness 0.5..2, T from one
  * hour to two years and sigma 0.05..3, deep out-of-the-money prices, and the cases where no
  * volatility exists. */
+#include <float.h>
+
 #include "harness.h"
 #include "smartflow/err.h"
 #include "smartflow/greeks.h"
@@ -253,6 +255,47 @@ static void test_iv_random_inputs(void **state) {
   assert_true(ok > 10000 && nf > 10000);
 }
 
+/* A guess changes the path, never the answer: from guesses near and far from the root (and on
+ * the wrong side of the inflection point, or invalid ones, which are ignored) the solver returns
+ * the volatility the cold start returns, to the precision the price determines it, and fails
+ * exactly where it fails. */
+static void test_iv_guess_same_root(void **state) {
+  (void)state;
+  static const double Ts[] = {1.0 / (365 * 24), 3.0 / 365, 30.0 / 365, 1.0};
+  static const double gf[] = {0.5, 0.9, 0.999, 1.001, 1.1, 2.0, 10.0, 0.01};
+  long n = 0;
+  double worst = 0;
+  for (int call = 0; call <= 1; call++)
+    for (double m = 0.6; m <= 1.7; m *= 1.07)
+      for (size_t ti = 0; ti < sizeof Ts / sizeof Ts[0]; ti++)
+        for (double sig = 0.05; sig <= 2.5; sig *= 1.3) {
+          double S = 100, K = 100 * m, T = Ts[ti], r = 0.045;
+          double price = sf_bs_price(call, S, K, T, r, 0, sig), cold = -1;
+          int rc0 = sf_bs_implied_vol(call, price, S, K, T, r, 0, &cold);
+          for (size_t gi = 0; gi < sizeof gf / sizeof gf[0] + 3; gi++) {
+            double guess =
+                gi < sizeof gf / sizeof gf[0] ? sig * gf[gi] : (gi == 8 ? NAN : (gi == 9 ? -1 : 0));
+            double warm = -1;
+            int rc1 = sf_bs_implied_vol_guess(call, price, S, K, T, r, 0, guess, &warm);
+            if (rc1 != rc0)
+              fail_msg("m=%g T=%g sig=%g guess %g: rc %d, cold rc %d", m, T, sig, guess, rc1, rc0);
+            if (rc0 != 0) continue;
+            n++;
+            /* Where vega is small the price pins the volatility only to about eps price / vega (a
+             * subnormal price only to its absolute resolution over vega). */
+            struct sf_greeks g;
+            sf_bs_greeks(call, S, K, T, r, 0, cold, &g);
+            double rel = fabs(warm - cold) / cold;
+            if (rel > worst) worst = rel;
+            if (fabs(warm - cold) > 1e-13 * cold + 256 * (DBL_EPSILON * price + DBL_TRUE_MIN) / g.vega)
+              fail_msg("call=%d m=%g T=%g sig=%g guess %g: %.17g, cold %.17g (price %g vega %g)", call, m, T,
+                       sig, guess, warm, cold, price, g.vega);
+          }
+        }
+  printf("# iv guess: %ld warm solves, worst relative difference to cold %.3g\n", n, worst);
+  assert_true(n > 1000);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_norm_cdf),
@@ -264,6 +307,7 @@ int main(void) {
       cmocka_unit_test(test_iv_deep_otm_and_near_intrinsic),
       cmocka_unit_test(test_iv_not_found),
       cmocka_unit_test(test_iv_random_inputs),
+      cmocka_unit_test(test_iv_guess_same_root),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

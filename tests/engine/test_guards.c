@@ -41,6 +41,7 @@ static void base(struct sample *s) {
   s->ev.abs_delta = 0.45;
   s->ev.dte_min = 45;
   s->ev.structure = SF_STRUCT_NONE;
+  s->ev.fill_rate = NAN; /* as the engine leaves it for a sweep printed in one instant */
 }
 
 static void score(const struct sample *s, struct sf_scored *out) {
@@ -121,8 +122,10 @@ static void test_retail_frenzy(void **state) {
   struct sample s;
   base(&s);
   struct sf_scored sc;
-  /* 60 fills of 5 lots: small lots and a burst. */
+  /* 60 fills of 5 lots in two minutes: small lots and a burst. */
   s.f.print_count = 60;
+  s.f.window_ms = 120000;
+  s.ev.fill_rate = 59.0 / 2;
   s.f.total_size = 300;
   s.f.avg_fill_size = 5;
   s.f.total_premium = 30000;
@@ -144,6 +147,66 @@ static void test_retail_frenzy(void **state) {
   s.f.avg_fill_size = 75;
   score(&s, &sc);
   assert_false(sc.guards & SF_GUARD_FRENZY);
+}
+
+/* Issue 4: background lots trickling in. Terms worked by hand from the default ramps (fill
+ * 10..20 contracts, window 1..4 s, 4..5 fills, 4..6 fills a minute). */
+static void test_background_trickle(void **state) {
+  (void)state;
+  struct sample s;
+  base(&s);
+  struct sf_rules_config rc;
+  sf_rules_config_default(&rc);
+  double t[SF_TERM_COUNT];
+  s.f.window_ms = 0.004 * 1000; /* the base sweep: 250-lot fills within 4 ms */
+  sf_rules_terms(&rc, &s.f, &s.ev, t);
+  check_near(t[SF_TERM_TRICKLE], 0, 1e-12);
+  check_near(t[SF_TERM_SPARSE], 0, 1e-12);
+  check_near(t[SF_TERM_SLOW_FILLS], 0, 1e-12); /* fill rate unknown: no evidence */
+  /* Three 8-lot fills over 9 s: a full trickle, sparse, and 2 fills in 0.15 min = 13.3 a
+   * minute, not slow. */
+  s.f.print_count = 3;
+  s.f.avg_fill_size = 8;
+  s.f.window_ms = 9000;
+  s.ev.fill_rate = 2 / 0.15;
+  sf_rules_terms(&rc, &s.f, &s.ev, t);
+  check_near(t[SF_TERM_TRICKLE], 1, 1e-12);
+  check_near(t[SF_TERM_SPARSE], 1, 1e-12);
+  check_near(t[SF_TERM_SLOW_FILLS], 0, 1e-12);
+  /* 15-lot fills over 2.5 s: half small (15 in 10..20) x half spread (2.5 in 1..4). */
+  s.f.avg_fill_size = 15;
+  s.f.window_ms = 2500;
+  sf_rules_terms(&rc, &s.f, &s.ev, t);
+  check_near(t[SF_TERM_TRICKLE], 0.25, 1e-12);
+  check_near(t[SF_TERM_SPARSE], 0.5, 1e-12);
+  /* Five fills is a burst's start, not sparse; 5 fills a minute is half slow. */
+  s.f.print_count = 5;
+  s.ev.fill_rate = 5;
+  sf_rules_terms(&rc, &s.f, &s.ev, t);
+  check_near(t[SF_TERM_SPARSE], 0, 1e-12);
+  check_near(t[SF_TERM_SLOW_FILLS], 0.5, 1e-12);
+
+  /* Scored: the same 24 contracts as one 4 ms sweep or as three fills over 9 s. The trickle
+   * term (weight -4 for event_driven and hedge_reactive) is the only difference in their logits. */
+  base(&s);
+  s.f.print_count = 3;
+  s.f.total_size = 24;
+  s.f.avg_fill_size = 8;
+  s.f.total_premium = 15400;
+  s.f.dte_days = 9;
+  s.f.window_ms = 4;
+  struct sf_scored sweep, trickle;
+  score(&s, &sweep);
+  s.f.window_ms = 9000;
+  score(&s, &trickle);
+  check_near(sweep.terms[SF_TERM_TRICKLE], 0, 1e-12);
+  check_near(trickle.terms[SF_TERM_TRICKLE], 1, 1e-12);
+  static const int trickle_averse[] = {SF_PROFILE_EVENT_DRIVEN, SF_PROFILE_HEDGE_REACTIVE};
+  for (size_t i = 0; i < 2; i++) {
+    int p = trickle_averse[i];
+    double ls = log(sweep.raw[p] / (1 - sweep.raw[p])), lt = log(trickle.raw[p] / (1 - trickle.raw[p]));
+    check_near(ls - lt, 4.0, 1e-9);
+  }
 }
 
 static void test_hedge_context(void **state) {
@@ -248,7 +311,7 @@ int main(void) {
       cmocka_unit_test(test_clean_institutional), cmocka_unit_test(test_stale_quotes),
       cmocka_unit_test(test_special_prints),      cmocka_unit_test(test_retail_frenzy),
       cmocka_unit_test(test_hedge_context),       cmocka_unit_test(test_arbitrage_symmetry),
-      cmocka_unit_test(test_weak_evidence),
+      cmocka_unit_test(test_weak_evidence),       cmocka_unit_test(test_background_trickle),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

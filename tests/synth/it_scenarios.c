@@ -2,8 +2,9 @@
  * generator's calendar) scored by the evaluation code. For each family, a tape planting only
  * that family: the intended profile must be the most frequent call on its labels (hard
  * negatives: abstention or the true profile, never institutional_directional unless that is
- * the label). A noise-only tape must yield almost no alerts. The measured figures are printed
- * so the run doubles as a report. */
+ * the label). A noise-only hour must yield at most 2 alerts (issue 4's target; the shipped
+ * rules gave 1 on seed 400, and 8 before the trickle evidence). The measured figures are
+ * printed so the run doubles as a report. */
 #include "harness.h"
 
 #include <jansson.h>
@@ -189,11 +190,10 @@ static void test_each_family(void **state) {
 static void test_noise_only(void **state) {
   (void)state;
   struct sf_eval_metrics m;
-  struct sf_eval_set *s = run_tape(400, 20, -1, true, &m);
-  printf("noise-only 20 min: %zu events, %zu alerts, %.1f alerts/hour, abstention on noise %.1f%%\n",
+  struct sf_eval_set *s = run_tape(400, 60, -1, true, &m);
+  printf("noise-only 60 min: %zu events, %zu alerts, %.1f alerts/hour, abstention on noise %.1f%%\n",
          m.events, m.noise_alerts, m.noise_alerts_per_hour, 100 * m.abstention_rate_noise);
-  if (m.noise_alerts_per_hour > 10)
-    fail_msg("%.1f alerts/hour on a noise-only tape", m.noise_alerts_per_hour);
+  if (m.noise_alerts > 2) fail_msg("%.1f alerts/hour on a noise-only tape", m.noise_alerts_per_hour);
   sf_eval_set_free(s);
 }
 
