@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
-# bench_store against a throwaway ClickHouse: starts clickhouse-server on a loopback ephemeral
+# `smartflow bench store` against a throwaway ClickHouse: starts clickhouse-server on a loopback ephemeral
 # port with a temporary data directory (scripts/test-clickhouse.sh), writes N option prints and
 # N smart-money events in large batches into a fresh database (one per record type), prints
-# bench_store's JSON lines, and stops the server (also on failure or Ctrl-C).
-#   bench/bench_store_clickhouse.sh [BENCH_STORE] [--rows N] [--batch B] [--queries Q]
-# BENCH_STORE defaults to build/bench_store. Exit 3 when clickhouse-server is not installed.
+# the benchmark's JSON lines, and stops the server (also on failure or Ctrl-C).
+#   bench/bench_store_clickhouse.sh [SMARTFLOW] [--rows N] [--batch B] [--queries Q]
+# SMARTFLOW (the CLI binary) defaults to build/smartflow. Exit 3 when clickhouse-server is not installed.
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
-bin=$here/build/bench_store
+bin=$here/build/smartflow
 if [ $# -gt 0 ] && [ "${1#--}" = "$1" ]; then bin=$1; shift; fi
 rows=1000000 batch=50000 queries=20
 while [ $# -gt 0 ]; do
@@ -19,11 +19,11 @@ while [ $# -gt 0 ]; do
     *) echo "bench_store_clickhouse.sh: unknown option '$1'" >&2; exit 2 ;;
   esac
 done
-[ -x "$bin" ] || { echo "bench_store_clickhouse.sh: $bin not built (cmake -DSF_BUILD_BENCH=ON)" >&2; exit 2; }
+[ -x "$bin" ] || { echo "bench_store_clickhouse.sh: $bin not built" >&2; exit 2; }
 read -r port pid dir < <("$here/scripts/test-clickhouse.sh" start) || exit $?
 trap '"$here/scripts/test-clickhouse.sh" stop "$pid" "$dir"' EXIT
 echo "clickhouse-server on 127.0.0.1:$port (pid $pid)" >&2
 for type in option-print smart-money; do
-  "$bin" --url "clickhouse://127.0.0.1:$port/sf_bench_${type//-/_}" --type "$type" --events "$rows" \
+  "$bin" bench store --url "clickhouse://127.0.0.1:$port/sf_bench_${type//-/_}" --type "$type" --events "$rows" \
     --batch "$batch" --queries "$queries"
 done

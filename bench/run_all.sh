@@ -22,11 +22,11 @@ run engine "$b/smartflow" bench engine
 run iv "$b/bench_greeks"
 run decode "$b/bench_decode"
 [ -x "$b/bench_json" ] && run json "$b/bench_json"
-run store-sqlite "$b/bench_store" --url "sqlite:$tmp/store.db" --events 200000 --batch 5000 --queries 200 --reset
+run store-sqlite "$b/smartflow" bench store --url "sqlite:$tmp/store.db" --events 200000 --batch 5000 --queries 200 --reset
 run api "$b/smartflow" bench api --seconds 5 --connections 8
 run ws "$b/smartflow" bench ws --clients 50 --rate 5000 --seconds 5
 if command -v clickhouse-server >/dev/null 2>&1 || [ -x /usr/sbin/clickhouse-server ]; then
-  run store-clickhouse "$here/bench/bench_store_clickhouse.sh" "$b/bench_store" --rows 200000 --batch 50000 --queries 10
+  run store-clickhouse "$here/bench/bench_store_clickhouse.sh" "$b/smartflow" --rows 200000 --batch 50000 --queries 10
 else
   echo "== store-clickhouse: skipped (clickhouse-server not installed)" >&2
 fi

@@ -1,4 +1,4 @@
-/* Internals of the `smartflow bench` load benchmarks (api, ws): deterministic records, store
+/* Internals of the `smartflow bench` load benchmarks (api, ws, store): deterministic records, store
  * seeding, an in-process server, percentiles, and the two sans-I/O parsers the HTTP load client
  * relies on (an HTTP/1.1 response head and a page scanner that counts the `data` array of a JSON
  * page and reads its cursor without building a tree). Not a public header. */
@@ -64,8 +64,10 @@ struct sf_bench_page {
  * is neither null nor {"ts":int,"seq":int}. */
 int sf_bench_page_scan(const char *p, size_t n, const char *cursor_key, struct sf_bench_page *out);
 
-/* Sub-benchmarks (src/app/bench_api.c, src/app/bench_ws.c); argv starts at the sub-name. */
+/* Sub-benchmarks (src/app/bench_api.c, src/app/bench_ws.c, src/app/bench_store.c); argv starts at
+ * the sub-name. */
 int sf_bench_api(int argc, char **argv);
 int sf_bench_ws(int argc, char **argv);
+int sf_bench_store(int argc, char **argv);
 
 #endif

@@ -29,7 +29,7 @@ const struct sf_command sf_commands[] = {
     {"verify-replay", "re-run the engine over stored market data and compare with the stored events",
      sf_cmd_verify_replay},
     {"export", "write the stored records of a type (and time range) as envelope lines", sf_cmd_export},
-    {"bench", "benchmarks (bench engine|api|ws)", sf_cmd_bench},
+    {"bench", "benchmarks (bench engine|api|ws|store)", sf_cmd_bench},
     {NULL, NULL, NULL},
 };
 /* clang-format on */

@@ -1,13 +1,13 @@
-/* `smartflow bench engine|api|ws`. The api and ws load benchmarks live in bench_api.c and
- * bench_ws.c; this file holds `bench engine`: a deterministic in-memory engine workload and its throughput
- * and latency. The records are generated before timing from a seed: five underlyings, 800 contracts (4
- * expiries x 20 strikes x call/put each), Q option NBBO updates per print (mostly on the contract about to
- * print), an underlying quote every 8 prints, and a mix of order types: retail lots (65%), multi-venue ISO
- * sweeps (10%), blocks (5%), complex two-leg spreads (10%) and small-lot bursts (10%). Every sink folds the
- * content of what it receives into one FNV-1a hash (field by field, never struct padding), so two builds that
- * print the same hash computed the same thing; the sinks copy those fields into a buffer and the hashing
- * itself runs outside the timed region. Per-print latency is sampled with the monotonic clock around each
- * print push. Output: one JSON line. */
+/* `smartflow bench engine|api|ws|store`. The api and ws load benchmarks live in bench_api.c and
+ * bench_ws.c, the store benchmark in bench_store.c; this file holds `bench engine`: a deterministic in-memory
+ * engine workload and its throughput and latency. The records are generated before timing from a seed: five
+ * underlyings, 800 contracts (4 expiries x 20 strikes x call/put each), Q option NBBO updates per print
+ * (mostly on the contract about to print), an underlying quote every 8 prints, and a mix of order types:
+ * retail lots (65%), multi-venue ISO sweeps (10%), blocks (5%), complex two-leg spreads (10%) and small-lot
+ * bursts (10%). Every sink folds the content of what it receives into one FNV-1a hash (field by field, never
+ * struct padding), so two builds that print the same hash computed the same thing; the sinks copy those
+ * fields into a buffer and the hashing itself runs outside the timed region. Per-print latency is sampled
+ * with the monotonic clock around each print push. Output: one JSON line. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,7 +28,8 @@ static void usage(FILE *out) {
   fprintf(out,
           "usage: smartflow bench engine [--prints N] [--quotes-per-print Q] [--seed S]\n"
           "       smartflow bench api --help    HTTP load on the API server (bench_api.c)\n"
-          "       smartflow bench ws --help     WebSocket fan-out load (bench_ws.c)\n\n"
+          "       smartflow bench ws --help     WebSocket fan-out load (bench_ws.c)\n"
+          "       smartflow bench store --help  store write throughput, query latency (bench_store.c)\n\n"
           "Runs a generated workload (built before timing; option records carry contract keys, as\n"
           "an ingest that interns contract ids produces them) through the engine and prints one JSON\n"
           "line: prints/s, records/s, events/s, per-print latency p50/p99/p99.9 (ns), peak RSS and\n"
@@ -608,6 +609,7 @@ int sf_cmd_bench(int argc, char **argv) {
   if (argc >= 2 && strcmp(argv[1], "engine") == 0) return bench_engine(argc - 1, argv + 1);
   if (argc >= 2 && strcmp(argv[1], "api") == 0) return sf_bench_api(argc - 1, argv + 1);
   if (argc >= 2 && strcmp(argv[1], "ws") == 0) return sf_bench_ws(argc - 1, argv + 1);
+  if (argc >= 2 && strcmp(argv[1], "store") == 0) return sf_bench_store(argc - 1, argv + 1);
   if (argc >= 2 && (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0)) {
     usage(stdout);
     return 0;
