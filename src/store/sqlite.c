@@ -18,6 +18,8 @@
  * rebuild the record from them and hand it to the store's sink (store_impl.h). Read statements
  * are kept in a small cache keyed by their SQL text (the text depends only on the shape of a
  * query: which filters are set and how many list items; values are bound). */
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,6 +48,35 @@ struct cached_stmt {
   sqlite3_stmt *st;
 };
 
+/* A block of the encoded rows' text arena. */
+struct sq_blk {
+  char *p;
+  size_t len, cap;
+};
+
+/* Rows publish in steps of this many (fewer lock round trips than one per row). */
+#define ENC_PUBLISH 32
+
+/* The batch encoder: sf_store_write's records turned into cells (sq_write). The encoding thread
+ * owns scratch, the arena and the cells of rows >= ready; the writer reads rows < ready. */
+struct sq_enc {
+  pthread_t thread;
+  pthread_mutex_t mu;
+  pthread_cond_t cv;
+  const struct sf_record *const *recs;
+  size_t n, ncols;
+  size_t ready; /* under mu: rows encoded */
+  int done;     /* under mu: the encoder has finished or failed */
+  int rc;       /* under mu: its failure (at row ready), why */
+  char why[400];
+  atomic_int stop;       /* the writer gave up: stop encoding */
+  struct sf_cell *cells; /* owned: cells_rows x SF_COLS_MAX */
+  size_t cells_rows;
+  struct sq_blk *blk; /* owned */
+  size_t nblk, blk_cap, cur;
+  struct sf_cols_scratch scratch; /* JSON columns' text before it is copied to the arena */
+};
+
 struct sq {
   sqlite3 *db;
   sqlite3_stmt *ins[SF_REC__COUNT];
@@ -53,7 +84,7 @@ struct sq {
   size_t cache_next;
   char *select_cols[SF_REC__COUNT]; /* "ts, seq, id, col, col, ..." of each table */
   int synchronous_full;
-  struct sf_cols_scratch scratch; /* JSON columns' text, reused row after row */
+  struct sq_enc enc;
 };
 
 static const char *ts_col(enum sf_record_type t) { return sf_store_is_market(t) ? "ts" : "source_ts"; }
@@ -370,7 +401,12 @@ static void sq_close(struct sf_store *s) {
   }
   for (int t = 0; t < SF_REC__COUNT; t++) free(q->select_cols[t]);
   sqlite3_close(q->db);
-  sf_cols_scratch_fini(&q->scratch);
+  sf_cols_scratch_fini(&q->enc.scratch);
+  for (size_t i = 0; i < q->enc.nblk; i++) free(q->enc.blk[i].p);
+  free(q->enc.blk);
+  free(q->enc.cells);
+  pthread_mutex_destroy(&q->enc.mu);
+  pthread_cond_destroy(&q->enc.cv);
   free(q);
   s->impl = NULL;
 }
@@ -517,7 +553,9 @@ static int sq_open(struct sf_store *s, const char *target) {
   struct sq *q = calloc(1, sizeof *q);
   if (!q) return SF_ENOMEM;
   s->impl = q;
-  sf_cols_scratch_init(&q->scratch);
+  sf_cols_scratch_init(&q->enc.scratch);
+  pthread_mutex_init(&q->enc.mu, NULL);
+  pthread_cond_init(&q->enc.cv, NULL);
   char path[4096];
   rc = parse_target(s, target, path, sizeof path, &q->synchronous_full);
   if (rc) goto fail;
@@ -587,46 +625,152 @@ fail:
 
 /* ---- write ---- */
 
-/* Binds a cell as parameter idx; arrays become JSON text in the column's scratch buffer. */
-static int bind_cell(struct sq *q, sqlite3_stmt *st, int idx, size_t ci, const struct sf_cell *c) {
-  switch (c->t) {
-    case SF_CELL_INT:
-      return sqlite3_bind_int64(st, idx, c->i);
-    case SF_CELL_REAL:
-      return sqlite3_bind_double(st, idx, c->d);
-    case SF_CELL_TEXT:
-      return sqlite3_bind_text(st, idx, c->s, (int)c->n, SQLITE_STATIC);
-    case SF_CELL_ARRAY: {
-      if (sf_cell_array_len(c) == 0) return sqlite3_bind_null(st, idx); /* an empty array */
-      struct sf_jw *w = &q->scratch.jw[ci];
-      sf_jw_reset(w);
-      sf_cell_array_json(c, w);
-      size_t len = 0;
-      const char *text = sf_jw_status(w) ? NULL : sf_jw_cstr(w, &len);
-      if (!text) return SQLITE_NOMEM;
-      return sqlite3_bind_text(st, idx, text, (int)len, SQLITE_STATIC);
-    }
-    default:
-      return sqlite3_bind_null(st, idx);
-  }
+/* Encoded rows. A row's cells are ncols consecutive cells in enc.cells; text that does not live
+ * in the record (JSON columns, string arrays) is copied into the arena, a list of blocks that
+ * never move once allocated, so the writer may read a row while the encoder fills later ones. */
+#define ARENA_BLOCK (1u << 20)
+
+static int is_json_kind(uint8_t k) {
+  return k == SF_COL_FEATURES || k == SF_COL_SCORES6 || k == SF_COL_JSONOBJ || k == SF_COL_HITS ||
+         k == SF_COL_PSCORES;
 }
 
-/* Inserts one record (INSERT OR IGNORE); why says what failed. */
-static int insert_one(struct sq *q, const struct sf_record *r, char *why, size_t cap) {
-  sqlite3_stmt *st = q->ins[r->type];
+/* Copies n bytes (plus a NUL) into the arena; NULL when out of memory. */
+static const char *arena_put(struct sq_enc *e, const char *p, size_t n) {
+  struct sq_blk *b = e->nblk ? &e->blk[e->cur] : NULL;
+  while (!b || b->cap - b->len < n + 1) {
+    if (b && e->cur + 1 < e->nblk && e->blk[e->cur + 1].cap >= n + 1) { /* a kept block */
+      b = &e->blk[++e->cur];
+      b->len = 0;
+      continue;
+    }
+    if (e->nblk == e->blk_cap) {
+      size_t ncap = e->blk_cap ? e->blk_cap * 2 : 8;
+      struct sq_blk *nb = realloc(e->blk, ncap * sizeof *nb);
+      if (!nb) return NULL;
+      e->blk = nb;
+      e->blk_cap = ncap;
+    }
+    size_t cap = n + 1 > ARENA_BLOCK ? n + 1 : ARENA_BLOCK;
+    char *mem = malloc(cap);
+    if (!mem) return NULL;
+    /* A new block goes after the current one; the blocks after it (kept from an earlier batch,
+     * too small for this text) move one slot on. */
+    size_t at = e->nblk ? e->cur + 1 : 0;
+    memmove(&e->blk[at + 1], &e->blk[at], (e->nblk - at) * sizeof *e->blk);
+    e->blk[at] = (struct sq_blk){mem, 0, cap};
+    e->nblk++;
+    e->cur = at;
+    b = &e->blk[at];
+  }
+  char *o = b->p + b->len;
+  memcpy(o, p, n);
+  o[n] = '\0';
+  b->len += n + 1;
+  return o;
+}
+
+/* Encodes record r into the cells at out (one per column); why says what failed. */
+static int encode_row(struct sq_enc *e, const struct sf_record *r, struct sf_cell *out, char *why,
+                      size_t cap) {
   size_t n;
   const struct sf_col *cols = sf_cols_of(r->type, &n);
-  int rc = 0;
   for (size_t i = 0; i < n; i++) {
-    struct sf_cell cell;
-    rc = sf_col_get(r, &cols[i], i, &q->scratch, &cell);
+    struct sf_cell *cell = &out[i];
+    int rc = sf_col_get(r, &cols[i], i, &e->scratch, cell);
     if (rc) {
       snprintf(why, cap, "column %s: %s", cols[i].name,
                rc == SF_EINVAL ? "a string is not valid UTF-8" : sf_strerror(rc));
-      if (rc == SF_EINVAL) rc = SF_EFIELD;
-      goto done;
+      return rc == SF_EINVAL ? SF_EFIELD : rc;
     }
-    int b = bind_cell(q, st, (int)i + 1, i, &cell);
+    const char *text = NULL;
+    size_t len = 0;
+    if (cell->t == SF_CELL_ARRAY) {
+      if (sf_cell_array_len(cell) == 0) { /* an empty array is NULL */
+        cell->t = SF_CELL_NULL;
+        continue;
+      }
+      struct sf_jw *w = &e->scratch.jw[i];
+      sf_jw_reset(w);
+      sf_cell_array_json(cell, w);
+      text = sf_jw_status(w) ? NULL : sf_jw_cstr(w, &len);
+      if (!text) {
+        snprintf(why, cap, "column %s: %s", cols[i].name, sf_strerror(SF_ENOMEM));
+        return SF_ENOMEM;
+      }
+    } else if (cell->t == SF_CELL_TEXT && is_json_kind(cols[i].kind)) {
+      text = cell->s;
+      len = cell->n;
+    } else {
+      continue; /* numbers, and text that lives in the record */
+    }
+    const char *kept = arena_put(e, text, len);
+    if (!kept) {
+      snprintf(why, cap, "column %s: %s", cols[i].name, sf_strerror(SF_ENOMEM));
+      return SF_ENOMEM;
+    }
+    cell->t = SF_CELL_TEXT;
+    cell->s = kept;
+    cell->n = len;
+  }
+  return 0;
+}
+
+/* Encodes rows [0, e->n) in order, publishing progress in e->ready every few rows; stops at the
+ * first failure (e->rc and e->why; e->ready is then that row) or when e->stop is set. */
+static void encode_rows(struct sq_enc *e) {
+  size_t published = 0;
+  for (size_t i = 0; i < e->n; i++) {
+    if (atomic_load_explicit(&e->stop, memory_order_relaxed)) break;
+    char why[sizeof e->why];
+    int rc = encode_row(e, e->recs[i], &e->cells[i * e->ncols], why, sizeof why);
+    if (rc || i + 1 == e->n || i + 1 - published >= ENC_PUBLISH) {
+      pthread_mutex_lock(&e->mu);
+      if (rc) {
+        e->rc = rc;
+        memcpy(e->why, why, sizeof why);
+        e->ready = i; /* the rows before it are good */
+      } else {
+        e->ready = i + 1;
+      }
+      if (rc || i + 1 == e->n) e->done = 1;
+      pthread_cond_signal(&e->cv);
+      pthread_mutex_unlock(&e->mu);
+      published = i + 1;
+      if (rc) return;
+    }
+  }
+  pthread_mutex_lock(&e->mu);
+  e->done = 1;
+  pthread_cond_signal(&e->cv);
+  pthread_mutex_unlock(&e->mu);
+}
+
+static void *encode_main(void *arg) {
+  encode_rows(arg);
+  return NULL;
+}
+
+/* Binds an encoded row's cells to st and steps it (INSERT OR IGNORE); why says what failed. */
+static int insert_cells(struct sq *q, sqlite3_stmt *st, const struct sf_col *cols, const struct sf_cell *c,
+                        size_t n, char *why, size_t cap) {
+  int rc = 0;
+  for (size_t i = 0; i < n; i++) {
+    int idx = (int)i + 1, b;
+    switch (c[i].t) {
+      case SF_CELL_INT:
+        b = sqlite3_bind_int64(st, idx, c[i].i);
+        break;
+      case SF_CELL_REAL:
+        b = sqlite3_bind_double(st, idx, c[i].d);
+        break;
+      case SF_CELL_TEXT:
+        b = sqlite3_bind_text(st, idx, c[i].s, (int)c[i].n, SQLITE_STATIC);
+        break;
+      default:
+        b = sqlite3_bind_null(st, idx);
+        break;
+    }
     if (b != SQLITE_OK) {
       snprintf(why, cap, "column %s: binding failed: %s", cols[i].name, sqlite3_errstr(b));
       rc = b == SQLITE_NOMEM ? SF_ENOMEM : SF_EIO;
@@ -638,13 +782,48 @@ static int insert_one(struct sq *q, const struct sf_record *r, char *why, size_t
     rc = SF_EIO;
   }
 done:
-  /* The bound strings belong to the record and the scratch buffers: they stay bound after the
-   * reset but are never read again, since the next row binds every parameter before it steps. */
+  /* The bound strings belong to the record and the arena: they stay bound after the reset but
+   * are never read again, since the next row binds every parameter before it steps. */
   sqlite3_reset(st);
   return rc;
 }
 
+/* Makes room for n rows of up to SF_COLS_MAX cells and empties the arena. */
+static int enc_reserve(struct sq_enc *e, size_t n) {
+  if (n > e->cells_rows) {
+    struct sf_cell *c = realloc(e->cells, n * SF_COLS_MAX * sizeof *c);
+    if (!c) return SF_ENOMEM;
+    e->cells = c;
+    e->cells_rows = n;
+  }
+  e->cur = 0;
+  if (e->nblk) e->blk[0].len = 0;
+  return 0;
+}
+
+/* Inserts one record (INSERT OR IGNORE), encoding it in the calling thread; why says what failed. */
+static int insert_one(struct sq *q, const struct sf_record *r, char *why, size_t cap) {
+  struct sq_enc *e = &q->enc;
+  int rc = enc_reserve(e, 1);
+  if (rc) {
+    snprintf(why, cap, "%s", sf_strerror(rc));
+    return rc;
+  }
+  size_t n;
+  const struct sf_col *cols = sf_cols_of(r->type, &n);
+  rc = encode_row(e, r, e->cells, why, cap);
+  if (rc) return rc;
+  return insert_cells(q, q->ins[r->type], cols, e->cells, n, why, cap);
+}
+
+/* The rows of a batch are encoded on a second thread while this one binds and steps the rows
+ * already encoded (the two take about a third and two thirds of a row's cost), when the batch has
+ * at least this many records; smaller batches are encoded in line. */
+#define ENC_THREAD_MIN 256
+
 static int sq_write(struct sf_store *s, const struct sf_record *const *recs, size_t n) {
+  struct sq *q = sq_of(s);
+  struct sq_enc *e = &q->enc;
   for (size_t i = 0; i < n; i++) {
     const char *why = NULL;
     if (sf_store_record_check(recs[i], &why)) {
@@ -653,22 +832,57 @@ static int sq_write(struct sf_store *s, const struct sf_record *const *recs, siz
       return SF_EFIELD;
     }
   }
-  int rc = exec_sql(s, "BEGIN IMMEDIATE");
+  if (n == 0) return 0;
+  int rc = enc_reserve(e, n);
   if (rc) return rc;
+  e->recs = recs;
+  e->n = n;
+  e->ncols = SF_COLS_MAX;
+  e->ready = 0;
+  e->done = 0;
+  e->rc = 0;
+  atomic_store(&e->stop, 0);
+  int threaded = 0;
+  if (n >= ENC_THREAD_MIN) threaded = pthread_create(&e->thread, NULL, encode_main, e) == 0;
+  if (!threaded) encode_rows(e); /* in line: every row encoded (or the first failure) first */
+  rc = exec_sql(s, "BEGIN IMMEDIATE");
+  if (rc) goto stop;
+  size_t ready = 0;
   for (size_t i = 0; i < n; i++) {
+    if (i >= ready) {
+      pthread_mutex_lock(&e->mu);
+      while (e->ready <= i && !e->done) pthread_cond_wait(&e->cv, &e->mu);
+      ready = e->ready;
+      pthread_mutex_unlock(&e->mu);
+      if (ready <= i) { /* the encoder stopped at row i */
+        rc = e->rc;
+        sf_store_set_err(s, "write: record %zu (%s %s): %s", i, sf_record_type_name(recs[i]->type),
+                         sf_record_meta(recs[i])->trace_id, e->why);
+        goto fail;
+      }
+    }
+    size_t nc;
+    const struct sf_col *cols = sf_cols_of(recs[i]->type, &nc);
     char why[400];
-    rc = insert_one(sq_of(s), recs[i], why, sizeof why);
+    rc = insert_cells(q, q->ins[recs[i]->type], cols, &e->cells[i * e->ncols], nc, why, sizeof why);
     if (rc) {
       sf_store_set_err(s, "write: record %zu (%s %s): %s", i, sf_record_type_name(recs[i]->type),
                        sf_record_meta(recs[i])->trace_id, why);
       goto fail;
     }
   }
+  if (threaded) pthread_join(e->thread, NULL);
+  threaded = 0;
   rc = exec_sql(s, "COMMIT");
   if (rc) goto fail;
   return 0;
 fail:
-  sqlite3_exec(sq_of(s)->db, "ROLLBACK", NULL, NULL, NULL);
+  sqlite3_exec(q->db, "ROLLBACK", NULL, NULL, NULL);
+stop:
+  if (threaded) {
+    atomic_store(&e->stop, 1);
+    pthread_join(e->thread, NULL);
+  }
   return rc;
 }
 
