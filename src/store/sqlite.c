@@ -7,8 +7,8 @@
  * is synced at checkpoints): a committed batch still survives a crash of the process (kill -9;
  * the data is in the OS page cache), but the last batches can be lost on a power loss or kernel
  * crash. Writes are batched (one transaction per sf_store_write), so FULL costs one fsync per
- * batch, not per record. New databases use 32 KiB pages and a 64 MiB autocheckpoint (see
- * PAGE_SIZE_STR).
+ * batch, not per record. New databases use 32 KiB pages; checkpoints run on a thread of their own
+ * once the WAL holds 64 MiB (CKPT_PAGES).
  *
  * Rows: one column per record field (columns.h, schema version 2 in sqlite_schema.c). Writes
  * use one prepared INSERT OR IGNORE per table (a repeated trace_id / event_id / packet id is
@@ -40,8 +40,13 @@
 #define PAGE_SIZE_STR "32768"
 /* Checkpoint after 2000 WAL pages (64 MiB) instead of SQLite's 1000: fewer, larger checkpoints,
  * so a page rewritten by consecutive batches (the right edge of the table and of each index) is
- * copied into the database once per checkpoint rather than once per few batches. */
-#define AUTOCKPT_STR "2000"
+ * copied into the database once per checkpoint rather than once per few batches. The checkpoints
+ * run on a thread of their own, over a second connection (struct sq_ckpt), not in the writer's
+ * COMMIT; the writer checkpoints itself only when the WAL reaches CKPT_WRITER_PAGES, which bounds
+ * the WAL when the checkpointer cannot keep up or a stream of commits keeps it from restarting. */
+#define CKPT_PAGES 2000
+#define CKPT_PAGES_STR "2000"
+#define CKPT_WRITER_PAGES 4000
 
 struct cached_stmt {
   char *sql; /* owned */
@@ -77,6 +82,21 @@ struct sq_enc {
   struct sf_cols_scratch scratch; /* JSON columns' text before it is copied to the arena */
 };
 
+/* The checkpointer: a thread with its own connection to the database file, started at the first
+ * commit that leaves CKPT_PAGES in the WAL, running a PASSIVE checkpoint each time the writer
+ * asks (a PASSIVE checkpoint copies committed pages into the database without blocking the writer
+ * or readers; durability does not depend on it, a commit is durable once in the WAL). */
+struct sq_ckpt {
+  pthread_t thread;
+  pthread_mutex_t mu;
+  pthread_cond_t cv;
+  char *path;     /* owned: the database file */
+  int started;    /* writer thread only */
+  int failed;     /* writer thread only: the thread could not start; checkpoint in COMMIT */
+  int want, stop; /* under mu */
+  int wal_frames; /* writer thread only: WAL frames after the last commit (wal hook) */
+};
+
 struct sq {
   sqlite3 *db;
   sqlite3_stmt *ins[SF_REC__COUNT];
@@ -85,6 +105,7 @@ struct sq {
   char *select_cols[SF_REC__COUNT]; /* "ts, seq, id, col, col, ..." of each table */
   int synchronous_full;
   struct sq_enc enc;
+  struct sq_ckpt ckpt;
 };
 
 static const char *ts_col(enum sf_record_type t) { return sf_store_is_market(t) ? "ts" : "source_ts"; }
@@ -391,9 +412,24 @@ static void finalize_inserts(struct sq *q) {
   }
 }
 
+static void ckpt_stop(struct sq_ckpt *c) {
+  if (c->started) {
+    pthread_mutex_lock(&c->mu);
+    c->stop = 1;
+    pthread_cond_signal(&c->cv);
+    pthread_mutex_unlock(&c->mu);
+    pthread_join(c->thread, NULL);
+    c->started = 0;
+  }
+}
+
 static void sq_close(struct sf_store *s) {
   struct sq *q = sq_of(s);
   if (!q) return;
+  ckpt_stop(&q->ckpt); /* its connection closes first: the writer's close then checkpoints */
+  free(q->ckpt.path);
+  pthread_mutex_destroy(&q->ckpt.mu);
+  pthread_cond_destroy(&q->ckpt.cv);
   finalize_inserts(q);
   for (size_t i = 0; i < CACHE_SLOTS; i++) {
     sqlite3_finalize(q->cache[i].st);
@@ -548,6 +584,62 @@ static int parse_target(struct sf_store *s, const char *target, char *out, size_
   return SF_EINVAL;
 }
 
+/* ---- checkpoints ---- */
+
+static int wal_hook(void *arg, sqlite3 *db, const char *name, int frames) {
+  (void)db;
+  (void)name;
+  ((struct sq_ckpt *)arg)->wal_frames = frames;
+  return SQLITE_OK;
+}
+
+static void *ckpt_main(void *arg) {
+  struct sq_ckpt *c = arg;
+  sqlite3 *db = NULL;
+  if (sqlite3_open_v2(c->path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
+    sf_log_warn("store", "sqlite: %s: checkpoint connection: %s; the writer checkpoints", c->path,
+                db ? sqlite3_errmsg(db) : "out of memory");
+    sqlite3_close(db);
+    db = NULL;
+  } else {
+    sqlite3_busy_timeout(db, 1000);
+  }
+  pthread_mutex_lock(&c->mu);
+  for (;;) {
+    while (!c->want && !c->stop) pthread_cond_wait(&c->cv, &c->mu);
+    if (c->stop) break;
+    c->want = 0;
+    pthread_mutex_unlock(&c->mu);
+    int rc = db ? sqlite3_wal_checkpoint_v2(db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL) : SQLITE_OK;
+    if (rc != SQLITE_OK && rc != SQLITE_BUSY)
+      sf_log_warn("store", "sqlite: %s: checkpoint: %s", c->path, sqlite3_errmsg(db));
+    pthread_mutex_lock(&c->mu);
+  }
+  pthread_mutex_unlock(&c->mu);
+  sqlite3_close(db);
+  return NULL;
+}
+
+/* After a commit: wakes the checkpointer when the WAL holds CKPT_PAGES or more, and checkpoints
+ * in the writer (PASSIVE: what the checkpointer already copied is not copied again) when it holds
+ * CKPT_WRITER_PAGES, or when the checkpointer could not start. */
+static void ckpt_after_commit(struct sq *q) {
+  struct sq_ckpt *c = &q->ckpt;
+  if (!c->path || c->wal_frames < CKPT_PAGES) return;
+  if (!c->started && !c->failed) {
+    c->started = pthread_create(&c->thread, NULL, ckpt_main, c) == 0;
+    c->failed = !c->started;
+  }
+  if (c->started) {
+    pthread_mutex_lock(&c->mu);
+    c->want = 1;
+    pthread_cond_signal(&c->cv);
+    pthread_mutex_unlock(&c->mu);
+  }
+  if (c->failed || c->wal_frames >= CKPT_WRITER_PAGES)
+    sqlite3_wal_checkpoint_v2(q->db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+}
+
 static int sq_open(struct sf_store *s, const char *target) {
   int rc;
   struct sq *q = calloc(1, sizeof *q);
@@ -556,6 +648,8 @@ static int sq_open(struct sf_store *s, const char *target) {
   sf_cols_scratch_init(&q->enc.scratch);
   pthread_mutex_init(&q->enc.mu, NULL);
   pthread_cond_init(&q->enc.cv, NULL);
+  pthread_mutex_init(&q->ckpt.mu, NULL);
+  pthread_cond_init(&q->ckpt.cv, NULL);
   char path[4096];
   rc = parse_target(s, target, path, sizeof path, &q->synchronous_full);
   if (rc) goto fail;
@@ -596,7 +690,7 @@ static int sq_open(struct sf_store *s, const char *target) {
   rc = exec_sql(s, q->synchronous_full ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL");
   if (!rc)
     rc = exec_sql(
-        s, "PRAGMA temp_store=MEMORY; PRAGMA cache_size=-65536; PRAGMA wal_autocheckpoint=" AUTOCKPT_STR);
+        s, "PRAGMA temp_store=MEMORY; PRAGMA cache_size=-65536; PRAGMA wal_autocheckpoint=" CKPT_PAGES_STR);
   if (rc) goto fail;
   char why[512];
   int version = 0;
@@ -609,6 +703,16 @@ static int sq_open(struct sf_store *s, const char *target) {
   if (rc) {
     sf_store_set_err(s, "sqlite: %s", why);
     goto fail;
+  }
+  if (!memory) {
+    /* From here on (a migration above checkpointed automatically) the hook replaces SQLite's
+     * automatic checkpoint: ckpt_after_commit does it. */
+    q->ckpt.path = strdup(path);
+    if (!q->ckpt.path) {
+      rc = SF_ENOMEM;
+      goto fail;
+    }
+    sqlite3_wal_hook(q->db, wal_hook, &q->ckpt);
   }
   for (int t = 0; t < SF_REC__COUNT; t++) {
     q->select_cols[t] = select_cols_of((enum sf_record_type)t);
@@ -875,6 +979,7 @@ static int sq_write(struct sf_store *s, const struct sf_record *const *recs, siz
   threaded = 0;
   rc = exec_sql(s, "COMMIT");
   if (rc) goto fail;
+  ckpt_after_commit(q);
   return 0;
 fail:
   sqlite3_exec(q->db, "ROLLBACK", NULL, NULL, NULL);
