@@ -251,7 +251,10 @@ static int ch_exec(struct sf_store *s, const char *query, const char *body, size
  * markedly slower, and the record model has its own nulls that ClickHouse stores as they are: a
  * null number is NaN (Float64 holds it; comparisons with it are false, as with NULL), a null
  * timestamp SF_TS_NULL (INT64_MIN), a null tri-state -1, a null string or enum name "", an empty
- * array []. Reads turn these back into null cells. */
+ * array []. Reads turn these back into null cells. Each marker is the record's own null of that
+ * field, so no valid value is taken for null: an Int64 column that is never null (seq, size)
+ * reads INT64_MIN as a value; a never-null Int8 (aggressor) reads -1 as a value; the record model
+ * has no empty string or empty array distinct from null (char buffers, string vectors). */
 enum ch_base { CH_I64, CH_F64, CH_I8, CH_U8, CH_STR, CH_ARR };
 struct ch_type {
   uint8_t base;
@@ -613,7 +616,9 @@ static int rb_read_col(struct rb *r, struct ch_type ty, struct sf_record *rec, c
     case CH_I64:
       c.t = SF_CELL_INT;
       c.i = rb_get_i64(r);
-      if (c.i == SF_TS_NULL) c.t = SF_CELL_NULL;
+      /* INT64_MIN is null in a timestamp column only (as in the record: SF_TS_NULL); in a never-null
+       * integer column (seq, size, event_window_ms) it is a value. */
+      if (c.i == SF_TS_NULL && col->kind != SF_COL_I64) c.t = SF_CELL_NULL;
       break;
     case CH_F64:
       c.t = SF_CELL_REAL;

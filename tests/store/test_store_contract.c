@@ -189,6 +189,49 @@ static void test_roundtrip_every_type(void **state) {
   sf_store_close(s);
 }
 
+/* Values of non-null fields equal to what a backend could use as a null marker (ClickHouse
+ * columns are not Nullable: a null Int64 timestamp is INT64_MIN, a null tri-state -1, a null
+ * string ""): each must come back as the value, never as null or an undecodable row. */
+static void test_sentinel_values_roundtrip(void **state) {
+  (void)state;
+  char url[1200];
+  struct sf_store *s = open_fresh("sentinels", url, sizeof url);
+  struct sf_record r, back;
+  const struct sf_record *p = &r;
+  fx_option_print(&r, "sent", 1, INT64_C(1736899200000123456), INT64_MIN); /* enriched */
+  r.u.option_print.size = INT64_MIN;
+  r.u.option_print.aggressor = -1; /* never null: -1 is "at the bid" */
+  r.u.option_print.is_etf = 0;
+  assert_int_equal(sf_store_write(s, &p, 1), 0);
+  assert_int_equal(get_both(s, SF_REC_OPTION_PRINT, "sent-t1", &back), 0);
+  check_i64(back.u.option_print.size, INT64_MIN);
+  check_i64(back.u.option_print.meta.seq, INT64_MIN);
+  check_i64(back.u.option_print.aggressor, -1);
+  check_i64(back.u.option_print.is_etf, 0);
+  check_same(&r, &back);
+  sf_record_fini(&back);
+  sf_record_fini(&r);
+  fx_equity_print(&r, "sent", 2, INT64_C(1736899200000000000), -1);
+  r.u.equity_print.size = INT64_MIN;
+  r.u.equity_print.off_exchange = 0;
+  assert_int_equal(sf_store_write(s, &p, 1), 0);
+  assert_int_equal(get_both(s, SF_REC_EQUITY_PRINT, "sent-t2", &back), 0);
+  check_i64(back.u.equity_print.size, INT64_MIN);
+  check_i64(back.u.equity_print.meta.seq, -1);
+  check_same(&r, &back);
+  sf_record_fini(&back);
+  sf_record_fini(&r);
+  fx_smart_money(&r, "sent", 3, 1736899200000, 3);
+  r.u.smart_money.event_window_ms = INT64_MIN;
+  assert_int_equal(sf_store_write(s, &p, 1), 0);
+  assert_int_equal(get_both(s, SF_REC_SMART_MONEY, "sent-ev3", &back), 0);
+  check_i64(back.u.smart_money.event_window_ms, INT64_MIN);
+  check_same(&r, &back);
+  sf_record_fini(&back);
+  sf_record_fini(&r);
+  sf_store_close(s);
+}
+
 /* ---- cursors ---- */
 
 /* Pages through n records of type t (7 share each ts, told apart by seq) both ways. */
@@ -715,6 +758,7 @@ int main(void) {
   printf("store contract suite on %s\n", url_template);
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_roundtrip_every_type),
+      cmocka_unit_test(test_sentinel_values_roundtrip),
       cmocka_unit_test(test_paging_option_prints),
       cmocka_unit_test(test_paging_smart_money),
       cmocka_unit_test(test_paging_every_type),
