@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -31,7 +32,8 @@ static void usage(FILE *out) {
           "clickhouse://HOST:PORT/DB) in batches of B, checks the store's count grew by N, then times\n"
           "Q recent, Q history and (events) Q profile-filtered history queries of 200 rows. Prints\n"
           "one JSON line for the writes (rows/s over the write calls, the durability an acknowledged\n"
-          "write has, batch latency p50/p99) and one per query kind (p50/p99/max in microseconds).\n\n"
+          "write has, batch latency p50/p99, CPU seconds of all the process's threads over the\n"
+          "writes and the record building) and one per query kind (p50/p99/max in microseconds).\n\n"
           "options:\n"
           "  --url URL       store URL (required)\n"
           "  --events N      records to write (default 100000)\n"
@@ -40,6 +42,15 @@ static void usage(FILE *out) {
           "  --queries Q     queries of each kind (default 500)\n"
           "  --reset         delete the SQLite file (and its -wal, -shm) first\n"
           "  -h, --help      show this help\n");
+}
+
+/* CPU time (user + system) of the process so far, in seconds: every thread's, the store's own
+ * (encoder, checkpointer) included. */
+static double cpu_s(void) {
+  struct rusage ru;
+  getrusage(RUSAGE_SELF, &ru);
+  return (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec * 1e-6 + (double)ru.ru_stime.tv_sec +
+         (double)ru.ru_stime.tv_usec * 1e-6;
 }
 
 static double now_s(void) {
@@ -246,7 +257,9 @@ int sf_bench_store(int argc, char **argv) {
     fprintf(stderr, "smartflow bench store: count: %s\n", sf_store_errmsg(s));
     goto done;
   }
+  double cpu0 = cpu_s();
   if (write_all(s, type, n, (size_t)batch, &t_write, &t_build, &t_all, blat, &batches)) goto done;
+  double cpu = cpu_s() - cpu0;
   if (sf_store_count(s, type, &after)) {
     fprintf(stderr, "smartflow bench store: count: %s\n", sf_store_errmsg(s));
     goto done;
@@ -255,9 +268,10 @@ int sf_bench_store(int argc, char **argv) {
   printf(
       "{\"bench\":\"store_write\",\"backend\":\"%s\",\"durability\":\"%s\",\"type\":\"%s\",\"events\":%ld,"
       "\"batch\":%ld,\"write_s\":%.3f,\"rows_per_s\":%.0f,\"build_s\":%.3f,\"end_to_end_rows_per_s\":%.0f,"
-      "\"batch_p50_ms\":%.2f,\"batch_p99_ms\":%.2f,\"count_before\":%lld,\"count_after\":%lld}\n",
+      "\"batch_p50_ms\":%.2f,\"batch_p99_ms\":%.2f,\"cpu_s\":%.3f,\"count_before\":%lld,\"count_after\":%lld}"
+      "\n",
       sf_store_backend_name(s), durability(url), sf_record_type_name(type), n, batch, t_write,
-      (double)n / t_write, t_build, (double)n / t_all, pct(blat, batches, 0.5), pct(blat, batches, 0.99),
+      (double)n / t_write, t_build, (double)n / t_all, pct(blat, batches, 0.5), pct(blat, batches, 0.99), cpu,
       (long long)before, (long long)after);
   fflush(stdout);
   if (after - before != n) {
