@@ -603,6 +603,14 @@ static void *ckpt_main(void *arg) {
     db = NULL;
   } else {
     sqlite3_busy_timeout(db, 1000);
+    /* A connection learns the file is in WAL mode when it first reads it; until then a checkpoint
+     * on it does nothing. */
+    if (sqlite3_exec(db, "PRAGMA journal_mode=WAL", NULL, NULL, NULL) != SQLITE_OK) {
+      sf_log_warn("store", "sqlite: %s: checkpoint connection: %s; the writer checkpoints", c->path,
+                  sqlite3_errmsg(db));
+      sqlite3_close(db);
+      db = NULL;
+    }
   }
   pthread_mutex_lock(&c->mu);
   for (;;) {
