@@ -75,8 +75,8 @@ struct sq_enc {
   int rc;       /* under mu: its failure (at row ready), why */
   char why[400];
   atomic_int stop;       /* the writer gave up: stop encoding */
-  struct sf_cell *cells; /* owned: cells_rows x SF_COLS_MAX */
-  size_t cells_rows;
+  struct sf_cell *cells; /* owned: n rows of ncols cells */
+  size_t cells_cap;
   struct sq_blk *blk; /* owned */
   size_t nblk, blk_cap, cur;
   struct sf_cols_scratch scratch; /* JSON columns' text before it is copied to the arena */
@@ -900,14 +900,16 @@ done:
   return rc;
 }
 
-/* Makes room for n rows of up to SF_COLS_MAX cells and empties the arena. */
-static int enc_reserve(struct sq_enc *e, size_t n) {
-  if (n > e->cells_rows) {
-    struct sf_cell *c = realloc(e->cells, n * SF_COLS_MAX * sizeof *c);
+/* Makes room for n rows of ncols cells (the widest table of the batch: rows stay close together
+ * in memory) and empties the arena. */
+static int enc_reserve(struct sq_enc *e, size_t n, size_t ncols) {
+  if (n * ncols > e->cells_cap) {
+    struct sf_cell *c = realloc(e->cells, n * ncols * sizeof *c);
     if (!c) return SF_ENOMEM;
     e->cells = c;
-    e->cells_rows = n;
+    e->cells_cap = n * ncols;
   }
+  e->ncols = ncols;
   e->cur = 0;
   if (e->nblk) e->blk[0].len = 0;
   return 0;
@@ -916,7 +918,7 @@ static int enc_reserve(struct sq_enc *e, size_t n) {
 /* Inserts one record (INSERT OR IGNORE), encoding it in the calling thread; why says what failed. */
 static int insert_one(struct sq *q, const struct sf_record *r, char *why, size_t cap) {
   struct sq_enc *e = &q->enc;
-  int rc = enc_reserve(e, 1);
+  int rc = enc_reserve(e, 1, SF_COLS_MAX);
   if (rc) {
     snprintf(why, cap, "%s", sf_strerror(rc));
     return rc;
@@ -936,6 +938,7 @@ static int insert_one(struct sq *q, const struct sf_record *r, char *why, size_t
 static int sq_write(struct sf_store *s, const struct sf_record *const *recs, size_t n) {
   struct sq *q = sq_of(s);
   struct sq_enc *e = &q->enc;
+  size_t ncols = 0;
   for (size_t i = 0; i < n; i++) {
     const char *why = NULL;
     if (sf_store_record_check(recs[i], &why)) {
@@ -943,13 +946,15 @@ static int sq_write(struct sf_store *s, const struct sf_record *const *recs, siz
                        sf_record_meta(recs[i])->trace_id, why);
       return SF_EFIELD;
     }
+    size_t nc;
+    sf_cols_of(recs[i]->type, &nc);
+    if (nc > ncols) ncols = nc;
   }
   if (n == 0) return 0;
-  int rc = enc_reserve(e, n);
+  int rc = enc_reserve(e, n, ncols);
   if (rc) return rc;
   e->recs = recs;
   e->n = n;
-  e->ncols = SF_COLS_MAX;
   e->ready = 0;
   e->done = 0;
   e->rc = 0;
