@@ -931,14 +931,20 @@ static int insert_one(struct sq *q, const struct sf_record *r, char *why, size_t
 }
 
 /* The rows of a batch are encoded on a second thread while this one binds and steps the rows
- * already encoded (the two take about a third and two thirds of a row's cost), when the batch has
- * at least this many records; smaller batches are encoded in line. */
+ * already encoded, when the batch has at least this many records with JSON columns (for a
+ * smart-money event the two take about a third and two thirds of a row's cost). Other batches are
+ * encoded in line: an option print's columns are mostly copied as they are, and a thread would
+ * only add its own cost. */
 #define ENC_THREAD_MIN 256
+
+static int has_json_columns(enum sf_record_type t) {
+  return t == SF_REC_SMART_MONEY || t == SF_REC_FLOW_PACKET || t == SF_REC_ALERT;
+}
 
 static int sq_write(struct sf_store *s, const struct sf_record *const *recs, size_t n) {
   struct sq *q = sq_of(s);
   struct sq_enc *e = &q->enc;
-  size_t ncols = 0;
+  size_t ncols = 0, n_json = 0;
   for (size_t i = 0; i < n; i++) {
     const char *why = NULL;
     if (sf_store_record_check(recs[i], &why)) {
@@ -949,6 +955,7 @@ static int sq_write(struct sf_store *s, const struct sf_record *const *recs, siz
     size_t nc;
     sf_cols_of(recs[i]->type, &nc);
     if (nc > ncols) ncols = nc;
+    n_json += (size_t)has_json_columns(recs[i]->type);
   }
   if (n == 0) return 0;
   int rc = enc_reserve(e, n, ncols);
@@ -960,28 +967,40 @@ static int sq_write(struct sf_store *s, const struct sf_record *const *recs, siz
   e->rc = 0;
   atomic_store(&e->stop, 0);
   int threaded = 0;
-  if (n >= ENC_THREAD_MIN) threaded = pthread_create(&e->thread, NULL, encode_main, e) == 0;
-  if (!threaded) encode_rows(e); /* in line: every row encoded (or the first failure) first */
+  if (n_json >= ENC_THREAD_MIN) threaded = pthread_create(&e->thread, NULL, encode_main, e) == 0;
   rc = exec_sql(s, "BEGIN IMMEDIATE");
   if (rc) goto stop;
   size_t ready = 0;
   for (size_t i = 0; i < n; i++) {
-    if (i >= ready) {
-      pthread_mutex_lock(&e->mu);
-      while (e->ready <= i && !e->done) pthread_cond_wait(&e->cv, &e->mu);
-      ready = e->ready;
-      pthread_mutex_unlock(&e->mu);
-      if (ready <= i) { /* the encoder stopped at row i */
-        rc = e->rc;
+    char why[400];
+    const struct sf_cell *cells = e->cells;
+    if (!threaded) { /* in line: each row encoded just before it is bound, into the same cells */
+      e->cur = 0;
+      if (e->nblk) e->blk[0].len = 0;
+      rc = encode_row(e, recs[i], e->cells, why, sizeof why);
+      if (rc) {
         sf_store_set_err(s, "write: record %zu (%s %s): %s", i, sf_record_type_name(recs[i]->type),
-                         sf_record_meta(recs[i])->trace_id, e->why);
+                         sf_record_meta(recs[i])->trace_id, why);
         goto fail;
       }
+    } else {
+      if (i >= ready) {
+        pthread_mutex_lock(&e->mu);
+        while (e->ready <= i && !e->done) pthread_cond_wait(&e->cv, &e->mu);
+        ready = e->ready;
+        pthread_mutex_unlock(&e->mu);
+        if (ready <= i) { /* the encoder stopped at row i */
+          rc = e->rc;
+          sf_store_set_err(s, "write: record %zu (%s %s): %s", i, sf_record_type_name(recs[i]->type),
+                           sf_record_meta(recs[i])->trace_id, e->why);
+          goto fail;
+        }
+      }
+      cells = &e->cells[i * e->ncols];
     }
     size_t nc;
     const struct sf_col *cols = sf_cols_of(recs[i]->type, &nc);
-    char why[400];
-    rc = insert_cells(q, q->ins[recs[i]->type], cols, &e->cells[i * e->ncols], nc, why, sizeof why);
+    rc = insert_cells(q, q->ins[recs[i]->type], cols, cells, nc, why, sizeof why);
     if (rc) {
       sf_store_set_err(s, "write: record %zu (%s %s): %s", i, sf_record_type_name(recs[i]->type),
                        sf_record_meta(recs[i])->trace_id, why);
