@@ -3,6 +3,7 @@
  * of the exact SQL the backend builds must mention an index or the primary key on every table
  * access and never a bare "SCAN <table>" (a full table walk). The plans are taken on a populated
  * database after ANALYZE and also on an empty one without statistics, since both happen. */
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "harness.h"
@@ -288,13 +289,65 @@ static void test_write_settings(void **state) {
   assert_null(s);
 }
 
+/* Checkpoints run on the store's checkpointer thread: the WAL restarts after about 2,000 pages
+ * (CKPT_PAGES) instead of growing to the 4,000 (CKPT_WRITER_PAGES) at which the writer checkpoints
+ * itself. A database with 4 KiB pages keeps the volume small: 24,000 events write well over
+ * 4,000 WAL frames; the WAL file (which a restart reuses, never shrinks) must stay under 3,800
+ * frames, which leaves the thread several batches to finish a checkpoint. */
+static void test_background_checkpoint(void **state) {
+  (void)state;
+  char url[720], path[700], wal[720];
+  snprintf(path, sizeof path, "%s/ckpt4k.db", dir);
+  snprintf(wal, sizeof wal, "%s-wal", path);
+  sqlite3 *db = NULL;
+  assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+  assert_int_equal(sqlite3_exec(db, "PRAGMA page_size=4096; CREATE TABLE keep(x)", NULL, NULL, NULL),
+                   SQLITE_OK);
+  sqlite3_close(db);
+  snprintf(url, sizeof url, "sqlite:%s", path);
+  struct sf_store *s = NULL;
+  assert_int_equal(sf_store_open(url, &s), 0);
+  check_i64(pragma_int(s, "PRAGMA page_size"), 4096);
+  enum { BATCH = 1000, BATCHES = 24 };
+  struct sf_record *r = calloc(BATCH, sizeof *r);
+  const struct sf_record **p = calloc(BATCH, sizeof *p);
+  assert_non_null(r);
+  assert_non_null(p);
+  for (int b = 0; b < BATCHES; b++) {
+    for (int i = 0; i < BATCH; i++) {
+      int64_t k = (int64_t)b * BATCH + i;
+      fx_smart_money(&r[i], "ck", k, 1736899200000 + k, k);
+      p[i] = &r[i];
+    }
+    assert_int_equal(sf_store_write(s, p, BATCH), 0);
+    for (int i = 0; i < BATCH; i++) sf_record_fini(&r[i]);
+  }
+  int64_t n = -1;
+  assert_int_equal(sf_store_count(s, SF_REC_SMART_MONEY, &n), 0);
+  check_i64(n, BATCHES * BATCH);
+  /* More than CKPT_WRITER_PAGES pages of data went through the WAL... */
+  int64_t pages = pragma_int(s, "PRAGMA page_count");
+  if (pages <= 4000) fail_msg("the database has %lld pages; the test needs more than 4000", (long long)pages);
+  /* ...but the WAL restarted well before that. */
+  struct stat st;
+  assert_int_equal(stat(wal, &st), 0);
+  int64_t wal_frames = (int64_t)st.st_size / (4096 + 24);
+  if (wal_frames >= 3800)
+    fail_msg("the WAL grew to %lld frames: no checkpoint off the writer", (long long)wal_frames);
+  if (wal_frames < 1000)
+    fail_msg("the WAL holds %lld frames: checkpointed too early?", (long long)wal_frames);
+  sf_store_close(s);
+  free(r);
+  free(p);
+}
+
 int main(void) {
   snprintf(dir, sizeof dir, "%s/sf_plan_XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
   if (!mkdtemp(dir)) return 1;
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_plans_empty),          cmocka_unit_test(test_plans_populated),
       cmocka_unit_test(test_checker_catches_scan), cmocka_unit_test(test_schema_version),
-      cmocka_unit_test(test_write_settings),
+      cmocka_unit_test(test_write_settings),       cmocka_unit_test(test_background_checkpoint),
   };
   int rc = cmocka_run_group_tests(tests, NULL, NULL);
   char cmd[700];
