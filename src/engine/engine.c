@@ -59,6 +59,7 @@ int sf_engine_new(const struct sf_engine_config *cfg, const struct sf_engine_sin
     e->rules = *cfg->rules;
   else
     sf_rules_config_default(&e->rules);
+  sf_rules_prepare(&e->rules, &e->rules_prep);
   sf_book_init(&e->book);
   sf_pool_init(&e->pool);
   if (sf_dedup_init(&e->dedup)) {

@@ -203,7 +203,7 @@ int sf_event_emit(struct sf_engine *e, struct sf_group *g) {
     e->stats.events_below_emit++;
     goto done;
   }
-  sf_rules_score(&e->rules, e->cfg.calibration, f, &evd, &sc);
+  sf_rules_score_prep(&e->rules, &e->rules_prep, e->cfg.calibration, f, &evd, &sc);
 
   event_reset(ev);
   size_t run[SF_GROUP_MAX + 1], all;
@@ -247,7 +247,7 @@ int sf_event_emit(struct sf_engine *e, struct sf_group *g) {
     s->raw_score = sc.raw[p];
     s->band = (uint8_t)sf_rules_band(&e->rules, sc.prob[p]);
     s->direction = sc.dir[p];
-    if ((rc = sf_rules_reasons(&e->rules, &sc, &evd, p, &s->reasons))) goto done;
+    if ((rc = sf_rules_reasons_prep(&e->rules, &e->rules_prep, &sc, &evd, p, &s->reasons))) goto done;
   }
   ev->abstained = sc.abstained;
   ev->primary_profile = sc.abstained ? -1 : sc.order[0];

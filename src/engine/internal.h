@@ -330,6 +330,21 @@ enum {
   SF_GUARD_HEDGE = 1u << 3,
   SF_GUARD_ARB = 1u << 4
 };
+/* What scoring derives from the configuration alone, made once per engine: per profile the
+ * terms of non-zero weight and of positive weight (term order), and the constant logarithms. */
+struct sf_rules_prep {
+  uint8_t n_nz[SF_PROFILE_COUNT], n_pos[SF_PROFILE_COUNT];
+  uint8_t nz[SF_PROFILE_COUNT][SF_TERM_COUNT], pos[SF_PROFILE_COUNT][SF_TERM_COUNT];
+  double log_premium_large_lo, log_premium_large_hi, log_large_lot_lo, log_large_lot_hi;
+};
+void sf_rules_prepare(const struct sf_rules_config *rc, struct sf_rules_prep *pp);
+/* sf_rules_score / sf_rules_reasons with the prepared form of rc. */
+void sf_rules_score_prep(const struct sf_rules_config *rc, const struct sf_rules_prep *pp,
+                         const struct sf_calibration *cal, const struct sf_features *f,
+                         const struct sf_evidence *ev, struct sf_scored *out);
+int sf_rules_reasons_prep(const struct sf_rules_config *rc, const struct sf_rules_prep *pp,
+                          const struct sf_scored *s, const struct sf_evidence *ev, int profile,
+                          struct sf_strvec *out);
 void sf_rules_terms(const struct sf_rules_config *rc, const struct sf_features *f,
                     const struct sf_evidence *ev, double terms[SF_TERM_COUNT]);
 void sf_rules_score(const struct sf_rules_config *rc, const struct sf_calibration *cal,
@@ -382,6 +397,7 @@ int sf_dedup_check(struct sf_dedup *d, uint64_t h);
 struct sf_engine {
   struct sf_engine_config cfg;
   struct sf_rules_config rules;
+  struct sf_rules_prep rules_prep; /* sf_rules_prepare(&rules) */
   struct sf_engine_sinks sinks;
   struct sf_engine_stats stats;
   struct sf_book book;
