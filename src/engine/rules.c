@@ -243,42 +243,52 @@ void sf_rules_score_prep(const struct sf_rules_config *rc, const struct sf_rules
   out->abstained = out->abstain != 0;
 }
 
-static const char *reason_of(int term, const struct sf_scored *s, const struct sf_evidence *ev,
-                             const struct sf_rules_config *rc) {
+/* A reason code and its length. */
+struct reason {
+  const char *s;
+  size_t n;
+};
+#define R(lit) ((struct reason){lit, sizeof lit - 1})
+#define TERM_REASON(e, name, doc) {name, sizeof name - 1},
+static const struct reason term_reason[SF_TERM_COUNT] = {SF_RULE_TERMS(TERM_REASON)};
+#undef TERM_REASON
+
+static struct reason reason_of(int term, const struct sf_scored *s, const struct sf_evidence *ev,
+                               const struct sf_rules_config *rc) {
   bool buy = ev->buy >= ev->sell;
   switch (term) {
     case SF_TERM_SWEEP:
-      return buy ? "iso_sweep_at_ask" : "iso_sweep_at_bid";
+      return buy ? R("iso_sweep_at_ask") : R("iso_sweep_at_bid");
     case SF_TERM_BLOCK:
-      return buy ? "block_at_ask" : "block_at_bid";
+      return buy ? R("block_at_ask") : R("block_at_bid");
     case SF_TERM_AGGRESSIVE:
-      return buy ? "aggressive_at_ask" : "aggressive_at_bid";
+      return buy ? R("aggressive_at_ask") : R("aggressive_at_bid");
     case SF_TERM_SHORT_DATED:
-      return s->terms[SF_TERM_OTM] >= rc->reason_min ? "short_dated_otm" : "short_dated";
+      return s->terms[SF_TERM_OTM] >= rc->reason_min ? R("short_dated_otm") : R("short_dated");
     case SF_TERM_SMALL_LOTS:
-      return "small_lots_burst";
+      return R("small_lots_burst");
     case SF_TERM_EVENT_SOON:
-      return "event_within_days";
+      return R("event_within_days");
     case SF_TERM_SOLD:
-      return "sold_at_bid";
+      return R("sold_at_bid");
     case SF_TERM_BOUGHT:
-      return "bought_at_ask";
+      return R("bought_at_ask");
     case SF_TERM_LEGS_MATCHED:
-      return "legs_matched_size";
+      return R("legs_matched_size");
     case SF_TERM_COMPLEX:
-      return "complex_order";
+      return R("complex_order");
     case SF_TERM_SPOT_MOVE:
-      return "after_spot_move";
+      return R("after_spot_move");
     case SF_TERM_BOTH_SIDES:
-      return "both_sides_active";
+      return R("both_sides_active");
     case SF_TERM_SPECIAL:
-      return "special_prints";
+      return R("special_prints");
     case SF_TERM_MULTI_LEG: {
       const char *n = sf_structure_name(ev->structure);
-      return n ? n : "multi_leg";
+      return n ? (struct reason){n, strlen(n)} : R("multi_leg");
     }
     default:
-      return sf_rule_term_name(term);
+      return term_reason[term]; /* the term's name (sf_rule_term_name) */
   }
 }
 
@@ -313,11 +323,12 @@ int sf_rules_reasons_prep(const struct sf_rules_config *rc, const struct sf_rule
     contrib[j] = c;
   }
   for (int i = 0; i < n && out->n < SF_REASON_MAX; i++) {
-    const char *r = reason_of(idx[i], s, ev, rc);
+    struct reason rs = reason_of(idx[i], s, ev, rc);
+    const char *r = rs.s;
     bool dup = false;
     for (size_t j = 0; j < out->n && !dup; j++) dup = out->v[j][0] == r[0] && strcmp(out->v[j], r) == 0;
     if (dup) continue;
-    if (sf_strvec_push(out, r)) return SF_ENOMEM;
+    if (sf_strvec_pushn(out, r, rs.n)) return SF_ENOMEM;
   }
   return 0;
 }
