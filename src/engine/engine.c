@@ -62,6 +62,7 @@ int sf_engine_new(const struct sf_engine_config *cfg, const struct sf_engine_sin
   sf_rules_prepare(&e->rules, &e->rules_prep);
   sf_book_init(&e->book);
   sf_pool_init(&e->pool);
+  sf_heap_init(&e->heap);
   if (sf_dedup_init(&e->dedup)) {
     free(e);
     return SF_ENOMEM;
@@ -79,7 +80,7 @@ void sf_engine_free(struct sf_engine *e) {
   sf_book_fini(&e->book);
   sf_pool_fini(&e->pool);
   sf_dedup_fini(&e->dedup);
-  free(e->heap.v);
+  sf_heap_fini(&e->heap);
   free(e->ready);
   free(e->ids);
   sf_smart_money_event_fini(&e->ev);
@@ -336,10 +337,8 @@ static int ready_cmp(const void *pa, const void *pb) {
 /* Fires every timer with a deadline before now, then emits the groups they finalised. */
 static int run_timers(struct sf_engine *e, int64_t now) {
   int rc = 0;
-  const struct sf_timer *top;
-  while ((top = sf_heap_top(&e->heap)) && top->deadline_ns < now) {
-    struct sf_timer t;
-    sf_heap_pop(&e->heap, &t);
+  struct sf_timer t;
+  while (sf_heap_pop_before(&e->heap, now, &t)) {
     struct sf_cluster *c = &e->pool.c[t.idx];
     if (c->timer_seq != t.seq) continue; /* superseded */
     if (t.kind == SF_TIMER_CLUSTER) {
@@ -384,7 +383,7 @@ static int run_timers(struct sf_engine *e, int64_t now) {
 /* Moves event time to ts (never backwards) and fires what is due. */
 static void tick(struct sf_engine *e, int64_t ts) {
   if (e->watermark_ns == SF_TS_NULL || ts > e->watermark_ns) e->watermark_ns = ts;
-  if (e->heap.n && e->heap.v[0].deadline_ns < e->watermark_ns) run_timers(e, e->watermark_ns);
+  if (e->heap.next_ns < e->watermark_ns) run_timers(e, e->watermark_ns);
 }
 
 static int check_time(struct sf_engine *e, int64_t ts, const char *what) {

@@ -202,15 +202,35 @@ struct sf_timer {
 };
 #define SF_TIMER_KIND_SHIFT 60
 
-struct sf_heap {
+/* A FIFO of timers in (deadline, seq) order: a growable ring. */
+struct sf_tfifo {
   struct sf_timer *v;
+  size_t head, n, cap; /* cap a power of two (or 0) */
+};
+
+/* The timer queue: a binary min-heap plus one FIFO per kind of short timer (cluster, group).
+ * Those are mostly armed in deadline order (a cluster's first deadline is its first print
+ * plus the gap; a group's is its close plus the structure window, and closes fire in order),
+ * so a timer not before the tail of its kind's FIFO joins it in O(1); any other goes to the
+ * heap. The earliest of the three heads is the earliest timer: the order is the same total
+ * (deadline, kind, seq) order as one heap's. */
+struct sf_heap {
+  struct sf_timer *v; /* the heap */
   size_t n, cap;
+  struct sf_tfifo lane[2]; /* SF_TIMER_CLUSTER, SF_TIMER_GROUP */
+  int64_t next_ns;         /* deadline of the earliest timer, INT64_MAX when none */
 };
 
 int sf_heap_push(struct sf_heap *h, const struct sf_timer *t);
 /* Pops the earliest timer (deadline, kind, seq) into *t; 0 when empty. */
 int sf_heap_pop(struct sf_heap *h, struct sf_timer *t);
 const struct sf_timer *sf_heap_top(const struct sf_heap *h);
+/* Pops the earliest timer into *t when its deadline is before now; 0 otherwise. */
+int sf_heap_pop_before(struct sf_heap *h, int64_t now, struct sf_timer *t);
+void sf_heap_init(struct sf_heap *h);
+/* Timers queued (heap and FIFOs). */
+size_t sf_heap_count(const struct sf_heap *h);
+void sf_heap_fini(struct sf_heap *h);
 
 struct sf_pool {
   struct sf_pprint *p;
