@@ -79,30 +79,63 @@ static int fifo_grow(struct sf_tfifo *f) {
   return 0;
 }
 
+/* The head of a lane, or the heap's root (w == SF_TLANES). */
+static const struct sf_timer *at_of(const struct sf_heap *h, int w) {
+  return w == SF_TLANES ? &h->v[0] : &h->lane[w].v[h->lane[w].head];
+}
+
 void sf_heap_init(struct sf_heap *h) {
   memset(h, 0, sizeof *h);
   h->next_ns = INT64_MAX;
+  h->next_at = -1;
+}
+
+static const struct sf_timer *fifo_tail(const struct sf_tfifo *f) {
+  return &f->v[(f->head + f->n - 1) & (f->cap - 1)];
 }
 
 int sf_heap_push(struct sf_heap *h, const struct sf_timer *t) {
-  int rc = 0;
-  struct sf_tfifo *f = t->kind < 2 ? &h->lane[t->kind] : NULL;
-  if (f && (f->n == 0 || !timer_less(t, &f->v[(f->head + f->n - 1) & (f->cap - 1)]))) {
+  int rc = 0, at = SF_TLANES;
+  if (t->kind != SF_TIMER_BURST) {
+    /* the FIFO whose last timer is the latest one not after t (an empty one if none) */
+    const struct sf_timer *best = NULL;
+    int empty = -1;
+    for (int k = 0; k < SF_TLANES; k++) {
+      const struct sf_tfifo *f = &h->lane[k];
+      if (f->n == 0) {
+        if (empty < 0) empty = k;
+        continue;
+      }
+      const struct sf_timer *tail = fifo_tail(f);
+      if (!timer_less(t, tail) && (!best || timer_less(best, tail))) {
+        best = tail;
+        at = k;
+      }
+    }
+    if (at == SF_TLANES && empty >= 0) at = empty;
+  }
+  if (at < SF_TLANES) {
+    struct sf_tfifo *f = &h->lane[at];
     if (f->n == f->cap && (rc = fifo_grow(f))) return rc;
     f->v[(f->head + f->n) & (f->cap - 1)] = *t;
     f->n++;
   } else if ((rc = heap_push(h, t))) {
     return rc;
   }
-  if (t->deadline_ns < h->next_ns) h->next_ns = t->deadline_ns;
+  /* The new timer is the earliest when it comes before the previous earliest; in the heap it
+   * is then at the root. */
+  if (h->next_at < 0 || timer_less(t, at_of(h, h->next_at))) {
+    h->next_ns = t->deadline_ns;
+    h->next_at = at;
+  }
   return 0;
 }
 
-/* Where the earliest timer is: 0, 1 (a FIFO), 2 (the heap), or -1 when none. */
+/* Where the earliest timer is: a lane, SF_TLANES (the heap), or -1 when none. */
 static int earliest(const struct sf_heap *h) {
   const struct sf_timer *best = h->n ? &h->v[0] : NULL;
-  int w = best ? 2 : -1;
-  for (int k = 0; k < 2; k++) {
+  int w = best ? SF_TLANES : -1;
+  for (int k = 0; k < SF_TLANES; k++) {
     const struct sf_tfifo *f = &h->lane[k];
     if (f->n && (!best || timer_less(&f->v[f->head], best))) {
       best = &f->v[f->head];
@@ -112,17 +145,12 @@ static int earliest(const struct sf_heap *h) {
   return w;
 }
 
-static const struct sf_timer *at(const struct sf_heap *h, int w) {
-  return w == 2 ? &h->v[0] : &h->lane[w].v[h->lane[w].head];
-}
-
 const struct sf_timer *sf_heap_top(const struct sf_heap *h) {
-  int w = earliest(h);
-  return w < 0 ? NULL : at(h, w);
+  return h->next_at < 0 ? NULL : at_of(h, h->next_at);
 }
 
 static void pop_at(struct sf_heap *h, int w, struct sf_timer *t) {
-  if (w == 2) {
+  if (w == SF_TLANES) {
     heap_pop(h, t);
   } else {
     struct sf_tfifo *f = &h->lane[w];
@@ -130,29 +158,31 @@ static void pop_at(struct sf_heap *h, int w, struct sf_timer *t) {
     f->head = (f->head + 1) & (f->cap - 1);
     f->n--;
   }
-  int nw = earliest(h);
-  h->next_ns = nw < 0 ? INT64_MAX : at(h, nw)->deadline_ns;
+  h->next_at = earliest(h);
+  h->next_ns = h->next_at < 0 ? INT64_MAX : at_of(h, h->next_at)->deadline_ns;
 }
 
 int sf_heap_pop(struct sf_heap *h, struct sf_timer *t) {
-  int w = earliest(h);
-  if (w < 0) return 0;
-  pop_at(h, w, t);
+  if (h->next_at < 0) return 0;
+  pop_at(h, h->next_at, t);
   return 1;
 }
 
 int sf_heap_pop_before(struct sf_heap *h, int64_t now, struct sf_timer *t) {
   if (!(h->next_ns < now)) return 0;
-  pop_at(h, earliest(h), t);
+  pop_at(h, h->next_at, t);
   return 1;
 }
 
-size_t sf_heap_count(const struct sf_heap *h) { return h->n + h->lane[0].n + h->lane[1].n; }
+size_t sf_heap_count(const struct sf_heap *h) {
+  size_t n = h->n;
+  for (int k = 0; k < SF_TLANES; k++) n += h->lane[k].n;
+  return n;
+}
 
 void sf_heap_fini(struct sf_heap *h) {
   free(h->v);
-  free(h->lane[0].v);
-  free(h->lane[1].v);
+  for (int k = 0; k < SF_TLANES; k++) free(h->lane[k].v);
   sf_heap_init(h);
 }
 

@@ -208,17 +208,20 @@ struct sf_tfifo {
   size_t head, n, cap; /* cap a power of two (or 0) */
 };
 
-/* The timer queue: a binary min-heap plus one FIFO per kind of short timer (cluster, group).
- * Those are mostly armed in deadline order (a cluster's first deadline is its first print
- * plus the gap; a group's is its close plus the structure window, and closes fire in order),
- * so a timer not before the tail of its kind's FIFO joins it in O(1); any other goes to the
- * heap. The earliest of the three heads is the earliest timer: the order is the same total
- * (deadline, kind, seq) order as one heap's. */
+/* The timer queue: a binary min-heap plus SF_TLANES FIFOs in front of it. Cluster and group
+ * timers are mostly armed in deadline order (a cluster's first deadline is its first print
+ * plus the gap; a group's is its close plus the structure window, and closes fire in order;
+ * re-arms follow their own order), so such a timer goes to the FIFO whose last timer is the
+ * latest one not after it, in O(1); a timer before every FIFO's last, and every burst timer
+ * (far deadlines), goes to the heap. The earliest of the heads is the earliest timer: the order
+ * is the same total (deadline, kind, seq) order as one heap's. */
+#define SF_TLANES 2
 struct sf_heap {
   struct sf_timer *v; /* the heap */
   size_t n, cap;
-  struct sf_tfifo lane[2]; /* SF_TIMER_CLUSTER, SF_TIMER_GROUP */
-  int64_t next_ns;         /* deadline of the earliest timer, INT64_MAX when none */
+  struct sf_tfifo lane[SF_TLANES];
+  int64_t next_ns; /* deadline of the earliest timer, INT64_MAX when none */
+  int next_at;     /* where it is: a lane, SF_TLANES for the heap, -1 when none */
 };
 
 int sf_heap_push(struct sf_heap *h, const struct sf_timer *t);

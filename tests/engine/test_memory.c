@@ -36,8 +36,9 @@ struct hwm {
   size_t prints, clusters, heap_cap, ready_cap, ids_cap;
 };
 static struct hwm hwm_of(const struct sf_engine *e) {
-  struct hwm h = {e->pool.n, e->pool.cn, e->heap.cap + e->heap.lane[0].cap + e->heap.lane[1].cap,
-                  e->cap_ready, e->ids_cap};
+  size_t timers = e->heap.cap;
+  for (int k = 0; k < SF_TLANES; k++) timers += e->heap.lane[k].cap;
+  struct hwm h = {e->pool.n, e->pool.cn, timers, e->cap_ready, e->ids_cap};
   return h;
 }
 
