@@ -114,6 +114,9 @@ int sf_heap_push(struct sf_heap *h, const struct sf_timer *t) {
     }
     if (at == SF_TLANES && empty >= 0) at = empty;
   }
+  /* The new timer is the earliest when it comes before the previous earliest (then it is at
+   * the head of its lane, or at the heap's root). */
+  bool first = h->next_at < 0 || timer_less(t, at_of(h, h->next_at));
   if (at < SF_TLANES) {
     struct sf_tfifo *f = &h->lane[at];
     if (f->n == f->cap && (rc = fifo_grow(f))) return rc;
@@ -122,9 +125,7 @@ int sf_heap_push(struct sf_heap *h, const struct sf_timer *t) {
   } else if ((rc = heap_push(h, t))) {
     return rc;
   }
-  /* The new timer is the earliest when it comes before the previous earliest; in the heap it
-   * is then at the root. */
-  if (h->next_at < 0 || timer_less(t, at_of(h, h->next_at))) {
+  if (first) {
     h->next_ns = t->deadline_ns;
     h->next_at = at;
   }
