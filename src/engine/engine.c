@@ -480,7 +480,7 @@ int sf_engine_push_option_nbbo(struct sf_engine *e, const struct sf_option_nbbo 
     s.state = SF_Q_CROSSED;
     e->stats.crossed_quotes++;
   }
-  sf_qring_insert(&e->book.ctr[ci].quotes, &s);
+  sf_qring_push(&e->book.ctr[ci].quotes, &s);
   return 0;
 }
 

@@ -134,7 +134,10 @@ static void solve_iv(struct sf_engine *e, struct sf_book_ctr *k, struct sf_optio
     if (!k->c_ok) return;
   }
   p->iv = k->c_iv;
-  memcpy(p->iv_source, k->c_src == 1 ? "trade" : "mid", k->c_src == 1 ? 6 : 4);
+  if (k->c_src == 1) /* constant sizes: copied inline */
+    memcpy(p->iv_source, "trade", 6);
+  else
+    memcpy(p->iv_source, "mid", 4);
   p->delta = k->c_delta;
   p->gamma = k->c_gamma;
   p->vega = k->c_vega;

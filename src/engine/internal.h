@@ -139,6 +139,21 @@ static inline int sf_book_contract_key(struct sf_book *b, uint32_t key, const ch
 int sf_book_underlying(struct sf_book *b, const char *sym, uint32_t *out);
 /* Inserts a quote in time order (drops the oldest beyond SF_QRING). */
 void sf_qring_insert(struct sf_qring *r, const struct sf_qslot *q);
+/* The same, with the usual case inline: a quote not older than the newest kept goes last (over
+ * the oldest when the ring is full). */
+static inline void sf_qring_push(struct sf_qring *r, const struct sf_qslot *q) {
+  if (r->n && r->q[(r->head + r->n - 1) & (SF_QRING - 1)].ts_ns <= q->ts_ns) {
+    if (r->n == SF_QRING) {
+      r->q[r->head] = *q;
+      r->head = (uint8_t)((r->head + 1) & (SF_QRING - 1));
+    } else {
+      r->q[(r->head + r->n) & (SF_QRING - 1)] = *q;
+      r->n++;
+    }
+    return;
+  }
+  sf_qring_insert(r, q);
+}
 /* The latest quote at or before ts_ns, or NULL. */
 const struct sf_qslot *sf_qring_at(const struct sf_qring *r, int64_t ts_ns);
 /* Records an underlying mid sample for the move look-back (at most one per lookback/32). */
