@@ -504,8 +504,13 @@ static void on_alert(void *ctx, const struct sf_alert *a) {
 static void on_print(void *ctx, const struct sf_option_print *p) {
   struct hsink *s = ctx;
   s->prints++;
-  hint(s, p->nbbo_side * 4 + p->aggressor + 1);
-  hnum(s, p->iv);
+  /* hint(side / aggressor) then hnum(iv), as one 16-byte piece */
+  unsigned char b[16];
+  int64_t sa = p->nbbo_side * 4 + p->aggressor + 1;
+  double iv = isnan(p->iv) ? NAN : p->iv;
+  memcpy(b, &sa, 8);
+  memcpy(b + 8, &iv, 8);
+  hbytes(s, b, sizeof b);
 }
 
 static int cmp_i64(const void *a, const void *b) {
