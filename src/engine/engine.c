@@ -365,8 +365,7 @@ static int run_timers(struct sf_engine *e, int64_t now) {
       for (b = a + 1; b < e->n_ready && e->ready[b].close_ns == e->ready[a].close_ns;) b++;
       if (b - a < 2) continue;
       for (size_t i = a; i < b; i++) {
-        int r2 = sf_event_id(e, &e->ready[i], e->ready[i].event_id);
-        e->ready[i].has_id = r2 == 0;
+        int r2 = sf_event_id(e, &e->ready[i]);
         if (r2 && !rc) rc = r2;
       }
       qsort(e->ready + a, b - a, sizeof *e->ready, ready_cmp);
@@ -377,6 +376,7 @@ static int run_timers(struct sf_engine *e, int64_t now) {
     if (r2 && !rc) rc = r2;
   }
   e->n_ready = 0;
+  e->ids_used = 0;
   return rc;
 }
 

@@ -321,8 +321,9 @@ int sf_structure_match(const struct sf_leg *legs, size_t n, double symmetry_min,
 
 struct sf_engine;
 /* A parent event under construction: its clusters (legs). */
+#define SF_GROUP_MAX 8
 struct sf_group {
-  uint32_t clusters[8];
+  uint32_t clusters[SF_GROUP_MAX];
   uint32_t n;
   int structure;
   double symmetry;
@@ -330,9 +331,12 @@ struct sf_group {
   uint32_t und;
   bool has_id; /* event_id computed (needed early only to order several ready groups) */
   char event_id[SF_ID_MAX];
+  /* With has_ids, its sorted member ids made with the event id, kept in e->ids until the groups
+   * of this run of the timers are emitted (as group_ids in event.c lays them out). */
+  bool has_ids;
+  size_t ids_run[SF_GROUP_MAX + 1], ids_all;
+  long ids_n;
 };
-#define SF_GROUP_MAX 8
-
 /* Computes every SmartMoneyFeatures field of a group. Extra outputs for the rules: */
 struct sf_evidence {
   double spot, rel_spread_mean, sweep_share, block_share, aggressive_share, stock_tie_share;
@@ -448,6 +452,7 @@ struct sf_engine {
   size_t n_ready, cap_ready;
   const char **ids; /* scratch for sorting member trace ids */
   size_t ids_cap;
+  size_t ids_used; /* e->ids below this hold the kept ids of ready groups (sf_event_id) */
   /* Output records, reused from event to event (their vectors keep their storage). */
   struct sf_smart_money_event ev;
   struct sf_classifier_hit hits[SF_PROFILE_COUNT];
@@ -465,7 +470,10 @@ void sf_enrich_print(struct sf_engine *e, uint32_t ci, struct sf_option_print *p
 
 /* event.c: builds and emits the records of one finalised group, then frees its clusters. */
 int sf_event_emit(struct sf_engine *e, struct sf_group *g);
-/* The event id of a group: "sme_" + 16 hex of the hash of its sorted member trace ids. */
-int sf_event_id(struct sf_engine *e, const struct sf_group *g, char out[SF_ID_MAX]);
+/* Sets the event id of a group ("sme_" + 16 hex of the hash of its sorted member trace ids)
+ * and has_id; puts its legs in emission order and keeps its sorted member ids for
+ * sf_event_emit (has_ids) in e->ids past e->ids_used, which it advances. The caller resets
+ * e->ids_used once the groups are emitted. */
+int sf_event_id(struct sf_engine *e, struct sf_group *g);
 
 #endif
