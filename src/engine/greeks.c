@@ -62,9 +62,10 @@ static void exp_tab_init(void) {
  * (a dozen per implied-volatility solve) once the table is ready. */
 static double exp_half_sq(double y) {
   if (!atomic_load_explicit(&exp_tab_ready, memory_order_acquire)) pthread_once(&exp_tab_once, exp_tab_init);
-  double xs = trunc(y * 16.0) / 16.0;
+  int k = (int)(y * 16.0); /* 0 <= y * 16 < 616: the conversion is trunc, exactly */
+  double xs = (double)k / 16.0;
   double del = (y - xs) * (y + xs);
-  return exp_tab[(int)(y * 16.0)] * exp(-del * 0.5);
+  return exp_tab[k] * exp(-del * 0.5);
 }
 
 /* N(x) given e = exp(-x^2/2) (as exp_half_sq(|x|) returns it; 0 for |x| >= 38.5): the tails
