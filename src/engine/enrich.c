@@ -259,7 +259,13 @@ void sf_enrich_print(struct sf_engine *e, uint32_t ci, struct sf_option_print *p
   pp->price = p->price;
   pp->size = p->size;
   pp->conditions = p->conditions;
-  pp->venue = sf_hash64(p->exchange, strnlen(p->exchange, sizeof p->exchange));
+  /* sf_hash64(exchange, strnlen(exchange, sizeof exchange)) in one pass */
+  uint64_t vh = SF_HASH_SEED;
+  for (size_t i = 0; i < sizeof p->exchange && p->exchange[i]; i++) {
+    vh ^= (unsigned char)p->exchange[i];
+    vh *= UINT64_C(0x100000001b3);
+  }
+  pp->venue = sf_hash_mix64(vh);
   pp->side = p->nbbo_side;
   pp->aggressor = p->aggressor;
   pp->nbbo_age_ms = p->nbbo_age_ms;
