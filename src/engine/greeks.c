@@ -325,9 +325,12 @@ static int implied_vol(bool is_call, double price, double S, double K, double T,
   double df = exp_small(-r * T);
   double fwd = q == 0 ? S / df : S * exp((r - q) * T); /* e^{rT} = 1 / df */
   double p = price / df;
-  double intrinsic = is_call ? fmax(fwd - K, 0.0) : fmax(K - fwd, 0.0);
+  /* fmax / fmin without the calls: fwd and K are positive here, a difference of them is not
+   * NaN, and the sign of a zero intrinsic does not reach tv */
+  double ov = is_call ? fwd - K : K - fwd;
+  double intrinsic = ov > 0 ? ov : 0.0;
   double tv = p - intrinsic; /* the out-of-the-money option's undiscounted price */
-  if (!(tv > 0) || !(tv < fmin(fwd, K))) return SF_ENOTFOUND;
+  if (!(tv > 0) || !(tv < (fwd < K ? fwd : K))) return SF_ENOTFOUND;
   double x = -fabs(log(fwd / K));
   double beta = tv / sqrt(fwd * K);
   /* e^x = min(F, K) / max(F, K), and e^{x/2} its square root: no exp needed. */
