@@ -175,16 +175,23 @@ static int close_cluster(struct sf_engine *e, uint32_t ci, int64_t deadline) {
 
 static int64_t abs64(int64_t x) { return x < 0 ? -x : x; }
 
-static int ready_push(struct sf_engine *e, const struct sf_group *g) {
+/* The next ready group, built in place (the caller fills clusters, structure, symmetry,
+ * close_ns and und, then commits it with e->n_ready++); NULL when out of memory. */
+static struct sf_group *ready_slot(struct sf_engine *e) {
   if (e->n_ready == e->cap_ready) {
     size_t ncap = e->cap_ready ? e->cap_ready * 2 : 16;
     struct sf_group *nr = realloc(e->ready, ncap * sizeof *nr);
-    if (!nr) return SF_ENOMEM;
+    if (!nr) return NULL;
     e->ready = nr;
     e->cap_ready = ncap;
   }
-  e->ready[e->n_ready++] = *g;
-  return 0;
+  struct sf_group *g = &e->ready[e->n_ready];
+  g->n = 0;
+  g->symmetry = 0;
+  g->has_id = false;
+  g->event_id[0] = '\0';
+  g->has_ids = false;
+  return g;
 }
 
 /* Small-lot bursts. A closed single-leg cluster of small fills (average at most burst_lot_max)
@@ -236,13 +243,14 @@ static int burst_timer(struct sf_engine *e, uint32_t ci, int64_t deadline) {
   struct sf_book_ctr *k = &e->book.ctr[c->contract];
   if (k->burst == ci) k->burst = SF_NIL;
   c->state = SF_CS_DONE;
-  struct sf_group g;
-  memset(&g, 0, sizeof g);
-  g.structure = SF_STRUCT_NONE;
-  g.close_ns = deadline;
-  g.und = c->und;
-  g.clusters[g.n++] = ci;
-  return ready_push(e, &g);
+  struct sf_group *g = ready_slot(e);
+  if (!g) return SF_ENOMEM;
+  g->structure = SF_STRUCT_NONE;
+  g->close_ns = deadline;
+  g->und = c->und;
+  g->clusters[g->n++] = ci;
+  e->n_ready++;
+  return 0;
 }
 
 /* A closed small-lot cluster that continues the open burst of its contract (in time for it to
@@ -301,26 +309,27 @@ static int group_timer(struct sf_engine *e, uint32_t ci, int64_t deadline) {
     legs[i].contract = o->contract;
   }
   bool in[SF_GROUP_MAX];
-  struct sf_group g;
-  memset(&g, 0, sizeof g);
-  g.structure = sf_structure_match(legs, n, e->rules.structure_symmetry_min, in, &g.symmetry);
-  g.close_ns = deadline;
-  g.und = c->und;
-  if (g.structure == SF_STRUCT_NONE && burst_candidate(e, c)) {
+  struct sf_group *g = ready_slot(e); /* committed below unless the cluster joins a burst */
+  if (!g) return SF_ENOMEM;
+  g->structure = sf_structure_match(legs, n, e->rules.structure_symmetry_min, in, &g->symmetry);
+  g->close_ns = deadline;
+  g->und = c->und;
+  if (g->structure == SF_STRUCT_NONE && burst_candidate(e, c)) {
     list_remove(e, &u->pending, ci);
     return burst_add(e, ci);
   }
-  if (g.structure == SF_STRUCT_NONE) {
-    g.clusters[g.n++] = ci;
+  if (g->structure == SF_STRUCT_NONE) {
+    g->clusters[g->n++] = ci;
   } else {
     for (size_t i = 0; i < n; i++)
-      if (in[i]) g.clusters[g.n++] = legs[i].cluster;
+      if (in[i]) g->clusters[g->n++] = legs[i].cluster;
   }
-  for (uint32_t i = 0; i < g.n; i++) {
-    list_remove(e, &u->pending, g.clusters[i]);
-    e->pool.c[g.clusters[i]].state = SF_CS_DONE;
+  for (uint32_t i = 0; i < g->n; i++) {
+    list_remove(e, &u->pending, g->clusters[i]);
+    e->pool.c[g->clusters[i]].state = SF_CS_DONE;
   }
-  return ready_push(e, &g);
+  e->n_ready++;
+  return 0;
 }
 
 static int close_cmp(const void *pa, const void *pb) {
