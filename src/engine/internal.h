@@ -358,8 +358,7 @@ struct sf_scored {
   double prob[SF_PROFILE_COUNT];
   uint8_t dir[SF_PROFILE_COUNT];
   double terms[SF_TERM_COUNT];
-  uint8_t active[SF_TERM_COUNT]; /* terms not below reason_min, in term order */
-  int n_active;
+  uint64_t active; /* bit per term not below reason_min */
   uint32_t guards; /* bit per guard */
   bool abstained;
   uint32_t abstain;            /* bit 0 weak_evidence, bit 1 unusable_quotes */
@@ -373,10 +372,12 @@ enum {
   SF_GUARD_ARB = 1u << 4
 };
 /* What scoring derives from the configuration alone, made once per engine: per profile the
- * terms of non-zero weight and of positive weight (term order), and the constant logarithms. */
+ * terms of non-zero weight (term order) and the set of positive weight, and the constant
+ * logarithms. */
 struct sf_rules_prep {
-  uint8_t n_nz[SF_PROFILE_COUNT], n_pos[SF_PROFILE_COUNT];
-  uint8_t nz[SF_PROFILE_COUNT][SF_TERM_COUNT], pos[SF_PROFILE_COUNT][SF_TERM_COUNT];
+  uint8_t n_nz[SF_PROFILE_COUNT];
+  uint8_t nz[SF_PROFILE_COUNT][SF_TERM_COUNT];
+  uint64_t pos_mask[SF_PROFILE_COUNT]; /* bit per term of positive weight */
   double log_premium_large_lo, log_premium_large_hi, log_large_lot_lo, log_large_lot_hi;
 };
 void sf_rules_prepare(const struct sf_rules_config *rc, struct sf_rules_prep *pp);

@@ -33,12 +33,15 @@ static double ramp(double x, double lo, double hi) {
 static double ramp_down(double x, double full, double zero) { return isnan(x) ? 0 : 1 - ramp(x, full, zero); }
 static double nz(double x) { return isnan(x) ? 0 : x; }
 
+_Static_assert(SF_TERM_COUNT <= 64, "a term set is one 64-bit mask");
+
 void sf_rules_prepare(const struct sf_rules_config *rc, struct sf_rules_prep *pp) {
   for (int p = 0; p < SF_PROFILE_COUNT; p++) {
-    pp->n_nz[p] = pp->n_pos[p] = 0;
+    pp->n_nz[p] = 0;
+    pp->pos_mask[p] = 0;
     for (int i = 0; i < SF_TERM_COUNT; i++) {
       if (rc->weight[p][i] != 0) pp->nz[p][pp->n_nz[p]++] = (uint8_t)i;
-      if (rc->weight[p][i] > 0) pp->pos[p][pp->n_pos[p]++] = (uint8_t)i;
+      if (rc->weight[p][i] > 0) pp->pos_mask[p] |= UINT64_C(1) << i;
     }
   }
   pp->log_premium_large_lo = log10(rc->premium_large_lo);
@@ -157,13 +160,13 @@ void sf_rules_score(const struct sf_rules_config *rc, const struct sf_calibratio
 void sf_rules_score_prep(const struct sf_rules_config *rc, const struct sf_rules_prep *pp,
                          const struct sf_calibration *cal, const struct sf_features *f,
                          const struct sf_evidence *ev, struct sf_scored *out) {
-  out->n_active = 0;
+  out->active = 0;
   out->guards = 0;
   out->abstain = 0;
   double *t = out->terms;
   terms_prep(rc, pp, f, ev, t);
   for (int i = 0; i < SF_TERM_COUNT; i++)
-    if (!(t[i] < rc->reason_min)) out->active[out->n_active++] = (uint8_t)i;
+    if (!(t[i] < rc->reason_min)) out->active |= UINT64_C(1) << i;
   /* The sum in term order over the non-zero weights only: a zero weight adds an exact 0 (every
    * term is a finite number in [0,1]), so skipping it leaves z unchanged bit for bit. */
   for (int p = 0; p < SF_PROFILE_COUNT; p++) {
@@ -307,9 +310,8 @@ int sf_rules_reasons_prep(const struct sf_rules_config *rc, const struct sf_rule
   int n = 0;
   const double *weight = rc->weight[profile];
   /* Terms of positive weight at or above reason_min (the active ones), in term order. */
-  for (int a = 0, na = pp->n_pos[profile]; a < na; a++) {
-    int t = pp->pos[profile][a];
-    if (s->terms[t] < rc->reason_min) continue;
+  for (uint64_t m = pp->pos_mask[profile] & s->active; m; m &= m - 1) {
+    int t = __builtin_ctzll(m);
     double w = weight[t];
     /* Insert by contribution descending, ties by term order. */
     double c = w * s->terms[t];
