@@ -68,6 +68,7 @@ int sf_engine_new(const struct sf_engine_config *cfg, const struct sf_engine_sin
     return SF_ENOMEM;
   }
   e->watermark_ns = SF_TS_NULL;
+  e->oldest_ns = SF_TS_NULL;
   sf_smart_money_event_init(&e->ev);
   sf_alert_init(&e->alert);
   sf_features_init_null(&e->null_features);
@@ -391,13 +392,16 @@ static int run_timers(struct sf_engine *e, int64_t now) {
 
 /* Moves event time to ts (never backwards) and fires what is due. */
 static void tick(struct sf_engine *e, int64_t ts) {
-  if (e->watermark_ns == SF_TS_NULL || ts > e->watermark_ns) e->watermark_ns = ts;
+  if (e->watermark_ns == SF_TS_NULL || ts > e->watermark_ns) {
+    e->watermark_ns = ts;
+    e->oldest_ns = ts == SF_TS_NULL ? SF_TS_NULL : ts - e->cfg.reorder_ns;
+  }
   if (e->heap.next_ns < e->watermark_ns) run_timers(e, e->watermark_ns);
 }
 
 static int check_time(struct sf_engine *e, int64_t ts, const char *what) {
   if (ts == SF_TS_NULL) return reject(e, SF_EFIELD, "%s.ts: missing", what);
-  if (e->watermark_ns != SF_TS_NULL && ts < e->watermark_ns - e->cfg.reorder_ns)
+  if (ts < e->oldest_ns) /* never before the first record: oldest_ns is SF_TS_NULL (INT64_MIN) */
     return reject(e, SF_EORDER, "%s.ts: %lld ns is %lld ms behind the watermark (limit %lld ms)", what,
                   (long long)ts, (long long)((e->watermark_ns - ts) / SF_NS_PER_MS),
                   (long long)(e->cfg.reorder_ns / SF_NS_PER_MS));

@@ -87,7 +87,7 @@ static int64_t max_print_seq(const struct sf_engine *e, const uint32_t *clusters
   return m;
 }
 
-/* prefix (3 or 4 characters) + 16 hex of the hash of ids, each followed by its NUL. */
+/* prefix (4 characters) + 16 hex of the hash of ids, each followed by its NUL. */
 static void hash_id(const char *prefix, const char *const *ids, size_t n, char *out) {
   uint64_t h = SF_HASH_SEED;
   for (size_t i = 0; i < n; i++) { /* each id with its NUL, in one pass */
@@ -97,9 +97,8 @@ static void hash_id(const char *prefix, const char *const *ids, size_t n, char *
       h *= UINT64_C(0x100000001b3);
     } while (*p++);
   }
-  size_t pl = strlen(prefix);
-  memcpy(out, prefix, pl);
-  sf_hash_hex(sf_hash_mix64(h), out + pl);
+  memcpy(out, prefix, 4);
+  sf_hash_hex(sf_hash_mix64(h), out + 4);
 }
 
 static int leg_order(const struct sf_engine *e, uint32_t a, uint32_t b) {
