@@ -113,7 +113,9 @@ struct sf_eval_metrics {
   double noise_alerts_per_hour;
 };
 
-/* Computes every metric. hours > 0 overrides the span (else: first to last timestamp seen). */
+/* Computes every metric. hours > 0 overrides the span; else, when events came from several files
+ * (sf_eval_load_events), the sum of each file's first-to-last event time, since each file is its
+ * own tape; else the first to last timestamp seen (events and labels). */
 void sf_eval_compute(const struct sf_eval_set *s, double hours, struct sf_eval_metrics *m);
 json_t *sf_eval_metrics_to_json(const struct sf_eval_metrics *m);
 void sf_eval_print(const struct sf_eval_metrics *m, FILE *out);

@@ -258,14 +258,16 @@ static int generate(struct gen *g, size_t prints) {
 }
 
 /* The sinks hand what they receive on as a queueing consumer would: prints, hits and alerts
- * as the bytes their hash covers, events as copies (a struct copy and a copy of each string
- * vector, into reused storage). The queue is folded into the FNV-1a state outside the timed
- * region, in arrival order (each event at the byte offset where it arrived); FNV-1a over the
- * concatenation equals FNV-1a streamed piece by piece, so the hash is that of every field of
- * every record in order, as if hashed in the callbacks. */
+ * as the bytes their hash covers, events as copies (a struct copy, and each string vector as
+ * its count, its string offsets and its string block, appended to a reused arena). The queue
+ * is folded into the FNV-1a state outside the timed region, in arrival order (each event at the
+ * byte offset where it arrived); FNV-1a over the concatenation equals FNV-1a streamed piece by
+ * piece, so the hash is that of every field of every record in order, as if hashed in the
+ * callbacks. */
 struct evcopy {
-  size_t at; /* buffer length when the event arrived */
-  struct sf_smart_money_event ev;
+  size_t at;                      /* buffer length when the event arrived */
+  size_t vat;                     /* where its vectors start in the vector arena */
+  struct sf_smart_money_event ev; /* a struct copy: its vectors are read from the arena */
 };
 
 struct hsink {
@@ -273,8 +275,12 @@ struct hsink {
   uint64_t events, hits, alerts, packets, prints;
   unsigned char *buf;
   size_t len, cap;
-  struct evcopy *evq; /* queued event copies; their vectors keep their storage */
+  struct evcopy *evq; /* queued event copies */
   size_t n_ev, cap_ev;
+  unsigned char *vb; /* vector arena of the queued events */
+  size_t vlen, vcap;
+  char **vv; /* scratch string views for the vectors rebuilt while folding */
+  size_t vv_cap;
   bool direct; /* folding: bytes go straight into h */
   bool oom;
 };
@@ -323,11 +329,11 @@ static void hmeta(struct hsink *s, const struct sf_meta *m) {
   hstr(s, m->trace_id);
 }
 
-/* The hashed content of an event, field by field. */
-static void hevent(struct hsink *s, const struct sf_smart_money_event *e) {
+/* The hashed content of an event, field by field; its string vectors in v (see ev_vecs). */
+static void hevent(struct hsink *s, const struct sf_smart_money_event *e, struct sf_strvec *const *v) {
   hmeta(s, &e->meta);
-  hvec(s, &e->packet_ids);
-  hvec(s, &e->member_print_ids);
+  hvec(s, v[0]);
+  hvec(s, v[1]);
   hint(s, e->event_kind);
   size_t nf;
   const struct sf_field_desc *fd = sf_features_fields(&nf);
@@ -354,11 +360,11 @@ static void hevent(struct hsink *s, const struct sf_smart_money_event *e) {
     hint(s, e->scores[i].profile);
     hnum(s, e->scores[i].probability);
     hint(s, e->scores[i].band * 16 + e->scores[i].direction);
-    hvec(s, &e->scores[i].reasons);
+    hvec(s, v[3 + i]);
   }
   hint(s, e->primary_profile);
   hint(s, e->abstained);
-  hvec(s, &e->suppressed_reasons);
+  hvec(s, v[2]);
 }
 
 /* The string vectors of an event, for copying them apart from the struct. */
@@ -367,6 +373,54 @@ static void ev_vecs(struct sf_smart_money_event *e, struct sf_strvec *v[3 + SF_P
   v[1] = &e->member_print_ids;
   v[2] = &e->suppressed_reasons;
   for (int i = 0; i < SF_PROFILE_COUNT; i++) v[3 + i] = &e->scores[i].reasons;
+}
+
+#define NVEC (3 + SF_PROFILE_COUNT)
+
+static bool vb_reserve(struct hsink *s, size_t add) {
+  if (s->vlen + add <= s->vcap) return true;
+  size_t ncap = s->vcap ? s->vcap * 2 : 1 << 16;
+  while (ncap < s->vlen + add) ncap *= 2;
+  unsigned char *nb = realloc(s->vb, ncap);
+  if (!nb) {
+    s->oom = true;
+    return false;
+  }
+  s->vb = nb;
+  s->vcap = ncap;
+  return true;
+}
+
+/* A vector in the arena: n and len (size_t), n string offsets (uint32_t), then the len bytes
+ * of its block, each part padded to 8 bytes. */
+static void vb_put(struct hsink *s, const struct sf_strvec *v) {
+  size_t offs = (v->n * sizeof(uint32_t) + 7) & ~(size_t)7;
+  size_t room = 2 * sizeof(size_t) + offs + ((v->len + 7) & ~(size_t)7); /* keeps 8-byte alignment */
+  if (!vb_reserve(s, room)) return;
+  unsigned char *p = s->vb + s->vlen;
+  memcpy(p, &v->n, sizeof v->n);
+  memcpy(p + sizeof(size_t), &v->len, sizeof v->len);
+  uint32_t *o = (uint32_t *)(void *)(p + 2 * sizeof(size_t));
+  for (size_t i = 0; i < v->n; i++) o[i] = (uint32_t)(v->v[i] - v->buf);
+  if (v->len) memcpy(p + 2 * sizeof(size_t) + offs, v->buf, v->len);
+  s->vlen += room;
+}
+
+/* Rebuilds the vector at *pos of the arena as views (into s->vv from slot *used). */
+static void vb_get(struct hsink *s, size_t *pos, size_t *used, struct sf_strvec *out) {
+  unsigned char *p = s->vb + *pos;
+  size_t n, len;
+  memcpy(&n, p, sizeof n);
+  memcpy(&len, p + sizeof(size_t), sizeof len);
+  size_t offs = (n * sizeof(uint32_t) + 7) & ~(size_t)7;
+  const uint32_t *o = (const uint32_t *)(const void *)(p + 2 * sizeof(size_t));
+  char *block = (char *)(p + 2 * sizeof(size_t) + offs);
+  memset(out, 0, sizeof *out);
+  out->v = s->vv + *used;
+  out->n = n;
+  for (size_t i = 0; i < n; i++) out->v[i] = block + o[i];
+  *used += n;
+  *pos += 2 * sizeof(size_t) + offs + ((len + 7) & ~(size_t)7);
 }
 
 static void on_event(void *ctx, const struct sf_smart_money_event *e) {
@@ -379,46 +433,56 @@ static void on_event(void *ctx, const struct sf_smart_money_event *e) {
       s->oom = true;
       return;
     }
-    memset(nq + s->cap_ev, 0, (ncap - s->cap_ev) * sizeof *nq); /* empty vectors */
     s->evq = nq;
     s->cap_ev = ncap;
   }
   struct evcopy *q = &s->evq[s->n_ev++];
-  struct sf_strvec *dv[3 + SF_PROFILE_COUNT], keep[3 + SF_PROFILE_COUNT];
-  struct sf_strvec *sv[3 + SF_PROFILE_COUNT];
-  ev_vecs(&q->ev, dv);
-  for (int i = 0; i < 3 + SF_PROFILE_COUNT; i++) keep[i] = *dv[i];
   q->at = s->len;
+  q->vat = s->vlen;
   q->ev = *e;
+  struct sf_strvec *sv[NVEC];
   ev_vecs((struct sf_smart_money_event *)(uintptr_t)e, sv);
-  for (int i = 0; i < 3 + SF_PROFILE_COUNT; i++) {
-    *dv[i] = keep[i];
-    if (sf_strvec_copy(dv[i], sv[i])) s->oom = true;
-  }
+  for (int i = 0; i < NVEC; i++) vb_put(s, sv[i]);
 }
 
 /* Hashes the queue in arrival order and empties it. */
 static void hfold(struct hsink *s) {
   size_t pos = 0;
   s->direct = true;
-  for (size_t i = 0; i < s->n_ev; i++) {
+  for (size_t i = 0; i < s->n_ev && !s->oom; i++) {
     s->h = sf_hash_update(s->h, s->buf + pos, s->evq[i].at - pos);
     pos = s->evq[i].at;
-    hevent(s, &s->evq[i].ev);
+    /* the views of this event's vectors: at most one per string, and a string takes at least
+     * its NUL in the arena */
+    size_t end = i + 1 < s->n_ev ? s->evq[i + 1].vat : s->vlen, need = end - s->evq[i].vat;
+    if (need > s->vv_cap) {
+      char **nv = realloc(s->vv, need * sizeof *nv);
+      if (!nv) {
+        s->oom = true;
+        break;
+      }
+      s->vv = nv;
+      s->vv_cap = need;
+    }
+    struct sf_strvec vec[NVEC], *vp[NVEC];
+    size_t at = s->evq[i].vat, used = 0;
+    for (int k = 0; k < NVEC; k++) {
+      vb_get(s, &at, &used, &vec[k]);
+      vp[k] = &vec[k];
+    }
+    hevent(s, &s->evq[i].ev, vp);
   }
   s->h = sf_hash_update(s->h, s->buf + pos, s->len - pos);
   s->direct = false;
   s->len = 0;
   s->n_ev = 0;
+  s->vlen = 0;
 }
 
 static void hsink_fini(struct hsink *s) {
-  for (size_t i = 0; i < s->cap_ev; i++) {
-    struct sf_strvec *v[3 + SF_PROFILE_COUNT];
-    ev_vecs(&s->evq[i].ev, v);
-    for (int k = 0; k < 3 + SF_PROFILE_COUNT; k++) sf_strvec_fini(v[k]);
-  }
   free(s->evq);
+  free(s->vb);
+  free(s->vv);
   free(s->buf);
 }
 
@@ -441,8 +505,13 @@ static void on_alert(void *ctx, const struct sf_alert *a) {
 static void on_print(void *ctx, const struct sf_option_print *p) {
   struct hsink *s = ctx;
   s->prints++;
-  hint(s, p->nbbo_side * 4 + p->aggressor + 1);
-  hnum(s, p->iv);
+  /* hint(side / aggressor) then hnum(iv), as one 16-byte piece */
+  unsigned char b[16];
+  int64_t sa = p->nbbo_side * 4 + p->aggressor + 1;
+  double iv = isnan(p->iv) ? NAN : p->iv;
+  memcpy(b, &sa, 8);
+  memcpy(b + 8, &iv, 8);
+  hbytes(s, b, sizeof b);
 }
 
 static int cmp_i64(const void *a, const void *b) {
@@ -529,7 +598,7 @@ static int bench_engine(int argc, char **argv) {
   int status = 1;
   struct lat lat = {NULL, NULL, 0, 0, 0, false};
   struct sf_engine *e = NULL;
-  struct hsink hs = {SF_HASH_SEED, 0, 0, 0, 0, 0, NULL, 0, 0, NULL, 0, 0, false, false};
+  struct hsink hs = {SF_HASH_SEED, 0, 0, 0, 0, 0, NULL, 0, 0, NULL, 0, 0, NULL, 0, 0, NULL, 0, false, false};
   size_t n_prints = 0, n_records = 0;
   lat.h = calloc(LAT_HIST_NS, sizeof *lat.h);
   if (!lat.h) goto done;

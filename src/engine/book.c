@@ -269,7 +269,10 @@ int sf_book_contract(struct sf_book *b, const char *id, uint32_t *out, const cha
   return contract_new(b, id, len, h, out, why);
 }
 
-int sf_book_contract_slow(struct sf_book *b, uint32_t key, const char *id, uint32_t *out, const char **why) {
+/* Out of line: the first sight of a key is rare, and inlined into the per-quote path it would
+ * make every quote pay for its registers. */
+__attribute__((noinline)) int sf_book_contract_slow(struct sf_book *b, uint32_t key, const char *id,
+                                                    uint32_t *out, const char **why) {
   int rc = sf_book_contract(b, id, out, why);
   if (rc || key == 0 || key > SF_BOOK_KEY_MAX) return rc;
   if (key >= b->cap_key) {

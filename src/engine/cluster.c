@@ -7,9 +7,10 @@
  * make it; a burst when it has many fills.
  *
  * Storage: prints and clusters live in pools (growable arrays with free lists, addressed by
- * index), so the steady state allocates nothing. Timers live in a binary min-heap ordered by
- * (deadline, kind, seq); a cluster has one heap entry, re-armed lazily when its deadline moved
- * on (deadlines only grow), so closing is O(log n). */
+ * index), so the steady state allocates nothing. Timers are ordered by (deadline, kind, seq)
+ * in a binary min-heap with a FIFO per short-timer kind in front of it (struct sf_heap); a
+ * cluster has one timer, re-armed lazily when its deadline moved on (deadlines only grow), so
+ * closing is O(1) for the timers armed in order and O(log n) for the rest. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -23,7 +24,7 @@ static bool timer_less(const struct sf_timer *a, const struct sf_timer *b) {
   return a->seq < b->seq; /* kind, then arming order (see struct sf_timer) */
 }
 
-int sf_heap_push(struct sf_heap *h, const struct sf_timer *t) {
+static int heap_push(struct sf_heap *h, const struct sf_timer *t) {
   if (h->n == h->cap) {
     size_t ncap = h->cap ? h->cap * 2 : 256;
     struct sf_timer *nv = realloc(h->v, ncap * sizeof *nv);
@@ -42,17 +43,14 @@ int sf_heap_push(struct sf_heap *h, const struct sf_timer *t) {
   return 0;
 }
 
-const struct sf_timer *sf_heap_top(const struct sf_heap *h) { return h->n ? &h->v[0] : NULL; }
-
 /* Floyd's pop: the hole left at the root goes down to a leaf along the smaller children (one
  * comparison per level instead of two), then the last element goes up from there, which is
  * usually at once: it came from the bottom. */
-int sf_heap_pop(struct sf_heap *h, struct sf_timer *t) {
-  if (!h->n) return 0;
+static void heap_pop(struct sf_heap *h, struct sf_timer *t) {
   *t = h->v[0];
   struct sf_timer last = h->v[--h->n];
   size_t n = h->n, i = 0;
-  if (!n) return 1;
+  if (!n) return;
   for (;;) {
     size_t l = 2 * i + 1;
     if (l >= n) break;
@@ -67,7 +65,126 @@ int sf_heap_pop(struct sf_heap *h, struct sf_timer *t) {
     i = parent;
   }
   h->v[i] = last;
+}
+
+static int fifo_grow(struct sf_tfifo *f) {
+  size_t ncap = f->cap ? f->cap * 2 : 256;
+  struct sf_timer *nv = malloc(ncap * sizeof *nv);
+  if (!nv) return SF_ENOMEM;
+  for (size_t i = 0; i < f->n; i++) nv[i] = f->v[(f->head + i) & (f->cap - 1)];
+  free(f->v);
+  f->v = nv;
+  f->cap = ncap;
+  f->head = 0;
+  return 0;
+}
+
+/* The head of a lane, or the heap's root (w == SF_TLANES). */
+static const struct sf_timer *at_of(const struct sf_heap *h, int w) {
+  return w == SF_TLANES ? &h->v[0] : &h->lane[w].v[h->lane[w].head];
+}
+
+void sf_heap_init(struct sf_heap *h) {
+  memset(h, 0, sizeof *h);
+  h->next_ns = INT64_MAX;
+  h->next_at = -1;
+}
+
+static const struct sf_timer *fifo_tail(const struct sf_tfifo *f) {
+  return &f->v[(f->head + f->n - 1) & (f->cap - 1)];
+}
+
+int sf_heap_push(struct sf_heap *h, const struct sf_timer *t) {
+  int rc = 0, at = SF_TLANES;
+  if (t->kind != SF_TIMER_BURST) {
+    /* the FIFO whose last timer is the latest one not after t (an empty one if none) */
+    const struct sf_timer *best = NULL;
+    int empty = -1;
+    for (int k = 0; k < SF_TLANES; k++) {
+      const struct sf_tfifo *f = &h->lane[k];
+      if (f->n == 0) {
+        if (empty < 0) empty = k;
+        continue;
+      }
+      const struct sf_timer *tail = fifo_tail(f);
+      if (!timer_less(t, tail) && (!best || timer_less(best, tail))) {
+        best = tail;
+        at = k;
+      }
+    }
+    if (at == SF_TLANES && empty >= 0) at = empty;
+  }
+  /* The new timer is the earliest when it comes before the previous earliest (then it is at
+   * the head of its lane, or at the heap's root). */
+  bool first = h->next_at < 0 || timer_less(t, at_of(h, h->next_at));
+  if (at < SF_TLANES) {
+    struct sf_tfifo *f = &h->lane[at];
+    if (f->n == f->cap && (rc = fifo_grow(f))) return rc;
+    f->v[(f->head + f->n) & (f->cap - 1)] = *t;
+    f->n++;
+  } else if ((rc = heap_push(h, t))) {
+    return rc;
+  }
+  if (first) {
+    h->next_ns = t->deadline_ns;
+    h->next_at = at;
+  }
+  return 0;
+}
+
+/* Where the earliest timer is: a lane, SF_TLANES (the heap), or -1 when none. */
+static int earliest(const struct sf_heap *h) {
+  const struct sf_timer *best = h->n ? &h->v[0] : NULL;
+  int w = best ? SF_TLANES : -1;
+  for (int k = 0; k < SF_TLANES; k++) {
+    const struct sf_tfifo *f = &h->lane[k];
+    if (f->n && (!best || timer_less(&f->v[f->head], best))) {
+      best = &f->v[f->head];
+      w = k;
+    }
+  }
+  return w;
+}
+
+const struct sf_timer *sf_heap_top(const struct sf_heap *h) {
+  return h->next_at < 0 ? NULL : at_of(h, h->next_at);
+}
+
+static void pop_at(struct sf_heap *h, int w, struct sf_timer *t) {
+  if (w == SF_TLANES) {
+    heap_pop(h, t);
+  } else {
+    struct sf_tfifo *f = &h->lane[w];
+    *t = f->v[f->head];
+    f->head = (f->head + 1) & (f->cap - 1);
+    f->n--;
+  }
+  h->next_at = earliest(h);
+  h->next_ns = h->next_at < 0 ? INT64_MAX : at_of(h, h->next_at)->deadline_ns;
+}
+
+int sf_heap_pop(struct sf_heap *h, struct sf_timer *t) {
+  if (h->next_at < 0) return 0;
+  pop_at(h, h->next_at, t);
   return 1;
+}
+
+int sf_heap_pop_before(struct sf_heap *h, int64_t now, struct sf_timer *t) {
+  if (!(h->next_ns < now)) return 0;
+  pop_at(h, h->next_at, t);
+  return 1;
+}
+
+size_t sf_heap_count(const struct sf_heap *h) {
+  size_t n = h->n;
+  for (int k = 0; k < SF_TLANES; k++) n += h->lane[k].n;
+  return n;
+}
+
+void sf_heap_fini(struct sf_heap *h) {
+  free(h->v);
+  for (int k = 0; k < SF_TLANES; k++) free(h->lane[k].v);
+  sf_heap_init(h);
 }
 
 void sf_pool_init(struct sf_pool *pl) {

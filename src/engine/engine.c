@@ -59,13 +59,16 @@ int sf_engine_new(const struct sf_engine_config *cfg, const struct sf_engine_sin
     e->rules = *cfg->rules;
   else
     sf_rules_config_default(&e->rules);
+  sf_rules_prepare(&e->rules, &e->rules_prep);
   sf_book_init(&e->book);
   sf_pool_init(&e->pool);
+  sf_heap_init(&e->heap);
   if (sf_dedup_init(&e->dedup)) {
     free(e);
     return SF_ENOMEM;
   }
   e->watermark_ns = SF_TS_NULL;
+  e->oldest_ns = SF_TS_NULL;
   sf_smart_money_event_init(&e->ev);
   sf_alert_init(&e->alert);
   sf_features_init_null(&e->null_features);
@@ -78,7 +81,7 @@ void sf_engine_free(struct sf_engine *e) {
   sf_book_fini(&e->book);
   sf_pool_fini(&e->pool);
   sf_dedup_fini(&e->dedup);
-  free(e->heap.v);
+  sf_heap_fini(&e->heap);
   free(e->ready);
   free(e->ids);
   sf_smart_money_event_fini(&e->ev);
@@ -173,16 +176,23 @@ static int close_cluster(struct sf_engine *e, uint32_t ci, int64_t deadline) {
 
 static int64_t abs64(int64_t x) { return x < 0 ? -x : x; }
 
-static int ready_push(struct sf_engine *e, const struct sf_group *g) {
+/* The next ready group, built in place (the caller fills clusters, structure, symmetry,
+ * close_ns and und, then commits it with e->n_ready++); NULL when out of memory. */
+static struct sf_group *ready_slot(struct sf_engine *e) {
   if (e->n_ready == e->cap_ready) {
     size_t ncap = e->cap_ready ? e->cap_ready * 2 : 16;
     struct sf_group *nr = realloc(e->ready, ncap * sizeof *nr);
-    if (!nr) return SF_ENOMEM;
+    if (!nr) return NULL;
     e->ready = nr;
     e->cap_ready = ncap;
   }
-  e->ready[e->n_ready++] = *g;
-  return 0;
+  struct sf_group *g = &e->ready[e->n_ready];
+  g->n = 0;
+  g->symmetry = 0;
+  g->has_id = false;
+  g->event_id[0] = '\0';
+  g->has_ids = false;
+  return g;
 }
 
 /* Small-lot bursts. A closed single-leg cluster of small fills (average at most burst_lot_max)
@@ -234,13 +244,14 @@ static int burst_timer(struct sf_engine *e, uint32_t ci, int64_t deadline) {
   struct sf_book_ctr *k = &e->book.ctr[c->contract];
   if (k->burst == ci) k->burst = SF_NIL;
   c->state = SF_CS_DONE;
-  struct sf_group g;
-  memset(&g, 0, sizeof g);
-  g.structure = SF_STRUCT_NONE;
-  g.close_ns = deadline;
-  g.und = c->und;
-  g.clusters[g.n++] = ci;
-  return ready_push(e, &g);
+  struct sf_group *g = ready_slot(e);
+  if (!g) return SF_ENOMEM;
+  g->structure = SF_STRUCT_NONE;
+  g->close_ns = deadline;
+  g->und = c->und;
+  g->clusters[g->n++] = ci;
+  e->n_ready++;
+  return 0;
 }
 
 /* A closed small-lot cluster that continues the open burst of its contract (in time for it to
@@ -299,26 +310,27 @@ static int group_timer(struct sf_engine *e, uint32_t ci, int64_t deadline) {
     legs[i].contract = o->contract;
   }
   bool in[SF_GROUP_MAX];
-  struct sf_group g;
-  memset(&g, 0, sizeof g);
-  g.structure = sf_structure_match(legs, n, e->rules.structure_symmetry_min, in, &g.symmetry);
-  g.close_ns = deadline;
-  g.und = c->und;
-  if (g.structure == SF_STRUCT_NONE && burst_candidate(e, c)) {
+  struct sf_group *g = ready_slot(e); /* committed below unless the cluster joins a burst */
+  if (!g) return SF_ENOMEM;
+  g->structure = sf_structure_match(legs, n, e->rules.structure_symmetry_min, in, &g->symmetry);
+  g->close_ns = deadline;
+  g->und = c->und;
+  if (g->structure == SF_STRUCT_NONE && burst_candidate(e, c)) {
     list_remove(e, &u->pending, ci);
     return burst_add(e, ci);
   }
-  if (g.structure == SF_STRUCT_NONE) {
-    g.clusters[g.n++] = ci;
+  if (g->structure == SF_STRUCT_NONE) {
+    g->clusters[g->n++] = ci;
   } else {
     for (size_t i = 0; i < n; i++)
-      if (in[i]) g.clusters[g.n++] = legs[i].cluster;
+      if (in[i]) g->clusters[g->n++] = legs[i].cluster;
   }
-  for (uint32_t i = 0; i < g.n; i++) {
-    list_remove(e, &u->pending, g.clusters[i]);
-    e->pool.c[g.clusters[i]].state = SF_CS_DONE;
+  for (uint32_t i = 0; i < g->n; i++) {
+    list_remove(e, &u->pending, g->clusters[i]);
+    e->pool.c[g->clusters[i]].state = SF_CS_DONE;
   }
-  return ready_push(e, &g);
+  e->n_ready++;
+  return 0;
 }
 
 static int close_cmp(const void *pa, const void *pb) {
@@ -335,10 +347,8 @@ static int ready_cmp(const void *pa, const void *pb) {
 /* Fires every timer with a deadline before now, then emits the groups they finalised. */
 static int run_timers(struct sf_engine *e, int64_t now) {
   int rc = 0;
-  const struct sf_timer *top;
-  while ((top = sf_heap_top(&e->heap)) && top->deadline_ns < now) {
-    struct sf_timer t;
-    sf_heap_pop(&e->heap, &t);
+  struct sf_timer t;
+  while (sf_heap_pop_before(&e->heap, now, &t)) {
     struct sf_cluster *c = &e->pool.c[t.idx];
     if (c->timer_seq != t.seq) continue; /* superseded */
     if (t.kind == SF_TIMER_CLUSTER) {
@@ -365,8 +375,7 @@ static int run_timers(struct sf_engine *e, int64_t now) {
       for (b = a + 1; b < e->n_ready && e->ready[b].close_ns == e->ready[a].close_ns;) b++;
       if (b - a < 2) continue;
       for (size_t i = a; i < b; i++) {
-        int r2 = sf_event_id(e, &e->ready[i], e->ready[i].event_id);
-        e->ready[i].has_id = r2 == 0;
+        int r2 = sf_event_id(e, &e->ready[i]);
         if (r2 && !rc) rc = r2;
       }
       qsort(e->ready + a, b - a, sizeof *e->ready, ready_cmp);
@@ -377,18 +386,22 @@ static int run_timers(struct sf_engine *e, int64_t now) {
     if (r2 && !rc) rc = r2;
   }
   e->n_ready = 0;
+  e->ids_used = 0;
   return rc;
 }
 
 /* Moves event time to ts (never backwards) and fires what is due. */
 static void tick(struct sf_engine *e, int64_t ts) {
-  if (e->watermark_ns == SF_TS_NULL || ts > e->watermark_ns) e->watermark_ns = ts;
-  if (e->heap.n && e->heap.v[0].deadline_ns < e->watermark_ns) run_timers(e, e->watermark_ns);
+  if (e->watermark_ns == SF_TS_NULL || ts > e->watermark_ns) {
+    e->watermark_ns = ts;
+    e->oldest_ns = ts == SF_TS_NULL ? SF_TS_NULL : ts - e->cfg.reorder_ns;
+  }
+  if (e->heap.next_ns < e->watermark_ns) run_timers(e, e->watermark_ns);
 }
 
 static int check_time(struct sf_engine *e, int64_t ts, const char *what) {
   if (ts == SF_TS_NULL) return reject(e, SF_EFIELD, "%s.ts: missing", what);
-  if (e->watermark_ns != SF_TS_NULL && ts < e->watermark_ns - e->cfg.reorder_ns)
+  if (ts < e->oldest_ns) /* never before the first record: oldest_ns is SF_TS_NULL (INT64_MIN) */
     return reject(e, SF_EORDER, "%s.ts: %lld ns is %lld ms behind the watermark (limit %lld ms)", what,
                   (long long)ts, (long long)((e->watermark_ns - ts) / SF_NS_PER_MS),
                   (long long)(e->cfg.reorder_ns / SF_NS_PER_MS));
@@ -480,7 +493,7 @@ int sf_engine_push_option_nbbo(struct sf_engine *e, const struct sf_option_nbbo 
     s.state = SF_Q_CROSSED;
     e->stats.crossed_quotes++;
   }
-  sf_qring_insert(&e->book.ctr[ci].quotes, &s);
+  sf_qring_push(&e->book.ctr[ci].quotes, &s);
   return 0;
 }
 

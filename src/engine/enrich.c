@@ -134,7 +134,10 @@ static void solve_iv(struct sf_engine *e, struct sf_book_ctr *k, struct sf_optio
     if (!k->c_ok) return;
   }
   p->iv = k->c_iv;
-  memcpy(p->iv_source, k->c_src == 1 ? "trade" : "mid", k->c_src == 1 ? 6 : 4);
+  if (k->c_src == 1) /* constant sizes: copied inline */
+    memcpy(p->iv_source, "trade", 6);
+  else
+    memcpy(p->iv_source, "mid", 4);
   p->delta = k->c_delta;
   p->gamma = k->c_gamma;
   p->vega = k->c_vega;
@@ -256,7 +259,13 @@ void sf_enrich_print(struct sf_engine *e, uint32_t ci, struct sf_option_print *p
   pp->price = p->price;
   pp->size = p->size;
   pp->conditions = p->conditions;
-  pp->venue = sf_hash64(p->exchange, strnlen(p->exchange, sizeof p->exchange));
+  /* sf_hash64(exchange, strnlen(exchange, sizeof exchange)) in one pass */
+  uint64_t vh = SF_HASH_SEED;
+  for (size_t i = 0; i < sizeof p->exchange && p->exchange[i]; i++) {
+    vh ^= (unsigned char)p->exchange[i];
+    vh *= UINT64_C(0x100000001b3);
+  }
+  pp->venue = sf_hash_mix64(vh);
   pp->side = p->nbbo_side;
   pp->aggressor = p->aggressor;
   pp->nbbo_age_ms = p->nbbo_age_ms;

@@ -44,15 +44,15 @@ static int ids_reserve(struct sf_engine *e, size_t n) {
   return 0;
 }
 
-/* Sorted member trace ids of a group in e->ids: the ids of cluster i (sorted) at
- * [run[i], run[i + 1]), and when the group has several clusters the merged, sorted list of all
- * at [run[n], run[n] + total). Returns the total or SF_ENOMEM. */
-static long group_ids(struct sf_engine *e, const struct sf_group *g, size_t run[SF_GROUP_MAX + 1],
-                      size_t *all) {
+/* Sorted member trace ids of a group in e->ids from index base on: the ids of cluster i
+ * (sorted) at [run[i], run[i + 1]), and when the group has several clusters the merged, sorted
+ * list of all at [*all, *all + total) (else *all = base). Returns the total or SF_ENOMEM. */
+static long group_ids(struct sf_engine *e, const struct sf_group *g, size_t base,
+                      size_t run[SF_GROUP_MAX + 1], size_t *all) {
   size_t total = 0;
   for (uint32_t i = 0; i < g->n; i++) total += e->pool.c[g->clusters[i]].n;
-  if (ids_reserve(e, g->n > 1 ? 2 * total : total)) return SF_ENOMEM;
-  size_t k = 0;
+  if (ids_reserve(e, base + (g->n > 1 ? 2 * total : total))) return SF_ENOMEM;
+  size_t k = base;
   for (uint32_t i = 0; i < g->n; i++) {
     run[i] = k;
     for (uint32_t pi = e->pool.c[g->clusters[i]].head; pi != SF_NIL; pi = e->pool.p[pi].next)
@@ -61,14 +61,14 @@ static long group_ids(struct sf_engine *e, const struct sf_group *g, size_t run[
   }
   run[g->n] = k;
   if (g->n == 1) {
-    *all = 0;
+    *all = base;
     return (long)total;
   }
   /* k-way merge of the sorted runs (k <= SF_GROUP_MAX). */
   size_t pos[SF_GROUP_MAX];
   for (uint32_t i = 0; i < g->n; i++) pos[i] = run[i];
-  *all = total;
-  for (size_t o = total; o < 2 * total; o++) {
+  *all = k;
+  for (size_t o = k; o < k + total; o++) {
     uint32_t best = SF_NIL;
     for (uint32_t i = 0; i < g->n; i++)
       if (pos[i] < run[i + 1] && (best == SF_NIL || strcmp(e->ids[pos[i]], e->ids[pos[best]]) < 0)) best = i;
@@ -87,7 +87,7 @@ static int64_t max_print_seq(const struct sf_engine *e, const uint32_t *clusters
   return m;
 }
 
-/* prefix (3 or 4 characters) + 16 hex of the hash of ids, each followed by its NUL. */
+/* prefix (4 characters) + 16 hex of the hash of ids, each followed by its NUL. */
 static void hash_id(const char *prefix, const char *const *ids, size_t n, char *out) {
   uint64_t h = SF_HASH_SEED;
   for (size_t i = 0; i < n; i++) { /* each id with its NUL, in one pass */
@@ -97,16 +97,37 @@ static void hash_id(const char *prefix, const char *const *ids, size_t n, char *
       h *= UINT64_C(0x100000001b3);
     } while (*p++);
   }
-  size_t pl = strlen(prefix);
-  memcpy(out, prefix, pl);
-  sf_hash_hex(sf_hash_mix64(h), out + pl);
+  memcpy(out, prefix, 4);
+  sf_hash_hex(sf_hash_mix64(h), out + 4);
 }
 
-int sf_event_id(struct sf_engine *e, const struct sf_group *g, char out[SF_ID_MAX]) {
-  size_t run[SF_GROUP_MAX + 1], all;
-  long n = group_ids(e, g, run, &all);
+static int leg_order(const struct sf_engine *e, uint32_t a, uint32_t b) {
+  const struct sf_cluster *x = &e->pool.c[a], *y = &e->pool.c[b];
+  if (x->start_ns != y->start_ns) return x->start_ns < y->start_ns ? -1 : 1;
+  return strcmp(e->book.ctr[x->contract].id, e->book.ctr[y->contract].id);
+}
+
+/* Legs in a stable order: start time, then contract id (a sorted group stays as it is). */
+static void sort_legs(const struct sf_engine *e, struct sf_group *g) {
+  for (uint32_t i = 1; i < g->n; i++) {
+    uint32_t x = g->clusters[i], j = i;
+    while (j > 0 && leg_order(e, g->clusters[j - 1], x) > 0) {
+      g->clusters[j] = g->clusters[j - 1];
+      j--;
+    }
+    g->clusters[j] = x;
+  }
+}
+
+int sf_event_id(struct sf_engine *e, struct sf_group *g) {
+  sort_legs(e, g);
+  long n = group_ids(e, g, e->ids_used, g->ids_run, &g->ids_all);
   if (n < 0) return (int)n;
-  hash_id("sme_", e->ids + all, (size_t)n, out);
+  g->ids_n = n;
+  e->ids_used = g->ids_all + (size_t)n;
+  g->has_ids = true;
+  hash_id("sme_", e->ids + g->ids_all, (size_t)n, g->event_id);
+  g->has_id = true;
   return 0;
 }
 
@@ -167,12 +188,6 @@ fail:
   return rc;
 }
 
-static int leg_order(const struct sf_engine *e, uint32_t a, uint32_t b) {
-  const struct sf_cluster *x = &e->pool.c[a], *y = &e->pool.c[b];
-  if (x->start_ns != y->start_ns) return x->start_ns < y->start_ns ? -1 : 1;
-  return strcmp(e->book.ctr[x->contract].id, e->book.ctr[y->contract].id);
-}
-
 /* Readies the reused event record: every field is set below; the string vectors keep their
  * storage. */
 static void event_reset(struct sf_smart_money_event *ev) {
@@ -189,25 +204,24 @@ int sf_event_emit(struct sf_engine *e, struct sf_group *g) {
   struct sf_scored sc;
   struct sf_smart_money_event *ev = &e->ev;
 
-  /* Legs in a stable order: start time, then contract id. */
-  for (uint32_t i = 1; i < g->n; i++) {
-    uint32_t x = g->clusters[i], j = i;
-    while (j > 0 && leg_order(e, g->clusters[j - 1], x) > 0) {
-      g->clusters[j] = g->clusters[j - 1];
-      j--;
-    }
-    g->clusters[j] = x;
-  }
+  sort_legs(e, g);
   sf_features_compute(e, g, f, &evd);
   if (!(f->total_premium >= e->rules.emit_min_premium)) {
     e->stats.events_below_emit++;
     goto done;
   }
-  sf_rules_score(&e->rules, e->cfg.calibration, f, &evd, &sc);
+  sf_rules_score_prep(&e->rules, &e->rules_prep, e->cfg.calibration, f, &evd, &sc);
 
   event_reset(ev);
   size_t run[SF_GROUP_MAX + 1], all;
-  long n_ids = group_ids(e, g, run, &all);
+  long n_ids;
+  if (g->has_ids) { /* made by sf_event_id in this run of the timers */
+    memcpy(run, g->ids_run, sizeof run);
+    all = g->ids_all;
+    n_ids = g->ids_n;
+  } else {
+    n_ids = group_ids(e, g, e->ids_used, run, &all);
+  }
   if (n_ids < 0) {
     rc = (int)n_ids;
     goto done;
@@ -247,7 +261,7 @@ int sf_event_emit(struct sf_engine *e, struct sf_group *g) {
     s->raw_score = sc.raw[p];
     s->band = (uint8_t)sf_rules_band(&e->rules, sc.prob[p]);
     s->direction = sc.dir[p];
-    if ((rc = sf_rules_reasons(&e->rules, &sc, &evd, p, &s->reasons))) goto done;
+    if ((rc = sf_rules_reasons_prep(&e->rules, &e->rules_prep, &sc, &evd, p, &s->reasons))) goto done;
   }
   ev->abstained = sc.abstained;
   ev->primary_profile = sc.abstained ? -1 : sc.order[0];

@@ -62,9 +62,10 @@ static void exp_tab_init(void) {
  * (a dozen per implied-volatility solve) once the table is ready. */
 static double exp_half_sq(double y) {
   if (!atomic_load_explicit(&exp_tab_ready, memory_order_acquire)) pthread_once(&exp_tab_once, exp_tab_init);
-  double xs = trunc(y * 16.0) / 16.0;
+  int k = (int)(y * 16.0); /* 0 <= y * 16 < 616: the conversion is trunc, exactly */
+  double xs = (double)k / 16.0;
   double del = (y - xs) * (y + xs);
-  return exp_tab[(int)(y * 16.0)] * exp(-del * 0.5);
+  return exp_tab[k] * exp(-del * 0.5);
 }
 
 /* N(x) given e = exp(-x^2/2) (as exp_half_sq(|x|) returns it; 0 for |x| >= 38.5): the tails
@@ -324,9 +325,12 @@ static int implied_vol(bool is_call, double price, double S, double K, double T,
   double df = exp_small(-r * T);
   double fwd = q == 0 ? S / df : S * exp((r - q) * T); /* e^{rT} = 1 / df */
   double p = price / df;
-  double intrinsic = is_call ? fmax(fwd - K, 0.0) : fmax(K - fwd, 0.0);
+  /* fmax / fmin without the calls: fwd and K are positive here, a difference of them is not
+   * NaN, and the sign of a zero intrinsic does not reach tv */
+  double ov = is_call ? fwd - K : K - fwd;
+  double intrinsic = ov > 0 ? ov : 0.0;
   double tv = p - intrinsic; /* the out-of-the-money option's undiscounted price */
-  if (!(tv > 0) || !(tv < fmin(fwd, K))) return SF_ENOTFOUND;
+  if (!(tv > 0) || !(tv < (fwd < K ? fwd : K))) return SF_ENOTFOUND;
   double x = -fabs(log(fwd / K));
   double beta = tv / sqrt(fwd * K);
   /* e^x = min(F, K) / max(F, K), and e^{x/2} its square root: no exp needed. */

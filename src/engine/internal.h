@@ -139,6 +139,21 @@ static inline int sf_book_contract_key(struct sf_book *b, uint32_t key, const ch
 int sf_book_underlying(struct sf_book *b, const char *sym, uint32_t *out);
 /* Inserts a quote in time order (drops the oldest beyond SF_QRING). */
 void sf_qring_insert(struct sf_qring *r, const struct sf_qslot *q);
+/* The same, with the usual case inline: a quote not older than the newest kept goes last (over
+ * the oldest when the ring is full). */
+static inline void sf_qring_push(struct sf_qring *r, const struct sf_qslot *q) {
+  if (r->n && r->q[(r->head + r->n - 1) & (SF_QRING - 1)].ts_ns <= q->ts_ns) {
+    if (r->n == SF_QRING) {
+      r->q[r->head] = *q;
+      r->head = (uint8_t)((r->head + 1) & (SF_QRING - 1));
+    } else {
+      r->q[(r->head + r->n) & (SF_QRING - 1)] = *q;
+      r->n++;
+    }
+    return;
+  }
+  sf_qring_insert(r, q);
+}
 /* The latest quote at or before ts_ns, or NULL. */
 const struct sf_qslot *sf_qring_at(const struct sf_qring *r, int64_t ts_ns);
 /* Records an underlying mid sample for the move look-back (at most one per lookback/32). */
@@ -202,15 +217,38 @@ struct sf_timer {
 };
 #define SF_TIMER_KIND_SHIFT 60
 
-struct sf_heap {
+/* A FIFO of timers in (deadline, seq) order: a growable ring. */
+struct sf_tfifo {
   struct sf_timer *v;
+  size_t head, n, cap; /* cap a power of two (or 0) */
+};
+
+/* The timer queue: a binary min-heap plus SF_TLANES FIFOs in front of it. Cluster and group
+ * timers are mostly armed in deadline order (a cluster's first deadline is its first print
+ * plus the gap; a group's is its close plus the structure window, and closes fire in order;
+ * re-arms follow their own order), so such a timer goes to the FIFO whose last timer is the
+ * latest one not after it, in O(1); a timer before every FIFO's last, and every burst timer
+ * (far deadlines), goes to the heap. The earliest of the heads is the earliest timer: the order
+ * is the same total (deadline, kind, seq) order as one heap's. */
+#define SF_TLANES 2
+struct sf_heap {
+  struct sf_timer *v; /* the heap */
   size_t n, cap;
+  struct sf_tfifo lane[SF_TLANES];
+  int64_t next_ns; /* deadline of the earliest timer, INT64_MAX when none */
+  int next_at;     /* where it is: a lane, SF_TLANES for the heap, -1 when none */
 };
 
 int sf_heap_push(struct sf_heap *h, const struct sf_timer *t);
 /* Pops the earliest timer (deadline, kind, seq) into *t; 0 when empty. */
 int sf_heap_pop(struct sf_heap *h, struct sf_timer *t);
 const struct sf_timer *sf_heap_top(const struct sf_heap *h);
+/* Pops the earliest timer into *t when its deadline is before now; 0 otherwise. */
+int sf_heap_pop_before(struct sf_heap *h, int64_t now, struct sf_timer *t);
+void sf_heap_init(struct sf_heap *h);
+/* Timers queued (heap and FIFOs). */
+size_t sf_heap_count(const struct sf_heap *h);
+void sf_heap_fini(struct sf_heap *h);
 
 struct sf_pool {
   struct sf_pprint *p;
@@ -283,8 +321,9 @@ int sf_structure_match(const struct sf_leg *legs, size_t n, double symmetry_min,
 
 struct sf_engine;
 /* A parent event under construction: its clusters (legs). */
+#define SF_GROUP_MAX 8
 struct sf_group {
-  uint32_t clusters[8];
+  uint32_t clusters[SF_GROUP_MAX];
   uint32_t n;
   int structure;
   double symmetry;
@@ -292,9 +331,12 @@ struct sf_group {
   uint32_t und;
   bool has_id; /* event_id computed (needed early only to order several ready groups) */
   char event_id[SF_ID_MAX];
+  /* With has_ids, its sorted member ids made with the event id, kept in e->ids until the groups
+   * of this run of the timers are emitted (as group_ids in event.c lays them out). */
+  bool has_ids;
+  size_t ids_run[SF_GROUP_MAX + 1], ids_all;
+  long ids_n;
 };
-#define SF_GROUP_MAX 8
-
 /* Computes every SmartMoneyFeatures field of a group. Extra outputs for the rules: */
 struct sf_evidence {
   double spot, rel_spread_mean, sweep_share, block_share, aggressive_share, stock_tie_share;
@@ -316,8 +358,7 @@ struct sf_scored {
   double prob[SF_PROFILE_COUNT];
   uint8_t dir[SF_PROFILE_COUNT];
   double terms[SF_TERM_COUNT];
-  uint8_t active[SF_TERM_COUNT]; /* terms not below reason_min, in term order */
-  int n_active;
+  uint64_t active; /* bit per term not below reason_min */
   uint32_t guards; /* bit per guard */
   bool abstained;
   uint32_t abstain;            /* bit 0 weak_evidence, bit 1 unusable_quotes */
@@ -330,6 +371,23 @@ enum {
   SF_GUARD_HEDGE = 1u << 3,
   SF_GUARD_ARB = 1u << 4
 };
+/* What scoring derives from the configuration alone, made once per engine: per profile the
+ * terms of non-zero weight (term order) and the set of positive weight, and the constant
+ * logarithms. */
+struct sf_rules_prep {
+  uint8_t n_nz[SF_PROFILE_COUNT];
+  uint8_t nz[SF_PROFILE_COUNT][SF_TERM_COUNT];
+  uint64_t pos_mask[SF_PROFILE_COUNT]; /* bit per term of positive weight */
+  double log_premium_large_lo, log_premium_large_hi, log_large_lot_lo, log_large_lot_hi;
+};
+void sf_rules_prepare(const struct sf_rules_config *rc, struct sf_rules_prep *pp);
+/* sf_rules_score / sf_rules_reasons with the prepared form of rc. */
+void sf_rules_score_prep(const struct sf_rules_config *rc, const struct sf_rules_prep *pp,
+                         const struct sf_calibration *cal, const struct sf_features *f,
+                         const struct sf_evidence *ev, struct sf_scored *out);
+int sf_rules_reasons_prep(const struct sf_rules_config *rc, const struct sf_rules_prep *pp,
+                          const struct sf_scored *s, const struct sf_evidence *ev, int profile,
+                          struct sf_strvec *out);
 void sf_rules_terms(const struct sf_rules_config *rc, const struct sf_features *f,
                     const struct sf_evidence *ev, double terms[SF_TERM_COUNT]);
 void sf_rules_score(const struct sf_rules_config *rc, const struct sf_calibration *cal,
@@ -382,6 +440,7 @@ int sf_dedup_check(struct sf_dedup *d, uint64_t h);
 struct sf_engine {
   struct sf_engine_config cfg;
   struct sf_rules_config rules;
+  struct sf_rules_prep rules_prep; /* sf_rules_prepare(&rules) */
   struct sf_engine_sinks sinks;
   struct sf_engine_stats stats;
   struct sf_book book;
@@ -390,10 +449,12 @@ struct sf_engine {
   struct sf_dedup dedup;
   uint64_t timer_seq;
   int64_t watermark_ns; /* latest event time seen (SF_TS_NULL before the first record) */
+  int64_t oldest_ns;    /* watermark_ns - reorder_ns: older records are rejected (SF_TS_NULL: none) */
   struct sf_group *ready;
   size_t n_ready, cap_ready;
   const char **ids; /* scratch for sorting member trace ids */
   size_t ids_cap;
+  size_t ids_used; /* e->ids below this hold the kept ids of ready groups (sf_event_id) */
   /* Output records, reused from event to event (their vectors keep their storage). */
   struct sf_smart_money_event ev;
   struct sf_classifier_hit hits[SF_PROFILE_COUNT];
@@ -411,7 +472,10 @@ void sf_enrich_print(struct sf_engine *e, uint32_t ci, struct sf_option_print *p
 
 /* event.c: builds and emits the records of one finalised group, then frees its clusters. */
 int sf_event_emit(struct sf_engine *e, struct sf_group *g);
-/* The event id of a group: "sme_" + 16 hex of the hash of its sorted member trace ids. */
-int sf_event_id(struct sf_engine *e, const struct sf_group *g, char out[SF_ID_MAX]);
+/* Sets the event id of a group ("sme_" + 16 hex of the hash of its sorted member trace ids)
+ * and has_id; puts its legs in emission order and keeps its sorted member ids for
+ * sf_event_emit (has_ids) in e->ids past e->ids_used, which it advances. The caller resets
+ * e->ids_used once the groups are emitted. */
+int sf_event_id(struct sf_engine *e, struct sf_group *g);
 
 #endif

@@ -33,12 +33,30 @@ static double ramp(double x, double lo, double hi) {
 static double ramp_down(double x, double full, double zero) { return isnan(x) ? 0 : 1 - ramp(x, full, zero); }
 static double nz(double x) { return isnan(x) ? 0 : x; }
 
-void sf_rules_terms(const struct sf_rules_config *rc, const struct sf_features *f,
-                    const struct sf_evidence *ev, double t[SF_TERM_COUNT]) {
+_Static_assert(SF_TERM_COUNT <= 64, "a term set is one 64-bit mask");
+
+void sf_rules_prepare(const struct sf_rules_config *rc, struct sf_rules_prep *pp) {
+  for (int p = 0; p < SF_PROFILE_COUNT; p++) {
+    pp->n_nz[p] = 0;
+    pp->pos_mask[p] = 0;
+    for (int i = 0; i < SF_TERM_COUNT; i++) {
+      if (rc->weight[p][i] != 0) pp->nz[p][pp->n_nz[p]++] = (uint8_t)i;
+      if (rc->weight[p][i] > 0) pp->pos_mask[p] |= UINT64_C(1) << i;
+    }
+  }
+  pp->log_premium_large_lo = log10(rc->premium_large_lo);
+  pp->log_premium_large_hi = log10(rc->premium_large_hi);
+  pp->log_large_lot_lo = log10(rc->large_lot_lo);
+  pp->log_large_lot_hi = log10(rc->large_lot_hi);
+}
+
+/* The terms, with the configuration's constant logarithms from pp. */
+static void terms_prep(const struct sf_rules_config *rc, const struct sf_rules_prep *pp,
+                       const struct sf_features *f, const struct sf_evidence *ev, double t[SF_TERM_COUNT]) {
   double prem = f->total_premium;
   bool multi = ev->structure != SF_STRUCT_NONE;
   t[SF_TERM_PREMIUM_LARGE] =
-      prem > 0 ? ramp(log10(prem), log10(rc->premium_large_lo), log10(rc->premium_large_hi)) : 0;
+      prem > 0 ? ramp(log10(prem), pp->log_premium_large_lo, pp->log_premium_large_hi) : 0;
   t[SF_TERM_PREMIUM_MODERATE] =
       ramp(prem, rc->retail_premium_lo, rc->retail_premium_hi) * (1 - t[SF_TERM_PREMIUM_LARGE]);
   t[SF_TERM_SWEEP] = nz(ev->sweep_share);
@@ -98,8 +116,7 @@ void sf_rules_terms(const struct sf_rules_config *rc, const struct sf_features *
                           ramp(f->print_count, rc->burst_prints_lo, rc->burst_prints_hi);
   t[SF_TERM_IV_RISE] = ramp(ev->iv_rise, rc->iv_rise_lo, rc->iv_rise_hi);
   t[SF_TERM_LARGE_LOTS] =
-      f->avg_fill_size > 0 ? ramp(log10(f->avg_fill_size), log10(rc->large_lot_lo), log10(rc->large_lot_hi))
-                           : 0;
+      f->avg_fill_size > 0 ? ramp(log10(f->avg_fill_size), pp->log_large_lot_lo, pp->log_large_lot_hi) : 0;
   /* With the default ramp 0.5..1.5 the term reaches reason_min (0.5) exactly when the size
    * traded reaches the open interest: positions are being opened, not closed. */
   t[SF_TERM_VOLUME_EXCEEDS_OI] = ramp(f->vol_oi_ratio, rc->oi_ratio_lo, rc->oi_ratio_hi);
@@ -115,6 +132,13 @@ void sf_rules_terms(const struct sf_rules_config *rc, const struct sf_features *
   t[SF_TERM_SLOW_FILLS] = ramp_down(ev->fill_rate, rc->slow_rate_full, rc->slow_rate_zero);
 }
 
+void sf_rules_terms(const struct sf_rules_config *rc, const struct sf_features *f,
+                    const struct sf_evidence *ev, double t[SF_TERM_COUNT]) {
+  struct sf_rules_prep pp;
+  sf_rules_prepare(rc, &pp);
+  terms_prep(rc, &pp, f, ev, t);
+}
+
 static bool is_directional(int p) {
   return p == SF_PROFILE_INSTITUTIONAL_DIRECTIONAL || p == SF_PROFILE_RETAIL_WHALE ||
          p == SF_PROFILE_EVENT_DRIVEN || p == SF_PROFILE_HEDGE_REACTIVE;
@@ -128,14 +152,28 @@ int sf_rules_band(const struct sf_rules_config *rc, double p) {
 
 void sf_rules_score(const struct sf_rules_config *rc, const struct sf_calibration *cal,
                     const struct sf_features *f, const struct sf_evidence *ev, struct sf_scored *out) {
-  memset(out, 0, sizeof *out);
+  struct sf_rules_prep pp;
+  sf_rules_prepare(rc, &pp);
+  sf_rules_score_prep(rc, &pp, cal, f, ev, out);
+}
+
+void sf_rules_score_prep(const struct sf_rules_config *rc, const struct sf_rules_prep *pp,
+                         const struct sf_calibration *cal, const struct sf_features *f,
+                         const struct sf_evidence *ev, struct sf_scored *out) {
+  out->active = 0;
+  out->guards = 0;
+  out->abstain = 0;
   double *t = out->terms;
-  sf_rules_terms(rc, f, ev, t);
+  terms_prep(rc, pp, f, ev, t);
   for (int i = 0; i < SF_TERM_COUNT; i++)
-    if (!(t[i] < rc->reason_min)) out->active[out->n_active++] = (uint8_t)i;
+    if (!(t[i] < rc->reason_min)) out->active |= UINT64_C(1) << i;
+  /* The sum in term order over the non-zero weights only: a zero weight adds an exact 0 (every
+   * term is a finite number in [0,1]), so skipping it leaves z unchanged bit for bit. */
   for (int p = 0; p < SF_PROFILE_COUNT; p++) {
     double z = rc->bias[p];
-    for (int i = 0; i < SF_TERM_COUNT; i++) z += rc->weight[p][i] * t[i];
+    const double *w = rc->weight[p];
+    const uint8_t *nzi = pp->nz[p];
+    for (int k = 0, n = pp->n_nz[p]; k < n; k++) z += w[nzi[k]] * t[nzi[k]];
     out->raw[p] = 1 / (1 + exp(-z));
   }
 
@@ -208,55 +246,73 @@ void sf_rules_score(const struct sf_rules_config *rc, const struct sf_calibratio
   out->abstained = out->abstain != 0;
 }
 
-static const char *reason_of(int term, const struct sf_scored *s, const struct sf_evidence *ev,
-                             const struct sf_rules_config *rc) {
+/* A reason code and its length. */
+struct reason {
+  const char *s;
+  size_t n;
+};
+#define R(lit) ((struct reason){lit, sizeof lit - 1})
+#define TERM_REASON(e, name, doc) {name, sizeof name - 1},
+static const struct reason term_reason[SF_TERM_COUNT] = {SF_RULE_TERMS(TERM_REASON)};
+#undef TERM_REASON
+
+static struct reason reason_of(int term, const struct sf_scored *s, const struct sf_evidence *ev,
+                               const struct sf_rules_config *rc) {
   bool buy = ev->buy >= ev->sell;
   switch (term) {
     case SF_TERM_SWEEP:
-      return buy ? "iso_sweep_at_ask" : "iso_sweep_at_bid";
+      return buy ? R("iso_sweep_at_ask") : R("iso_sweep_at_bid");
     case SF_TERM_BLOCK:
-      return buy ? "block_at_ask" : "block_at_bid";
+      return buy ? R("block_at_ask") : R("block_at_bid");
     case SF_TERM_AGGRESSIVE:
-      return buy ? "aggressive_at_ask" : "aggressive_at_bid";
+      return buy ? R("aggressive_at_ask") : R("aggressive_at_bid");
     case SF_TERM_SHORT_DATED:
-      return s->terms[SF_TERM_OTM] >= rc->reason_min ? "short_dated_otm" : "short_dated";
+      return s->terms[SF_TERM_OTM] >= rc->reason_min ? R("short_dated_otm") : R("short_dated");
     case SF_TERM_SMALL_LOTS:
-      return "small_lots_burst";
+      return R("small_lots_burst");
     case SF_TERM_EVENT_SOON:
-      return "event_within_days";
+      return R("event_within_days");
     case SF_TERM_SOLD:
-      return "sold_at_bid";
+      return R("sold_at_bid");
     case SF_TERM_BOUGHT:
-      return "bought_at_ask";
+      return R("bought_at_ask");
     case SF_TERM_LEGS_MATCHED:
-      return "legs_matched_size";
+      return R("legs_matched_size");
     case SF_TERM_COMPLEX:
-      return "complex_order";
+      return R("complex_order");
     case SF_TERM_SPOT_MOVE:
-      return "after_spot_move";
+      return R("after_spot_move");
     case SF_TERM_BOTH_SIDES:
-      return "both_sides_active";
+      return R("both_sides_active");
     case SF_TERM_SPECIAL:
-      return "special_prints";
+      return R("special_prints");
     case SF_TERM_MULTI_LEG: {
       const char *n = sf_structure_name(ev->structure);
-      return n ? n : "multi_leg";
+      return n ? (struct reason){n, strlen(n)} : R("multi_leg");
     }
     default:
-      return sf_rule_term_name(term);
+      return term_reason[term]; /* the term's name (sf_rule_term_name) */
   }
 }
 
 int sf_rules_reasons(const struct sf_rules_config *rc, const struct sf_scored *s,
                      const struct sf_evidence *ev, int profile, struct sf_strvec *out) {
+  struct sf_rules_prep pp;
+  sf_rules_prepare(rc, &pp);
+  return sf_rules_reasons_prep(rc, &pp, s, ev, profile, out);
+}
+
+int sf_rules_reasons_prep(const struct sf_rules_config *rc, const struct sf_rules_prep *pp,
+                          const struct sf_scored *s, const struct sf_evidence *ev, int profile,
+                          struct sf_strvec *out) {
   int idx[SF_TERM_COUNT];
   double contrib[SF_TERM_COUNT];
   int n = 0;
   const double *weight = rc->weight[profile];
-  for (int a = 0; a < s->n_active; a++) { /* terms at or above reason_min, in term order */
-    int t = s->active[a];
+  /* Terms of positive weight at or above reason_min (the active ones), in term order. */
+  for (uint64_t m = pp->pos_mask[profile] & s->active; m; m &= m - 1) {
+    int t = __builtin_ctzll(m);
     double w = weight[t];
-    if (w <= 0) continue;
     /* Insert by contribution descending, ties by term order. */
     double c = w * s->terms[t];
     int j = n++;
@@ -269,11 +325,12 @@ int sf_rules_reasons(const struct sf_rules_config *rc, const struct sf_scored *s
     contrib[j] = c;
   }
   for (int i = 0; i < n && out->n < SF_REASON_MAX; i++) {
-    const char *r = reason_of(idx[i], s, ev, rc);
+    struct reason rs = reason_of(idx[i], s, ev, rc);
+    const char *r = rs.s;
     bool dup = false;
     for (size_t j = 0; j < out->n && !dup; j++) dup = out->v[j][0] == r[0] && strcmp(out->v[j], r) == 0;
     if (dup) continue;
-    if (sf_strvec_push(out, r)) return SF_ENOMEM;
+    if (sf_strvec_pushn(out, r, rs.n)) return SF_ENOMEM;
   }
   return 0;
 }

@@ -21,6 +21,8 @@ struct sf_eval_set {
   int32_t *vals;
   size_t capkeys, nkeys;
   size_t skipped;
+  int64_t span_ms; /* sum over the events files loaded of each file's first-to-last event time */
+  size_t span_files;
 };
 
 int sf_eval_set_new(struct sf_eval_set **out) {
@@ -385,7 +387,22 @@ static int one_event(void *ctx, json_t *j, uint64_t lineno, char *why, size_t ca
 
 int sf_eval_load_events(struct sf_eval_set *s, const char *path, char *err, size_t cap) {
   struct load_ctx c = {s};
-  return read_lines(path, one_event, &c, err, cap);
+  size_t first = s->nevents;
+  int rc = read_lines(path, one_event, &c, err, cap);
+  if (rc) return rc;
+  /* Each file is its own tape: several one-hour tapes of the same session are several hours. */
+  int64_t lo = INT64_MAX, hi = INT64_MIN;
+  for (size_t i = first; i < s->nevents; i++) {
+    int64_t ts = s->events[i].ts;
+    if (ts == SF_TS_NULL) continue;
+    if (ts < lo) lo = ts;
+    if (ts > hi) hi = ts;
+  }
+  if (hi > lo) {
+    s->span_ms += hi - lo;
+    s->span_files++;
+  }
+  return 0;
 }
 
 /* ---- metrics ---- */
@@ -507,6 +524,11 @@ void sf_eval_compute(const struct sf_eval_set *s, double hours, struct sf_eval_m
   m->econ_mean_signed_bps = ratio(econ_sum, (double)econ_n);
   m->econ_mean_bps[0] = ratio(econ_dir[0], (double)m->econ_events[0]);
   m->econ_mean_bps[1] = ratio(econ_dir[1], (double)m->econ_events[1]);
-  m->hours = hours > 0 ? hours : (hi > lo ? (double)(hi - lo) / 3.6e6 : SF_NULL);
+  if (hours > 0)
+    m->hours = hours;
+  else if (s->span_files > 1)
+    m->hours = (double)s->span_ms / 3.6e6;
+  else
+    m->hours = hi > lo ? (double)(hi - lo) / 3.6e6 : SF_NULL;
   m->noise_alerts_per_hour = ratio((double)m->noise_alerts, m->hours);
 }

@@ -261,11 +261,51 @@ static void test_files(void **state) {
   free(bad2);
 }
 
+/* Two tapes of the same session, each with one hour between its first and last event: the noise
+ * rate is over two hours, not the one hour their combined timestamps span. */
+static void test_hours_per_file(void **state) {
+  (void)state;
+  char line[3][512];
+  const long long ts[3] = {34200000LL, 37800000LL, 36000000LL}; /* 09:30, 10:30, 10:00 */
+  for (int i = 0; i < 3; i++)
+    snprintf(line[i], sizeof line[i],
+             "{\"type\":\"smart-money\",\"payload\":{\"event_id\":\"e%d\",\"source_ts\":%lld,"
+             "\"member_print_ids\":[\"p9-%d\"],\"primary_profile_id\":%s,\"primary_direction\":null,"
+             "\"abstained\":%s,\"profile_scores\":[]}}\n",
+             i, ts[i], i, i == 2 ? "\"retail_whale\"" : "null", i == 2 ? "false" : "true");
+  char both[1024];
+  snprintf(both, sizeof both, "%s%s", line[0], line[1]);
+  char *a = write_tmp(both), *b = write_tmp(both), *c = write_tmp(line[2]);
+  struct sf_eval_set *s;
+  char err[512];
+  struct sf_eval_metrics m;
+  assert_int_equal(sf_eval_set_new(&s), 0);
+  assert_int_equal(sf_eval_load_events(s, a, err, sizeof err), 0);
+  sf_eval_compute(s, 0, &m);
+  check_near(m.hours, 1.0, 1e-12); /* one file: its span */
+  assert_int_equal(sf_eval_load_events(s, b, err, sizeof err), 0);
+  assert_int_equal(sf_eval_load_events(s, c, err, sizeof err), 0); /* one event: no span */
+  sf_eval_compute(s, 0, &m);
+  check_near(m.hours, 2.0, 1e-12);
+  check_i64(m.noise_alerts, 1);
+  check_near(m.noise_alerts_per_hour, 0.5, 1e-12);
+  sf_eval_compute(s, 4.0, &m); /* --hours wins */
+  check_near(m.hours, 4.0, 0);
+  sf_eval_set_free(s);
+  unlink(a);
+  unlink(b);
+  unlink(c);
+  free(a);
+  free(b);
+  free(c);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_hand_case),
       cmocka_unit_test(test_duplicates_and_ties),
       cmocka_unit_test(test_files),
+      cmocka_unit_test(test_hours_per_file),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
