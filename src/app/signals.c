@@ -17,6 +17,10 @@ void sf_app_signals_install(void) {
   struct sigaction sa;
   memset(&sa, 0, sizeof sa);
   sa.sa_handler = on_signal;
+  /* Restart interrupted reads: a tape read from a pipe must not see Ctrl-C as a read error (zlib
+   * turns EINTR into a failed stream); the loops poll the flag between records. Sleeps still
+   * return early (nanosleep is never restarted). */
+  sa.sa_flags = SA_RESTART;
   sigemptyset(&sa.sa_mask);
   sigaction(SIGINT, &sa, NULL);
   sigaction(SIGTERM, &sa, NULL);
