@@ -163,13 +163,17 @@ async function main() {
     if (!live.ok) fail(`connection indicator is "${live.s}", never reached "live" within ${o.timeout} ms`);
     ok('connection indicator is live');
 
-    /* tape fills */
+    /* tape fills, with at least one scored (not abstained) event to open later: most events
+     * abstain, so a short wait can fill the tape with abstentions only */
     const rows = page.locator('[data-testid="tape"] [data-testid="tape-row"]');
+    const scored = page.locator('[data-testid="tape"] [data-testid="tape-row"]:not([data-profile="none"])');
     const filled = await poll(async () => {
       const n = await rows.count();
-      return { ok: n >= o.minRows, n };
+      const p = await scored.count();
+      return { ok: n >= o.minRows && p >= 1, n, p };
     }, o.timeout);
-    if (!filled.ok) fail(`tape holds ${filled.n} rows after ${o.timeout} ms, expected at least ${o.minRows}`);
+    if (!filled.ok)
+      fail(`tape holds ${filled.n} rows (${filled.p} with a primary profile) after ${o.timeout} ms, expected at least ${o.minRows} and one with a profile`);
     const meta = await page.$$eval('[data-testid="tape-row"]', (els) => els.map((e) => ({ id: e.dataset.eventId, p: e.dataset.profile })));
     const ids = new Set();
     for (const r of meta) {
