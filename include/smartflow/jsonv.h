@@ -80,4 +80,12 @@ static inline size_t sf_utf8_seq_len(const unsigned char *p, const unsigned char
   return n;
 }
 
+/* The one JSON number reader (the fast market-data decoder and the store's column readers): reads
+ * the number at p (before end) with jansson's grammar and values. An integer (no '.', 'e' or 'E')
+ * must fit int64 as strtoll would: *is_int = 1 and *i; a real is strtod's double (Clinger's fast
+ * path when exact, strtod on a copy otherwise) and must not overflow: *is_int = 0 and *r. On
+ * success returns 0 and *stop points past the number; -1 declines (not a number by the grammar,
+ * an integer beyond int64, an overflowing real, more than 63 characters for the strtod copy). */
+int sf_json_number(const char *p, const char *end, const char **stop, int *is_int, int64_t *i, double *r);
+
 #endif

@@ -6,6 +6,9 @@
  * of section 2. The hot loop is the run of plain string bytes, scanned with a byte table. */
 #include "smartflow/jsonv.h"
 
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "smartflow/err.h"
@@ -385,4 +388,101 @@ int sf_jsonv_str_eq(const char *lit, size_t len, const char *s, size_t n) {
     q += k;
   }
   return q == qend;
+}
+
+/* ---- numbers ---- */
+
+static const double pow10_exact[23] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,  1e8,  1e9,  1e10, 1e11,
+                                       1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
+
+static int num_digit(char c) { return c >= '0' && c <= '9'; }
+
+int sf_json_number(const char *p, const char *end, const char **stop, int *is_int_out, int64_t *i_out,
+                   double *r_out) {
+  const char *start = p;
+  int neg = 0;
+  if (p >= end) return -1;
+  if (*p == '-') {
+    neg = 1;
+    p++;
+  }
+  if (p >= end || !num_digit(*p)) return -1;
+  uint64_t w = 0;  /* significant digits, while they fit */
+  int digits = 0;  /* significant digits seen (leading zeros skipped) */
+  int dropped = 0; /* digits beyond 19 (then w is not exact) */
+  long frac = 0;   /* digits after the point */
+  if (*p == '0') {
+    p++;
+    if (p < end && num_digit(*p)) return -1;
+  } else {
+    while (p < end && num_digit(*p)) {
+      if (digits < 19)
+        w = w * 10 + (uint64_t)(*p - '0');
+      else
+        dropped = 1;
+      digits++;
+      p++;
+    }
+  }
+  int is_int = 1;
+  if (p < end && *p == '.') {
+    is_int = 0;
+    p++;
+    if (p >= end || !num_digit(*p)) return -1;
+    while (p < end && num_digit(*p)) {
+      if (digits == 0 && *p == '0') {
+        frac++;
+      } else if (digits < 19) {
+        w = w * 10 + (uint64_t)(*p - '0');
+        digits++;
+        frac++;
+      } else {
+        dropped = 1;
+        digits++;
+      }
+      p++;
+    }
+  }
+  long ex = 0;
+  if (p < end && (*p == 'e' || *p == 'E')) {
+    is_int = 0;
+    p++;
+    int eneg = 0;
+    if (p < end && (*p == '+' || *p == '-')) eneg = *p++ == '-';
+    if (p >= end || !num_digit(*p)) return -1;
+    while (p < end && num_digit(*p)) {
+      if (ex < 100000) ex = ex * 10 + (*p - '0');
+      p++;
+    }
+    if (eneg) ex = -ex;
+  }
+  *is_int_out = is_int;
+  if (is_int) {
+    /* The digits are all significant here (no leading zeros but a lone 0). */
+    if (dropped || digits > 19) return -1;
+    if (w > (neg ? UINT64_C(9223372036854775808) : UINT64_C(9223372036854775807))) return -1;
+    *i_out = neg ? (w == UINT64_C(9223372036854775808) ? INT64_MIN : -(int64_t)w) : (int64_t)w;
+    *stop = p;
+    return 0;
+  }
+  long e10 = ex - frac;
+  if (w == 0 && !dropped) {
+    *r_out = neg ? -0.0 : 0.0;
+  } else if (!dropped && w <= (UINT64_C(1) << 53) && e10 >= -22 && e10 <= 22) {
+    double x = (double)w;
+    x = e10 < 0 ? x / pow10_exact[-e10] : x * pow10_exact[e10];
+    *r_out = neg ? -x : x;
+  } else {
+    char buf[64];
+    size_t n = (size_t)(p - start);
+    if (n >= sizeof buf) return -1;
+    memcpy(buf, start, n);
+    buf[n] = '\0';
+    errno = 0;
+    double x = strtod(buf, NULL);
+    if ((x == HUGE_VAL || x == -HUGE_VAL) && errno == ERANGE) return -1;
+    *r_out = x;
+  }
+  *stop = p;
+  return 0;
 }

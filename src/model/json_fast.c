@@ -16,7 +16,6 @@
  * fields, a number strtod would overflow) it declines, and the caller takes the jansson path,
  * which then produces the error or the record. tests/model/test_json_fast.c and
  * fuzz/fuzz_json_fast.c check the two paths against each other. */
-#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -29,7 +28,6 @@
 #define MAX_ELEMS 32   /* array elements of known keys, all arrays together */
 #define MAX_UNKNOWN 24 /* payload keys that are not known, for the duplicate check */
 #define SCRATCH_BYTES 2048
-#define NUM_COPY_MAX 64 /* longest number handed to strtod */
 
 /* Generated: keys in slot order, and the perfect hash table (see key_id). */
 static const char *const key_names[KEY_COUNT] = {"source_ts",
@@ -285,101 +283,15 @@ static int scan_string(struct scan *s, struct sf_jv *out, struct span *raw, int 
   return 0;
 }
 
-static const double pow10_exact[23] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,  1e8,  1e9,  1e10, 1e11,
-                                       1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
-
-static int is_digit(char c) { return c >= '0' && c <= '9'; }
-
-/* Scans a number with jansson's grammar and values: an integer (no '.', 'e' or 'E') must fit
- * int64 as strtoll would; a real is strtod's double and must not overflow. */
+/* A number with jansson's grammar and values (sf_json_number, jsonv.h); declines what it does. */
 static int scan_number(struct scan *s, struct sf_jv *out) {
-  const char *p = s->p, *start = p, *end = s->end;
-  int neg = 0;
-  if (*p == '-') {
-    neg = 1;
-    p++;
-  }
-  if (p >= end || !is_digit(*p)) return DECLINE;
-  uint64_t w = 0;  /* significant digits, while they fit */
-  int digits = 0;  /* significant digits seen (leading zeros skipped) */
-  int dropped = 0; /* digits beyond 19 (then w is not exact) */
-  long frac = 0;   /* digits after the point */
-  if (*p == '0') {
-    p++;
-    if (p < end && is_digit(*p)) return DECLINE;
-  } else {
-    while (p < end && is_digit(*p)) {
-      if (digits < 19)
-        w = w * 10 + (uint64_t)(*p - '0');
-      else
-        dropped = 1;
-      digits++;
-      p++;
-    }
-  }
-  int is_int = 1;
-  if (p < end && *p == '.') {
-    is_int = 0;
-    p++;
-    if (p >= end || !is_digit(*p)) return DECLINE;
-    while (p < end && is_digit(*p)) {
-      if (digits == 0 && *p == '0') {
-        frac++;
-      } else if (digits < 19) {
-        w = w * 10 + (uint64_t)(*p - '0');
-        digits++;
-        frac++;
-      } else {
-        dropped = 1;
-        digits++;
-      }
-      p++;
-    }
-  }
-  long ex = 0;
-  if (p < end && (*p == 'e' || *p == 'E')) {
-    is_int = 0;
-    p++;
-    int eneg = 0;
-    if (p < end && (*p == '+' || *p == '-')) eneg = *p++ == '-';
-    if (p >= end || !is_digit(*p)) return DECLINE;
-    while (p < end && is_digit(*p)) {
-      if (ex < 100000) ex = ex * 10 + (*p - '0');
-      p++;
-    }
-    if (eneg) ex = -ex;
-  }
+  const char *stop;
+  int is_int;
+  if (sf_json_number(s->p, s->end, &stop, &is_int, &out->i, &out->r)) return DECLINE;
+  out->kind = is_int ? SF_JV_INT : SF_JV_REAL;
   out->j = NULL;
   out->elems = NULL;
-  if (is_int) {
-    /* The digits are all significant here (no leading zeros but a lone 0). */
-    if (dropped || digits > 19) return DECLINE;
-    if (w > (neg ? UINT64_C(9223372036854775808) : UINT64_C(9223372036854775807))) return DECLINE;
-    out->kind = SF_JV_INT;
-    out->i = neg ? (w == UINT64_C(9223372036854775808) ? INT64_MIN : -(int64_t)w) : (int64_t)w;
-    s->p = p;
-    return 0;
-  }
-  out->kind = SF_JV_REAL;
-  long e10 = ex - frac;
-  if (w == 0 && !dropped) {
-    out->r = neg ? -0.0 : 0.0;
-  } else if (!dropped && w <= (UINT64_C(1) << 53) && e10 >= -22 && e10 <= 22) {
-    double x = (double)w;
-    x = e10 < 0 ? x / pow10_exact[-e10] : x * pow10_exact[e10];
-    out->r = neg ? -x : x;
-  } else {
-    char buf[NUM_COPY_MAX];
-    size_t n = (size_t)(p - start);
-    if (n >= sizeof buf) return DECLINE;
-    memcpy(buf, start, n);
-    buf[n] = '\0';
-    errno = 0;
-    double x = strtod(buf, NULL);
-    if ((x == HUGE_VAL || x == -HUGE_VAL) && errno == ERANGE) return DECLINE;
-    out->r = x;
-  }
-  s->p = p;
+  s->p = stop;
   return 0;
 }
 

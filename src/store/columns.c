@@ -697,63 +697,22 @@ static int jr_str(struct jr *r, const char **s, size_t *n) {
   return 1;
 }
 
-/* A number token copied into buf (NUL-terminated); is_int when it has no fraction or exponent. */
-static int jr_numtok(struct jr *r, char *buf, size_t cap, int *is_int) {
+/* A number, read by the project's one JSON number reader (jsonv.h): *is_int with *i for an
+ * integer, else *v; 0 when there is none here (or it declines). */
+static int jr_number(struct jr *r, int *is_int, int64_t *i, double *v) {
   jr_ws(r);
-  size_t n = 0;
-  *is_int = 1;
-  while (r->p < r->end && n + 1 < cap) {
-    char c = *r->p;
-    if (c == '.' || c == 'e' || c == 'E' || c == '+')
-      *is_int = 0;
-    else if (!(c == '-' || (c >= '0' && c <= '9')))
-      break;
-    buf[n++] = c;
-    r->p++;
-  }
-  buf[n] = '\0';
-  return n > 0 && n + 1 < cap;
-}
-
-/* A plain decimal ("-12.375": no exponent) with at most 15 significant digits is m / 10^k with
- * m < 2^53 and k <= 22: both are exact doubles and one division rounds correctly, so this gives
- * strtod's result (Clinger's fast path). Returns 0 for anything else. */
-static int fast_decimal(const char *tok, double *v) {
-  static const double p10[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,  1e8,  1e9,  1e10, 1e11,
-                               1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
-  const char *p = tok;
-  int neg = *p == '-';
-  if (neg) p++;
-  uint64_t m = 0;
-  int digits = 0, frac = -1;
-  for (; *p; p++) {
-    if (*p == '.') {
-      if (frac >= 0) return 0;
-      frac = 0;
-      continue;
-    }
-    if (*p < '0' || *p > '9') return 0;
-    if (m || *p != '0') digits++;
-    if (digits > 15) return 0;
-    m = m * 10 + (uint64_t)(*p - '0');
-    if (frac >= 0) frac++;
-  }
-  if (frac == 0 || p == tok + neg) return 0;
-  int k = frac < 0 ? 0 : frac;
-  if (k > 22) return 0;
-  double d = (double)m / p10[k];
-  *v = neg ? -d : d;
+  const char *stop;
+  if (sf_json_number(r->p, r->end, &stop, is_int, i, v)) return 0;
+  r->p = stop;
   return 1;
 }
 
 static int jr_num(struct jr *r, double *v) {
-  char tok[64];
   int is_int;
-  if (!jr_numtok(r, tok, sizeof tok, &is_int)) return 0;
-  if (fast_decimal(tok, v)) return 1;
-  char *e = NULL;
-  *v = strtod(tok, &e);
-  return *e == '\0' && isfinite(*v);
+  int64_t i;
+  if (!jr_number(r, &is_int, &i, v)) return 0;
+  if (is_int) *v = (double)i;
+  return 1;
 }
 
 static int jr_lit(struct jr *r, const char *lit) {
@@ -823,13 +782,11 @@ static int fast_features(struct sf_features *f, const struct sf_cell *cell) {
       if (strcmp(d->name, "net_directional_bias") == 0 && (v < -1 || v > 1)) return FAST_DECLINED;
       memcpy(p, &v, sizeof v);
     } else if (d->kind == SF_FK_TS) {
-      char tok[32];
       int is_int;
-      if (!jr_numtok(&r, tok, sizeof tok, &is_int) || !is_int) return FAST_DECLINED;
-      char *e = NULL;
-      long long v = strtoll(tok, &e, 10);
-      if (*e || v < -INT64_C(9223372036854) || v > INT64_C(9223372036854)) return FAST_DECLINED;
-      int64_t iv = (int64_t)v;
+      int64_t iv;
+      double unused;
+      if (!jr_number(&r, &is_int, &iv, &unused) || !is_int) return FAST_DECLINED;
+      if (iv < -INT64_C(9223372036854) || iv > INT64_C(9223372036854)) return FAST_DECLINED;
       memcpy(p, &iv, sizeof iv);
     } else if (d->kind == SF_FK_STR) {
       const char *s;
