@@ -96,25 +96,17 @@ static void on_alert(void *x, const struct sf_alert *a) { put(x, SF_REC_ALERT, a
 /* The sinks: the types listed in --emit go to --out; with a store, every type is produced (and
  * stored), --emit still choosing what --out gets. */
 static int parse_emit(const char *list, bool store, bool emit[SF_REC__COUNT], struct sf_engine_sinks *s) {
-  static const struct {
-    const char *name;
-    enum sf_record_type type;
-  } names[] = {{"smart-money", SF_REC_SMART_MONEY},
-               {"alert", SF_REC_ALERT},
-               {"classifier-hit", SF_REC_CLASSIFIER_HIT},
-               {"flow-packet", SF_REC_FLOW_PACKET},
-               {"option-print", SF_REC_OPTION_PRINT}};
   memset(s, 0, sizeof *s);
   char buf[256];
   snprintf(buf, sizeof buf, "%s", list);
   for (char *save = NULL, *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-    size_t k = 0;
-    while (k < sizeof names / sizeof names[0] && strcmp(tok, names[k].name) != 0) k++;
-    if (k == sizeof names / sizeof names[0]) {
+    int t = sf_record_type_from_name(tok);
+    if (t != SF_REC_SMART_MONEY && t != SF_REC_ALERT && t != SF_REC_CLASSIFIER_HIT &&
+        t != SF_REC_FLOW_PACKET && t != SF_REC_OPTION_PRINT) { /* the engine's outputs only */
       fprintf(stderr, "smartflow compute: --emit: unknown record type '%s'\n", tok);
       return -1;
     }
-    emit[names[k].type] = true;
+    emit[t] = true;
   }
   if (store || emit[SF_REC_SMART_MONEY]) s->on_smart_money = on_event;
   if (store || emit[SF_REC_ALERT]) s->on_alert = on_alert;
