@@ -483,6 +483,7 @@ enum { KN = 400 };
 struct pub_job {
   struct sf_bus *bus;
   atomic_int done;
+  atomic_int killed; /* set once the server is down: the second half waits for it */
   int failures;
   char last_err[256];
 };
@@ -491,6 +492,11 @@ static void *publisher(void *arg) {
   struct pub_job *pj = arg;
   char trace[32];
   for (int k = 0; k < KN; k++) {
+    /* Half the stream goes after the kill, so the kill is mid-stream however fast this runs. */
+    while (k == KN / 2 && !atomic_load(&pj->killed)) {
+      struct timespec ts = {0, 1000000};
+      nanosleep(&ts, NULL);
+    }
     struct sf_record r;
     snprintf(trace, sizeof trace, "k-%04d", k);
     fx_option_print(&r, trace, k % 2 ? "SPY" : "TSLA", 1 + k, k);
@@ -526,6 +532,7 @@ static void test_kill9_restart(void **state) {
   natsConnection *nc = NULL;
   ns_kill(&server, SIGKILL);
   int at_kill = atomic_load(&pj.done);
+  atomic_store(&pj.killed, 1);
   struct timespec pause = {0, 300000000};
   nanosleep(&pause, NULL);
   assert_int_equal(ns_start(&server), 0);
