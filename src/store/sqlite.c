@@ -95,6 +95,8 @@ struct sq_ckpt {
   int failed;     /* writer thread only: the thread could not start; checkpoint in COMMIT */
   int want, stop; /* under mu */
   int wal_frames; /* writer thread only: WAL frames after the last commit (wal hook) */
+  long by_thread; /* under mu: checkpoints the thread completed (SQLITE_OK) */
+  long by_writer; /* writer thread only: checkpoints the writer ran itself */
 };
 
 struct sq {
@@ -622,6 +624,7 @@ static void *ckpt_main(void *arg) {
     if (rc != SQLITE_OK && rc != SQLITE_BUSY)
       sf_log_warn("store", "sqlite: %s: checkpoint: %s", c->path, sqlite3_errmsg(db));
     pthread_mutex_lock(&c->mu);
+    if (db && rc == SQLITE_OK) c->by_thread++;
   }
   pthread_mutex_unlock(&c->mu);
   sqlite3_close(db);
@@ -644,8 +647,10 @@ static void ckpt_after_commit(struct sq *q) {
     pthread_cond_signal(&c->cv);
     pthread_mutex_unlock(&c->mu);
   }
-  if (c->failed || c->wal_frames >= CKPT_WRITER_PAGES)
+  if (c->failed || c->wal_frames >= CKPT_WRITER_PAGES) {
     sqlite3_wal_checkpoint_v2(q->db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+    c->by_writer++;
+  }
 }
 
 static int sq_open(struct sf_store *s, const char *target) {
@@ -1213,6 +1218,16 @@ const struct sf_store_backend sf_store_sqlite_backend = {
 
 sqlite3 *sf_store_sqlite_db(struct sf_store *s) {
   return s->be == &sf_store_sqlite_backend ? sq_of(s)->db : NULL;
+}
+
+int sf_store_sqlite_checkpoints(struct sf_store *s, long *by_thread, long *by_writer) {
+  if (s->be != &sf_store_sqlite_backend) return SF_ENOTSUP;
+  struct sq_ckpt *c = &sq_of(s)->ckpt;
+  pthread_mutex_lock(&c->mu);
+  *by_thread = c->by_thread;
+  pthread_mutex_unlock(&c->mu);
+  *by_writer = c->by_writer;
+  return 0;
 }
 
 int sf_store_sqlite_explain(struct sf_store *s, enum sf_sqlite_stmt_kind kind, const struct sf_store_query *q,

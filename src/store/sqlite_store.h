@@ -38,4 +38,8 @@ int sf_store_sqlite_explain(struct sf_store *s, enum sf_sqlite_stmt_kind kind, c
 /* The backend's sqlite3 handle (borrowed until sf_store_close), or NULL for another backend. */
 sqlite3 *sf_store_sqlite_db(struct sf_store *s);
 
+/* Checkpoints completed so far by the checkpointer thread and run by the writer itself (call from
+ * the thread that writes). 0, or SF_ENOTSUP for another backend. */
+int sf_store_sqlite_checkpoints(struct sf_store *s, long *by_thread, long *by_writer);
+
 #endif
