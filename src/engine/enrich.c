@@ -101,31 +101,29 @@ static void solve_iv(struct sf_engine *e, struct sf_book_ctr *k, struct sf_optio
     if (!k->c_ok) return;
   } else {
     double sigma = 0;
+    struct sf_greeks g = {0};
     k->c_ok = false;
     k->c_src = 0;
     double r = e->cfg.rate;
-    if (p->price > 0 &&
-        sf_bs_implied_vol_guess(k->is_call, p->price, S, k->strike, T, r, 0.0, k->iv_guess, &sigma) == 0) {
+    /* spot moves far less often than prints arrive, and by ticks: no log per solve */
+    double lsk = sf_bs_log_moneyness(&k->logm, S, k->strike);
+    if (p->price > 0 && sf_bs_implied_vol_greeks(k->is_call, p->price, S, k->strike, T, r, lsk, k->iv_guess,
+                                                 &sigma, &g) == 0) {
       k->c_ok = true;
       k->c_src = 1;
     } else if (!isnan(mid) && mid > 0 &&
-               sf_bs_implied_vol_guess(k->is_call, mid, S, k->strike, T, r, 0.0, k->iv_guess, &sigma) == 0) {
+               sf_bs_implied_vol_greeks(k->is_call, mid, S, k->strike, T, r, lsk, k->iv_guess, &sigma, &g) ==
+                   0) {
       k->c_ok = true;
       k->c_src = 2;
     }
-    if (k->c_ok) k->iv_guess = sigma;
     k->c_valid = true;
     k->c_px = p->price;
     k->c_spot = S;
     k->c_mid = mid;
     k->c_ts = p->ts_ns;
     if (k->c_ok) {
-      struct sf_greeks g;
-      if (!(k->lsk_spot == S)) { /* spot moves far less often than prints arrive */
-        k->lsk_spot = S;
-        k->lsk = log(S / k->strike);
-      }
-      sf_bs_delta_gamma_vega(k->is_call, S, k->strike, T, e->cfg.rate, sigma, k->lsk, &g);
+      k->iv_guess = sigma;
       k->c_iv = sigma;
       k->c_delta = g.delta;
       k->c_gamma = g.gamma;

@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "smartflow/engine.h"
+#include "smartflow/greeks.h"
 #include "smartflow/record.h"
 #include "smartflow/rules.h"
 
@@ -67,7 +68,7 @@ struct sf_book_ctr {
    * than iv_cache_ns */
   bool c_valid, c_ok;
   double c_px, c_spot, c_mid, c_iv, c_delta, c_gamma, c_vega;
-  double lsk_spot, lsk; /* log(spot / strike) at lsk_spot (0: none yet; a spot is > 0) */
+  struct sf_bs_logm logm; /* log(spot / strike) as the spot moves */
   int64_t c_ts;
   uint8_t c_src;   /* 1 trade, 2 mid */
   double iv_guess; /* the last volatility solved, where the next solve starts (0: none) */
