@@ -286,15 +286,22 @@ static inline double cdf_pair(double x, double e, double *comp) {
   return x > 0 ? 1.0 - tail : tail;
 }
 
-/* ln(1 + u) for |u| <= 0.1: 2 atanh(t), t = u / (2 + u), |t| < 0.053, by its series to t^15
- * (remainder below t^17 / 17 < 1e-23, relative 1e-20). */
+/* ln(1 + u) for |u| <= 0.25: near the root (|u| <= 1e-4) its own series to u^5 (remainder below
+ * u^6 / 6 < 2e-25, relative 2e-21); else 2 atanh(t), t = u / (2 + u), |t| <= 1/7, by its series
+ * to t^19 (the first term left out is below t^21 / 21 < 6e-19 of the sum). */
 static inline double log1p_small(double u) {
+  if (fabs(u) <= 1e-4) return u * (1 - u * (0.5 - u * (1.0 / 3 - u * (0.25 - u * 0.2))));
   double t = u / (2.0 + u), t2 = t * t;
-  return 2.0 * t *
-         (1 +
-          t2 * (1.0 / 3 +
-                t2 * (1.0 / 5 + t2 * (1.0 / 7 + t2 * (1.0 / 9 + t2 * (1.0 / 11 +
-                                                                      t2 * (1.0 / 13 + t2 * (1.0 / 15))))))));
+  double p = 1.0 / 19;
+  p = 1.0 / 17 + t2 * p;
+  p = 1.0 / 15 + t2 * p;
+  p = 1.0 / 13 + t2 * p;
+  p = 1.0 / 11 + t2 * p;
+  p = 1.0 / 9 + t2 * p;
+  p = 1.0 / 7 + t2 * p;
+  p = 1.0 / 5 + t2 * p;
+  p = 1.0 / 3 + t2 * p;
+  return 2.0 * t * (1.0 + t2 * p);
 }
 
 /* e^z: for the small |z| of a discount factor (r T below 1%) eight Taylor terms are exact to
@@ -302,7 +309,10 @@ static inline double log1p_small(double u) {
 static double exp_small(double z) {
   if (!(fabs(z) < 0.01)) return exp(z);
   return 1 +
-         z * (1 + z / 2 * (1 + z / 3 * (1 + z / 4 * (1 + z / 5 * (1 + z / 6 * (1 + z / 7 * (1 + z / 8)))))));
+         z * (1 + z * (1.0 / 2 +
+                       z * (1.0 / 6 +
+                            z * (1.0 / 24 +
+                                 z * (1.0 / 120 + z * (1.0 / 720 + z * (1.0 / 5040 + z * (1.0 / 40320))))))));
 }
 
 /* The normalised out-of-the-money call b(x, s) (x <= 0) at one s, with what its derivatives and
@@ -311,22 +321,23 @@ static double exp_small(double z) {
  * db/ds = e^{x/2} n(d1) and d2b/ds2 = db/ds P with P = d1 d2 / s = x^2/s^3 - s/4, so
  * d3b/ds3 = db/ds (P^2 + P'), P' = -3 x^2/s^4 - 1/4. */
 struct nb {
-  double b, db, P, d1, d2, e1, n1, n1c, n2, n2c; /* n1 = N(d1), n1c = N(-d1), likewise for d2 */
+  double b, db, P, PP, d1, d2, e1, n1, n1c, n2, n2c; /* PP = P^2 + P'; n1 = N(d1), n1c = N(-d1), ... */
 };
 
-static inline struct nb normalised_black(double x, double s, double ex_half, double ex_mhalf, double ex) {
-  struct nb v;
-  double xs = x / s;
-  v.d1 = xs + 0.5 * s;
-  v.d2 = xs - 0.5 * s;
-  v.e1 = gauss_fast(v.d1);
-  v.n1 = cdf_pair(v.d1, v.e1, &v.n1c);
-  v.n2 = cdf_pair(v.d2, v.e1 * ex, &v.n2c);
-  v.b = ex_half * v.n1 - ex_mhalf * v.n2;
-  if (v.b < 0) v.b = 0; /* rounding in the deep tail */
-  v.db = ex_half * INV_SQRT_2PI * v.e1;
-  v.P = v.d1 * v.d2 / s;
-  return v;
+static inline void normalised_black(double x, double s, double ex_half, double ex_mhalf, double ex,
+                                    struct nb *v) {
+  double inv_s = 1.0 / s, xs = x * inv_s;
+  v->d1 = xs + 0.5 * s;
+  v->d2 = xs - 0.5 * s;
+  v->e1 = gauss_fast(v->d1);
+  v->n1 = cdf_pair(v->d1, v->e1, &v->n1c);
+  v->n2 = cdf_pair(v->d2, v->e1 * ex, &v->n2c);
+  v->b = ex_half * v->n1 - ex_mhalf * v->n2;
+  if (v->b < 0) v->b = 0; /* rounding in the deep tail */
+  v->db = ex_half * INV_SQRT_2PI * v->e1;
+  v->P = v->d1 * v->d2 * inv_s;
+  double q = xs * inv_s;
+  v->PP = v->P * v->P - 3.0 * q * q - 0.25;
 }
 
 /* Solves b(x, s) = beta for s, given 0 < beta < e^{x/2} = ex_half and x <= 0. Returns s, or
@@ -345,12 +356,28 @@ static double solve_normalised(double x, double beta, double ex_half, double ex,
                                double *s_last) {
   double ex_mhalf = 1.0 / ex_half;
   double s_c = sqrt(-2.0 * x);
-  /* At s_c, d1 = x / s_c + s_c / 2 = 0 and d2 = -s_c, where exp(-d2^2 / 2) = e^x. */
-  double b_c = s_c > 0 ? 0.5 * ex_half - ex_mhalf * norm_cdf_e(-s_c, s_c < 38.5 ? ex : 0.0) : 0.0;
-  bool convex = beta < b_c;
   double lo, hi, s;
   double log_beta = NAN; /* log(beta), computed when first needed */
-  bool warm = s0 > 0 && isfinite(s0) && (convex ? s0 < s_c : s0 > s_c);
+  bool convex = false, evaluated = false, warm = false;
+  struct nb *v = last;
+  /* A warm start is evaluated first: where the price there confirms the side of the inflection
+   * point the start is on (b(s0) >= beta below s_c puts the root below s0, b(s0) <= beta above
+   * s_c puts it above), b(s_c) is not needed. */
+  if (s0 > 0 && isfinite(s0) && s0 != s_c) {
+    normalised_black(x, s0, ex_half, ex_mhalf, ex, v);
+    evaluated = true;
+    if (s0 < s_c ? v->b >= beta : v->b <= beta) {
+      convex = s0 < s_c;
+      warm = true;
+    }
+  }
+  if (!warm) {
+    /* At s_c, d1 = x / s_c + s_c / 2 = 0 and d2 = -s_c, where exp(-d2^2 / 2) = e^x. */
+    double b_c = s_c > 0 ? 0.5 * ex_half - ex_mhalf * norm_cdf_e(-s_c, s_c < 38.5 ? ex : 0.0) : 0.0;
+    convex = beta < b_c;
+    warm = evaluated && (convex ? s0 < s_c : s0 > s_c);
+    evaluated = warm;
+  }
   if (warm) {
     lo = convex ? 0.0 : s_c;
     hi = convex ? s_c : INFINITY;
@@ -376,34 +403,37 @@ static double solve_normalised(double x, double beta, double ex_half, double ex,
     double disc = half * half - fk * fk / PI;
     s = SQRT_2PI / (ex_half + ex_mhalf) * (half + sqrt(disc > 0 ? disc : 0.0));
   }
-  if (!(s > lo && s < hi) || !isfinite(s)) s = isfinite(hi) ? 0.5 * (lo + hi) : (lo > 0 ? 2.0 * lo : 1.0);
+  if (!(s > lo && s < hi) || !isfinite(s)) {
+    s = isfinite(hi) ? 0.5 * (lo + hi) : (lo > 0 ? 2.0 * lo : 1.0);
+    evaluated = false;
+  }
 
   for (int iter = 0; iter < 200; iter++) {
-    struct nb v = normalised_black(x, s, ex_half, ex_mhalf, ex);
-    *last = v;
+    if (!evaluated) normalised_black(x, s, ex_half, ex_mhalf, ex, v);
+    evaluated = false;
     *s_last = s;
-    double f, g1, a2, a3, pp = v.P * v.P - 3.0 * (x / s) * (x / s) / (s * s) - 0.25; /* P^2 + P' */
+    double f, g1, a2, a3;
     if (!convex) {
-      f = v.b - beta;
-      g1 = v.db;
-      a2 = v.P;
-      a3 = pp;
-    } else if (!(v.b > 0)) {
+      f = v->b - beta;
+      g1 = v->db;
+      a2 = v->P;
+      a3 = v->PP;
+    } else if (!(v->b > 0)) {
       f = -INFINITY;
       g1 = a2 = a3 = NAN;
     } else {
       /* ln(b / beta) = ln(1 + u), by its series near the root and by log further out. */
-      double u = (v.b - beta) / beta;
-      if (fabs(u) <= 0.1) {
+      double u = (v->b - beta) / beta;
+      if (fabs(u) <= 0.25) {
         f = log1p_small(u);
       } else {
         if (isnan(log_beta)) log_beta = log(beta);
-        f = log(v.b) - log_beta;
+        f = log(v->b) - log_beta;
       }
       /* (ln b)' = b'/b = g1, (ln b)'' = g1 (P - g1), (ln b)''' = g1 (P^2 + P' - 3 g1 P + 2 g1^2) */
-      g1 = v.db / v.b;
-      a2 = v.P - g1;
-      a3 = pp - 3.0 * g1 * v.P + 2.0 * g1 * g1;
+      g1 = v->db / v->b;
+      a2 = v->P - g1;
+      a3 = v->PP - 3.0 * g1 * v->P + 2.0 * g1 * g1;
     }
     if (f == 0) return s;
     if (f < 0)
@@ -481,9 +511,12 @@ static void greeks_at(bool is_call, double S, double sqrt_t, double L, double s,
 static int implied_vol(bool is_call, double price, double S, double K, double T, double r, double q, double L,
                        double guess, double *sigma, struct sf_greeks *g) {
   if (!sigma) return SF_EINVAL;
-  if (isnan(price) || isnan(S) || isnan(K) || isnan(T) || !isfinite(r) || !isfinite(q)) return SF_EINVAL;
-  if (!(T > 0) || !(S > 0) || !(K > 0) || !isfinite(S) || !isfinite(K) || !isfinite(T) || !isfinite(price))
+  /* The usual case in one pass of comparisons (all false for a NaN), the errors sorted out after. */
+  if (!(T > 0 && T < INFINITY && S > 0 && S < INFINITY && K > 0 && K < INFINITY && fabs(price) < INFINITY &&
+        fabs(r) < INFINITY && fabs(q) < INFINITY)) {
+    if (isnan(price) || isnan(S) || isnan(K) || isnan(T) || !isfinite(r) || !isfinite(q)) return SF_EINVAL;
     return SF_ENOTFOUND;
+  }
   double df = exp_small(-r * T);
   double fwd = q == 0 ? S / df : S * exp((r - q) * T); /* e^{rT} = 1 / df */
   double p = price / df;
