@@ -352,65 +352,69 @@ static inline void normalised_black(double x, double s, double ex_half, double e
  * is then below ~1e-12 of that step, under 1e-17 s) without another evaluation. Far from the
  * root (|a2 h| > 1/4) the step is Halley's 2h / (2 + a2 h), and a step that leaves the bracket
  * is a bisection. */
+/* The cold start in the root's branch (convex: below s_c), with the branch's bracket: the
+ * small-s asymptote of ln b, two fixed-point passes, in the convex one; Corrado-Miller in the
+ * concave one; clipped into the bracket. */
+static double cold_start(bool convex, double x, double beta, double ex_half, double ex_mhalf, double s_c,
+                         double *lo, double *hi, double *log_beta) {
+  double s;
+  if (convex) {
+    *lo = 0.0;
+    *hi = s_c;
+    static const double log_sqrt_2pi = 0.91893853320467274178;
+    double ax = -x, two_log_ax = 2.0 * log(ax);
+    *log_beta = log(beta);
+    s = ax / sqrt(-2.0 * *log_beta);
+    for (int k = 0; k < 2; k++) {
+      double rhs = -*log_beta + 3.0 * log(s) - two_log_ax - log_sqrt_2pi;
+      if (!(rhs > 0)) break;
+      s = ax / sqrt(2.0 * rhs);
+    }
+  } else {
+    *lo = s_c;
+    *hi = INFINITY;
+    /* Corrado-Miller with F = e^{x/2}, K = e^{-x/2}, call price beta. */
+    double fk = ex_half - ex_mhalf, half = beta - 0.5 * fk;
+    double disc = half * half - fk * fk / PI;
+    s = SQRT_2PI / (ex_half + ex_mhalf) * (half + sqrt(disc > 0 ? disc : 0.0));
+  }
+  if (!(s > *lo && s < *hi) || !isfinite(s))
+    s = isfinite(*hi) ? 0.5 * (*lo + *hi) : (*lo > 0 ? 2.0 * *lo : 1.0);
+  return s;
+}
+
+/* Whether the root lies below the inflection point: beta < b(s_c), where d1 = 0 and d2 = -s_c,
+ * whose exp(-d2^2 / 2) is e^x. */
+static bool root_convex(double beta, double ex_half, double ex_mhalf, double ex, double s_c) {
+  double b_c = s_c > 0 ? 0.5 * ex_half - ex_mhalf * norm_cdf_e(-s_c, s_c < 38.5 ? ex : 0.0) : 0.0;
+  return beta < b_c;
+}
+
 static double solve_normalised(double x, double beta, double ex_half, double ex, double s0, struct nb *last,
                                double *s_last) {
   double ex_mhalf = 1.0 / ex_half;
   double s_c = sqrt(-2.0 * x);
   double lo, hi, s;
   double log_beta = NAN; /* log(beta), computed when first needed */
-  bool convex = false, evaluated = false, warm = false;
+  bool convex, tentative = false;
   struct nb *v = last;
-  /* A warm start is evaluated first: where the price there confirms the side of the inflection
-   * point the start is on (b(s0) >= beta below s_c puts the root below s0, b(s0) <= beta above
-   * s_c puts it above), b(s_c) is not needed. */
+  /* A warm start takes the branch it lies in on trust, so b(s_c) is not needed: the bracket
+   * updates are valid whatever the branch (b is increasing), and were the root on the other side
+   * of s_c, every step would head for it and try to leave the branch's bracket; only then is
+   * the branch decided (and the solve restarted cold in the other branch when it was wrong). */
   if (s0 > 0 && isfinite(s0) && s0 != s_c) {
-    normalised_black(x, s0, ex_half, ex_mhalf, ex, v);
-    evaluated = true;
-    if (s0 < s_c ? v->b >= beta : v->b <= beta) {
-      convex = s0 < s_c;
-      warm = true;
-    }
-  }
-  if (!warm) {
-    /* At s_c, d1 = x / s_c + s_c / 2 = 0 and d2 = -s_c, where exp(-d2^2 / 2) = e^x. */
-    double b_c = s_c > 0 ? 0.5 * ex_half - ex_mhalf * norm_cdf_e(-s_c, s_c < 38.5 ? ex : 0.0) : 0.0;
-    convex = beta < b_c;
-    warm = evaluated && (convex ? s0 < s_c : s0 > s_c);
-    evaluated = warm;
-  }
-  if (warm) {
+    convex = s0 < s_c;
+    tentative = true;
     lo = convex ? 0.0 : s_c;
     hi = convex ? s_c : INFINITY;
     s = s0;
-  } else if (convex) {
-    lo = 0.0;
-    hi = s_c;
-    /* Small-s asymptote, two fixed-point passes. */
-    static const double log_sqrt_2pi = 0.91893853320467274178;
-    double ax = -x, two_log_ax = 2.0 * log(ax);
-    log_beta = log(beta);
-    s = ax / sqrt(-2.0 * log_beta);
-    for (int k = 0; k < 2; k++) {
-      double rhs = -log_beta + 3.0 * log(s) - two_log_ax - log_sqrt_2pi;
-      if (!(rhs > 0)) break;
-      s = ax / sqrt(2.0 * rhs);
-    }
   } else {
-    lo = s_c;
-    hi = INFINITY;
-    /* Corrado-Miller with F = e^{x/2}, K = e^{-x/2}, call price beta. */
-    double fk = ex_half - ex_mhalf, half = beta - 0.5 * fk;
-    double disc = half * half - fk * fk / PI;
-    s = SQRT_2PI / (ex_half + ex_mhalf) * (half + sqrt(disc > 0 ? disc : 0.0));
-  }
-  if (!(s > lo && s < hi) || !isfinite(s)) {
-    s = isfinite(hi) ? 0.5 * (lo + hi) : (lo > 0 ? 2.0 * lo : 1.0);
-    evaluated = false;
+    convex = root_convex(beta, ex_half, ex_mhalf, ex, s_c);
+    s = cold_start(convex, x, beta, ex_half, ex_mhalf, s_c, &lo, &hi, &log_beta);
   }
 
   for (int iter = 0; iter < 200; iter++) {
-    if (!evaluated) normalised_black(x, s, ex_half, ex_mhalf, ex, v);
-    evaluated = false;
+    normalised_black(x, s, ex_half, ex_mhalf, ex, v);
     *s_last = s;
     double f, g1, a2, a3;
     if (!convex) {
@@ -454,6 +458,14 @@ static double solve_normalised(double x, double beta, double ex_half, double ex,
     }
     double next = s + step;
     bool inside = next > lo && next < hi;
+    if (!inside && tentative && (convex ? next >= s_c : next <= s_c)) {
+      tentative = false;
+      if (root_convex(beta, ex_half, ex_mhalf, ex, s_c) != convex) {
+        convex = !convex;
+        s = cold_start(convex, x, beta, ex_half, ex_mhalf, s_c, &lo, &hi, &log_beta);
+        continue;
+      }
+    }
     if (!inside) next = isfinite(hi) ? 0.5 * (lo + hi) : 2.0 * s;
     if ((inside && series && fabs(step) <= 1e-5 * s && fabs(t) <= 1e-4) || fabs(next - s) <= 1e-14 * s ||
         (isfinite(hi) && hi - lo <= 4e-16 * hi))

@@ -145,6 +145,48 @@ static void test_iv_with_rate(void **state) {
   assert_true(n > 1000);
 }
 
+/* Roots just either side of the inflection point s_c = sqrt(2 |x|) from guesses on either side:
+ * a warm start takes its own side's branch on trust and must find the root across s_c too. */
+static void test_iv_across_inflection(void **state) {
+  (void)state;
+  static const double rf[] = {0.5, 0.9, 0.99, 0.999, 1.001, 1.01, 1.1, 2.0};
+  static const double gf[] = {0.3, 0.9, 0.995, 0.9999, 1.0001, 1.005, 1.1, 3.0};
+  const double S = 100;
+  long n = 0;
+  double worst = 0;
+  for (int call = 0; call <= 1; call++)
+    for (double ax = 0.002; ax <= 2.5; ax *= 1.9)
+      for (int side = -1; side <= 1; side += 2) {
+        double L = side * ax, K = S * exp(-L), s_c = sqrt(2 * ax);
+        for (size_t ri = 0; ri < sizeof rf / sizeof rf[0]; ri++) {
+          double T = 0.25, sig = s_c * rf[ri] / sqrt(T);
+          double price = sf_bs_price(call, S, K, T, 0.0, 0.0, sig);
+          double intrinsic = call ? (S > K ? S - K : 0) : (K > S ? K - S : 0);
+          if (intrinsic > 0 && !(price < 2 * intrinsic)) continue;
+          if (!(price - intrinsic > 1e-290)) continue;
+          long double tv = (long double)price - intrinsic, x = -fabsl(logl((long double)S / K));
+          double ref = ref_iv(x, tv / sqrtl((long double)S * K), T);
+          if (isnan(ref)) continue;
+          for (size_t gi = 0; gi < sizeof gf / sizeof gf[0]; gi++) {
+            double guess = s_c * gf[gi] / sqrt(T), iv = -1;
+            struct sf_greeks g;
+            int rc = sf_bs_implied_vol_greeks(call, price, S, K, T, 0.0, log(S / K), guess, &iv, &g);
+            if (rc != 0)
+              fail_msg("call=%d L=%g root %g s_c guess %g s_c: rc %d", call, L, rf[ri], gf[gi], rc);
+            n++;
+            double err = fabs(iv - ref);
+            if (err > worst) worst = err;
+            if (!(err <= 1e-10))
+              fail_msg("call=%d L=%g root %g s_c guess %g s_c: iv %.17g, reference %.17g", call, L, rf[ri],
+                       gf[gi], iv, ref);
+            check_greeks(call, S, K, T, iv, &g);
+          }
+        }
+      }
+  printf("# iv across the inflection point: %ld solves, worst |iv - ref| %.3g\n", n, worst);
+  assert_true(n > 1000);
+}
+
 static void test_iv_greeks_invalid(void **state) {
   (void)state;
   double iv = 7;
@@ -190,9 +232,8 @@ static void test_log_moneyness(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_iv_against_reference),
-      cmocka_unit_test(test_iv_with_rate),
-      cmocka_unit_test(test_iv_greeks_invalid),
+      cmocka_unit_test(test_iv_against_reference), cmocka_unit_test(test_iv_with_rate),
+      cmocka_unit_test(test_iv_across_inflection), cmocka_unit_test(test_iv_greeks_invalid),
       cmocka_unit_test(test_log_moneyness),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
