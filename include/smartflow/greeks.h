@@ -38,7 +38,9 @@ int sf_bs_implied_vol_guess(bool is_call, double price, double S, double K, doub
 /* sf_bs_implied_vol_guess for q = 0 with delta, gamma and vega at the solution, the engine's
  * per-print path: log_s_k is log(S / K) (sf_bs_log_moneyness keeps it per contract), the greeks
  * come from the solver's last evaluation (no second pass), and only out's delta, gamma and vega
- * are set. Agrees with sf_bs_implied_vol and sf_bs_greeks to ~1e-15 relative, not bit for bit.
+ * are set. The volatility is the root of the double-precision problem to ~1e-15 relative where
+ * the price determines it (never worse than 1e-10 absolute against a long-double reference), the
+ * greeks those of sf_bs_greeks at it to 1e-12 relative; not bit for bit.
  * 0, or SF_ENOTFOUND / SF_EINVAL (out NULL, log_s_k NaN). */
 int sf_bs_implied_vol_greeks(bool is_call, double price, double S, double K, double T, double r,
                              double log_s_k, double guess, double *sigma, struct sf_greeks *out);

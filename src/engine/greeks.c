@@ -13,22 +13,29 @@
  *   b(x, s) = e^{x/2} N(x/s + s/2) - e^{-x/2} N(x/s - s/2),   s = sigma sqrt(T),
  * increasing in s from 0 to e^{x/2}, convex below the inflection point s_c = sqrt(2|x|) and
  * concave above it (Jaeckel, "Let's be rational", 2015, section 2). A volatility exists exactly
- * when 0 < b < e^{x/2}; otherwise SF_ENOTFOUND. The root is found by Halley steps (db/ds =
- * e^{x/2} n(d1), d2b/ds2 = db/ds d1 d2 / s) inside a maintained bracket, with bisection when a
- * step leaves it: on b itself in the concave branch, and on ln b in the convex branch, where
- * ln b is close to -x^2/(2 s^2) and so nearly linear in 1/s^2 even for prices of 1e-100. The
- * start is the caller's guess when it lies in the root's branch (the engine passes the
- * contract's previous solution, usually a step or two away), else the Corrado-Miller (1996)
- * estimate in the concave branch and the small-s asymptote
- * ln b ~ -x^2/(2s^2) + 3 ln s - 2 ln|x| - ln sqrt(2 pi) in the convex one, each clipped into its
- * branch, so three or four steps reach full precision.
+ * when 0 < b < e^{x/2}; otherwise SF_ENOTFOUND. The root is found inside a maintained bracket
+ * by steps of the inverse function's Taylor series to third order (O(h^4) error; Halley's step
+ * far from the root, bisection when a step leaves the bracket), on b itself in the concave
+ * branch and on ln b in the convex branch, where ln b is close to -x^2/(2 s^2) and so nearly
+ * linear in 1/s^2 even for prices of 1e-100. The start is the caller's guess (the engine passes
+ * the contract's previous solution, typically a few per cent away), taken on trust as to its
+ * side of s_c until a step tries to cross it; without one, the Corrado-Miller (1996) estimate in
+ * the concave branch and the small-s asymptote ln b ~ -x^2/(2s^2) + 3 ln s - 2 ln|x| -
+ * ln sqrt(2 pi) in the convex one, each clipped into its branch.
  *
- * Cost (the engine solves about one IV per two prints): one exp per evaluation, since the
- * density at d1 and both CDF tails share exp(-d1^2/2) (exp(-d2^2/2) = exp(-d1^2/2) e^x); no
- * exp in the set-up (e^x = min(F,K)/max(F,K), e^{x/2} its square root, the discount factor
- * by its Taylor series for |rT| < 1%); ln(b/beta) by its series near the root; and a Halley
- * step below 1e-6 s ends the iteration (cubic convergence leaves an error far below the
- * double's resolution), so a warm start costs two evaluations. */
+ * Cost (the engine solves about one IV per two prints; about two evaluations per warm solve):
+ * one exp per evaluation, since the density at d1 and both CDF tails share exp(-d1^2/2)
+ * (exp(-d2^2/2) = exp(-d1^2/2) e^x), and that exp inline (exp_neg_small: a 32-entry table of
+ * 2^(j/32) and a degree-6 polynomial, within two ulps of libm's); no exp or log in the set-up
+ * (e^x = min(F,K)/max(F,K), e^{x/2} its square root, the discount factor by its Taylor series
+ * for |rT| < 1%, ln(F/K) = ln(S/K) + rT from the caller's ln(S/K)); ln(b/beta) by series for
+ * |b/beta - 1| <= 1/4; a step below 1e-5 s with |f''/f' h| <= 1e-4 ends the iteration without
+ * another evaluation; b(s_c) only when the branch is in doubt; and delta, gamma and vega from
+ * the last evaluation's N(d1), N(d2) and density, carried across the final step by Taylor
+ * expansion. The engine's answers (sf_bs_implied_vol_greeks) agree with a long-double
+ * bisection reference to 1e-13 relative (tests/engine/test_iv_reference.c) but not bit for bit
+ * with the Halley solver this replaced. sf_bs_price, sf_bs_greeks and sf_norm_cdf call libm's
+ * exp, as before, so prices (the synthetic market's included) are unchanged. */
 #include "smartflow/greeks.h"
 
 #include <math.h>
