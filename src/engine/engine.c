@@ -18,6 +18,9 @@
  * event id) order. */
 #include <math.h>
 #include <stdarg.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -469,11 +472,11 @@ int sf_engine_push_option_print(struct sf_engine *e, const struct sf_option_prin
 }
 
 /* Infinite or below 0 (NaN, a missing value, passes): isinf(x) || (!isnan(x) && x < 0). */
-static bool bad_px(double x) { return x < 0 || x == INFINITY; }
+static inline bool bad_px(double x) { return x < 0 || x == INFINITY; }
 
-int sf_engine_push_option_nbbo(struct sf_engine *e, const struct sf_option_nbbo *q) {
-  e->stats.option_nbbo_in++;
-  e->errmsg[0] = '\0';
+/* Everything of sf_engine_push_option_nbbo after its counters: the checks in order with their
+ * rejects, and any contract lookup. */
+static __attribute__((noinline)) int nbbo_slow(struct sf_engine *e, const struct sf_option_nbbo *q) {
   if (bad_px(q->bid) || bad_px(q->ask))
     return reject(e, SF_EFIELD, "option-nbbo.bid/ask: must be numbers >= 0 or null");
   if (bad_px(q->bid_size) || bad_px(q->ask_size))
@@ -489,12 +492,80 @@ int sf_engine_push_option_nbbo(struct sf_engine *e, const struct sf_option_nbbo 
                     why ? why : "invalid");
   tick(e, q->ts_ns);
   struct sf_qslot s = {q->ts_ns, q->bid, q->ask, q->bid_size, q->ask_size, SF_Q_OK};
-  if (!isnan(q->bid) && !isnan(q->ask) && q->ask > 0 && q->bid > q->ask) {
+  if (q->ask > 0 && q->bid > q->ask) { /* both numbers, then */
     s.state = SF_Q_CROSSED;
     e->stats.crossed_quotes++;
   }
   sf_qring_push(&e->book.ctr[ci].quotes, &s);
   return 0;
+}
+
+/* A quote older than the newest kept goes in its place in the ring. */
+static __attribute__((noinline)) int nbbo_late(struct sf_qring *r, const struct sf_option_nbbo *q,
+                                               uint8_t state) {
+  struct sf_qslot s = {q->ts_ns, q->bid, q->ask, q->bid_size, q->ask_size, state};
+  sf_qring_insert(r, &s);
+  return 0;
+}
+
+/* bad_px of any of a quote's prices and sizes (adjacent in the record): both pairs at once. */
+static inline bool quote_bad(const struct sf_option_nbbo *q) {
+#if defined(__SSE2__)
+  __m128d px = _mm_loadu_pd(&q->bid), sz = _mm_loadu_pd(&q->bid_size);
+  __m128d zero = _mm_setzero_pd(), inf = _mm_set1_pd(INFINITY);
+  __m128d bad = _mm_or_pd(_mm_or_pd(_mm_cmplt_pd(px, zero), _mm_cmpeq_pd(px, inf)),
+                          _mm_or_pd(_mm_cmplt_pd(sz, zero), _mm_cmpeq_pd(sz, inf)));
+  return _mm_movemask_pd(bad) != 0;
+#else
+  return bad_px(q->bid) | bad_px(q->ask) | bad_px(q->bid_size) | bad_px(q->ask_size);
+#endif
+}
+
+/* Stores a quote of a known contract (the clock at its time): after the newest, or in its
+ * place. */
+static inline int nbbo_store(struct sf_engine *e, uint32_t ci, const struct sf_option_nbbo *q) {
+  struct sf_qring *r = &e->book.ctr[ci].quotes;
+  uint8_t crossed = (q->ask > 0) & (q->bid > q->ask); /* SF_Q_CROSSED or SF_Q_OK */
+  e->stats.crossed_quotes += crossed;
+  if (r->q[r->last].ts_ns > q->ts_ns) return nbbo_late(r, q, crossed);
+  unsigned last = (r->last + 1u) & (SF_QRING - 1);
+  struct sf_qslot *s = &r->q[last];
+  s->ts_ns = q->ts_ns;
+  s->bid = q->bid;
+  s->ask = q->ask;
+  s->bid_size = q->bid_size;
+  s->ask_size = q->ask_size;
+  s->state = crossed;
+  r->last = (uint8_t)last;
+  return 0;
+}
+
+/* The usual quote with timers due before it. */
+static __attribute__((noinline)) int nbbo_due(struct sf_engine *e, uint32_t ci,
+                                              const struct sf_option_nbbo *q) {
+  tick(e, q->ts_ns);
+  return nbbo_store(e, ci, q);
+}
+
+/* The usual quote (three per print): its contract key already mapped, not older than the
+ * watermark, every value valid. Then no check can reject it and the clock only moves forward,
+ * so it skips the reject paths (and, with no timer due, is a leaf); anything else takes
+ * nbbo_slow, which checks in order. */
+int sf_engine_push_option_nbbo(struct sf_engine *e, const struct sf_option_nbbo *q) {
+  e->stats.option_nbbo_in++;
+  e->errmsg[0] = '\0';
+  const struct sf_book *b = &e->book;
+  uint32_t key = q->contract_key;
+  int64_t ts = q->ts_ns;
+  /* ts >= watermark (SF_TS_NULL before any record) implies ts >= oldest_ns: check_time passes. */
+  if (key >= b->cap_key || !b->key_ctr[key] || ts < e->watermark_ns || ts == SF_TS_NULL || quote_bad(q))
+    return nbbo_slow(e, q);
+  uint32_t ci = b->key_ctr[key] - 1;
+  if (e->heap.next_ns < ts) return nbbo_due(e, ci, q);
+  /* tick(e, ts) for ts >= the watermark and no timer due */
+  e->watermark_ns = ts;
+  e->oldest_ns = ts - e->cfg.reorder_ns;
+  return nbbo_store(e, ci, q);
 }
 
 int sf_engine_push_equity_quote(struct sf_engine *e, const struct sf_equity_quote *q) {
@@ -513,7 +584,7 @@ int sf_engine_push_equity_quote(struct sf_engine *e, const struct sf_equity_quot
   struct sf_book_und *u = &e->book.und[ui];
   struct sf_qslot s = {q->ts_ns, q->bid, q->ask, q->bid_size, q->ask_size, SF_Q_OK};
   if (!isnan(q->bid) && !isnan(q->ask) && q->bid > q->ask) s.state = SF_Q_CROSSED;
-  sf_qring_insert(&u->quotes, &s);
+  sf_qring_push(&u->quotes, &s);
   if (s.state == SF_Q_OK && q->bid > 0 && q->ask > 0)
     sf_book_und_sample(u, q->ts_ns, (q->bid + q->ask) / 2, e->cfg.move_lookback_ns);
   return 0;

@@ -21,18 +21,22 @@
 
 /* ---- book.c: instruments ---------------------------------------------------------------- */
 
-enum { SF_Q_OK = 0, SF_Q_CROSSED = 1 };
+/* SF_Q_NONE marks a slot that never held a quote (its ts_ns is SF_TS_NULL, older than any). */
+enum { SF_Q_OK = 0, SF_Q_CROSSED = 1, SF_Q_NONE = 2 };
 
 struct sf_qslot {
   int64_t ts_ns;
   double bid, ask, bid_size, ask_size;
-  uint8_t state; /* SF_Q_OK or SF_Q_CROSSED */
+  uint8_t state; /* SF_Q_* */
 };
 
-/* Up to SF_QRING quotes kept in time order: a ring, the oldest at q[head]. */
+/* The last SF_QRING quotes in time order: a ring that is always full, the newest at q[last],
+ * the oldest after it. Slots not filled yet are SF_Q_NONE with ts_ns SF_TS_NULL, so they are the
+ * oldest and a push needs no count: the usual push (a quote not older than the newest) is one
+ * comparison and one slot write. */
 struct sf_qring {
   struct sf_qslot q[SF_QRING];
-  uint8_t n, head;
+  uint8_t last;
 };
 
 /* A doubly linked list of clusters (through sf_cluster next / prev). */
@@ -137,25 +141,28 @@ static inline int sf_book_contract_key(struct sf_book *b, uint32_t key, const ch
 }
 /* Finds or creates an underlying. Returns 0, SF_EFIELD (empty/too long) or SF_ENOMEM. */
 int sf_book_underlying(struct sf_book *b, const char *sym, uint32_t *out);
+/* Empties a ring (every slot SF_Q_NONE). */
+void sf_qring_init(struct sf_qring *r);
 /* Inserts a quote in time order (drops the oldest beyond SF_QRING). */
 void sf_qring_insert(struct sf_qring *r, const struct sf_qslot *q);
-/* The same, with the usual case inline: a quote not older than the newest kept goes last (over
- * the oldest when the ring is full). */
+/* The same, with the usual case inline: a quote not older than the newest kept goes last, over
+ * the oldest. */
 static inline void sf_qring_push(struct sf_qring *r, const struct sf_qslot *q) {
-  if (r->n && r->q[(r->head + r->n - 1) & (SF_QRING - 1)].ts_ns <= q->ts_ns) {
-    if (r->n == SF_QRING) {
-      r->q[r->head] = *q;
-      r->head = (uint8_t)((r->head + 1) & (SF_QRING - 1));
-    } else {
-      r->q[(r->head + r->n) & (SF_QRING - 1)] = *q;
-      r->n++;
-    }
+  if (r->q[r->last].ts_ns <= q->ts_ns) {
+    r->last = (uint8_t)((r->last + 1) & (SF_QRING - 1));
+    r->q[r->last] = *q;
     return;
   }
   sf_qring_insert(r, q);
 }
-/* The latest quote at or before ts_ns, or NULL. */
-const struct sf_qslot *sf_qring_at(const struct sf_qring *r, int64_t ts_ns);
+/* sf_qring_at past the newest quote. */
+const struct sf_qslot *sf_qring_at_older(const struct sf_qring *r, int64_t ts_ns);
+/* The latest quote at or before ts_ns, or NULL. Nearly always the newest. */
+static inline const struct sf_qslot *sf_qring_at(const struct sf_qring *r, int64_t ts_ns) {
+  const struct sf_qslot *s = &r->q[r->last];
+  if (s->ts_ns <= ts_ns) return s->state == SF_Q_NONE ? NULL : s;
+  return sf_qring_at_older(r, ts_ns);
+}
 /* Records an underlying mid sample for the move look-back (at most one per lookback/32). */
 void sf_book_und_sample(struct sf_book_und *u, int64_t ts_ns, double mid, int64_t lookback_ns);
 /* Underlying move in bps from the oldest sample inside [ts - lookback, ts) to cur_mid; NaN when
