@@ -7,14 +7,43 @@
  * Layout: the two sets are interleaved, slot j of both in one 16-byte pair, so the first probe
  * of both (every new id probes both) costs one cache line; the sets are larger than the caches
  * and this is the miss a print pays. Which half of a pair is the current set flips at each
- * generation (the new current half is cleared then). */
+ * generation (the new current half is cleared then).
+ *
+ * The id hash reads the id 8 bytes at a time (ids are a fixed array of SF_ID_MAX bytes, so
+ * whole words stay inside it), masks off the bytes from the NUL on, and folds the words
+ * by multiply-xorshift: a few instructions per word where a byte-wise hash takes a few per
+ * byte. */
 #include <stdlib.h>
 #include <string.h>
 
 #include "engine/internal.h"
 #include "smartflow/err.h"
+#include "smartflow/hash.h"
 
 #define CAP (2 * SF_DEDUP_GEN)
+
+uint64_t sf_dedup_hash(const char *id) {
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+  const uint64_t ones = UINT64_C(0x0101010101010101), highs = UINT64_C(0x8080808080808080);
+  uint64_t h = UINT64_C(0x9E3779B97F4A7C15);
+  for (size_t i = 0; i < SF_ID_MAX; i += 8) {
+    uint64_t w;
+    memcpy(&w, id + i, sizeof w);
+    /* The lowest flagged byte is the first NUL (a borrow can flag only bytes above a zero). */
+    uint64_t z = (w - ones) & ~w & highs;
+    if (z) w &= ((z & (0 - z)) >> 7) - 1; /* the bytes before the NUL */
+    h = (h ^ w) * UINT64_C(0xbf58476d1ce4e5b9);
+    h ^= h >> 31;
+    if (z) break;
+  }
+  return sf_hash_mix64(h);
+#else
+  /* Word loads would find the NUL at the wrong end: hash bytes. */
+  size_t len = 0;
+  while (len < SF_ID_MAX && id[len]) len++;
+  return sf_hash64(id, len);
+#endif
+}
 
 int sf_dedup_init(struct sf_dedup *d) {
   d->slot = aligned_alloc(64, CAP * sizeof *d->slot);

@@ -411,20 +411,18 @@ static int check_time(struct sf_engine *e, int64_t ts, const char *what) {
   return 0;
 }
 
-int sf_engine_push_option_print(struct sf_engine *e, const struct sf_option_print *p) {
-  e->stats.option_prints_in++;
-  e->errmsg[0] = '\0';
-  uint64_t trace_h = sf_hash_str(p->meta.trace_id);
-  sf_dedup_prefetch(&e->dedup, trace_h); /* its sets miss the caches: load while checking */
+/* The checks of an option print in order, with their rejects, then the duplicate check and
+ * the clock; *ci is its contract. */
+static __attribute__((noinline)) int print_slow(struct sf_engine *e, const struct sf_option_print *p,
+                                                uint64_t trace_h, uint32_t *ci) {
   if (!(p->price >= 0) || isinf(p->price))
     return reject(e, SF_EFIELD, "option-print.price: must be a number >= 0");
   if (p->size <= 0) return reject(e, SF_EFIELD, "option-print.size: must be > 0");
   if (!p->meta.trace_id[0]) return reject(e, SF_EFIELD, "option-print.trace_id: must not be empty");
   int rc = check_time(e, p->ts_ns, "option-print");
   if (rc) return rc;
-  uint32_t ci;
   const char *why = NULL;
-  rc = sf_book_contract_key(&e->book, p->contract_key, p->option_contract_id, &ci, &why);
+  rc = sf_book_contract_key(&e->book, p->contract_key, p->option_contract_id, ci, &why);
   if (rc == SF_ENOMEM) return reject(e, rc, "out of memory");
   if (rc)
     return reject_x(e, SF_EFIELD, true, "option-print.option_contract_id: '%s': %s", p->option_contract_id,
@@ -432,11 +430,39 @@ int sf_engine_push_option_print(struct sf_engine *e, const struct sf_option_prin
   if (sf_dedup_check(&e->dedup, trace_h))
     return reject(e, SF_EDUP, "option-print.trace_id: '%s' seen before", p->meta.trace_id);
   tick(e, p->ts_ns);
+  return 0;
+}
+
+int sf_engine_push_option_print(struct sf_engine *e, const struct sf_option_print *p) {
+  e->stats.option_prints_in++;
+  e->errmsg[0] = '\0';
+  uint64_t trace_h = sf_dedup_hash(p->meta.trace_id);
+  sf_dedup_prefetch(&e->dedup, trace_h); /* its sets miss the caches: load while checking */
+  uint32_t key = p->contract_key, ci;
+  int64_t ts = p->ts_ns;
+  int rc;
+  /* The usual print (as for quotes): a known key, not older than the watermark, valid values;
+   * then only the duplicate check can reject it, and the clock moves forward. */
+  if (key < e->book.cap_key && e->book.key_ctr[key] && ts >= e->watermark_ns && ts != SF_TS_NULL &&
+      p->price >= 0 && p->price != INFINITY && p->size > 0 && p->meta.trace_id[0]) {
+    ci = e->book.key_ctr[key] - 1;
+    if (sf_dedup_check(&e->dedup, trace_h))
+      return reject(e, SF_EDUP, "option-print.trace_id: '%s' seen before", p->meta.trace_id);
+    if (e->heap.next_ns < ts) {
+      tick(e, ts);
+    } else {
+      e->watermark_ns = ts;
+      e->oldest_ns = ts - e->cfg.reorder_ns;
+    }
+  } else if ((rc = print_slow(e, p, trace_h, &ci)) != 0) {
+    return rc;
+  }
 
   uint32_t pi;
   if (sf_pool_print(&e->pool, &pi)) return reject(e, SF_ENOMEM, "out of memory");
+  /* The enriched copy: the input fields; sf_enrich_print writes every enrichment field. */
   struct sf_option_print *x = &e->scratch_print;
-  *x = *p;
+  memcpy(x, p, offsetof(struct sf_option_print, enriched));
   sf_enrich_print(e, ci, x, &e->pool.p[pi]);
   e->stats.enriched_prints++;
   if (e->sinks.on_option_print) e->sinks.on_option_print(e->sinks.ctx, x);

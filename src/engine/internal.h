@@ -435,6 +435,9 @@ struct sf_dedup {
   size_t n_cur;
 };
 int sf_dedup_init(struct sf_dedup *d);
+/* The hash of a trace id (the string in id[0, SF_ID_MAX), bytes after its NUL ignored) that the
+ * sets keep. Internal to the engine, never in any output. */
+uint64_t sf_dedup_hash(const char *id);
 void sf_dedup_fini(struct sf_dedup *d);
 /* Starts loading the slots sf_dedup_check(d, h) will probe first (the sets are larger than the
  * caches): call it early, do other work, then check. */
