@@ -500,9 +500,10 @@ int sf_engine_push_option_print(struct sf_engine *e, const struct sf_option_prin
 /* Infinite or below 0 (NaN, a missing value, passes): isinf(x) || (!isnan(x) && x < 0). */
 static inline bool bad_px(double x) { return x < 0 || x == INFINITY; }
 
-/* Everything of sf_engine_push_option_nbbo after its counters: the checks in order with their
+/* Everything of sf_engine_push_option_nbbo after its counter: the checks in order with their
  * rejects, and any contract lookup. */
 static __attribute__((noinline)) int nbbo_slow(struct sf_engine *e, const struct sf_option_nbbo *q) {
+  e->errmsg[0] = '\0';
   if (bad_px(q->bid) || bad_px(q->ask))
     return reject(e, SF_EFIELD, "option-nbbo.bid/ask: must be numbers >= 0 or null");
   if (bad_px(q->bid_size) || bad_px(q->ask_size))
@@ -534,33 +535,42 @@ static __attribute__((noinline)) int nbbo_late(struct sf_qring *r, const struct 
   return 0;
 }
 
-/* bad_px of any of a quote's prices and sizes (adjacent in the record): both pairs at once. */
-static inline bool quote_bad(const struct sf_option_nbbo *q) {
+/* A quote whose prices and sizes (adjacent in the record) are all finite and >= +0: then no
+ * bad_px. Tested on the bits of both pairs at once: a double's bits are below those of +inf,
+ * as unsigned, exactly when it is a non-negative finite number other than -0, so neither b nor
+ * b + 2^52 may have its top bit set. NaN (a missing value) and -0 pass bad_px too, but they
+ * take the slow path. */
+static inline bool quote_plain(const struct sf_option_nbbo *q) {
 #if defined(__SSE2__)
-  __m128d px = _mm_loadu_pd(&q->bid), sz = _mm_loadu_pd(&q->bid_size);
-  __m128d zero = _mm_setzero_pd(), inf = _mm_set1_pd(INFINITY);
-  __m128d bad = _mm_or_pd(_mm_or_pd(_mm_cmplt_pd(px, zero), _mm_cmpeq_pd(px, inf)),
-                          _mm_or_pd(_mm_cmplt_pd(sz, zero), _mm_cmpeq_pd(sz, inf)));
-  return _mm_movemask_pd(bad) != 0;
+  __m128i px = _mm_loadu_si128((const __m128i *)(const void *)&q->bid);
+  __m128i sz = _mm_loadu_si128((const __m128i *)(const void *)&q->bid_size);
+  __m128i k = _mm_set1_epi64x(INT64_C(1) << 52);
+  __m128i t = _mm_or_si128(_mm_or_si128(px, _mm_add_epi64(px, k)), _mm_or_si128(sz, _mm_add_epi64(sz, k)));
+  return _mm_movemask_pd(_mm_castsi128_pd(t)) == 0;
 #else
-  return bad_px(q->bid) | bad_px(q->ask) | bad_px(q->bid_size) | bad_px(q->ask_size);
+  return q->bid >= 0 && q->bid < INFINITY && q->ask >= 0 && q->ask < INFINITY && q->bid_size >= 0 &&
+         q->bid_size < INFINITY && q->ask_size >= 0 && q->ask_size < INFINITY;
 #endif
 }
 
 /* Stores a quote of a known contract (the clock at its time): after the newest, or in its
- * place. */
+ * place. The record is read into locals first: the byte stores (errmsg, the ring's index) could
+ * alias it and would make the compiler read it again. */
 static inline int nbbo_store(struct sf_engine *e, uint32_t ci, const struct sf_option_nbbo *q) {
+  const int64_t ts = q->ts_ns;
+  const double bid = q->bid, ask = q->ask, bid_size = q->bid_size, ask_size = q->ask_size;
+  uint8_t crossed = (ask > 0) & (bid > ask); /* SF_Q_CROSSED or SF_Q_OK */
   struct sf_qring *r = &e->book.ctr[ci].quotes;
-  uint8_t crossed = (q->ask > 0) & (q->bid > q->ask); /* SF_Q_CROSSED or SF_Q_OK */
   e->stats.crossed_quotes += crossed;
-  if (r->q[r->last].ts_ns > q->ts_ns) return nbbo_late(r, q, crossed);
+  e->errmsg[0] = '\0';
+  if (r->q[r->last].ts_ns > ts) return nbbo_late(r, q, crossed);
   unsigned last = (r->last + 1u) & (SF_QRING - 1);
   struct sf_qslot *s = &r->q[last];
-  s->ts_ns = q->ts_ns;
-  s->bid = q->bid;
-  s->ask = q->ask;
-  s->bid_size = q->bid_size;
-  s->ask_size = q->ask_size;
+  s->ts_ns = ts;
+  s->bid = bid;
+  s->ask = ask;
+  s->bid_size = bid_size;
+  s->ask_size = ask_size;
   s->state = crossed;
   r->last = (uint8_t)last;
   return 0;
@@ -574,17 +584,16 @@ static __attribute__((noinline)) int nbbo_due(struct sf_engine *e, uint32_t ci,
 }
 
 /* The usual quote (three per print): its contract key already mapped, not older than the
- * watermark, every value valid. Then no check can reject it and the clock only moves forward,
- * so it skips the reject paths (and, with no timer due, is a leaf); anything else takes
- * nbbo_slow, which checks in order. */
+ * watermark, its prices and sizes plain numbers. Then no check can reject it and the clock only moves
+ * forward, so it skips the reject paths (and, with no timer due, is a leaf); anything else takes nbbo_slow,
+ * which checks in order. */
 int sf_engine_push_option_nbbo(struct sf_engine *e, const struct sf_option_nbbo *q) {
-  e->stats.option_nbbo_in++;
-  e->errmsg[0] = '\0';
+  e->stats.option_nbbo_in++; /* errmsg is cleared by the paths below */
   const struct sf_book *b = &e->book;
   uint32_t key = q->contract_key;
   int64_t ts = q->ts_ns;
   /* ts >= watermark (SF_TS_NULL before any record) implies ts >= oldest_ns: check_time passes. */
-  if (key >= b->cap_key || !b->key_ctr[key] || ts < e->watermark_ns || ts == SF_TS_NULL || quote_bad(q))
+  if (key >= b->cap_key || !b->key_ctr[key] || ts < e->watermark_ns || ts == SF_TS_NULL || !quote_plain(q))
     return nbbo_slow(e, q);
   uint32_t ci = b->key_ctr[key] - 1;
   if (e->heap.next_ns < ts) return nbbo_due(e, ci, q);
