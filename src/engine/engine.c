@@ -71,7 +71,6 @@ int sf_engine_new(const struct sf_engine_config *cfg, const struct sf_engine_sin
     return SF_ENOMEM;
   }
   e->watermark_ns = SF_TS_NULL;
-  e->oldest_ns = SF_TS_NULL;
   sf_smart_money_event_init(&e->ev);
   sf_alert_init(&e->alert);
   sf_features_init_null(&e->null_features);
@@ -395,16 +394,15 @@ static int run_timers(struct sf_engine *e, int64_t now) {
 
 /* Moves event time to ts (never backwards) and fires what is due. */
 static void tick(struct sf_engine *e, int64_t ts) {
-  if (e->watermark_ns == SF_TS_NULL || ts > e->watermark_ns) {
-    e->watermark_ns = ts;
-    e->oldest_ns = ts == SF_TS_NULL ? SF_TS_NULL : ts - e->cfg.reorder_ns;
-  }
+  if (e->watermark_ns == SF_TS_NULL || ts > e->watermark_ns) e->watermark_ns = ts;
   if (e->heap.next_ns < e->watermark_ns) run_timers(e, e->watermark_ns);
 }
 
+/* Records older than the watermark by more than reorder_ns are rejected (never before the
+ * first record). */
 static int check_time(struct sf_engine *e, int64_t ts, const char *what) {
   if (ts == SF_TS_NULL) return reject(e, SF_EFIELD, "%s.ts: missing", what);
-  if (ts < e->oldest_ns) /* never before the first record: oldest_ns is SF_TS_NULL (INT64_MIN) */
+  if (e->watermark_ns != SF_TS_NULL && ts < e->watermark_ns - e->cfg.reorder_ns)
     return reject(e, SF_EORDER, "%s.ts: %lld ns is %lld ms behind the watermark (limit %lld ms)", what,
                   (long long)ts, (long long)((e->watermark_ns - ts) / SF_NS_PER_MS),
                   (long long)(e->cfg.reorder_ns / SF_NS_PER_MS));
@@ -452,7 +450,6 @@ int sf_engine_push_option_print(struct sf_engine *e, const struct sf_option_prin
       tick(e, ts);
     } else {
       e->watermark_ns = ts;
-      e->oldest_ns = ts - e->cfg.reorder_ns;
     }
   } else if ((rc = print_slow(e, p, trace_h, &ci)) != 0) {
     return rc;
@@ -553,13 +550,17 @@ static inline bool quote_plain(const struct sf_option_nbbo *q) {
 #endif
 }
 
-/* Stores a quote of a known contract (the clock at its time): after the newest, or in its
- * place. The record is read into locals first: the byte stores (errmsg, the ring's index) could
- * alias it and would make the compiler read it again. */
+/* Stores a quote of a known contract whose values are plain (quote_plain) with the clock at its
+ * time: after the newest, or in its place. The record is read into locals first: the byte
+ * stores (errmsg, the ring's index) could alias it and would make the compiler read it again. */
 static inline int nbbo_store(struct sf_engine *e, uint32_t ci, const struct sf_option_nbbo *q) {
   const int64_t ts = q->ts_ns;
   const double bid = q->bid, ask = q->ask, bid_size = q->bid_size, ask_size = q->ask_size;
-  uint8_t crossed = (ask > 0) & (bid > ask); /* SF_Q_CROSSED or SF_Q_OK */
+  /* ask > 0 && bid > ask, on the bits: non-negative finite doubles order as their bits do */
+  int64_t bid_bits, ask_bits;
+  memcpy(&bid_bits, &bid, sizeof bid_bits);
+  memcpy(&ask_bits, &ask, sizeof ask_bits);
+  uint8_t crossed = (ask_bits != 0) & (bid_bits > ask_bits); /* SF_Q_CROSSED or SF_Q_OK */
   struct sf_qring *r = &e->book.ctr[ci].quotes;
   e->stats.crossed_quotes += crossed;
   e->errmsg[0] = '\0';
@@ -592,14 +593,13 @@ int sf_engine_push_option_nbbo(struct sf_engine *e, const struct sf_option_nbbo 
   const struct sf_book *b = &e->book;
   uint32_t key = q->contract_key;
   int64_t ts = q->ts_ns;
-  /* ts >= watermark (SF_TS_NULL before any record) implies ts >= oldest_ns: check_time passes. */
+  /* ts >= watermark (SF_TS_NULL before any record): check_time passes. */
   if (key >= b->cap_key || !b->key_ctr[key] || ts < e->watermark_ns || ts == SF_TS_NULL || !quote_plain(q))
     return nbbo_slow(e, q);
   uint32_t ci = b->key_ctr[key] - 1;
   if (e->heap.next_ns < ts) return nbbo_due(e, ci, q);
   /* tick(e, ts) for ts >= the watermark and no timer due */
   e->watermark_ns = ts;
-  e->oldest_ns = ts - e->cfg.reorder_ns;
   return nbbo_store(e, ci, q);
 }
 

@@ -459,7 +459,6 @@ struct sf_engine {
   struct sf_dedup dedup;
   uint64_t timer_seq;
   int64_t watermark_ns; /* latest event time seen (SF_TS_NULL before the first record) */
-  int64_t oldest_ns;    /* watermark_ns - reorder_ns: older records are rejected (SF_TS_NULL: none) */
   struct sf_group *ready;
   size_t n_ready, cap_ready;
   const char **ids; /* scratch for sorting member trace ids */
