@@ -436,14 +436,39 @@ struct sf_dedup {
 };
 int sf_dedup_init(struct sf_dedup *d);
 /* The hash of a trace id (the string in id[0, SF_ID_MAX), bytes after its NUL ignored) that the
- * sets keep. Internal to the engine, never in any output. */
+ * sets keep; never 0. Internal to the engine, never in any output. */
 uint64_t sf_dedup_hash(const char *id);
 void sf_dedup_fini(struct sf_dedup *d);
 /* Starts loading the slots sf_dedup_check(d, h) will probe first (the sets are larger than the
  * caches): call it early, do other work, then check. */
 void sf_dedup_prefetch(const struct sf_dedup *d, uint64_t h);
-/* 1 when h was seen (recently), 0 otherwise (and h is remembered). */
-int sf_dedup_check(struct sf_dedup *d, uint64_t h);
+/* Drops the older set: the current one becomes the older, the dropped one (cleared) current. */
+void sf_dedup_rotate(struct sf_dedup *d);
+#define SF_DEDUP_CAP (2 * SF_DEDUP_GEN) /* slots per set */
+/* Probes set s (0 or 1) for h: 1 when found, else 0 and *slot is the empty slot ending the run. */
+static inline int sf_dedup_lookup(const struct sf_dedup *d, unsigned s, uint64_t h, size_t *slot) {
+  size_t j = h & (SF_DEDUP_CAP - 1);
+  while (d->slot[j].h[s]) {
+    if (d->slot[j].h[s] == h) return 1;
+    j = (j + 1) & (SF_DEDUP_CAP - 1);
+  }
+  *slot = j;
+  return 0;
+}
+/* 1 when h (from sf_dedup_hash) was seen (recently), 0 otherwise (and h is remembered). */
+static inline int sf_dedup_check(struct sf_dedup *d, uint64_t h) {
+  unsigned cur = d->cur;
+  size_t slot;
+  if (sf_dedup_lookup(d, cur ^ 1u, h, &slot) || sf_dedup_lookup(d, cur, h, &slot)) return 1;
+  if (d->n_cur == SF_DEDUP_GEN) {
+    sf_dedup_rotate(d);
+    cur = d->cur;
+    sf_dedup_lookup(d, cur, h, &slot);
+  }
+  d->slot[slot].h[cur] = h;
+  d->n_cur++;
+  return 0;
+}
 
 /* ---- engine.c --------------------------------------------------------------------------- */
 
