@@ -15,7 +15,13 @@
  * partner's deadline; otherwise structure.c picks the anchor's structure among the closed
  * partners, the legs taken leave the pending list, and the group is finalised. Partners not
  * taken wait for their own timers. The groups finalised by one run are emitted in (close time,
- * event id) order. */
+ * event id) order.
+ *
+ * Fast paths. An option quote or print whose contract key is already mapped, not older than the
+ * watermark and with plain values cannot be rejected except as a duplicate, and only moves the
+ * clock forward, so it skips the ordered checks (nbbo_slow, print_slow keep them, with their
+ * reject messages, for everything else); a quote with no timer due is a leaf function.
+ * test_enrich.c checks that keyed input (fast) and unkeyed input (checked) give the same bytes. */
 #include <math.h>
 #include <stdarg.h>
 #if defined(__SSE2__)

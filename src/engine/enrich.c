@@ -147,11 +147,14 @@ static void solve_iv(struct sf_engine *e, struct sf_book_ctr *k, struct sf_optio
   p->vega = k->c_vega;
 }
 
-static double ewma_update(double *ew, uint32_t *n, double x, double alpha) {
-  double before = (*n >= 1) ? *ew : SF_NULL;
-  *ew = (*n == 0) ? x : *ew + alpha * (x - *ew);
-  (*n)++;
-  return before;
+/* Moves a baseline (EWMA of n values) to x and returns x against the baseline before it,
+ * x / base - 1, or null while the baseline has fewer than baseline_min values or is not > 0. */
+static inline double baseline_move(double *ew, uint32_t *n, double x, const struct sf_engine_config *cfg) {
+  uint32_t n0 = *n;
+  double base = *ew;
+  *ew = n0 == 0 ? x : base + cfg->baseline_alpha * (x - base);
+  *n = n0 + 1;
+  return n0 >= 1 && n0 >= cfg->baseline_min && base > 0 ? x / base - 1 : SF_NULL;
 }
 
 /* What the clustering compares venues by: the code itself when it is shorter than 8 bytes (its
@@ -274,16 +277,8 @@ void sf_enrich_print(struct sf_engine *e, uint32_t ci, struct sf_option_print *p
 
   /* Baselines: the shock is measured against the baseline before this print. */
   double iv = p->iv, iv_shock = SF_NULL, spread_wide = SF_NULL;
-  if (!isnan(iv)) {
-    uint32_t n_before = k->n_iv;
-    double base = ewma_update(&k->ew_iv, &k->n_iv, iv, cfg->baseline_alpha);
-    if (n_before >= cfg->baseline_min && base > 0) iv_shock = iv / base - 1;
-  }
-  if (!isnan(rel_spread)) {
-    uint32_t n_before = k->n_rsp;
-    double base = ewma_update(&k->ew_rsp, &k->n_rsp, rel_spread, cfg->baseline_alpha);
-    if (n_before >= cfg->baseline_min && base > 0) spread_wide = rel_spread / base - 1;
-  }
+  if (!isnan(iv)) iv_shock = baseline_move(&k->ew_iv, &k->n_iv, iv, cfg);
+  if (!isnan(rel_spread)) spread_wide = baseline_move(&k->ew_rsp, &k->n_rsp, rel_spread, cfg);
 
   pp->ts_ns = ts;
   pp->price = price;
