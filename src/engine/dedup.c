@@ -25,16 +25,22 @@
 uint64_t sf_dedup_hash(const char *id) {
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
   const uint64_t ones = UINT64_C(0x0101010101010101), highs = UINT64_C(0x8080808080808080);
-  uint64_t h = UINT64_C(0x9E3779B97F4A7C15);
-  for (size_t i = 0; i < SF_ID_MAX; i += 8) {
-    uint64_t w;
-    memcpy(&w, id + i, sizeof w);
-    /* The lowest flagged byte is the first NUL (a borrow can flag only bytes above a zero). */
-    uint64_t z = (w - ones) & ~w & highs;
-    if (z) w &= ((z & (0 - z)) >> 7) - 1; /* the bytes before the NUL */
+  uint64_t h = UINT64_C(0x9E3779B97F4A7C15), w, z;
+  size_t i = 0;
+  /* Whole words before the one holding the NUL (none for ids up to 7 bytes), then that word
+   * masked; an id filling the array without a NUL ends with its last whole word. The lowest
+   * flagged byte of z is the first NUL (a borrow can flag only bytes above a zero). */
+  memcpy(&w, id, sizeof w);
+  while (!(z = (w - ones) & ~w & highs)) {
     h = (h ^ w) * UINT64_C(0xbf58476d1ce4e5b9);
     h ^= h >> 31;
-    if (z) break;
+    if ((i += 8) == SF_ID_MAX) break;
+    memcpy(&w, id + i, sizeof w);
+  }
+  if (z) {
+    w &= ((z & (0 - z)) >> 7) - 1; /* the bytes before the NUL */
+    h = (h ^ w) * UINT64_C(0xbf58476d1ce4e5b9);
+    h ^= h >> 31;
   }
   h ^= h >> 29; /* the words' high bits into the low ones, which index the sets */
   h *= UINT64_C(0x94d049bb133111eb);
