@@ -551,8 +551,9 @@ static inline bool quote_plain(const struct sf_option_nbbo *q) {
   __m128i t = _mm_or_si128(_mm_or_si128(px, _mm_add_epi64(px, k)), _mm_or_si128(sz, _mm_add_epi64(sz, k)));
   return _mm_movemask_pd(_mm_castsi128_pd(t)) == 0;
 #else
-  return q->bid >= 0 && q->bid < INFINITY && q->ask >= 0 && q->ask < INFINITY && q->bid_size >= 0 &&
-         q->bid_size < INFINITY && q->ask_size >= 0 && q->ask_size < INFINITY;
+  /* the same set: no sign bit (so not -0), and below +inf (so not NaN) */
+  return !signbit(q->bid) && q->bid < INFINITY && !signbit(q->ask) && q->ask < INFINITY &&
+         !signbit(q->bid_size) && q->bid_size < INFINITY && !signbit(q->ask_size) && q->ask_size < INFINITY;
 #endif
 }
 
