@@ -8,9 +8,10 @@
  *
  * Storage: prints and clusters live in pools (growable arrays with free lists, addressed by
  * index), so the steady state allocates nothing. Timers are ordered by (deadline, kind, seq)
- * in a binary min-heap with a FIFO per short-timer kind in front of it (struct sf_heap); a
- * cluster has one timer, re-armed lazily when its deadline moved on (deadlines only grow), so
- * closing is O(1) for the timers armed in order and O(log n) for the rest. */
+ * in FIFO lanes for the ones armed in order, a timer wheel for the near ones and a binary
+ * min-heap for the rest (struct sf_heap); a cluster has one timer, re-armed lazily when its
+ * deadline moved on (deadlines only grow), so arming and firing are O(1) but for the rare far
+ * or early timer, O(log n). */
 #include <stdlib.h>
 #include <string.h>
 
@@ -79,92 +80,167 @@ static int fifo_grow(struct sf_tfifo *f) {
   return 0;
 }
 
-/* The head of a lane, or the heap's root (w == SF_TLANES). */
-static const struct sf_timer *at_of(const struct sf_heap *h, int w) {
-  return w == SF_TLANES ? &h->v[0] : &h->lane[w].v[h->lane[w].head];
-}
-
 void sf_heap_init(struct sf_heap *h) {
   memset(h, 0, sizeof *h);
   h->next_ns = INT64_MAX;
-  h->next_at = -1;
+  h->next_at = SF_TAT_NONE;
+  h->wfree = SF_NIL;
+  for (size_t b = 0; b < SF_TWHEEL; b++) h->whead[b] = h->wtail[b] = SF_NIL;
 }
 
-static const struct sf_timer *fifo_tail(const struct sf_tfifo *f) {
-  return &f->v[(f->head + f->n - 1) & (f->cap - 1)];
+/* The wheel's earliest bucket: the first one that holds timers from wcur on (every wheel timer
+ * lies in [wcur, wcur + SF_TWHEEL) buckets, so the circular order from wcur is their order).
+ * The wheel is not empty. */
+static size_t wheel_first(const struct sf_heap *h) {
+  size_t b = (size_t)h->wcur & (SF_TWHEEL - 1), w = b / 64;
+  uint64_t m = h->wbits[w] & (~(uint64_t)0 << (b % 64));
+  for (size_t i = 0; !m; i++) {
+    w = (w + 1) & (SF_TWHEEL / 64 - 1);
+    m = h->wbits[w];
+    if (i == SF_TWHEEL / 64) break; /* unreachable while the wheel holds a timer */
+  }
+  return w * 64 + (size_t)__builtin_ctzll(m);
 }
 
-int sf_heap_push(struct sf_heap *h, const struct sf_timer *t) {
-  int rc = 0, at = SF_TLANES;
-  if (t->kind != SF_TIMER_BURST) {
-    /* the FIFO whose last timer is the latest one not after t (an empty one if none) */
-    const struct sf_timer *best = NULL;
-    int empty = -1;
-    for (int k = 0; k < SF_TLANES; k++) {
-      const struct sf_tfifo *f = &h->lane[k];
-      if (f->n == 0) {
-        if (empty < 0) empty = k;
-        continue;
-      }
-      const struct sf_timer *tail = fifo_tail(f);
-      if (!timer_less(t, tail) && (!best || timer_less(best, tail))) {
-        best = tail;
-        at = k;
-      }
+/* Finds where the earliest timer is (a lane, the wheel, the heap or none) and its deadline. */
+static void find_next(struct sf_heap *h) {
+  const struct sf_timer *best = h->n ? &h->v[0] : NULL;
+  int w = best ? SF_TAT_HEAP : SF_TAT_NONE;
+  if (h->wn) {
+    size_t b = wheel_first(h);
+    const struct sf_timer *x = &h->wnode[h->whead[b]].t;
+    if (!best || timer_less(x, best)) {
+      best = x;
+      w = SF_TAT_WHEEL;
+      h->wnext = b;
     }
-    if (at == SF_TLANES && empty >= 0) at = empty;
   }
-  /* The new timer is the earliest when it comes before the previous earliest (then it is at
-   * the head of its lane, or at the heap's root). */
-  bool first = h->next_at < 0 || timer_less(t, at_of(h, h->next_at));
-  if (at < SF_TLANES) {
-    struct sf_tfifo *f = &h->lane[at];
-    if (f->n == f->cap && (rc = fifo_grow(f))) return rc;
-    f->v[(f->head + f->n) & (f->cap - 1)] = *t;
-    f->n++;
-  } else if ((rc = heap_push(h, t))) {
-    return rc;
+  for (int k = 0; k < SF_TLANES; k++) {
+    const struct sf_tfifo *f = &h->lane[k];
+    if (!f->n) continue;
+    const struct sf_timer *x = &f->v[f->head];
+    if (!best || timer_less(x, best)) {
+      best = x;
+      w = k;
+    }
   }
-  if (first) {
+  h->next_at = w;
+  h->next_ns = best ? best->deadline_ns : INT64_MAX;
+}
+
+/* Puts t in the wheel when its bucket lies in the wheel's span: 0 when it went there, 1 when it
+ * belongs to the heap, or SF_ENOMEM. A bucket's list is kept in (deadline, seq) order; a timer
+ * usually goes last (its list is short: a bucket spans about a millisecond). */
+static int wheel_put(struct sf_heap *h, const struct sf_timer *t) {
+  int64_t bi = t->deadline_ns >> SF_TWHEEL_SHIFT;
+  if (bi < h->wcur || bi - h->wcur >= SF_TWHEEL) return 1;
+  uint32_t ni = h->wfree;
+  if (ni != SF_NIL) {
+    h->wfree = h->wnode[ni].next;
+  } else {
+    if (h->wnode_n == h->wnode_cap) {
+      size_t ncap = h->wnode_cap ? h->wnode_cap * 2 : 256;
+      struct sf_tnode *nv = realloc(h->wnode, ncap * sizeof *nv);
+      if (!nv) return SF_ENOMEM;
+      h->wnode = nv;
+      h->wnode_cap = ncap;
+    }
+    ni = (uint32_t)h->wnode_n++;
+  }
+  struct sf_tnode *x = &h->wnode[ni];
+  x->t = *t;
+  size_t b = (size_t)bi & (SF_TWHEEL - 1);
+  uint32_t tail = h->wtail[b];
+  if (tail == SF_NIL) {
+    x->next = SF_NIL;
+    h->whead[b] = h->wtail[b] = ni;
+    h->wbits[b / 64] |= (uint64_t)1 << (b % 64);
+  } else if (!timer_less(t, &h->wnode[tail].t)) {
+    x->next = SF_NIL;
+    h->wnode[tail].next = ni;
+    h->wtail[b] = ni;
+  } else {
+    uint32_t *link = &h->whead[b];
+    while (!timer_less(t, &h->wnode[*link].t)) link = &h->wnode[*link].next;
+    x->next = *link;
+    *link = ni;
+  }
+  h->wn++;
+  return 0;
+}
+
+int sf_heap_push(struct sf_heap *h, const struct sf_timer *t, int lane) {
+  int rc = 1, at = SF_TAT_HEAP;
+  if (lane >= 0 && lane < SF_TLANES) {
+    struct sf_tfifo *f = &h->lane[lane];
+    if (f->n == 0 || !timer_less(t, &f->v[(f->head + f->n - 1) & (f->cap - 1)])) {
+      if (f->n == f->cap && (rc = fifo_grow(f))) return rc;
+      f->v[(f->head + f->n) & (f->cap - 1)] = *t;
+      f->n++;
+      at = lane;
+      rc = 0;
+    }
+  }
+  if (rc) {
+    rc = wheel_put(h, t);
+    if (rc < 0) return rc;
+    if (rc == 0) at = SF_TAT_WHEEL;
+  }
+  if (rc && (rc = heap_push(h, t))) return rc;
+  /* The new timer is the earliest when it comes before the previous earliest (then it heads its
+   * lane, its wheel bucket or the heap). */
+  if (h->next_at == SF_TAT_NONE || t->deadline_ns < h->next_ns ||
+      (t->deadline_ns == h->next_ns && timer_less(t, sf_heap_top(h)))) {
     h->next_ns = t->deadline_ns;
     h->next_at = at;
+    if (at == SF_TAT_WHEEL) h->wnext = (size_t)(t->deadline_ns >> SF_TWHEEL_SHIFT) & (SF_TWHEEL - 1);
   }
   return 0;
 }
 
-/* Where the earliest timer is: a lane, SF_TLANES (the heap), or -1 when none. */
-static int earliest(const struct sf_heap *h) {
-  const struct sf_timer *best = h->n ? &h->v[0] : NULL;
-  int w = best ? SF_TLANES : -1;
-  for (int k = 0; k < SF_TLANES; k++) {
-    const struct sf_tfifo *f = &h->lane[k];
-    if (f->n && (!best || timer_less(&f->v[f->head], best))) {
-      best = &f->v[f->head];
-      w = k;
-    }
-  }
-  return w;
-}
-
 const struct sf_timer *sf_heap_top(const struct sf_heap *h) {
-  return h->next_at < 0 ? NULL : at_of(h, h->next_at);
+  switch (h->next_at) {
+    case SF_TAT_NONE:
+      return NULL;
+    case SF_TAT_HEAP:
+      return &h->v[0];
+    case SF_TAT_WHEEL:
+      return &h->wnode[h->whead[h->wnext]].t;
+    default:
+      return &h->lane[h->next_at].v[h->lane[h->next_at].head];
+  }
 }
 
 static void pop_at(struct sf_heap *h, int w, struct sf_timer *t) {
-  if (w == SF_TLANES) {
+  if (w == SF_TAT_HEAP) {
     heap_pop(h, t);
+  } else if (w == SF_TAT_WHEEL) {
+    size_t b = h->wnext;
+    uint32_t ni = h->whead[b];
+    struct sf_tnode *x = &h->wnode[ni];
+    *t = x->t;
+    h->whead[b] = x->next;
+    if (x->next == SF_NIL) {
+      h->wtail[b] = SF_NIL;
+      h->wbits[b / 64] &= ~((uint64_t)1 << (b % 64));
+    }
+    x->next = h->wfree;
+    h->wfree = ni;
+    h->wn--;
   } else {
     struct sf_tfifo *f = &h->lane[w];
     *t = f->v[f->head];
     f->head = (f->head + 1) & (f->cap - 1);
     f->n--;
   }
-  h->next_at = earliest(h);
-  h->next_ns = h->next_at < 0 ? INT64_MAX : at_of(h, h->next_at)->deadline_ns;
+  /* Every timer left comes at or after this one: the wheel's span may start at its bucket. */
+  int64_t bi = t->deadline_ns >> SF_TWHEEL_SHIFT;
+  if (bi > h->wcur) h->wcur = bi;
+  find_next(h);
 }
 
 int sf_heap_pop(struct sf_heap *h, struct sf_timer *t) {
-  if (h->next_at < 0) return 0;
+  if (h->next_at == SF_TAT_NONE) return 0;
   pop_at(h, h->next_at, t);
   return 1;
 }
@@ -176,13 +252,14 @@ int sf_heap_pop_before(struct sf_heap *h, int64_t now, struct sf_timer *t) {
 }
 
 size_t sf_heap_count(const struct sf_heap *h) {
-  size_t n = h->n;
+  size_t n = h->n + h->wn;
   for (int k = 0; k < SF_TLANES; k++) n += h->lane[k].n;
   return n;
 }
 
 void sf_heap_fini(struct sf_heap *h) {
   free(h->v);
+  free(h->wnode);
   for (int k = 0; k < SF_TLANES; k++) free(h->lane[k].v);
   sf_heap_init(h);
 }

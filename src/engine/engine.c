@@ -122,10 +122,10 @@ __attribute__((format(printf, 4, 5))) static int reject_x(struct sf_engine *e, i
 }
 #define reject(e, code, ...) reject_x((e), (code), false, __VA_ARGS__)
 
-static int arm(struct sf_engine *e, uint32_t ci, uint8_t kind, int64_t deadline) {
+static int arm(struct sf_engine *e, uint32_t ci, uint8_t kind, int64_t deadline, int lane) {
   struct sf_timer t = {deadline, kind, ci, (uint64_t)kind << SF_TIMER_KIND_SHIFT | ++e->timer_seq};
   e->pool.c[ci].timer_seq = t.seq;
-  return sf_heap_push(&e->heap, &t);
+  return sf_heap_push(&e->heap, &t, lane);
 }
 
 /* Doubly linked lists of clusters per underlying (open, pending), kept in start order. */
@@ -171,7 +171,7 @@ static int close_cluster(struct sf_engine *e, uint32_t ci, int64_t deadline) {
   c->state = SF_CS_PENDING;
   sf_cluster_seal(c, &e->rules);
   list_insert_sorted(e, &u->pending, ci);
-  return arm(e, ci, SF_TIMER_GROUP, deadline + e->cfg.structure_window_ns);
+  return arm(e, ci, SF_TIMER_GROUP, deadline + e->cfg.structure_window_ns, SF_TLANE_CLOSE);
 }
 
 static int64_t abs64(int64_t x) { return x < 0 ? -x : x; }
@@ -233,14 +233,14 @@ static int burst_add(struct sf_engine *e, uint32_t ci) {
   }
   c->state = SF_CS_BURST;
   k->burst = ci;
-  return arm(e, ci, SF_TIMER_BURST, burst_deadline(e, c));
+  return arm(e, ci, SF_TIMER_BURST, burst_deadline(e, c), SF_TAT_WHEEL);
 }
 
 /* A burst's timer: re-armed while its deadline moved on, else the burst becomes an event. */
 static int burst_timer(struct sf_engine *e, uint32_t ci, int64_t deadline) {
   struct sf_cluster *c = &e->pool.c[ci];
   int64_t due = burst_deadline(e, c);
-  if (due > deadline) return arm(e, ci, SF_TIMER_BURST, due);
+  if (due > deadline) return arm(e, ci, SF_TIMER_BURST, due, SF_TAT_WHEEL);
   struct sf_book_ctr *k = &e->book.ctr[c->contract];
   if (k->burst == ci) k->burst = SF_NIL;
   c->state = SF_CS_DONE;
@@ -284,7 +284,7 @@ static int group_timer(struct sf_engine *e, uint32_t ci, int64_t deadline) {
     if (o->start_ns > c->start_ns + w) break;
     if (abs64(o->start_ns - c->start_ns) <= w && o->deadline_ns > wait) wait = o->deadline_ns;
   }
-  if (wait > deadline) return arm(e, ci, SF_TIMER_GROUP, wait);
+  if (wait > deadline) return arm(e, ci, SF_TIMER_GROUP, wait, SF_TAT_WHEEL);
 
   struct sf_leg legs[SF_GROUP_MAX];
   size_t n = 0;
@@ -354,7 +354,7 @@ static int run_timers(struct sf_engine *e, int64_t now) {
     if (t.kind == SF_TIMER_CLUSTER) {
       if (c->state != SF_CS_OPEN) continue;
       if (c->deadline_ns > t.deadline_ns) {
-        rc = arm(e, t.idx, SF_TIMER_CLUSTER, c->deadline_ns);
+        rc = arm(e, t.idx, SF_TIMER_CLUSTER, c->deadline_ns, SF_TAT_WHEEL);
       } else {
         rc = close_cluster(e, t.idx, t.deadline_ns);
       }
@@ -461,7 +461,8 @@ int sf_engine_push_option_print(struct sf_engine *e, const struct sf_option_prin
     sf_cluster_add(c, &e->pool, pi, &e->cfg);
     k->open_cluster = cl;
     list_insert_sorted(e, &u->open, cl);
-    if (arm(e, cl, SF_TIMER_CLUSTER, c->deadline_ns)) return reject(e, SF_ENOMEM, "out of memory");
+    if (arm(e, cl, SF_TIMER_CLUSTER, c->deadline_ns, SF_TLANE_OPEN))
+      return reject(e, SF_ENOMEM, "out of memory");
   } else {
     sf_cluster_add(&e->pool.c[cl], &e->pool, pi, &e->cfg);
   }
