@@ -80,12 +80,34 @@ static int fifo_grow(struct sf_tfifo *f) {
   return 0;
 }
 
+static const struct sf_tkey no_key = {INT64_MAX, UINT64_MAX};
+
 void sf_heap_init(struct sf_heap *h) {
   memset(h, 0, sizeof *h);
   h->next_ns = INT64_MAX;
   h->next_at = SF_TAT_NONE;
   h->wfree = SF_NIL;
   for (size_t b = 0; b < SF_TWHEEL; b++) h->whead[b] = h->wtail[b] = SF_NIL;
+  for (int k = 0; k < SF_TAT_COUNT; k++) h->head[k] = no_key;
+}
+
+static bool key_less(const struct sf_tkey *a, const struct sf_tkey *b) {
+  if (a->deadline_ns != b->deadline_ns) return a->deadline_ns < b->deadline_ns;
+  return a->seq < b->seq;
+}
+
+static struct sf_tkey key_of(const struct sf_timer *t) {
+  struct sf_tkey k = {t->deadline_ns, t->seq};
+  return k;
+}
+
+/* The earliest of the heads (their keys cached in h->head, no_key for an empty place). */
+static void find_next(struct sf_heap *h) {
+  int w = 0;
+  for (int k = 1; k < SF_TAT_COUNT; k++)
+    if (key_less(&h->head[k], &h->head[w])) w = k;
+  h->next_ns = h->head[w].deadline_ns;
+  h->next_at = h->head[w].seq == UINT64_MAX ? SF_TAT_NONE : w;
 }
 
 /* The wheel's earliest bucket: the first one that holds timers from wcur on (every wheel timer
@@ -100,32 +122,6 @@ static size_t wheel_first(const struct sf_heap *h) {
     if (i == SF_TWHEEL / 64) break; /* unreachable while the wheel holds a timer */
   }
   return w * 64 + (size_t)__builtin_ctzll(m);
-}
-
-/* Finds where the earliest timer is (a lane, the wheel, the heap or none) and its deadline. */
-static void find_next(struct sf_heap *h) {
-  const struct sf_timer *best = h->n ? &h->v[0] : NULL;
-  int w = best ? SF_TAT_HEAP : SF_TAT_NONE;
-  if (h->wn) {
-    size_t b = wheel_first(h);
-    const struct sf_timer *x = &h->wnode[h->whead[b]].t;
-    if (!best || timer_less(x, best)) {
-      best = x;
-      w = SF_TAT_WHEEL;
-      h->wnext = b;
-    }
-  }
-  for (int k = 0; k < SF_TLANES; k++) {
-    const struct sf_tfifo *f = &h->lane[k];
-    if (!f->n) continue;
-    const struct sf_timer *x = &f->v[f->head];
-    if (!best || timer_less(x, best)) {
-      best = x;
-      w = k;
-    }
-  }
-  h->next_at = w;
-  h->next_ns = best ? best->deadline_ns : INT64_MAX;
 }
 
 /* Puts t in the wheel when its bucket lies in the wheel's span: 0 when it went there, 1 when it
@@ -166,6 +162,11 @@ static int wheel_put(struct sf_heap *h, const struct sf_timer *t) {
     *link = ni;
   }
   h->wn++;
+  struct sf_tkey k = key_of(t);
+  if (key_less(&k, &h->head[SF_TAT_WHEEL])) {
+    h->head[SF_TAT_WHEEL] = k;
+    h->wnext = b;
+  }
   return 0;
 }
 
@@ -176,7 +177,7 @@ int sf_heap_push(struct sf_heap *h, const struct sf_timer *t, int lane) {
     if (f->n == 0 || !timer_less(t, &f->v[(f->head + f->n - 1) & (f->cap - 1)])) {
       if (f->n == f->cap && (rc = fifo_grow(f))) return rc;
       f->v[(f->head + f->n) & (f->cap - 1)] = *t;
-      f->n++;
+      if (f->n++ == 0) h->head[lane] = key_of(t);
       at = lane;
       rc = 0;
     }
@@ -186,14 +187,16 @@ int sf_heap_push(struct sf_heap *h, const struct sf_timer *t, int lane) {
     if (rc < 0) return rc;
     if (rc == 0) at = SF_TAT_WHEEL;
   }
-  if (rc && (rc = heap_push(h, t))) return rc;
-  /* The new timer is the earliest when it comes before the previous earliest (then it heads its
-   * lane, its wheel bucket or the heap). */
-  if (h->next_at == SF_TAT_NONE || t->deadline_ns < h->next_ns ||
-      (t->deadline_ns == h->next_ns && timer_less(t, sf_heap_top(h)))) {
-    h->next_ns = t->deadline_ns;
+  if (rc) {
+    if ((rc = heap_push(h, t))) return rc;
+    h->head[SF_TAT_HEAP] = key_of(&h->v[0]);
+  }
+  /* The earliest timer is the new one when it comes before the previous earliest (then it heads
+   * its place), or still the head of the place the previous earliest heads (which may now be the
+   * new one). */
+  if (h->next_at == SF_TAT_NONE || at == h->next_at || key_less(&h->head[at], &h->head[h->next_at])) {
+    h->next_ns = h->head[at].deadline_ns;
     h->next_at = at;
-    if (at == SF_TAT_WHEEL) h->wnext = (size_t)(t->deadline_ns >> SF_TWHEEL_SHIFT) & (SF_TWHEEL - 1);
   }
   return 0;
 }
@@ -212,30 +215,40 @@ const struct sf_timer *sf_heap_top(const struct sf_heap *h) {
 }
 
 static void pop_at(struct sf_heap *h, int w, struct sf_timer *t) {
-  if (w == SF_TAT_HEAP) {
-    heap_pop(h, t);
-  } else if (w == SF_TAT_WHEEL) {
+  if (w == SF_TAT_WHEEL) {
     size_t b = h->wnext;
     uint32_t ni = h->whead[b];
     struct sf_tnode *x = &h->wnode[ni];
     *t = x->t;
-    h->whead[b] = x->next;
-    if (x->next == SF_NIL) {
-      h->wtail[b] = SF_NIL;
-      h->wbits[b / 64] &= ~((uint64_t)1 << (b % 64));
-    }
+    uint32_t nx = x->next;
+    h->whead[b] = nx;
     x->next = h->wfree;
     h->wfree = ni;
     h->wn--;
+    if (nx == SF_NIL) {
+      h->wtail[b] = SF_NIL;
+      h->wbits[b / 64] &= ~((uint64_t)1 << (b % 64));
+    }
+  } else if (w == SF_TAT_HEAP) {
+    heap_pop(h, t);
+    h->head[SF_TAT_HEAP] = h->n ? key_of(&h->v[0]) : no_key;
   } else {
     struct sf_tfifo *f = &h->lane[w];
     *t = f->v[f->head];
     f->head = (f->head + 1) & (f->cap - 1);
-    f->n--;
+    h->head[w] = --f->n ? key_of(&f->v[f->head]) : no_key;
   }
   /* Every timer left comes at or after this one: the wheel's span may start at its bucket. */
   int64_t bi = t->deadline_ns >> SF_TWHEEL_SHIFT;
   if (bi > h->wcur) h->wcur = bi;
+  if (w == SF_TAT_WHEEL) {
+    if (h->wn == 0) {
+      h->head[SF_TAT_WHEEL] = no_key;
+    } else {
+      if (h->whead[h->wnext] == SF_NIL) h->wnext = wheel_first(h);
+      h->head[SF_TAT_WHEEL] = key_of(&h->wnode[h->whead[h->wnext]].t);
+    }
+  }
   find_next(h);
 }
 

@@ -245,7 +245,19 @@ struct sf_tnode {
 #define SF_TWHEEL_SHIFT 20 /* a bucket spans 2^20 ns (about 1 ms): the wheel about 1.07 s */
 /* Where a timer goes (sf_heap_push) or the earliest is (next_at): the lane of cluster opens, of
  * cluster closes, the heap, the wheel; none. */
-enum { SF_TAT_NONE = -1, SF_TLANE_OPEN = 0, SF_TLANE_CLOSE = 1, SF_TAT_HEAP = SF_TLANES, SF_TAT_WHEEL };
+enum {
+  SF_TAT_NONE = -1,
+  SF_TLANE_OPEN = 0,
+  SF_TLANE_CLOSE = 1,
+  SF_TAT_HEAP = SF_TLANES,
+  SF_TAT_WHEEL,
+  SF_TAT_COUNT
+};
+/* The order key of a timer: (deadline_ns, seq). */
+struct sf_tkey {
+  int64_t deadline_ns;
+  uint64_t seq;
+};
 struct sf_heap {
   struct sf_timer *v; /* the heap */
   size_t n, cap;
@@ -255,10 +267,12 @@ struct sf_heap {
   uint32_t wfree;
   uint32_t whead[SF_TWHEEL], wtail[SF_TWHEEL];
   uint64_t wbits[SF_TWHEEL / 64];
-  int64_t wcur;    /* the wheel's first bucket (absolute: deadline >> SF_TWHEEL_SHIFT) */
-  size_t wnext;    /* the earliest timer's bucket when it is in the wheel */
-  int64_t next_ns; /* deadline of the earliest timer, INT64_MAX when none */
-  int next_at;     /* where it is: a lane, SF_TAT_HEAP, SF_TAT_WHEEL, or SF_TAT_NONE */
+  int64_t wcur;                      /* the wheel's first bucket (absolute: deadline >> SF_TWHEEL_SHIFT) */
+  size_t wnext;                      /* the wheel's earliest bucket (while the wheel holds timers) */
+  struct sf_tkey head[SF_TAT_COUNT]; /* key of the first timer of each lane, the heap and the
+                                        wheel ({INT64_MAX, UINT64_MAX} when empty) */
+  int64_t next_ns;                   /* deadline of the earliest timer, INT64_MAX when none */
+  int next_at;                       /* where it is: a lane, SF_TAT_HEAP, SF_TAT_WHEEL, or SF_TAT_NONE */
 };
 
 /* Queues a timer: in FIFO lane (0 .. SF_TLANES - 1) when it comes after the lane's last, else in
