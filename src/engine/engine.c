@@ -60,6 +60,8 @@ int sf_engine_new(const struct sf_engine_config *cfg, const struct sf_engine_sin
   else
     sf_rules_config_default(&e->rules);
   sf_rules_prepare(&e->rules, &e->rules_prep);
+  e->burst_gap_ns = (int64_t)(e->rules.burst_gap_s * 1e9);
+  e->burst_win_ns = (int64_t)(e->rules.burst_window_s * 1e9);
   sf_book_init(&e->book);
   sf_pool_init(&e->pool);
   sf_heap_init(&e->heap);
@@ -163,6 +165,17 @@ static void list_insert_sorted(struct sf_engine *e, struct sf_clist *l, uint32_t
     l->tail = ci;
 }
 
+static bool burst_candidate(const struct sf_engine *e, const struct sf_cluster *c) {
+  if (!(e->rules.burst_gap_s > 0) || (double)c->size > e->rules.burst_lot_max * (double)c->n) return false;
+  /* An intermarket sweep is a professional's order, special and complex prints are not flow. */
+  if (c->conds & (SF_COND_MASK_SPECIAL | SF_COND_MASK_COMPLEX | SF_COND_ISO | SF_COND_SWEEP)) return false;
+  const struct sf_book_ctr *k = &e->book.ctr[c->contract];
+  double prem = 0;
+  for (uint32_t pi = c->head; pi != SF_NIL; pi = e->pool.p[pi].next)
+    prem += e->pool.p[pi].price * (double)e->pool.p[pi].size * k->mult;
+  return prem <= e->rules.burst_premium_max;
+}
+
 static int close_cluster(struct sf_engine *e, uint32_t ci, int64_t deadline) {
   struct sf_cluster *c = &e->pool.c[ci];
   struct sf_book_und *u = &e->book.und[c->und];
@@ -170,6 +183,7 @@ static int close_cluster(struct sf_engine *e, uint32_t ci, int64_t deadline) {
   list_remove(e, &u->open, ci);
   c->state = SF_CS_PENDING;
   sf_cluster_seal(c, &e->rules);
+  c->burst_ok = burst_candidate(e, c); /* its prints are final: asked of it at every group decision */
   list_insert_sorted(e, &u->pending, ci);
   return arm(e, ci, SF_TIMER_GROUP, deadline + e->cfg.structure_window_ns, SF_TLANE_CLOSE);
 }
@@ -203,20 +217,8 @@ static struct sf_group *ready_slot(struct sf_engine *e) {
  * structure window) lets a cluster that started in time reach its group decision first. A
  * burst of one cluster gives the same event as the cluster alone. */
 static int64_t burst_deadline(const struct sf_engine *e, const struct sf_cluster *b) {
-  int64_t gap = (int64_t)(e->rules.burst_gap_s * 1e9), win = (int64_t)(e->rules.burst_window_s * 1e9);
-  int64_t a = b->last_ns + gap, z = b->start_ns + win;
+  int64_t a = b->last_ns + e->burst_gap_ns, z = b->start_ns + e->burst_win_ns;
   return (a < z ? a : z) + e->cfg.cluster_window_ns + 2 * e->cfg.structure_window_ns;
-}
-
-static bool burst_candidate(const struct sf_engine *e, const struct sf_cluster *c) {
-  if (!(e->rules.burst_gap_s > 0) || (double)c->size > e->rules.burst_lot_max * (double)c->n) return false;
-  /* An intermarket sweep is a professional's order, special and complex prints are not flow. */
-  if (c->conds & (SF_COND_MASK_SPECIAL | SF_COND_MASK_COMPLEX | SF_COND_ISO | SF_COND_SWEEP)) return false;
-  const struct sf_book_ctr *k = &e->book.ctr[c->contract];
-  double prem = 0;
-  for (uint32_t pi = c->head; pi != SF_NIL; pi = e->pool.p[pi].next)
-    prem += e->pool.p[pi].price * (double)e->pool.p[pi].size * k->mult;
-  return prem <= e->rules.burst_premium_max;
 }
 
 static int burst_add(struct sf_engine *e, uint32_t ci) {
@@ -224,8 +226,8 @@ static int burst_add(struct sf_engine *e, uint32_t ci) {
   struct sf_book_ctr *k = &e->book.ctr[c->contract];
   if (k->burst != SF_NIL) {
     struct sf_cluster *b = &e->pool.c[k->burst];
-    int64_t gap = (int64_t)(e->rules.burst_gap_s * 1e9), win = (int64_t)(e->rules.burst_window_s * 1e9);
-    if (b->state == SF_CS_BURST && c->start_ns <= b->last_ns + gap && c->start_ns <= b->start_ns + win) {
+    if (b->state == SF_CS_BURST && c->start_ns <= b->last_ns + e->burst_gap_ns &&
+        c->start_ns <= b->start_ns + e->burst_win_ns) {
       sf_cluster_merge(b, c, &e->pool);
       sf_pool_cluster_free(&e->pool, ci);
       return 0; /* the burst's timer re-arms itself when it fires early */
@@ -254,15 +256,14 @@ static int burst_timer(struct sf_engine *e, uint32_t ci, int64_t deadline) {
   return 0;
 }
 
-/* A closed small-lot cluster that continues the open burst of its contract (in time for it to
+/* A closed small-lot cluster (burst_ok) that continues the open burst of its contract (in time for it to
  * join) is the next fill of that burst. */
 static bool burst_continues(const struct sf_engine *e, const struct sf_cluster *c) {
   const struct sf_book_ctr *k = &e->book.ctr[c->contract];
   if (k->burst == SF_NIL) return false;
   const struct sf_cluster *b = &e->pool.c[k->burst];
-  int64_t gap = (int64_t)(e->rules.burst_gap_s * 1e9), win = (int64_t)(e->rules.burst_window_s * 1e9);
-  return b->state == SF_CS_BURST && c->start_ns <= b->last_ns + gap && c->start_ns <= b->start_ns + win &&
-         burst_candidate(e, c);
+  return b->state == SF_CS_BURST && c->start_ns <= b->last_ns + e->burst_gap_ns &&
+         c->start_ns <= b->start_ns + e->burst_win_ns && c->burst_ok;
 }
 
 /* Legs without complex-order conditions need structure_min_leg contracts: two odd lots printed
@@ -315,7 +316,7 @@ static int group_timer(struct sf_engine *e, uint32_t ci, int64_t deadline) {
   g->structure = sf_structure_match(legs, n, e->rules.structure_symmetry_min, in, &g->symmetry);
   g->close_ns = deadline;
   g->und = c->und;
-  if (g->structure == SF_STRUCT_NONE && burst_candidate(e, c)) {
+  if (g->structure == SF_STRUCT_NONE && c->burst_ok) {
     list_remove(e, &u->pending, ci);
     return burst_add(e, ci);
   }

@@ -201,6 +201,7 @@ struct sf_cluster {
   int64_t sweep_size, block_size;
   uint32_t merged;
   uint8_t state;      /* SF_CS_* */
+  bool burst_ok;      /* closed as a small-lot burst candidate (set when it closes) */
   uint64_t timer_seq; /* seq of the cluster's live timer; stale heap entries do not match */
 };
 enum { SF_CS_FREE = 0, SF_CS_OPEN, SF_CS_PENDING, SF_CS_DONE, SF_CS_BURST };
@@ -486,8 +487,9 @@ struct sf_engine {
   struct sf_heap heap;
   struct sf_dedup dedup;
   uint64_t timer_seq;
-  int64_t watermark_ns; /* latest event time seen (SF_TS_NULL before the first record) */
-  int64_t oldest_ns;    /* watermark_ns - reorder_ns: older records are rejected (SF_TS_NULL: none) */
+  int64_t burst_gap_ns, burst_win_ns; /* rules.burst_gap_s and burst_window_s in ns */
+  int64_t watermark_ns;               /* latest event time seen (SF_TS_NULL before the first record) */
+  int64_t oldest_ns; /* watermark_ns - reorder_ns: older records are rejected (SF_TS_NULL: none) */
   struct sf_group *ready;
   size_t n_ready, cap_ready;
   const char **ids; /* scratch for sorting member trace ids */
