@@ -350,34 +350,40 @@ void sf_pool_cluster_free(struct sf_pool *pl, uint32_t ci) {
 
 void sf_cluster_add(struct sf_cluster *c, struct sf_pool *pl, uint32_t pi,
                     const struct sf_engine_config *cfg) {
-  const struct sf_pprint *p = &pl->p[pi];
+  struct sf_pprint *p = &pl->p[pi];
+  int64_t ts = p->ts_ns;
+  uint64_t venue = p->venue;
+  p->next = SF_NIL;
   if (c->n == 0) {
     c->head = c->tail = pi;
-    c->start_ns = c->last_ns = p->ts_ns;
+    c->start_ns = c->last_ns = ts;
+    c->venues[0] = venue;
+    c->n_venues = 1;
   } else {
     pl->p[c->tail].next = pi;
     c->tail = pi;
-    if (c->last_venue != p->venue && p->ts_ns - c->last_ns <= cfg->sweep_ns) c->sweep = true;
-    if (p->ts_ns > c->last_ns) c->last_ns = p->ts_ns;
-    if (p->ts_ns < c->start_ns) c->start_ns = p->ts_ns;
+    /* The venue of the previous print is in the set while the set holds every venue seen. */
+    if (c->last_venue != venue || c->n_venues > SF_CLUSTER_VENUES) {
+      if (c->last_venue != venue && ts - c->last_ns <= cfg->sweep_ns) c->sweep = true;
+      uint32_t nv = c->n_venues < SF_CLUSTER_VENUES ? c->n_venues : SF_CLUSTER_VENUES, i = 0;
+      while (i < nv && c->venues[i] != venue) i++;
+      if (i == nv) {
+        if (c->n_venues < SF_CLUSTER_VENUES) c->venues[c->n_venues] = venue;
+        c->n_venues++;
+      }
+    }
+    if (ts > c->last_ns) c->last_ns = ts;
+    if (ts < c->start_ns) c->start_ns = ts;
   }
-  pl->p[pi].next = SF_NIL;
   if (p->conditions & (SF_COND_ISO | SF_COND_SWEEP)) c->sweep = true;
-  c->last_venue = p->venue;
+  c->last_venue = venue;
   c->conds |= p->conditions;
   c->signed_size += p->aggressor * p->size;
   c->n++;
   c->size += p->size;
   if (p->size > c->max_print) c->max_print = p->size;
-  bool seen = false;
-  for (uint32_t i = 0; i < c->n_venues && i < SF_CLUSTER_VENUES; i++)
-    if (c->venues[i] == p->venue) seen = true;
-  if (!seen) {
-    if (c->n_venues < SF_CLUSTER_VENUES) c->venues[c->n_venues] = p->venue;
-    c->n_venues++;
-  }
-  int64_t a = c->start_ns + cfg->cluster_window_ns, b = c->last_ns + cfg->cluster_gap_ns;
-  c->deadline_ns = a < b ? a : b;
+  int64_t a = c->start_ns + cfg->cluster_window_ns, z = c->last_ns + cfg->cluster_gap_ns;
+  c->deadline_ns = a < z ? a : z;
 }
 
 int sf_cluster_kind(const struct sf_cluster *c, const struct sf_rules_config *rc) {
