@@ -125,8 +125,9 @@ static size_t wheel_first(const struct sf_heap *h) {
 }
 
 /* Puts t in the wheel when its bucket lies in the wheel's span: 0 when it went there, 1 when it
- * belongs to the heap, or SF_ENOMEM. A bucket's list is kept in (deadline, seq) order; a timer
- * usually goes last (its list is short: a bucket spans about a millisecond). */
+ * belongs to the heap, or SF_ENOMEM (the caller updates the wheel's head). A bucket's list is kept in
+ * (deadline, seq) order; a timer usually goes last (its list is short: a bucket spans about a millisecond).
+ */
 static int wheel_put(struct sf_heap *h, const struct sf_timer *t) {
   int64_t bi = t->deadline_ns >> SF_TWHEEL_SHIFT;
   if (bi < h->wcur || bi - h->wcur >= SF_TWHEEL) return 1;
@@ -162,40 +163,41 @@ static int wheel_put(struct sf_heap *h, const struct sf_timer *t) {
     *link = ni;
   }
   h->wn++;
-  struct sf_tkey k = key_of(t);
-  if (key_less(&k, &h->head[SF_TAT_WHEEL])) {
-    h->head[SF_TAT_WHEEL] = k;
-    h->wnext = b;
-  }
   return 0;
 }
 
 int sf_heap_push(struct sf_heap *h, const struct sf_timer *t, int lane) {
-  int rc = 1, at = SF_TAT_HEAP;
-  if (lane >= 0 && lane < SF_TLANES) {
+  int rc, at;
+  struct sf_tkey k = key_of(t);
+  if (lane < SF_TLANES) {
     struct sf_tfifo *f = &h->lane[lane];
     if (f->n == 0 || !timer_less(t, &f->v[(f->head + f->n - 1) & (f->cap - 1)])) {
       if (f->n == f->cap && (rc = fifo_grow(f))) return rc;
       f->v[(f->head + f->n) & (f->cap - 1)] = *t;
-      if (f->n++ == 0) h->head[lane] = key_of(t);
+      if (f->n++) return 0; /* behind the lane's head: the earliest timer is unchanged */
+      h->head[lane] = k;
       at = lane;
-      rc = 0;
+      goto first;
     }
   }
-  if (rc) {
-    rc = wheel_put(h, t);
-    if (rc < 0) return rc;
-    if (rc == 0) at = SF_TAT_WHEEL;
-  }
-  if (rc) {
+  rc = wheel_put(h, t);
+  if (rc < 0) return rc;
+  if (rc == 0) {
+    if (!key_less(&k, &h->head[SF_TAT_WHEEL])) return 0;
+    h->head[SF_TAT_WHEEL] = k;
+    h->wnext = (size_t)(t->deadline_ns >> SF_TWHEEL_SHIFT) & (SF_TWHEEL - 1);
+    at = SF_TAT_WHEEL;
+  } else {
     if ((rc = heap_push(h, t))) return rc;
-    h->head[SF_TAT_HEAP] = key_of(&h->v[0]);
+    if (h->v[0].seq != t->seq) return 0;
+    h->head[SF_TAT_HEAP] = k;
+    at = SF_TAT_HEAP;
   }
-  /* The earliest timer is the new one when it comes before the previous earliest (then it heads
-   * its place), or still the head of the place the previous earliest heads (which may now be the
-   * new one). */
-  if (h->next_at == SF_TAT_NONE || at == h->next_at || key_less(&h->head[at], &h->head[h->next_at])) {
-    h->next_ns = h->head[at].deadline_ns;
+first:
+  /* The new timer heads its place: it is the earliest when it comes before the previous
+   * earliest (which it replaced at the head when both are in one place). */
+  if (h->next_at == SF_TAT_NONE || at == h->next_at || key_less(&k, &h->head[h->next_at])) {
+    h->next_ns = t->deadline_ns;
     h->next_at = at;
   }
   return 0;
