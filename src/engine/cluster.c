@@ -12,6 +12,7 @@
  * min-heap for the rest (struct sf_heap); a cluster has one timer, re-armed lazily when its
  * deadline moved on (deadlines only grow), so arming and firing are O(1) but for the rare far
  * or early timer, O(log n). */
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -331,7 +332,7 @@ int sf_pool_cluster(struct sf_pool *pl, uint32_t *out) {
     i = (uint32_t)pl->cn++;
   }
   struct sf_cluster *c = &pl->c[i];
-  memset(c, 0, sizeof *c);
+  memset(c, 0, offsetof(struct sf_cluster, venues)); /* venues[] counts only below n_venues */
   c->head = c->tail = c->next = c->prev = SF_NIL;
   *out = i;
   return 0;

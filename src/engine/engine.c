@@ -345,6 +345,22 @@ static int ready_cmp(const void *pa, const void *pb) {
   return strcmp(a->event_id, b->event_id);
 }
 
+/* Sorts a few groups in place by insertion (stable, as glibc's qsort is, so that even equal
+ * keys keep their order); many with qsort. */
+static void sort_groups(struct sf_group *v, size_t n, int (*cmp)(const void *, const void *)) {
+  if (n > 8) {
+    qsort(v, n, sizeof *v, cmp);
+    return;
+  }
+  for (size_t i = 1; i < n; i++) {
+    if (cmp(&v[i - 1], &v[i]) <= 0) continue;
+    struct sf_group x = v[i];
+    size_t j = i;
+    for (; j > 0 && cmp(&v[j - 1], &x) > 0; j--) v[j] = v[j - 1];
+    v[j] = x;
+  }
+}
+
 /* Fires every timer with a deadline before now, then emits the groups they finalised. */
 static int run_timers(struct sf_engine *e, int64_t now) {
   int rc = 0;
@@ -371,7 +387,7 @@ static int run_timers(struct sf_engine *e, int64_t now) {
   if (e->n_ready > 1) {
     /* Several groups finalised together are emitted in (close time, event id) order. Event
      * ids decide only between groups of one close time, so only those compute them here. */
-    qsort(e->ready, e->n_ready, sizeof *e->ready, close_cmp);
+    sort_groups(e->ready, e->n_ready, close_cmp); /* timers fire in deadline order: usually sorted */
     for (size_t a = 0, b; a < e->n_ready; a = b) {
       for (b = a + 1; b < e->n_ready && e->ready[b].close_ns == e->ready[a].close_ns;) b++;
       if (b - a < 2) continue;
@@ -379,7 +395,7 @@ static int run_timers(struct sf_engine *e, int64_t now) {
         int r2 = sf_event_id(e, &e->ready[i]);
         if (r2 && !rc) rc = r2;
       }
-      qsort(e->ready + a, b - a, sizeof *e->ready, ready_cmp);
+      sort_groups(e->ready + a, b - a, ready_cmp);
     }
   }
   for (size_t i = 0; i < e->n_ready; i++) {

@@ -188,8 +188,7 @@ struct sf_cluster {
   int64_t start_ns, last_ns, deadline_ns;
   uint32_t head, tail, n;
   int64_t size, max_print;
-  uint64_t venues[SF_CLUSTER_VENUES];
-  uint32_t n_venues;
+  uint32_t n_venues; /* distinct venues seen (the first SF_CLUSTER_VENUES in venues) */
   uint64_t last_venue;
   bool sweep, open;
   double move_bps; /* underlying move when the cluster opened */
@@ -200,9 +199,10 @@ struct sf_cluster {
    * its sub-clusters that were sweeps and blocks, and how many clusters were merged into it. */
   int64_t sweep_size, block_size;
   uint32_t merged;
-  uint8_t state;      /* SF_CS_* */
-  bool burst_ok;      /* closed as a small-lot burst candidate (set when it closes) */
-  uint64_t timer_seq; /* seq of the cluster's live timer; stale heap entries do not match */
+  uint8_t state;                      /* SF_CS_* */
+  bool burst_ok;                      /* closed as a small-lot burst candidate (set when it closes) */
+  uint64_t timer_seq;                 /* seq of the cluster's live timer; stale heap entries do not match */
+  uint64_t venues[SF_CLUSTER_VENUES]; /* last: a new cluster clears the fields before it only */
 };
 enum { SF_CS_FREE = 0, SF_CS_OPEN, SF_CS_PENDING, SF_CS_DONE, SF_CS_BURST };
 
