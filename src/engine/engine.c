@@ -274,19 +274,25 @@ static bool leg_can_pair(const struct sf_engine *e, const struct sf_cluster *c) 
   return (double)c->size >= e->rules.structure_min_leg && !burst_continues(e, c);
 }
 
-static int group_timer(struct sf_engine *e, uint32_t ci, int64_t deadline) {
-  struct sf_cluster *c = &e->pool.c[ci];
-  struct sf_book_und *u = &e->book.und[c->und];
-  int64_t w = e->cfg.structure_window_ns;
-  /* A partner still open: wait for it. */
-  int64_t wait = INT64_MIN;
+/* The latest deadline of the open partners of a pending cluster (INT64_MIN when none): its
+ * group timer waits for them. */
+static int64_t partner_wait(const struct sf_engine *e, const struct sf_cluster *c) {
+  const struct sf_book_und *u = &e->book.und[c->und];
+  int64_t w = e->cfg.structure_window_ns, wait = INT64_MIN;
   for (uint32_t q = u->open.head; q != SF_NIL; q = e->pool.c[q].next) {
     const struct sf_cluster *o = &e->pool.c[q];
     if (o->start_ns > c->start_ns + w) break;
     if (abs64(o->start_ns - c->start_ns) <= w && o->deadline_ns > wait) wait = o->deadline_ns;
   }
-  if (wait > deadline) return arm(e, ci, SF_TIMER_GROUP, wait, SF_TAT_WHEEL);
+  return wait;
+}
 
+/* A group timer with no open partner left to wait for: the anchor's group decision. (Kept out
+ * of line: most group timers only wait, see run_timers.) */
+__attribute__((noinline)) static int group_timer(struct sf_engine *e, uint32_t ci, int64_t deadline) {
+  struct sf_cluster *c = &e->pool.c[ci];
+  struct sf_book_und *u = &e->book.und[c->und];
+  int64_t w = e->cfg.structure_window_ns;
   struct sf_leg legs[SF_GROUP_MAX];
   size_t n = 0;
   uint32_t cand[SF_GROUP_MAX];
@@ -377,7 +383,11 @@ static int run_timers(struct sf_engine *e, int64_t now) {
       }
     } else if (t.kind == SF_TIMER_GROUP) {
       if (c->state != SF_CS_PENDING) continue;
-      rc = group_timer(e, t.idx, t.deadline_ns);
+      int64_t wait = partner_wait(e, c); /* a partner still open: wait for it */
+      if (wait > t.deadline_ns)
+        rc = arm(e, t.idx, SF_TIMER_GROUP, wait, SF_TAT_WHEEL);
+      else
+        rc = group_timer(e, t.idx, t.deadline_ns);
     } else {
       if (c->state != SF_CS_BURST) continue;
       rc = burst_timer(e, t.idx, t.deadline_ns);
