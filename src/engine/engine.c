@@ -124,7 +124,7 @@ __attribute__((format(printf, 4, 5))) static int reject_x(struct sf_engine *e, i
 }
 #define reject(e, code, ...) reject_x((e), (code), false, __VA_ARGS__)
 
-static int arm(struct sf_engine *e, uint32_t ci, uint8_t kind, int64_t deadline, int lane) {
+static inline int arm(struct sf_engine *e, uint32_t ci, uint8_t kind, int64_t deadline, int lane) {
   struct sf_timer t = {deadline, kind, ci, (uint64_t)kind << SF_TIMER_KIND_SHIFT | ++e->timer_seq};
   e->pool.c[ci].timer_seq = t.seq;
   return sf_heap_push(&e->heap, &t, lane);
