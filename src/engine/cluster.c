@@ -419,7 +419,10 @@ void sf_cluster_merge(struct sf_cluster *dst, struct sf_cluster *src, struct sf_
   for (uint32_t i = 0; i < src->n_venues && i < SF_CLUSTER_VENUES; i++) {
     bool seen = false;
     for (uint32_t j = 0; j < dst->n_venues && j < SF_CLUSTER_VENUES; j++)
-      if (dst->venues[j] == src->venues[i]) seen = true;
+      if (dst->venues[j] == src->venues[i]) {
+        seen = true;
+        break;
+      }
     if (!seen) {
       if (dst->n_venues < SF_CLUSTER_VENUES) dst->venues[dst->n_venues] = src->venues[i];
       dst->n_venues++;

@@ -304,33 +304,40 @@ __attribute__((noinline)) static int group_timer(struct sf_engine *e, uint32_t c
       if (q != ci && abs64(o->start_ns - c->start_ns) <= w && leg_can_pair(e, o)) cand[n++] = q;
     }
   }
-  for (size_t i = 0; i < n; i++) {
-    const struct sf_cluster *o = &e->pool.c[cand[i]];
-    const struct sf_book_ctr *k = &e->book.ctr[o->contract];
-    legs[i].cluster = cand[i];
-    legs[i].is_call = k->is_call;
-    legs[i].strike_milli = k->c.strike_milli;
-    legs[i].expiry_ns = k->expiry_ns;
-    legs[i].size = o->size;
-    legs[i].sign = o->signed_size > 0 ? 1 : (o->signed_size < 0 ? -1 : 0);
-    legs[i].complex = (o->conds & SF_COND_MASK_COMPLEX) != 0;
-    legs[i].contract = o->contract;
-  }
+  /* A lone anchor (most small-lot fills, which then join a burst) is a single leg at once. */
+  int st = SF_STRUCT_NONE;
+  double sym = SF_NULL;
   bool in[SF_GROUP_MAX];
-  struct sf_group *g = ready_slot(e); /* committed below unless the cluster joins a burst */
-  if (!g) return SF_ENOMEM;
-  g->structure = sf_structure_match(legs, n, e->rules.structure_symmetry_min, in, &g->symmetry);
-  g->close_ns = deadline;
-  g->und = c->und;
-  if (g->structure == SF_STRUCT_NONE && c->burst_ok) {
+  if (n > 1) {
+    for (size_t i = 0; i < n; i++) {
+      const struct sf_cluster *o = &e->pool.c[cand[i]];
+      const struct sf_book_ctr *k = &e->book.ctr[o->contract];
+      legs[i].cluster = cand[i];
+      legs[i].is_call = k->is_call;
+      legs[i].strike_milli = k->c.strike_milli;
+      legs[i].expiry_ns = k->expiry_ns;
+      legs[i].size = o->size;
+      legs[i].sign = o->signed_size > 0 ? 1 : (o->signed_size < 0 ? -1 : 0);
+      legs[i].complex = (o->conds & SF_COND_MASK_COMPLEX) != 0;
+      legs[i].contract = o->contract;
+    }
+    st = sf_structure_match(legs, n, e->rules.structure_symmetry_min, in, &sym);
+  }
+  if (st == SF_STRUCT_NONE && c->burst_ok) {
     list_remove(e, &u->pending, ci);
     return burst_add(e, ci);
   }
-  if (g->structure == SF_STRUCT_NONE) {
+  struct sf_group *g = ready_slot(e);
+  if (!g) return SF_ENOMEM;
+  g->structure = st;
+  g->symmetry = sym;
+  g->close_ns = deadline;
+  g->und = c->und;
+  if (st == SF_STRUCT_NONE) {
     g->clusters[g->n++] = ci;
   } else {
     for (size_t i = 0; i < n; i++)
-      if (in[i]) g->clusters[g->n++] = legs[i].cluster;
+      if (in[i]) g->clusters[g->n++] = cand[i];
   }
   for (uint32_t i = 0; i < g->n; i++) {
     list_remove(e, &u->pending, g->clusters[i]);
