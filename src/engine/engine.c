@@ -188,8 +188,6 @@ static int close_cluster(struct sf_engine *e, uint32_t ci, int64_t deadline) {
   return arm(e, ci, SF_TIMER_GROUP, deadline + e->cfg.structure_window_ns, SF_TLANE_CLOSE);
 }
 
-static int64_t abs64(int64_t x) { return x < 0 ? -x : x; }
-
 /* The next ready group, built in place (the caller fills clusters, structure, symmetry,
  * close_ns and und, then commits it with e->n_ready++); NULL when out of memory. */
 static struct sf_group *ready_slot(struct sf_engine *e) {
@@ -279,10 +277,11 @@ static bool leg_can_pair(const struct sf_engine *e, const struct sf_cluster *c) 
 static int64_t partner_wait(const struct sf_engine *e, const struct sf_cluster *c) {
   const struct sf_book_und *u = &e->book.und[c->und];
   int64_t w = e->cfg.structure_window_ns, wait = INT64_MIN;
+  int64_t lo = c->start_ns - w, hi = c->start_ns + w; /* |start - c's start| <= w */
   for (uint32_t q = u->open.head; q != SF_NIL; q = e->pool.c[q].next) {
     const struct sf_cluster *o = &e->pool.c[q];
-    if (o->start_ns > c->start_ns + w) break;
-    if (abs64(o->start_ns - c->start_ns) <= w && o->deadline_ns > wait) wait = o->deadline_ns;
+    if (o->start_ns > hi) break;
+    if (o->start_ns >= lo && o->deadline_ns > wait) wait = o->deadline_ns;
   }
   return wait;
 }
@@ -298,10 +297,11 @@ __attribute__((noinline)) static int group_timer(struct sf_engine *e, uint32_t c
   uint32_t cand[SF_GROUP_MAX];
   cand[n++] = ci; /* the anchor goes first */
   if (leg_can_pair(e, c)) {
+    int64_t lo = c->start_ns - w, hi = c->start_ns + w;
     for (uint32_t q = u->pending.head; q != SF_NIL && n < SF_GROUP_MAX; q = e->pool.c[q].next) {
       const struct sf_cluster *o = &e->pool.c[q];
-      if (o->start_ns > c->start_ns + w) break;
-      if (q != ci && abs64(o->start_ns - c->start_ns) <= w && leg_can_pair(e, o)) cand[n++] = q;
+      if (o->start_ns > hi) break;
+      if (q != ci && o->start_ns >= lo && leg_can_pair(e, o)) cand[n++] = q;
     }
   }
   /* A lone anchor (most small-lot fills, which then join a burst) is a single leg at once. */
