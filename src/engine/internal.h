@@ -285,7 +285,7 @@ const struct sf_timer *sf_heap_top(const struct sf_heap *h);
 /* Pops the earliest timer into *t when its deadline is before now; 0 otherwise. */
 int sf_heap_pop_before(struct sf_heap *h, int64_t now, struct sf_timer *t);
 void sf_heap_init(struct sf_heap *h);
-/* Timers queued (heap and FIFOs). */
+/* Timers queued (FIFOs, wheel and heap). */
 size_t sf_heap_count(const struct sf_heap *h);
 void sf_heap_fini(struct sf_heap *h);
 
