@@ -8,10 +8,9 @@
  *
  * Storage: prints and clusters live in pools (growable arrays with free lists, addressed by
  * index), so the steady state allocates nothing. Timers are ordered by (deadline, kind, seq)
- * in FIFO lanes for the ones armed in order, a timer wheel for the near ones and a binary
- * min-heap for the rest (struct sf_heap); a cluster has one timer, re-armed lazily when its
- * deadline moved on (deadlines only grow), so arming and firing are O(1) but for the rare far
- * or early timer, O(log n). */
+ * in a timer wheel for the near ones and a binary min-heap for the rest (struct sf_heap); a
+ * cluster has one timer, re-armed lazily when its deadline moved on (deadlines only grow), so
+ * arming and firing are O(1) but for the rare far or early timer, O(log n). */
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
@@ -69,46 +68,12 @@ static void heap_pop(struct sf_heap *h, struct sf_timer *t) {
   h->v[i] = last;
 }
 
-static int fifo_grow(struct sf_tfifo *f) {
-  size_t ncap = f->cap ? f->cap * 2 : 256;
-  struct sf_timer *nv = malloc(ncap * sizeof *nv);
-  if (!nv) return SF_ENOMEM;
-  for (size_t i = 0; i < f->n; i++) nv[i] = f->v[(f->head + i) & (f->cap - 1)];
-  free(f->v);
-  f->v = nv;
-  f->cap = ncap;
-  f->head = 0;
-  return 0;
-}
-
-static const struct sf_tkey no_key = {INT64_MAX, UINT64_MAX};
-
 void sf_heap_init(struct sf_heap *h) {
   memset(h, 0, sizeof *h);
   h->next_ns = INT64_MAX;
   h->next_at = SF_TAT_NONE;
   h->wfree = SF_NIL;
   for (size_t b = 0; b < SF_TWHEEL; b++) h->whead[b] = h->wtail[b] = SF_NIL;
-  for (int k = 0; k < SF_TAT_COUNT; k++) h->head[k] = no_key;
-}
-
-static bool key_less(const struct sf_tkey *a, const struct sf_tkey *b) {
-  if (a->deadline_ns != b->deadline_ns) return a->deadline_ns < b->deadline_ns;
-  return a->seq < b->seq;
-}
-
-static struct sf_tkey key_of(const struct sf_timer *t) {
-  struct sf_tkey k = {t->deadline_ns, t->seq};
-  return k;
-}
-
-/* The earliest of the heads (their keys cached in h->head, no_key for an empty place). */
-static void find_next(struct sf_heap *h) {
-  int w = 0;
-  for (int k = 1; k < SF_TAT_COUNT; k++)
-    if (key_less(&h->head[k], &h->head[w])) w = k;
-  h->next_ns = h->head[w].deadline_ns;
-  h->next_at = h->head[w].seq == UINT64_MAX ? SF_TAT_NONE : w;
 }
 
 /* The wheel's earliest bucket: the first one that holds timers from wcur on (every wheel timer
@@ -125,10 +90,14 @@ static size_t wheel_first(const struct sf_heap *h) {
   return w * 64 + (size_t)__builtin_ctzll(m);
 }
 
+const struct sf_timer *sf_heap_top(const struct sf_heap *h) {
+  if (h->next_at == SF_TAT_WHEEL) return &h->wnode[h->whead[h->wnext]].t;
+  return h->next_at == SF_TAT_HEAP ? &h->v[0] : NULL;
+}
+
 /* Puts t in the wheel when its bucket lies in the wheel's span: 0 when it went there, 1 when it
- * belongs to the heap, or SF_ENOMEM (the caller updates the wheel's head). A bucket's list is kept in
- * (deadline, seq) order; a timer usually goes last (its list is short: a bucket spans about a millisecond).
- */
+ * belongs to the heap, or SF_ENOMEM. A bucket's list is kept in (deadline, seq) order; a timer
+ * usually goes last (its list is short: a bucket spans about a millisecond). */
 static int wheel_put(struct sf_heap *h, const struct sf_timer *t) {
   int64_t bi = t->deadline_ns >> SF_TWHEEL_SHIFT;
   if (bi < h->wcur || bi - h->wcur >= SF_TWHEEL) return 1;
@@ -163,58 +132,25 @@ static int wheel_put(struct sf_heap *h, const struct sf_timer *t) {
     x->next = *link;
     *link = ni;
   }
-  h->wn++;
+  /* The wheel's earliest bucket is t's when t comes before the earliest wheel timer. */
+  if (h->wn++ == 0 || timer_less(t, &h->wnode[h->whead[h->wnext]].t)) h->wnext = b;
   return 0;
 }
 
-int sf_heap_push(struct sf_heap *h, const struct sf_timer *t, int lane) {
-  int rc, at;
-  struct sf_tkey k = key_of(t);
-  if (lane < SF_TLANES) {
-    struct sf_tfifo *f = &h->lane[lane];
-    if (f->n == 0 || !timer_less(t, &f->v[(f->head + f->n - 1) & (f->cap - 1)])) {
-      if (f->n == f->cap && (rc = fifo_grow(f))) return rc;
-      f->v[(f->head + f->n) & (f->cap - 1)] = *t;
-      if (f->n++) return 0; /* behind the lane's head: the earliest timer is unchanged */
-      h->head[lane] = k;
-      at = lane;
-      goto first;
-    }
-  }
-  rc = wheel_put(h, t);
+int sf_heap_push(struct sf_heap *h, const struct sf_timer *t) {
+  int rc = wheel_put(h, t), at = SF_TAT_WHEEL;
   if (rc < 0) return rc;
-  if (rc == 0) {
-    if (!key_less(&k, &h->head[SF_TAT_WHEEL])) return 0;
-    h->head[SF_TAT_WHEEL] = k;
-    h->wnext = (size_t)(t->deadline_ns >> SF_TWHEEL_SHIFT) & (SF_TWHEEL - 1);
-    at = SF_TAT_WHEEL;
-  } else {
+  if (rc) {
     if ((rc = heap_push(h, t))) return rc;
-    if (h->v[0].seq != t->seq) return 0;
-    h->head[SF_TAT_HEAP] = k;
     at = SF_TAT_HEAP;
   }
-first:
-  /* The new timer heads its place: it is the earliest when it comes before the previous
-   * earliest (which it replaced at the head when both are in one place). */
-  if (h->next_at == SF_TAT_NONE || at == h->next_at || key_less(&k, &h->head[h->next_at])) {
+  /* t is the earliest when it comes before the previous earliest (then it heads its place). */
+  const struct sf_timer *top = sf_heap_top(h);
+  if (h->next_at == SF_TAT_NONE || (at == h->next_at ? top->seq == t->seq : timer_less(t, top))) {
     h->next_ns = t->deadline_ns;
     h->next_at = at;
   }
   return 0;
-}
-
-const struct sf_timer *sf_heap_top(const struct sf_heap *h) {
-  switch (h->next_at) {
-    case SF_TAT_NONE:
-      return NULL;
-    case SF_TAT_HEAP:
-      return &h->v[0];
-    case SF_TAT_WHEEL:
-      return &h->wnode[h->whead[h->wnext]].t;
-    default:
-      return &h->lane[h->next_at].v[h->lane[h->next_at].head];
-  }
 }
 
 static void pop_at(struct sf_heap *h, int w, struct sf_timer *t) {
@@ -232,27 +168,25 @@ static void pop_at(struct sf_heap *h, int w, struct sf_timer *t) {
       h->wtail[b] = SF_NIL;
       h->wbits[b / 64] &= ~((uint64_t)1 << (b % 64));
     }
-  } else if (w == SF_TAT_HEAP) {
-    heap_pop(h, t);
-    h->head[SF_TAT_HEAP] = h->n ? key_of(&h->v[0]) : no_key;
   } else {
-    struct sf_tfifo *f = &h->lane[w];
-    *t = f->v[f->head];
-    f->head = (f->head + 1) & (f->cap - 1);
-    h->head[w] = --f->n ? key_of(&f->v[f->head]) : no_key;
+    heap_pop(h, t);
   }
   /* Every timer left comes at or after this one: the wheel's span may start at its bucket. */
   int64_t bi = t->deadline_ns >> SF_TWHEEL_SHIFT;
   if (bi > h->wcur) h->wcur = bi;
-  if (w == SF_TAT_WHEEL) {
-    if (h->wn == 0) {
-      h->head[SF_TAT_WHEEL] = no_key;
-    } else {
-      if (h->whead[h->wnext] == SF_NIL) h->wnext = wheel_first(h);
-      h->head[SF_TAT_WHEEL] = key_of(&h->wnode[h->whead[h->wnext]].t);
-    }
+  const struct sf_timer *best = NULL;
+  int at = SF_TAT_NONE;
+  if (h->wn) {
+    if (h->whead[h->wnext] == SF_NIL) h->wnext = wheel_first(h);
+    best = &h->wnode[h->whead[h->wnext]].t;
+    at = SF_TAT_WHEEL;
   }
-  find_next(h);
+  if (h->n && (!best || timer_less(&h->v[0], best))) {
+    best = &h->v[0];
+    at = SF_TAT_HEAP;
+  }
+  h->next_at = at;
+  h->next_ns = best ? best->deadline_ns : INT64_MAX;
 }
 
 int sf_heap_pop(struct sf_heap *h, struct sf_timer *t) {
@@ -267,16 +201,11 @@ int sf_heap_pop_before(struct sf_heap *h, int64_t now, struct sf_timer *t) {
   return 1;
 }
 
-size_t sf_heap_count(const struct sf_heap *h) {
-  size_t n = h->n + h->wn;
-  for (int k = 0; k < SF_TLANES; k++) n += h->lane[k].n;
-  return n;
-}
+size_t sf_heap_count(const struct sf_heap *h) { return h->n + h->wn; }
 
 void sf_heap_fini(struct sf_heap *h) {
   free(h->v);
   free(h->wnode);
-  for (int k = 0; k < SF_TLANES; k++) free(h->lane[k].v);
   sf_heap_init(h);
 }
 

@@ -124,10 +124,10 @@ __attribute__((format(printf, 4, 5))) static int reject_x(struct sf_engine *e, i
 }
 #define reject(e, code, ...) reject_x((e), (code), false, __VA_ARGS__)
 
-static inline int arm(struct sf_engine *e, uint32_t ci, uint8_t kind, int64_t deadline, int lane) {
+static inline int arm(struct sf_engine *e, uint32_t ci, uint8_t kind, int64_t deadline) {
   struct sf_timer t = {deadline, kind, ci, (uint64_t)kind << SF_TIMER_KIND_SHIFT | ++e->timer_seq};
   e->pool.c[ci].timer_seq = t.seq;
-  return sf_heap_push(&e->heap, &t, lane);
+  return sf_heap_push(&e->heap, &t);
 }
 
 /* Doubly linked lists of clusters per underlying (open, pending), kept in start order. */
@@ -185,7 +185,7 @@ static int close_cluster(struct sf_engine *e, uint32_t ci, int64_t deadline) {
   sf_cluster_seal(c, &e->rules);
   c->burst_ok = burst_candidate(e, c); /* its prints are final: asked of it at every group decision */
   list_insert_sorted(e, &u->pending, ci);
-  return arm(e, ci, SF_TIMER_GROUP, deadline + e->cfg.structure_window_ns, SF_TLANE_CLOSE);
+  return arm(e, ci, SF_TIMER_GROUP, deadline + e->cfg.structure_window_ns);
 }
 
 /* The next ready group, built in place (the caller fills clusters, structure, symmetry,
@@ -233,14 +233,14 @@ static int burst_add(struct sf_engine *e, uint32_t ci) {
   }
   c->state = SF_CS_BURST;
   k->burst = ci;
-  return arm(e, ci, SF_TIMER_BURST, burst_deadline(e, c), SF_TAT_WHEEL);
+  return arm(e, ci, SF_TIMER_BURST, burst_deadline(e, c));
 }
 
 /* A burst's timer: re-armed while its deadline moved on, else the burst becomes an event. */
 static int burst_timer(struct sf_engine *e, uint32_t ci, int64_t deadline) {
   struct sf_cluster *c = &e->pool.c[ci];
   int64_t due = burst_deadline(e, c);
-  if (due > deadline) return arm(e, ci, SF_TIMER_BURST, due, SF_TAT_WHEEL);
+  if (due > deadline) return arm(e, ci, SF_TIMER_BURST, due);
   struct sf_book_ctr *k = &e->book.ctr[c->contract];
   if (k->burst == ci) k->burst = SF_NIL;
   c->state = SF_CS_DONE;
@@ -384,7 +384,7 @@ static int run_timers(struct sf_engine *e, int64_t now) {
     if (t.kind == SF_TIMER_CLUSTER) {
       if (c->state != SF_CS_OPEN) continue;
       if (c->deadline_ns > t.deadline_ns) {
-        rc = arm(e, t.idx, SF_TIMER_CLUSTER, c->deadline_ns, SF_TAT_WHEEL);
+        rc = arm(e, t.idx, SF_TIMER_CLUSTER, c->deadline_ns);
       } else {
         rc = close_cluster(e, t.idx, t.deadline_ns);
       }
@@ -392,7 +392,7 @@ static int run_timers(struct sf_engine *e, int64_t now) {
       if (c->state != SF_CS_PENDING) continue;
       int64_t wait = partner_wait(e, c); /* a partner still open: wait for it */
       if (wait > t.deadline_ns)
-        rc = arm(e, t.idx, SF_TIMER_GROUP, wait, SF_TAT_WHEEL);
+        rc = arm(e, t.idx, SF_TIMER_GROUP, wait);
       else
         rc = group_timer(e, t.idx, t.deadline_ns);
     } else {
@@ -495,8 +495,7 @@ int sf_engine_push_option_print(struct sf_engine *e, const struct sf_option_prin
     sf_cluster_add(c, &e->pool, pi, &e->cfg);
     k->open_cluster = cl;
     list_insert_sorted(e, &u->open, cl);
-    if (arm(e, cl, SF_TIMER_CLUSTER, c->deadline_ns, SF_TLANE_OPEN))
-      return reject(e, SF_ENOMEM, "out of memory");
+    if (arm(e, cl, SF_TIMER_CLUSTER, c->deadline_ns)) return reject(e, SF_ENOMEM, "out of memory");
   } else {
     sf_cluster_add(&e->pool.c[cl], &e->pool, pi, &e->cfg);
   }

@@ -218,74 +218,48 @@ struct sf_timer {
 };
 #define SF_TIMER_KIND_SHIFT 60
 
-/* A FIFO of timers in (deadline, seq) order: a growable ring. */
-struct sf_tfifo {
-  struct sf_timer *v;
-  size_t head, n, cap; /* cap a power of two (or 0) */
-};
-
 /* A wheel timer: the timer and the next of its bucket (or of the free list). */
 struct sf_tnode {
   struct sf_timer t;
   uint32_t next;
 };
 
-/* The timer queue: SF_TLANES FIFOs for the timers armed in deadline order, a timer wheel for
- * the near ones armed out of order, and a binary min-heap for the rest. Cluster opens and
- * cluster closes arm their timers in deadline order (a cluster's first deadline is its first
- * print plus the gap; a group's is its close plus the structure window, and closes fire in
- * order), so each has a FIFO: O(1). Re-arms (a cluster whose deadline moved on, a group waiting
- * for a partner) come out of order but near: they go to the wheel, buckets of 2^SF_TWHEEL_SHIFT
- * ns each holding a short sorted list, with a bitmap of the buckets in use. The wheel spans
- * SF_TWHEEL buckets from wcur, the bucket of the latest timer popped (no timer left is earlier);
- * a timer outside the span, or before a lane's last, goes to the wheel or else the heap. The
- * earliest of the heads is the earliest timer: the order is the same total (deadline, kind, seq)
- * order as one heap's. */
-#define SF_TLANES 2
-#define SF_TWHEEL 1024     /* buckets, a multiple of 64 and a power of two */
-#define SF_TWHEEL_SHIFT 20 /* a bucket spans 2^20 ns (about 1 ms): the wheel about 1.07 s */
-/* Where a timer goes (sf_heap_push) or the earliest is (next_at): the lane of cluster opens, of
- * cluster closes, the heap, the wheel; none. */
-enum {
-  SF_TAT_NONE = -1,
-  SF_TLANE_OPEN = 0,
-  SF_TLANE_CLOSE = 1,
-  SF_TAT_HEAP = SF_TLANES,
-  SF_TAT_WHEEL,
-  SF_TAT_COUNT
-};
-/* The order key of a timer: (deadline_ns, seq). */
-struct sf_tkey {
-  int64_t deadline_ns;
-  uint64_t seq;
-};
+/* The timer queue: a timer wheel for the near timers and a binary min-heap for the rest. Every
+ * timer is armed at most a second or so ahead (a cluster's deadline is at most its window after
+ * its start, a group's the structure window after a close or a partner's deadline): it goes to
+ * the wheel, buckets of 2^SF_TWHEEL_SHIFT ns each holding a short list in (deadline, seq)
+ * order (most timers go last), with a bitmap of the buckets in use. The wheel spans SF_TWHEEL
+ * buckets from wcur, the bucket of the latest timer popped (no timer left is earlier); a timer
+ * outside the span (a far burst deadline, a late record's deadline before the latest popped)
+ * goes to the heap. The earlier of the two heads is the earliest timer: the order is the same
+ * total (deadline, kind, seq) order as one heap's. */
+#define SF_TWHEEL 2048     /* buckets, a multiple of 64 and a power of two */
+#define SF_TWHEEL_SHIFT 20 /* a bucket spans 2^20 ns (about 1 ms): the wheel about 2.1 s */
+/* Where the earliest timer is (next_at). */
+enum { SF_TAT_NONE = -1, SF_TAT_HEAP = 0, SF_TAT_WHEEL = 1 };
 struct sf_heap {
   struct sf_timer *v; /* the heap */
   size_t n, cap;
-  struct sf_tfifo lane[SF_TLANES];
   struct sf_tnode *wnode; /* the wheel's timers, with a free list */
   size_t wnode_n, wnode_cap, wn;
   uint32_t wfree;
   uint32_t whead[SF_TWHEEL], wtail[SF_TWHEEL];
   uint64_t wbits[SF_TWHEEL / 64];
-  int64_t wcur;                      /* the wheel's first bucket (absolute: deadline >> SF_TWHEEL_SHIFT) */
-  size_t wnext;                      /* the wheel's earliest bucket (while the wheel holds timers) */
-  struct sf_tkey head[SF_TAT_COUNT]; /* key of the first timer of each lane, the heap and the
-                                        wheel ({INT64_MAX, UINT64_MAX} when empty) */
-  int64_t next_ns;                   /* deadline of the earliest timer, INT64_MAX when none */
-  int next_at;                       /* where it is: a lane, SF_TAT_HEAP, SF_TAT_WHEEL, or SF_TAT_NONE */
+  int64_t wcur;    /* the wheel's first bucket (absolute: deadline >> SF_TWHEEL_SHIFT) */
+  size_t wnext;    /* the wheel's earliest bucket (while the wheel holds timers) */
+  int64_t next_ns; /* deadline of the earliest timer, INT64_MAX when none */
+  int next_at;     /* where it is: SF_TAT_HEAP, SF_TAT_WHEEL, or SF_TAT_NONE */
 };
 
-/* Queues a timer: in FIFO lane (0 .. SF_TLANES - 1) when it comes after the lane's last, else in
- * the wheel when near, else in the heap. Returns 0 or SF_ENOMEM. */
-int sf_heap_push(struct sf_heap *h, const struct sf_timer *t, int lane);
+/* Queues a timer (the wheel when near, else the heap). Returns 0 or SF_ENOMEM. */
+int sf_heap_push(struct sf_heap *h, const struct sf_timer *t);
 /* Pops the earliest timer (deadline, kind, seq) into *t; 0 when empty. */
 int sf_heap_pop(struct sf_heap *h, struct sf_timer *t);
 const struct sf_timer *sf_heap_top(const struct sf_heap *h);
 /* Pops the earliest timer into *t when its deadline is before now; 0 otherwise. */
 int sf_heap_pop_before(struct sf_heap *h, int64_t now, struct sf_timer *t);
 void sf_heap_init(struct sf_heap *h);
-/* Timers queued (FIFOs, wheel and heap). */
+/* Timers queued (wheel and heap). */
 size_t sf_heap_count(const struct sf_heap *h);
 void sf_heap_fini(struct sf_heap *h);
 
