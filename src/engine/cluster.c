@@ -20,6 +20,10 @@
 #include "smartflow/err.h"
 
 /* (deadline, kind, seq) order. (Not packed into one word: there are more than two kinds.) */
+static bool key_less(int64_t ad, uint64_t as, int64_t bd, uint64_t bs) {
+  return ad != bd ? ad < bd : as < bs;
+}
+
 static bool timer_less(const struct sf_timer *a, const struct sf_timer *b) {
   if (a->deadline_ns != b->deadline_ns) return a->deadline_ns < b->deadline_ns;
   return a->seq < b->seq; /* kind, then arming order (see struct sf_timer) */
@@ -133,7 +137,11 @@ static int wheel_put(struct sf_heap *h, const struct sf_timer *t) {
     *link = ni;
   }
   /* The wheel's earliest bucket is t's when t comes before the earliest wheel timer. */
-  if (h->wn++ == 0 || timer_less(t, &h->wnode[h->whead[h->wnext]].t)) h->wnext = b;
+  if (h->wn++ == 0 || key_less(t->deadline_ns, t->seq, h->wmin_ns, h->wmin_seq)) {
+    h->wnext = b;
+    h->wmin_ns = t->deadline_ns;
+    h->wmin_seq = t->seq;
+  }
   return 0;
 }
 
@@ -145,9 +153,9 @@ int sf_heap_push(struct sf_heap *h, const struct sf_timer *t) {
     at = SF_TAT_HEAP;
   }
   /* t is the earliest when it comes before the previous earliest (then it heads its place). */
-  const struct sf_timer *top = sf_heap_top(h);
-  if (h->next_at == SF_TAT_NONE || (at == h->next_at ? top->seq == t->seq : timer_less(t, top))) {
+  if (h->next_at == SF_TAT_NONE || key_less(t->deadline_ns, t->seq, h->next_ns, h->next_seq)) {
     h->next_ns = t->deadline_ns;
+    h->next_seq = t->seq;
     h->next_at = at;
   }
   return 0;
@@ -179,6 +187,8 @@ static void pop_at(struct sf_heap *h, int w, struct sf_timer *t) {
   if (h->wn) {
     if (h->whead[h->wnext] == SF_NIL) h->wnext = wheel_first(h);
     best = &h->wnode[h->whead[h->wnext]].t;
+    h->wmin_ns = best->deadline_ns;
+    h->wmin_seq = best->seq;
     at = SF_TAT_WHEEL;
   }
   if (h->n && (!best || timer_less(&h->v[0], best))) {
@@ -187,6 +197,7 @@ static void pop_at(struct sf_heap *h, int w, struct sf_timer *t) {
   }
   h->next_at = at;
   h->next_ns = best ? best->deadline_ns : INT64_MAX;
+  h->next_seq = best ? best->seq : 0;
 }
 
 int sf_heap_pop(struct sf_heap *h, struct sf_timer *t) {
