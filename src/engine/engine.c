@@ -69,6 +69,8 @@ int sf_engine_new(const struct sf_engine_config *cfg, const struct sf_engine_sin
   else
     sf_rules_config_default(&e->rules);
   sf_rules_prepare(&e->rules, &e->rules_prep);
+  e->burst_gap_ns = (int64_t)(e->rules.burst_gap_s * 1e9);
+  e->burst_win_ns = (int64_t)(e->rules.burst_window_s * 1e9);
   sf_book_init(&e->book);
   sf_pool_init(&e->pool);
   sf_heap_init(&e->heap);
@@ -130,7 +132,7 @@ __attribute__((format(printf, 4, 5))) static int reject_x(struct sf_engine *e, i
 }
 #define reject(e, code, ...) reject_x((e), (code), false, __VA_ARGS__)
 
-static int arm(struct sf_engine *e, uint32_t ci, uint8_t kind, int64_t deadline) {
+static inline int arm(struct sf_engine *e, uint32_t ci, uint8_t kind, int64_t deadline) {
   struct sf_timer t = {deadline, kind, ci, (uint64_t)kind << SF_TIMER_KIND_SHIFT | ++e->timer_seq};
   e->pool.c[ci].timer_seq = t.seq;
   return sf_heap_push(&e->heap, &t);
@@ -171,6 +173,17 @@ static void list_insert_sorted(struct sf_engine *e, struct sf_clist *l, uint32_t
     l->tail = ci;
 }
 
+static bool burst_candidate(const struct sf_engine *e, const struct sf_cluster *c) {
+  if (!(e->rules.burst_gap_s > 0) || (double)c->size > e->rules.burst_lot_max * (double)c->n) return false;
+  /* An intermarket sweep is a professional's order, special and complex prints are not flow. */
+  if (c->conds & (SF_COND_MASK_SPECIAL | SF_COND_MASK_COMPLEX | SF_COND_ISO | SF_COND_SWEEP)) return false;
+  const struct sf_book_ctr *k = &e->book.ctr[c->contract];
+  double prem = 0;
+  for (uint32_t pi = c->head; pi != SF_NIL; pi = e->pool.p[pi].next)
+    prem += e->pool.p[pi].price * (double)e->pool.p[pi].size * k->mult;
+  return prem <= e->rules.burst_premium_max;
+}
+
 static int close_cluster(struct sf_engine *e, uint32_t ci, int64_t deadline) {
   struct sf_cluster *c = &e->pool.c[ci];
   struct sf_book_und *u = &e->book.und[c->und];
@@ -178,11 +191,10 @@ static int close_cluster(struct sf_engine *e, uint32_t ci, int64_t deadline) {
   list_remove(e, &u->open, ci);
   c->state = SF_CS_PENDING;
   sf_cluster_seal(c, &e->rules);
+  c->burst_ok = burst_candidate(e, c); /* its prints are final: asked of it at every group decision */
   list_insert_sorted(e, &u->pending, ci);
   return arm(e, ci, SF_TIMER_GROUP, deadline + e->cfg.structure_window_ns);
 }
-
-static int64_t abs64(int64_t x) { return x < 0 ? -x : x; }
 
 /* The next ready group, built in place (the caller fills clusters, structure, symmetry,
  * close_ns and und, then commits it with e->n_ready++); NULL when out of memory. */
@@ -211,20 +223,8 @@ static struct sf_group *ready_slot(struct sf_engine *e) {
  * structure window) lets a cluster that started in time reach its group decision first. A
  * burst of one cluster gives the same event as the cluster alone. */
 static int64_t burst_deadline(const struct sf_engine *e, const struct sf_cluster *b) {
-  int64_t gap = (int64_t)(e->rules.burst_gap_s * 1e9), win = (int64_t)(e->rules.burst_window_s * 1e9);
-  int64_t a = b->last_ns + gap, z = b->start_ns + win;
+  int64_t a = b->last_ns + e->burst_gap_ns, z = b->start_ns + e->burst_win_ns;
   return (a < z ? a : z) + e->cfg.cluster_window_ns + 2 * e->cfg.structure_window_ns;
-}
-
-static bool burst_candidate(const struct sf_engine *e, const struct sf_cluster *c) {
-  if (!(e->rules.burst_gap_s > 0) || (double)c->size > e->rules.burst_lot_max * (double)c->n) return false;
-  /* An intermarket sweep is a professional's order, special and complex prints are not flow. */
-  if (c->conds & (SF_COND_MASK_SPECIAL | SF_COND_MASK_COMPLEX | SF_COND_ISO | SF_COND_SWEEP)) return false;
-  const struct sf_book_ctr *k = &e->book.ctr[c->contract];
-  double prem = 0;
-  for (uint32_t pi = c->head; pi != SF_NIL; pi = e->pool.p[pi].next)
-    prem += e->pool.p[pi].price * (double)e->pool.p[pi].size * k->mult;
-  return prem <= e->rules.burst_premium_max;
 }
 
 static int burst_add(struct sf_engine *e, uint32_t ci) {
@@ -232,8 +232,8 @@ static int burst_add(struct sf_engine *e, uint32_t ci) {
   struct sf_book_ctr *k = &e->book.ctr[c->contract];
   if (k->burst != SF_NIL) {
     struct sf_cluster *b = &e->pool.c[k->burst];
-    int64_t gap = (int64_t)(e->rules.burst_gap_s * 1e9), win = (int64_t)(e->rules.burst_window_s * 1e9);
-    if (b->state == SF_CS_BURST && c->start_ns <= b->last_ns + gap && c->start_ns <= b->start_ns + win) {
+    if (b->state == SF_CS_BURST && c->start_ns <= b->last_ns + e->burst_gap_ns &&
+        c->start_ns <= b->start_ns + e->burst_win_ns) {
       sf_cluster_merge(b, c, &e->pool);
       sf_pool_cluster_free(&e->pool, ci);
       return 0; /* the burst's timer re-arms itself when it fires early */
@@ -262,15 +262,14 @@ static int burst_timer(struct sf_engine *e, uint32_t ci, int64_t deadline) {
   return 0;
 }
 
-/* A closed small-lot cluster that continues the open burst of its contract (in time for it to
+/* A closed small-lot cluster (burst_ok) that continues the open burst of its contract (in time for it to
  * join) is the next fill of that burst. */
 static bool burst_continues(const struct sf_engine *e, const struct sf_cluster *c) {
   const struct sf_book_ctr *k = &e->book.ctr[c->contract];
   if (k->burst == SF_NIL) return false;
   const struct sf_cluster *b = &e->pool.c[k->burst];
-  int64_t gap = (int64_t)(e->rules.burst_gap_s * 1e9), win = (int64_t)(e->rules.burst_window_s * 1e9);
-  return b->state == SF_CS_BURST && c->start_ns <= b->last_ns + gap && c->start_ns <= b->start_ns + win &&
-         burst_candidate(e, c);
+  return b->state == SF_CS_BURST && c->start_ns <= b->last_ns + e->burst_gap_ns &&
+         c->start_ns <= b->start_ns + e->burst_win_ns && c->burst_ok;
 }
 
 /* Legs without complex-order conditions need structure_min_leg contracts: two odd lots printed
@@ -281,57 +280,72 @@ static bool leg_can_pair(const struct sf_engine *e, const struct sf_cluster *c) 
   return (double)c->size >= e->rules.structure_min_leg && !burst_continues(e, c);
 }
 
-static int group_timer(struct sf_engine *e, uint32_t ci, int64_t deadline) {
+/* The latest deadline of the open partners of a pending cluster (INT64_MIN when none): its
+ * group timer waits for them. */
+static int64_t partner_wait(const struct sf_engine *e, const struct sf_cluster *c) {
+  const struct sf_book_und *u = &e->book.und[c->und];
+  int64_t w = e->cfg.structure_window_ns, wait = INT64_MIN;
+  int64_t lo = c->start_ns - w, hi = c->start_ns + w; /* |start - c's start| <= w */
+  for (uint32_t q = u->open.head; q != SF_NIL; q = e->pool.c[q].next) {
+    const struct sf_cluster *o = &e->pool.c[q];
+    if (o->start_ns > hi) break;
+    if (o->start_ns >= lo && o->deadline_ns > wait) wait = o->deadline_ns;
+  }
+  return wait;
+}
+
+/* A group timer with no open partner left to wait for: the anchor's group decision. (Kept out
+ * of line: most group timers only wait, see run_timers.) */
+__attribute__((noinline)) static int group_timer(struct sf_engine *e, uint32_t ci, int64_t deadline) {
   struct sf_cluster *c = &e->pool.c[ci];
   struct sf_book_und *u = &e->book.und[c->und];
   int64_t w = e->cfg.structure_window_ns;
-  /* A partner still open: wait for it. */
-  int64_t wait = INT64_MIN;
-  for (uint32_t q = u->open.head; q != SF_NIL; q = e->pool.c[q].next) {
-    const struct sf_cluster *o = &e->pool.c[q];
-    if (o->start_ns > c->start_ns + w) break;
-    if (abs64(o->start_ns - c->start_ns) <= w && o->deadline_ns > wait) wait = o->deadline_ns;
-  }
-  if (wait > deadline) return arm(e, ci, SF_TIMER_GROUP, wait);
-
   struct sf_leg legs[SF_GROUP_MAX];
   size_t n = 0;
   uint32_t cand[SF_GROUP_MAX];
   cand[n++] = ci; /* the anchor goes first */
   if (leg_can_pair(e, c)) {
+    int64_t lo = c->start_ns - w, hi = c->start_ns + w;
     for (uint32_t q = u->pending.head; q != SF_NIL && n < SF_GROUP_MAX; q = e->pool.c[q].next) {
       const struct sf_cluster *o = &e->pool.c[q];
-      if (o->start_ns > c->start_ns + w) break;
-      if (q != ci && abs64(o->start_ns - c->start_ns) <= w && leg_can_pair(e, o)) cand[n++] = q;
+      if (o->start_ns > hi) break;
+      if (q != ci && o->start_ns >= lo && leg_can_pair(e, o)) cand[n++] = q;
     }
   }
-  for (size_t i = 0; i < n; i++) {
-    const struct sf_cluster *o = &e->pool.c[cand[i]];
-    const struct sf_book_ctr *k = &e->book.ctr[o->contract];
-    legs[i].cluster = cand[i];
-    legs[i].is_call = k->is_call;
-    legs[i].strike_milli = k->c.strike_milli;
-    legs[i].expiry_ns = k->expiry_ns;
-    legs[i].size = o->size;
-    legs[i].sign = o->signed_size > 0 ? 1 : (o->signed_size < 0 ? -1 : 0);
-    legs[i].complex = (o->conds & SF_COND_MASK_COMPLEX) != 0;
-    legs[i].contract = o->contract;
-  }
+  /* A lone anchor (most small-lot fills, which then join a burst) is a single leg at once. */
+  int st = SF_STRUCT_NONE;
+  double sym = SF_NULL;
   bool in[SF_GROUP_MAX];
-  struct sf_group *g = ready_slot(e); /* committed below unless the cluster joins a burst */
-  if (!g) return SF_ENOMEM;
-  g->structure = sf_structure_match(legs, n, e->rules.structure_symmetry_min, in, &g->symmetry);
-  g->close_ns = deadline;
-  g->und = c->und;
-  if (g->structure == SF_STRUCT_NONE && burst_candidate(e, c)) {
+  if (n > 1) {
+    for (size_t i = 0; i < n; i++) {
+      const struct sf_cluster *o = &e->pool.c[cand[i]];
+      const struct sf_book_ctr *k = &e->book.ctr[o->contract];
+      legs[i].cluster = cand[i];
+      legs[i].is_call = k->is_call;
+      legs[i].strike_milli = k->c.strike_milli;
+      legs[i].expiry_ns = k->expiry_ns;
+      legs[i].size = o->size;
+      legs[i].sign = o->signed_size > 0 ? 1 : (o->signed_size < 0 ? -1 : 0);
+      legs[i].complex = (o->conds & SF_COND_MASK_COMPLEX) != 0;
+      legs[i].contract = o->contract;
+    }
+    st = sf_structure_match(legs, n, e->rules.structure_symmetry_min, in, &sym);
+  }
+  if (st == SF_STRUCT_NONE && c->burst_ok) {
     list_remove(e, &u->pending, ci);
     return burst_add(e, ci);
   }
-  if (g->structure == SF_STRUCT_NONE) {
+  struct sf_group *g = ready_slot(e);
+  if (!g) return SF_ENOMEM;
+  g->structure = st;
+  g->symmetry = sym;
+  g->close_ns = deadline;
+  g->und = c->und;
+  if (st == SF_STRUCT_NONE) {
     g->clusters[g->n++] = ci;
   } else {
     for (size_t i = 0; i < n; i++)
-      if (in[i]) g->clusters[g->n++] = legs[i].cluster;
+      if (in[i]) g->clusters[g->n++] = cand[i];
   }
   for (uint32_t i = 0; i < g->n; i++) {
     list_remove(e, &u->pending, g->clusters[i]);
@@ -352,6 +366,22 @@ static int ready_cmp(const void *pa, const void *pb) {
   return strcmp(a->event_id, b->event_id);
 }
 
+/* Sorts a few groups in place by insertion (stable, as glibc's qsort is, so that even equal
+ * keys keep their order); many with qsort. */
+static void sort_groups(struct sf_group *v, size_t n, int (*cmp)(const void *, const void *)) {
+  if (n > 8) {
+    qsort(v, n, sizeof *v, cmp);
+    return;
+  }
+  for (size_t i = 1; i < n; i++) {
+    if (cmp(&v[i - 1], &v[i]) <= 0) continue;
+    struct sf_group x = v[i];
+    size_t j = i;
+    for (; j > 0 && cmp(&v[j - 1], &x) > 0; j--) v[j] = v[j - 1];
+    v[j] = x;
+  }
+}
+
 /* Fires every timer with a deadline before now, then emits the groups they finalised. */
 static int run_timers(struct sf_engine *e, int64_t now) {
   int rc = 0;
@@ -368,7 +398,11 @@ static int run_timers(struct sf_engine *e, int64_t now) {
       }
     } else if (t.kind == SF_TIMER_GROUP) {
       if (c->state != SF_CS_PENDING) continue;
-      rc = group_timer(e, t.idx, t.deadline_ns);
+      int64_t wait = partner_wait(e, c); /* a partner still open: wait for it */
+      if (wait > t.deadline_ns)
+        rc = arm(e, t.idx, SF_TIMER_GROUP, wait);
+      else
+        rc = group_timer(e, t.idx, t.deadline_ns);
     } else {
       if (c->state != SF_CS_BURST) continue;
       rc = burst_timer(e, t.idx, t.deadline_ns);
@@ -378,7 +412,7 @@ static int run_timers(struct sf_engine *e, int64_t now) {
   if (e->n_ready > 1) {
     /* Several groups finalised together are emitted in (close time, event id) order. Event
      * ids decide only between groups of one close time, so only those compute them here. */
-    qsort(e->ready, e->n_ready, sizeof *e->ready, close_cmp);
+    sort_groups(e->ready, e->n_ready, close_cmp); /* timers fire in deadline order: usually sorted */
     for (size_t a = 0, b; a < e->n_ready; a = b) {
       for (b = a + 1; b < e->n_ready && e->ready[b].close_ns == e->ready[a].close_ns;) b++;
       if (b - a < 2) continue;
@@ -386,7 +420,7 @@ static int run_timers(struct sf_engine *e, int64_t now) {
         int r2 = sf_event_id(e, &e->ready[i]);
         if (r2 && !rc) rc = r2;
       }
-      qsort(e->ready + a, b - a, sizeof *e->ready, ready_cmp);
+      sort_groups(e->ready + a, b - a, ready_cmp);
     }
   }
   for (size_t i = 0; i < e->n_ready; i++) {

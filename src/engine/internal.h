@@ -195,8 +195,7 @@ struct sf_cluster {
   int64_t start_ns, last_ns, deadline_ns;
   uint32_t head, tail, n;
   int64_t size, max_print;
-  uint64_t venues[SF_CLUSTER_VENUES];
-  uint32_t n_venues;
+  uint32_t n_venues; /* distinct venues seen (the first SF_CLUSTER_VENUES in venues) */
   uint64_t last_venue;
   bool sweep, open;
   double move_bps; /* underlying move when the cluster opened */
@@ -207,8 +206,10 @@ struct sf_cluster {
    * its sub-clusters that were sweeps and blocks, and how many clusters were merged into it. */
   int64_t sweep_size, block_size;
   uint32_t merged;
-  uint8_t state;      /* SF_CS_* */
-  uint64_t timer_seq; /* seq of the cluster's live timer; stale heap entries do not match */
+  uint8_t state;                      /* SF_CS_* */
+  bool burst_ok;                      /* closed as a small-lot burst candidate (set when it closes) */
+  uint64_t timer_seq;                 /* seq of the cluster's live timer; stale heap entries do not match */
+  uint64_t venues[SF_CLUSTER_VENUES]; /* last: a new cluster clears the fields before it only */
 };
 enum { SF_CS_FREE = 0, SF_CS_OPEN, SF_CS_PENDING, SF_CS_DONE, SF_CS_BURST };
 
@@ -224,28 +225,43 @@ struct sf_timer {
 };
 #define SF_TIMER_KIND_SHIFT 60
 
-/* A FIFO of timers in (deadline, seq) order: a growable ring. */
-struct sf_tfifo {
-  struct sf_timer *v;
-  size_t head, n, cap; /* cap a power of two (or 0) */
+/* A wheel timer: the timer and the next of its bucket (or of the free list). */
+struct sf_tnode {
+  struct sf_timer t;
+  uint32_t next;
 };
 
-/* The timer queue: a binary min-heap plus SF_TLANES FIFOs in front of it. Cluster and group
- * timers are mostly armed in deadline order (a cluster's first deadline is its first print
- * plus the gap; a group's is its close plus the structure window, and closes fire in order;
- * re-arms follow their own order), so such a timer goes to the FIFO whose last timer is the
- * latest one not after it, in O(1); a timer before every FIFO's last, and every burst timer
- * (far deadlines), goes to the heap. The earliest of the heads is the earliest timer: the order
- * is the same total (deadline, kind, seq) order as one heap's. */
-#define SF_TLANES 2
+/* The timer queue: a timer wheel for the near timers and a binary min-heap for the rest. Every
+ * timer is armed at most a second or so ahead (a cluster's deadline is at most its window after
+ * its start, a group's the structure window after a close or a partner's deadline): it goes to
+ * the wheel, buckets of 2^SF_TWHEEL_SHIFT ns each holding a short list in (deadline, seq)
+ * order (most timers go last), with a bitmap of the buckets in use. The wheel spans SF_TWHEEL
+ * buckets from wcur, the bucket of the latest timer popped (no timer left is earlier); a timer
+ * outside the span (a far burst deadline, a late record's deadline before the latest popped)
+ * goes to the heap. The earlier of the two heads is the earliest timer: the order is the same
+ * total (deadline, kind, seq) order as one heap's. */
+#define SF_TWHEEL 2048     /* buckets, a multiple of 64 and a power of two */
+#define SF_TWHEEL_SHIFT 20 /* a bucket spans 2^20 ns (about 1 ms): the wheel about 2.1 s */
+/* Where the earliest timer is (next_at). */
+enum { SF_TAT_NONE = -1, SF_TAT_HEAP = 0, SF_TAT_WHEEL = 1 };
 struct sf_heap {
   struct sf_timer *v; /* the heap */
   size_t n, cap;
-  struct sf_tfifo lane[SF_TLANES];
-  int64_t next_ns; /* deadline of the earliest timer, INT64_MAX when none */
-  int next_at;     /* where it is: a lane, SF_TLANES for the heap, -1 when none */
+  struct sf_tnode *wnode; /* the wheel's timers, with a free list */
+  size_t wnode_n, wnode_cap, wn;
+  uint32_t wfree;
+  uint32_t whead[SF_TWHEEL], wtail[SF_TWHEEL];
+  uint64_t wbits[SF_TWHEEL / 64];
+  int64_t wcur;    /* the wheel's first bucket (absolute: deadline >> SF_TWHEEL_SHIFT) */
+  size_t wnext;    /* the wheel's earliest bucket (while the wheel holds timers) */
+  int64_t wmin_ns; /* key of the wheel's earliest timer (while the wheel holds timers) */
+  uint64_t wmin_seq;
+  int64_t next_ns;   /* deadline of the earliest timer, INT64_MAX when none */
+  uint64_t next_seq; /* its seq */
+  int next_at;       /* where it is: SF_TAT_HEAP, SF_TAT_WHEEL, or SF_TAT_NONE */
 };
 
+/* Queues a timer (the wheel when near, else the heap). Returns 0 or SF_ENOMEM. */
 int sf_heap_push(struct sf_heap *h, const struct sf_timer *t);
 /* Pops the earliest timer (deadline, kind, seq) into *t; 0 when empty. */
 int sf_heap_pop(struct sf_heap *h, struct sf_timer *t);
@@ -253,7 +269,7 @@ const struct sf_timer *sf_heap_top(const struct sf_heap *h);
 /* Pops the earliest timer into *t when its deadline is before now; 0 otherwise. */
 int sf_heap_pop_before(struct sf_heap *h, int64_t now, struct sf_timer *t);
 void sf_heap_init(struct sf_heap *h);
-/* Timers queued (heap and FIFOs). */
+/* Timers queued (wheel and heap). */
 size_t sf_heap_count(const struct sf_heap *h);
 void sf_heap_fini(struct sf_heap *h);
 
@@ -483,7 +499,8 @@ struct sf_engine {
   struct sf_heap heap;
   struct sf_dedup dedup;
   uint64_t timer_seq;
-  int64_t watermark_ns; /* latest event time seen (SF_TS_NULL before the first record) */
+  int64_t burst_gap_ns, burst_win_ns; /* rules.burst_gap_s and burst_window_s in ns */
+  int64_t watermark_ns;               /* latest event time seen (SF_TS_NULL before the first record) */
   struct sf_group *ready;
   size_t n_ready, cap_ready;
   const char **ids; /* scratch for sorting member trace ids */
