@@ -40,6 +40,9 @@ static int ids_reserve(struct sf_engine *e, size_t n) {
   const char **nv = realloc(e->ids, ncap * sizeof *nv);
   if (!nv) return SF_ENOMEM;
   e->ids = nv;
+  uint32_t *nl = realloc(e->ids_len, ncap * sizeof *nl);
+  if (!nl) return SF_ENOMEM;
+  e->ids_len = nl;
   e->ids_cap = ncap;
   return 0;
 }
@@ -87,15 +90,17 @@ static int64_t max_print_seq(const struct sf_engine *e, const uint32_t *clusters
   return m;
 }
 
-/* prefix (4 characters) + 16 hex of the hash of ids, each followed by its NUL. */
-static void hash_id(const char *prefix, const char *const *ids, size_t n, char *out) {
+/* prefix (4 characters) + 16 hex of the hash of ids, each followed by its NUL. With lens, the
+ * lengths of the ids too (the walk finds them). */
+static void hash_id(const char *prefix, const char *const *ids, size_t n, char *out, uint32_t *lens) {
   uint64_t h = SF_HASH_SEED;
   for (size_t i = 0; i < n; i++) { /* each id with its NUL, in one pass */
-    const unsigned char *p = (const unsigned char *)ids[i];
+    const unsigned char *s = (const unsigned char *)ids[i], *p = s;
     do {
       h ^= *p;
       h *= UINT64_C(0x100000001b3);
     } while (*p++);
+    if (lens) lens[i] = (uint32_t)(p - s - 1);
   }
   memcpy(out, prefix, 4);
   sf_hash_hex(sf_hash_mix64(h), out + 4);
@@ -126,7 +131,7 @@ int sf_event_id(struct sf_engine *e, struct sf_group *g) {
   g->ids_n = n;
   e->ids_used = g->ids_all + (size_t)n;
   g->has_ids = true;
-  hash_id("sme_", e->ids + g->ids_all, (size_t)n, g->event_id);
+  hash_id("sme_", e->ids + g->ids_all, (size_t)n, g->event_id, e->ids_len + g->ids_all);
   g->has_id = true;
   return 0;
 }
@@ -226,7 +231,7 @@ int sf_event_emit(struct sf_engine *e, struct sf_group *g) {
     rc = (int)n_ids;
     goto done;
   }
-  if (!g->has_id) hash_id("sme_", e->ids + all, (size_t)n_ids, g->event_id);
+  if (!g->has_id) hash_id("sme_", e->ids + all, (size_t)n_ids, g->event_id, e->ids_len + all);
   char pkt_id[SF_ID_MAX];
   for (uint32_t i = 0; i < g->n; i++) {
     size_t n = run[i + 1] - run[i];
@@ -234,15 +239,17 @@ int sf_event_emit(struct sf_engine *e, struct sf_group *g) {
       memcpy(pkt_id, "pkt_", 4);
       memcpy(pkt_id + 4, g->event_id + 4, 17);
     } else {
-      hash_id("pkt_", e->ids + run[i], n, pkt_id);
+      hash_id("pkt_", e->ids + run[i], n, pkt_id, NULL);
     }
-    if ((rc = sf_strvec_push(&ev->packet_ids, pkt_id))) goto done;
+    if ((rc = sf_strvec_pushn(&ev->packet_ids, pkt_id, 20))) goto done; /* "pkt_" + 16 hex */
     if (e->sinks.on_flow_packet && (rc = emit_packet(e, g->clusters[i], g->event_id, pkt_id, run[i], n)))
       goto done;
     e->stats.flow_packets_out++;
   }
-  for (long i = 0; i < n_ids; i++)
-    if ((rc = sf_strvec_push(&ev->member_print_ids, e->ids[all + (size_t)i]))) goto done;
+  /* The ids live in the pool's fixed char[SF_ID_MAX] slots: one push of whole blocks. */
+  if ((rc = sf_strvec_push_slots(&ev->member_print_ids, (const char *const *)(e->ids + all), e->ids_len + all,
+                                 (size_t)n_ids)))
+    goto done;
 
   ev->meta.source_ts = f->end_ts;
   ev->meta.ingest_ts = f->end_ts;

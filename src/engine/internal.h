@@ -358,7 +358,6 @@ struct sf_scored {
   double prob[SF_PROFILE_COUNT];
   uint8_t dir[SF_PROFILE_COUNT];
   double terms[SF_TERM_COUNT];
-  uint64_t active; /* bit per term not below reason_min */
   uint32_t guards; /* bit per guard */
   bool abstained;
   uint32_t abstain;            /* bit 0 weak_evidence, bit 1 unusable_quotes */
@@ -374,11 +373,22 @@ enum {
 /* What scoring derives from the configuration alone, made once per engine: per profile the
  * terms of non-zero weight (term order) and the set of positive weight, and the constant
  * logarithms. */
+#define SF_RULES_REASON_CODES 128 /* distinct reason strings (terms, variants, structures) */
+#define SF_RULES_REASON_SLOT 48   /* bytes per reason string slot (a multiple of 16) */
 struct sf_rules_prep {
   uint8_t n_nz[SF_PROFILE_COUNT];
   uint8_t nz[SF_PROFILE_COUNT][SF_TERM_COUNT];
-  uint64_t pos_mask[SF_PROFILE_COUNT]; /* bit per term of positive weight */
+  double nzw[SF_PROFILE_COUNT][SF_TERM_COUNT]; /* the weights of nz, packed */
+  uint64_t pos_mask[SF_PROFILE_COUNT];         /* bit per term of positive weight */
   double log_premium_large_lo, log_premium_large_hi, log_large_lot_lo, log_large_lot_hi;
+  /* Reason codes: every distinct reason string once (equal strings share a code), in slots
+   * padded with NULs for sf_strvec_push_slots. term_code[t][v]: v = 1 for the sell side of the
+   * sided terms and for short_dated without otm; struct_code: multi_leg by structure. */
+  uint32_t n_codes;
+  char code_text[SF_RULES_REASON_CODES][SF_RULES_REASON_SLOT];
+  uint32_t code_len[SF_RULES_REASON_CODES];
+  uint8_t term_code[SF_TERM_COUNT][2];
+  uint8_t struct_code[SF_STRUCT__COUNT];
 };
 void sf_rules_prepare(const struct sf_rules_config *rc, struct sf_rules_prep *pp);
 /* sf_rules_score / sf_rules_reasons with the prepared form of rc. */
@@ -453,6 +463,7 @@ struct sf_engine {
   struct sf_group *ready;
   size_t n_ready, cap_ready;
   const char **ids; /* scratch for sorting member trace ids */
+  uint32_t *ids_len; /* the lengths of the ids in e->ids, set where their hash walked them */
   size_t ids_cap;
   size_t ids_used; /* e->ids below this hold the kept ids of ready groups (sf_event_id) */
   /* Output records, reused from event to event (their vectors keep their storage). */

@@ -35,12 +35,66 @@ static double nz(double x) { return isnan(x) ? 0 : x; }
 
 _Static_assert(SF_TERM_COUNT <= 64, "a term set is one 64-bit mask");
 
+/* The code of a reason string in pp's table, added when new (equal strings share a code, so
+ * that deduplicating codes deduplicates strings). */
+static uint8_t code_add(struct sf_rules_prep *pp, const char *s) {
+  size_t n = strlen(s);
+  if (n > SF_RULES_REASON_SLOT - 1) n = SF_RULES_REASON_SLOT - 1; /* names are short: never */
+  for (uint32_t i = 0; i < pp->n_codes; i++)
+    if (pp->code_len[i] == n && memcmp(pp->code_text[i], s, n) == 0) return (uint8_t)i;
+  uint32_t c = pp->n_codes++;
+  memset(pp->code_text[c], 0, SF_RULES_REASON_SLOT);
+  memcpy(pp->code_text[c], s, n);
+  pp->code_len[c] = (uint32_t)n;
+  return (uint8_t)c;
+}
+
+#define TERM_REASON(e, name, doc) name,
+static const char *const term_reason[SF_TERM_COUNT] = {SF_RULE_TERMS(TERM_REASON)};
+#undef TERM_REASON
+
+/* The reason strings of the terms, per variant (PROFILES.md reason codes): the sided terms name
+ * the side hit (buy when buy >= sell), short_dated names otm, multi_leg the structure, any
+ * other term its own name (sf_rule_term_name). */
+static void reason_codes(struct sf_rules_prep *pp) {
+  static const struct {
+    int term;
+    const char *v0, *v1;
+  } sided[] = {{SF_TERM_SWEEP, "iso_sweep_at_ask", "iso_sweep_at_bid"},
+               {SF_TERM_BLOCK, "block_at_ask", "block_at_bid"},
+               {SF_TERM_AGGRESSIVE, "aggressive_at_ask", "aggressive_at_bid"},
+               {SF_TERM_SHORT_DATED, "short_dated_otm", "short_dated"},
+               {SF_TERM_SMALL_LOTS, "small_lots_burst", NULL},
+               {SF_TERM_EVENT_SOON, "event_within_days", NULL},
+               {SF_TERM_SOLD, "sold_at_bid", NULL},
+               {SF_TERM_BOUGHT, "bought_at_ask", NULL},
+               {SF_TERM_LEGS_MATCHED, "legs_matched_size", NULL},
+               {SF_TERM_COMPLEX, "complex_order", NULL},
+               {SF_TERM_SPOT_MOVE, "after_spot_move", NULL},
+               {SF_TERM_BOTH_SIDES, "both_sides_active", NULL},
+               {SF_TERM_SPECIAL, "special_prints", NULL}};
+  pp->n_codes = 0;
+  for (int t = 0; t < SF_TERM_COUNT; t++) pp->term_code[t][0] = pp->term_code[t][1] = code_add(pp, term_reason[t]);
+  for (size_t i = 0; i < sizeof sided / sizeof sided[0]; i++) {
+    pp->term_code[sided[i].term][0] = code_add(pp, sided[i].v0);
+    pp->term_code[sided[i].term][1] = sided[i].v1 ? code_add(pp, sided[i].v1) : pp->term_code[sided[i].term][0];
+  }
+  for (int st = 0; st < SF_STRUCT__COUNT; st++) {
+    const char *n = sf_structure_name(st);
+    pp->struct_code[st] = code_add(pp, n ? n : "multi_leg");
+  }
+}
+_Static_assert(SF_TERM_COUNT + 8 + SF_STRUCT__COUNT <= SF_RULES_REASON_CODES, "reason codes fit the table");
+
 void sf_rules_prepare(const struct sf_rules_config *rc, struct sf_rules_prep *pp) {
   for (int p = 0; p < SF_PROFILE_COUNT; p++) {
     pp->n_nz[p] = 0;
     pp->pos_mask[p] = 0;
     for (int i = 0; i < SF_TERM_COUNT; i++) {
-      if (rc->weight[p][i] != 0) pp->nz[p][pp->n_nz[p]++] = (uint8_t)i;
+      if (rc->weight[p][i] != 0) {
+        pp->nzw[p][pp->n_nz[p]] = rc->weight[p][i];
+        pp->nz[p][pp->n_nz[p]++] = (uint8_t)i;
+      }
       if (rc->weight[p][i] > 0) pp->pos_mask[p] |= UINT64_C(1) << i;
     }
   }
@@ -48,6 +102,7 @@ void sf_rules_prepare(const struct sf_rules_config *rc, struct sf_rules_prep *pp
   pp->log_premium_large_hi = log10(rc->premium_large_hi);
   pp->log_large_lot_lo = log10(rc->large_lot_lo);
   pp->log_large_lot_hi = log10(rc->large_lot_hi);
+  reason_codes(pp);
 }
 
 /* The terms, with the configuration's constant logarithms from pp. */
@@ -160,20 +215,17 @@ void sf_rules_score(const struct sf_rules_config *rc, const struct sf_calibratio
 void sf_rules_score_prep(const struct sf_rules_config *rc, const struct sf_rules_prep *pp,
                          const struct sf_calibration *cal, const struct sf_features *f,
                          const struct sf_evidence *ev, struct sf_scored *out) {
-  out->active = 0;
   out->guards = 0;
   out->abstain = 0;
   double *t = out->terms;
   terms_prep(rc, pp, f, ev, t);
-  for (int i = 0; i < SF_TERM_COUNT; i++)
-    if (!(t[i] < rc->reason_min)) out->active |= UINT64_C(1) << i;
   /* The sum in term order over the non-zero weights only: a zero weight adds an exact 0 (every
    * term is a finite number in [0,1]), so skipping it leaves z unchanged bit for bit. */
   for (int p = 0; p < SF_PROFILE_COUNT; p++) {
     double z = rc->bias[p];
-    const double *w = rc->weight[p];
+    const double *w = pp->nzw[p];
     const uint8_t *nzi = pp->nz[p];
-    for (int k = 0, n = pp->n_nz[p]; k < n; k++) z += w[nzi[k]] * t[nzi[k]];
+    for (int k = 0, n = pp->n_nz[p]; k < n; k++) z += w[k] * t[nzi[k]];
     out->raw[p] = 1 / (1 + exp(-z));
   }
 
@@ -246,52 +298,20 @@ void sf_rules_score_prep(const struct sf_rules_config *rc, const struct sf_rules
   out->abstained = out->abstain != 0;
 }
 
-/* A reason code and its length. */
-struct reason {
-  const char *s;
-  size_t n;
-};
-#define R(lit) ((struct reason){lit, sizeof lit - 1})
-#define TERM_REASON(e, name, doc) {name, sizeof name - 1},
-static const struct reason term_reason[SF_TERM_COUNT] = {SF_RULE_TERMS(TERM_REASON)};
-#undef TERM_REASON
-
-static struct reason reason_of(int term, const struct sf_scored *s, const struct sf_evidence *ev,
-                               const struct sf_rules_config *rc) {
-  bool buy = ev->buy >= ev->sell;
+/* The reason code of an active term (see reason_codes). */
+static uint8_t code_of(const struct sf_rules_prep *pp, int term, const struct sf_scored *s,
+                       const struct sf_evidence *ev, const struct sf_rules_config *rc) {
   switch (term) {
     case SF_TERM_SWEEP:
-      return buy ? R("iso_sweep_at_ask") : R("iso_sweep_at_bid");
     case SF_TERM_BLOCK:
-      return buy ? R("block_at_ask") : R("block_at_bid");
     case SF_TERM_AGGRESSIVE:
-      return buy ? R("aggressive_at_ask") : R("aggressive_at_bid");
+      return pp->term_code[term][ev->buy >= ev->sell ? 0 : 1];
     case SF_TERM_SHORT_DATED:
-      return s->terms[SF_TERM_OTM] >= rc->reason_min ? R("short_dated_otm") : R("short_dated");
-    case SF_TERM_SMALL_LOTS:
-      return R("small_lots_burst");
-    case SF_TERM_EVENT_SOON:
-      return R("event_within_days");
-    case SF_TERM_SOLD:
-      return R("sold_at_bid");
-    case SF_TERM_BOUGHT:
-      return R("bought_at_ask");
-    case SF_TERM_LEGS_MATCHED:
-      return R("legs_matched_size");
-    case SF_TERM_COMPLEX:
-      return R("complex_order");
-    case SF_TERM_SPOT_MOVE:
-      return R("after_spot_move");
-    case SF_TERM_BOTH_SIDES:
-      return R("both_sides_active");
-    case SF_TERM_SPECIAL:
-      return R("special_prints");
-    case SF_TERM_MULTI_LEG: {
-      const char *n = sf_structure_name(ev->structure);
-      return n ? (struct reason){n, strlen(n)} : R("multi_leg");
-    }
+      return pp->term_code[term][s->terms[SF_TERM_OTM] >= rc->reason_min ? 0 : 1];
+    case SF_TERM_MULTI_LEG:
+      return pp->struct_code[(unsigned)ev->structure < SF_STRUCT__COUNT ? ev->structure : 0];
     default:
-      return term_reason[term]; /* the term's name (sf_rule_term_name) */
+      return pp->term_code[term][0];
   }
 }
 
@@ -309,12 +329,13 @@ int sf_rules_reasons_prep(const struct sf_rules_config *rc, const struct sf_rule
   double contrib[SF_TERM_COUNT];
   int n = 0;
   const double *weight = rc->weight[profile];
+  double rmin = rc->reason_min;
   /* Terms of positive weight at or above reason_min (the active ones), in term order. */
-  for (uint64_t m = pp->pos_mask[profile] & s->active; m; m &= m - 1) {
+  for (uint64_t m = pp->pos_mask[profile]; m; m &= m - 1) {
     int t = __builtin_ctzll(m);
-    double w = weight[t];
+    if (s->terms[t] < rmin) continue;
     /* Insert by contribution descending, ties by term order. */
-    double c = w * s->terms[t];
+    double c = weight[t] * s->terms[t];
     int j = n++;
     while (j > 0 && contrib[j - 1] < c) {
       idx[j] = idx[j - 1];
@@ -324,23 +345,44 @@ int sf_rules_reasons_prep(const struct sf_rules_config *rc, const struct sf_rule
     idx[j] = t;
     contrib[j] = c;
   }
-  for (int i = 0; i < n && out->n < SF_REASON_MAX; i++) {
-    struct reason rs = reason_of(idx[i], s, ev, rc);
-    const char *r = rs.s;
-    bool dup = false;
-    for (size_t j = 0; j < out->n && !dup; j++) dup = out->v[j][0] == r[0] && strcmp(out->v[j], r) == 0;
-    if (dup) continue;
-    if (sf_strvec_pushn(out, r, rs.n)) return SF_ENOMEM;
+  /* Codes first, deduplicated (equal strings share a code; strings already in out are
+   * compared as strings), then the strings in one push. */
+  const char *txt[SF_REASON_MAX];
+  uint32_t len[SF_REASON_MAX];
+  size_t n0 = out->n, k = 0;
+  uint64_t seen[SF_RULES_REASON_CODES / 64] = {0};
+  for (int i = 0; i < n && n0 + k < SF_REASON_MAX; i++) {
+    uint8_t c = code_of(pp, idx[i], s, ev, rc);
+    if (seen[c >> 6] & (UINT64_C(1) << (c & 63))) continue;
+    seen[c >> 6] |= UINT64_C(1) << (c & 63);
+    if (n0 && sf_strvec_contains(out, pp->code_text[c])) continue;
+    txt[k] = pp->code_text[c];
+    len[k++] = pp->code_len[c];
   }
-  return 0;
+  return k ? sf_strvec_push_slots(out, txt, len, k) : 0;
 }
 
+/* The suppressed_reasons codes in slots padded for sf_strvec_push_slots: the guards in bit
+ * order, then unusable_quotes (abstain bit 1) and weak_evidence (abstain bit 0). */
+static const struct {
+  char s[32];
+  uint32_t n;
+} suppressed_text[7] = {
+#define S(lit) {lit, sizeof lit - 1}
+    S("stale_quotes"),       S("complex_or_special_prints"), S("retail_frenzy"), S("hedge_reactive_context"),
+    S("arbitrage_symmetry"), S("unusable_quotes"),           S("weak_evidence")
+#undef S
+};
+
 int sf_rules_suppressed(const struct sf_scored *s, struct sf_strvec *out) {
-  static const char *const guard_names[] = {"stale_quotes", "complex_or_special_prints", "retail_frenzy",
-                                            "hedge_reactive_context", "arbitrage_symmetry"};
-  for (int i = 0; i < 5; i++)
-    if ((s->guards & (1u << i)) && sf_strvec_push(out, guard_names[i])) return SF_ENOMEM;
-  if ((s->abstain & 2u) && sf_strvec_push(out, "unusable_quotes")) return SF_ENOMEM;
-  if ((s->abstain & 1u) && sf_strvec_push(out, "weak_evidence")) return SF_ENOMEM;
-  return 0;
+  const char *txt[7];
+  uint32_t len[7];
+  size_t k = 0;
+  uint32_t bits = (s->guards & 31u) | ((s->abstain & 2u) ? 1u << 5 : 0) | ((s->abstain & 1u) ? 1u << 6 : 0);
+  for (; bits; bits &= bits - 1) {
+    int i = __builtin_ctz(bits);
+    txt[k] = suppressed_text[i].s;
+    len[k++] = suppressed_text[i].n;
+  }
+  return k ? sf_strvec_push_slots(out, txt, len, k) : 0;
 }
