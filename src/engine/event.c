@@ -16,20 +16,54 @@ static int cmp_str(const void *a, const void *b) {
   return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
-/* Sorts ids bytewise: insertion sort for the usual handful, qsort beyond. */
-static void sort_ids(const char **v, size_t n) {
+/* The sort key of an id held in a char[SF_ID_MAX] slot: its first 8 characters, NUL-padded,
+ * big-endian, so that keys order as the strings do wherever they differ; equal keys of ids
+ * shorter than 8 characters (last key byte 0) are equal ids, else the rest decides. */
+static uint64_t id_key(const char *s) {
+  uint64_t x;
+  memcpy(&x, s, sizeof x);
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+  uint64_t z = (x - UINT64_C(0x0101010101010101)) & ~x & UINT64_C(0x8080808080808080);
+  if (z) x &= (UINT64_C(1) << (__builtin_ctzll(z) & ~7)) - 1; /* bytes from the first NUL on */
+  return __builtin_bswap64(x);
+#else
+  uint64_t k = 0;
+  bool end = false;
+  for (int i = 0; i < 8; i++) {
+    end = end || s[i] == '\0';
+    k = k << 8 | (end ? 0 : (unsigned char)s[i]);
+  }
+  (void)x;
+  return k;
+#endif
+}
+
+/* strcmp order of two ids by their keys (id_key). */
+static int id_cmp(uint64_t ka, const char *a, uint64_t kb, const char *b) {
+  if (ka != kb) return ka < kb ? -1 : 1;
+  if ((ka & 0xff) == 0) return 0;
+  return strcmp(a + 8, b + 8);
+}
+
+/* Sorts ids bytewise with their keys: insertion sort for the usual handful (members arrive
+ * nearly in order), qsort beyond. */
+static void sort_ids(const char **v, uint64_t *key, size_t n) {
   if (n > 16) {
     qsort(v, n, sizeof *v, cmp_str);
+    for (size_t i = 0; i < n; i++) key[i] = id_key(v[i]);
     return;
   }
   for (size_t i = 1; i < n; i++) {
     const char *x = v[i];
+    uint64_t kx = key[i];
     size_t j = i;
-    while (j > 0 && strcmp(v[j - 1], x) > 0) {
+    while (j > 0 && id_cmp(key[j - 1], v[j - 1], kx, x) > 0) {
       v[j] = v[j - 1];
+      key[j] = key[j - 1];
       j--;
     }
     v[j] = x;
+    key[j] = kx;
   }
 }
 
@@ -43,26 +77,39 @@ static int ids_reserve(struct sf_engine *e, size_t n) {
   uint32_t *nl = realloc(e->ids_len, ncap * sizeof *nl);
   if (!nl) return SF_ENOMEM;
   e->ids_len = nl;
+  uint64_t *nk = realloc(e->ids_key, ncap * sizeof *nk);
+  if (!nk) return SF_ENOMEM;
+  e->ids_key = nk;
   e->ids_cap = ncap;
   return 0;
 }
 
 /* Sorted member trace ids of a group in e->ids from index base on: the ids of cluster i
  * (sorted) at [run[i], run[i + 1]), and when the group has several clusters the merged, sorted
- * list of all at [*all, *all + total) (else *all = base). Returns the total or SF_ENOMEM. */
+ * list of all at [*all, *all + total) (else *all = base). Also the largest member meta.seq
+ * (0 when all are negative: the base of the derived records' seq, see engine.h). Returns the
+ * total or SF_ENOMEM. */
 static long group_ids(struct sf_engine *e, const struct sf_group *g, size_t base,
-                      size_t run[SF_GROUP_MAX + 1], size_t *all) {
+                      size_t run[SF_GROUP_MAX + 1], size_t *all, int64_t *max_seq) {
   size_t total = 0;
   for (uint32_t i = 0; i < g->n; i++) total += e->pool.c[g->clusters[i]].n;
   if (ids_reserve(e, base + (g->n > 1 ? 2 * total : total))) return SF_ENOMEM;
+  const char **ids = e->ids;
+  uint64_t *key = e->ids_key;
+  int64_t m = 0;
   size_t k = base;
   for (uint32_t i = 0; i < g->n; i++) {
     run[i] = k;
-    for (uint32_t pi = e->pool.c[g->clusters[i]].head; pi != SF_NIL; pi = e->pool.p[pi].next)
-      e->ids[k++] = e->pool.p[pi].trace_id;
-    sort_ids(e->ids + run[i], k - run[i]);
+    for (uint32_t pi = e->pool.c[g->clusters[i]].head; pi != SF_NIL; pi = e->pool.p[pi].next) {
+      const struct sf_pprint *p = &e->pool.p[pi];
+      if (p->seq > m) m = p->seq;
+      key[k] = id_key(p->trace_id);
+      ids[k++] = p->trace_id;
+    }
+    sort_ids(ids + run[i], key + run[i], k - run[i]);
   }
   run[g->n] = k;
+  *max_seq = m;
   if (g->n == 1) {
     *all = base;
     return (long)total;
@@ -74,8 +121,11 @@ static long group_ids(struct sf_engine *e, const struct sf_group *g, size_t base
   for (size_t o = k; o < k + total; o++) {
     uint32_t best = SF_NIL;
     for (uint32_t i = 0; i < g->n; i++)
-      if (pos[i] < run[i + 1] && (best == SF_NIL || strcmp(e->ids[pos[i]], e->ids[pos[best]]) < 0)) best = i;
-    e->ids[o] = e->ids[pos[best]++];
+      if (pos[i] < run[i + 1] &&
+          (best == SF_NIL || id_cmp(key[pos[i]], ids[pos[i]], key[pos[best]], ids[pos[best]]) < 0))
+        best = i;
+    key[o] = key[pos[best]];
+    ids[o] = ids[pos[best]++];
   }
   return (long)total;
 }
@@ -126,7 +176,7 @@ static void sort_legs(const struct sf_engine *e, struct sf_group *g) {
 
 int sf_event_id(struct sf_engine *e, struct sf_group *g) {
   sort_legs(e, g);
-  long n = group_ids(e, g, e->ids_used, g->ids_run, &g->ids_all);
+  long n = group_ids(e, g, e->ids_used, g->ids_run, &g->ids_all, &g->ids_max_seq);
   if (n < 0) return (int)n;
   g->ids_n = n;
   e->ids_used = g->ids_all + (size_t)n;
@@ -220,12 +270,14 @@ int sf_event_emit(struct sf_engine *e, struct sf_group *g) {
   event_reset(ev);
   size_t run[SF_GROUP_MAX + 1], all;
   long n_ids;
+  int64_t max_seq;
   if (g->has_ids) { /* made by sf_event_id in this run of the timers */
     memcpy(run, g->ids_run, sizeof run);
     all = g->ids_all;
     n_ids = g->ids_n;
+    max_seq = g->ids_max_seq;
   } else {
-    n_ids = group_ids(e, g, e->ids_used, run, &all);
+    n_ids = group_ids(e, g, e->ids_used, run, &all, &max_seq);
   }
   if (n_ids < 0) {
     rc = (int)n_ids;
@@ -253,7 +305,7 @@ int sf_event_emit(struct sf_engine *e, struct sf_group *g) {
 
   ev->meta.source_ts = f->end_ts;
   ev->meta.ingest_ts = f->end_ts;
-  int64_t seq_base = max_print_seq(e, g->clusters, g->n) * SF_ENGINE_SEQ_STRIDE;
+  int64_t seq_base = max_seq * SF_ENGINE_SEQ_STRIDE;
   ev->meta.seq = seq_base + SF_ENGINE_SEQ_EVENT;
   memcpy(ev->meta.trace_id, g->event_id, SF_ID_MAX);
   memcpy(ev->event_id, g->event_id, SF_ID_MAX);

@@ -74,6 +74,21 @@ void sf_features_compute(struct sf_engine *e, const struct sf_group *g, struct s
   double move = SF_NULL;
   int64_t first_open = INT64_MAX;
 
+  /* The window from the clusters (each keeps the min and max of its prints' times), so that
+   * the one pass over the prints below can also sum the late IV. */
+  for (uint32_t li = 0; li < g->n; li++) {
+    const struct sf_cluster *c = &pl->c[g->clusters[li]];
+    if (c->n == 0) continue;
+    if (c->start_ns < start) start = c->start_ns;
+    if (c->last_ns > end) end = c->last_ns;
+  }
+  if (start > end) return; /* no prints */
+  /* IV over the window: the size-weighted IV of the prints in its last third against the
+   * contract's baseline before the earliest print that had one (iv / (1 + shock) recovers it). */
+  int64_t late_from = end - (end - start) / 3;
+  double base0 = SF_NULL, late_iv = 0, late_w = 0;
+  int64_t base_ts = INT64_MAX;
+
   for (uint32_t li = 0; li < g->n; li++) {
     const struct sf_cluster *c = &pl->c[g->clusters[li]];
     const struct sf_book_ctr *k = &e->book.ctr[c->contract];
@@ -89,8 +104,6 @@ void sf_features_compute(struct sf_engine *e, const struct sf_group *g, struct s
       n += 1;
       size += s;
       prem += p->price * s * k->mult;
-      if (p->ts_ns < start) start = p->ts_ns;
-      if (p->ts_ns > end) end = p->ts_ns;
       if (!isnan(p->spot) && p->ts_ns < spot_ts) {
         spot_ts = p->ts_ns;
         spot = p->spot;
@@ -140,30 +153,20 @@ void sf_features_compute(struct sf_engine *e, const struct sf_group *g, struct s
       for (size_t v = 0; v < n_venues; v++)
         if (venues[v] == p->venue) seen = true;
       if (!seen && n_venues < 64) venues[n_venues++] = p->venue;
+      if (!isnan(p->iv)) {
+        if (!isnan(p->iv_shock) && p->ts_ns < base_ts && p->iv_shock > -1) {
+          base_ts = p->ts_ns;
+          base0 = p->iv / (1 + p->iv_shock);
+        }
+        if (p->ts_ns >= late_from) {
+          late_iv += p->iv * s;
+          late_w += s;
+        }
+      }
     }
   }
   if (n == 0) return;
 
-  /* IV over the window: the size-weighted IV of the prints in its last third against the
-   * contract's baseline before the earliest print that had one (iv / (1 + shock) recovers it). */
-  int64_t late_from = end - (end - start) / 3;
-  double base0 = SF_NULL, late_iv = 0, late_w = 0;
-  int64_t base_ts = INT64_MAX;
-  for (uint32_t li = 0; li < g->n; li++) {
-    const struct sf_cluster *c = &pl->c[g->clusters[li]];
-    for (uint32_t pi = c->head; pi != SF_NIL; pi = pl->p[pi].next) {
-      const struct sf_pprint *p = &pl->p[pi];
-      if (isnan(p->iv)) continue;
-      if (!isnan(p->iv_shock) && p->ts_ns < base_ts && p->iv_shock > -1) {
-        base_ts = p->ts_ns;
-        base0 = p->iv / (1 + p->iv_shock);
-      }
-      if (p->ts_ns >= late_from) {
-        late_iv += p->iv * (double)p->size;
-        late_w += (double)p->size;
-      }
-    }
-  }
   if (base0 > 0 && late_w > 0) ev->iv_rise = late_iv / late_w / base0 - 1;
   if (n > 1 && end > start) ev->fill_rate = (n - 1) / ((double)(end - start) / 60e9);
 

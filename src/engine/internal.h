@@ -336,6 +336,7 @@ struct sf_group {
   bool has_ids;
   size_t ids_run[SF_GROUP_MAX + 1], ids_all;
   long ids_n;
+  int64_t ids_max_seq; /* the largest member meta.seq (0 when all are negative) */
 };
 /* Computes every SmartMoneyFeatures field of a group. Extra outputs for the rules: */
 struct sf_evidence {
@@ -362,6 +363,7 @@ struct sf_scored {
   bool abstained;
   uint32_t abstain;            /* bit 0 weak_evidence, bit 1 unusable_quotes */
   int order[SF_PROFILE_COUNT]; /* profiles by probability desc, ties by profile order */
+  uint64_t active;             /* bit per term that can be a reason and is not below reason_min */
 };
 enum {
   SF_GUARD_STALE = 1u << 0,
@@ -373,13 +375,14 @@ enum {
 /* What scoring derives from the configuration alone, made once per engine: per profile the
  * terms of non-zero weight (term order) and the set of positive weight, and the constant
  * logarithms. */
-#define SF_RULES_REASON_CODES 128 /* distinct reason strings (terms, variants, structures) */
+#define SF_RULES_REASON_CODES 64 /* distinct reason strings (terms, variants, structures) */
 #define SF_RULES_REASON_SLOT 48   /* bytes per reason string slot (a multiple of 16) */
 struct sf_rules_prep {
   uint8_t n_nz[SF_PROFILE_COUNT];
   uint8_t nz[SF_PROFILE_COUNT][SF_TERM_COUNT];
   double nzw[SF_PROFILE_COUNT][SF_TERM_COUNT]; /* the weights of nz, packed */
   uint64_t pos_mask[SF_PROFILE_COUNT];         /* bit per term of positive weight */
+  uint64_t reason_terms;                       /* the union of pos_mask: terms that can be reasons */
   double log_premium_large_lo, log_premium_large_hi, log_large_lot_lo, log_large_lot_hi;
   /* Reason codes: every distinct reason string once (equal strings share a code), in slots
    * padded with NULs for sf_strvec_push_slots. term_code[t][v]: v = 1 for the sell side of the
@@ -464,6 +467,7 @@ struct sf_engine {
   size_t n_ready, cap_ready;
   const char **ids; /* scratch for sorting member trace ids */
   uint32_t *ids_len; /* the lengths of the ids in e->ids, set where their hash walked them */
+  uint64_t *ids_key; /* their sort keys (event.c id_key) */
   size_t ids_cap;
   size_t ids_used; /* e->ids below this hold the kept ids of ready groups (sf_event_id) */
   /* Output records, reused from event to event (their vectors keep their storage). */

@@ -54,13 +54,13 @@ static const char *const term_reason[SF_TERM_COUNT] = {SF_RULE_TERMS(TERM_REASON
 #undef TERM_REASON
 
 /* The reason strings of the terms, per variant (PROFILES.md reason codes): the sided terms name
- * the side hit (buy when buy >= sell), short_dated names otm, multi_leg the structure, any
- * other term its own name (sf_rule_term_name). */
+ * the side hit (v0 when buy >= sell), short_dated names otm (v0 when otm is active), multi_leg
+ * the structure (struct_code), any other term its own name (sf_rule_term_name). */
 static void reason_codes(struct sf_rules_prep *pp) {
   static const struct {
     int term;
     const char *v0, *v1;
-  } sided[] = {{SF_TERM_SWEEP, "iso_sweep_at_ask", "iso_sweep_at_bid"},
+  } named[] = {{SF_TERM_SWEEP, "iso_sweep_at_ask", "iso_sweep_at_bid"},
                {SF_TERM_BLOCK, "block_at_ask", "block_at_bid"},
                {SF_TERM_AGGRESSIVE, "aggressive_at_ask", "aggressive_at_bid"},
                {SF_TERM_SHORT_DATED, "short_dated_otm", "short_dated"},
@@ -74,17 +74,26 @@ static void reason_codes(struct sf_rules_prep *pp) {
                {SF_TERM_BOTH_SIDES, "both_sides_active", NULL},
                {SF_TERM_SPECIAL, "special_prints", NULL}};
   pp->n_codes = 0;
-  for (int t = 0; t < SF_TERM_COUNT; t++) pp->term_code[t][0] = pp->term_code[t][1] = code_add(pp, term_reason[t]);
-  for (size_t i = 0; i < sizeof sided / sizeof sided[0]; i++) {
-    pp->term_code[sided[i].term][0] = code_add(pp, sided[i].v0);
-    pp->term_code[sided[i].term][1] = sided[i].v1 ? code_add(pp, sided[i].v1) : pp->term_code[sided[i].term][0];
-  }
   for (int st = 0; st < SF_STRUCT__COUNT; st++) {
     const char *n = sf_structure_name(st);
     pp->struct_code[st] = code_add(pp, n ? n : "multi_leg");
   }
+  for (int t = 0; t < SF_TERM_COUNT; t++) {
+    size_t i = 0;
+    while (i < sizeof named / sizeof named[0] && named[i].term != t) i++;
+    if (t == SF_TERM_MULTI_LEG) {
+      pp->term_code[t][0] = pp->term_code[t][1] = pp->struct_code[0];
+    } else if (i < sizeof named / sizeof named[0]) {
+      pp->term_code[t][0] = code_add(pp, named[i].v0);
+      pp->term_code[t][1] = named[i].v1 ? code_add(pp, named[i].v1) : pp->term_code[t][0];
+    } else {
+      pp->term_code[t][0] = pp->term_code[t][1] = code_add(pp, term_reason[t]);
+    }
+  }
 }
-_Static_assert(SF_TERM_COUNT + 8 + SF_STRUCT__COUNT <= SF_RULES_REASON_CODES, "reason codes fit the table");
+/* At most one code per term, one more per sided term, one per structure: a 64-bit set. */
+_Static_assert(SF_TERM_COUNT + 4 + SF_STRUCT__COUNT <= SF_RULES_REASON_CODES, "reason codes fit the table");
+_Static_assert(SF_RULES_REASON_CODES <= 64, "a set of reason codes is one 64-bit mask");
 
 void sf_rules_prepare(const struct sf_rules_config *rc, struct sf_rules_prep *pp) {
   for (int p = 0; p < SF_PROFILE_COUNT; p++) {
@@ -98,6 +107,8 @@ void sf_rules_prepare(const struct sf_rules_config *rc, struct sf_rules_prep *pp
       if (rc->weight[p][i] > 0) pp->pos_mask[p] |= UINT64_C(1) << i;
     }
   }
+  pp->reason_terms = 0;
+  for (int p = 0; p < SF_PROFILE_COUNT; p++) pp->reason_terms |= pp->pos_mask[p];
   pp->log_premium_large_lo = log10(rc->premium_large_lo);
   pp->log_premium_large_hi = log10(rc->premium_large_hi);
   pp->log_large_lot_lo = log10(rc->large_lot_lo);
@@ -219,6 +230,12 @@ void sf_rules_score_prep(const struct sf_rules_config *rc, const struct sf_rules
   out->abstain = 0;
   double *t = out->terms;
   terms_prep(rc, pp, f, ev, t);
+  uint64_t act = 0;
+  for (uint64_t m = pp->reason_terms; m; m &= m - 1) {
+    int i = __builtin_ctzll(m);
+    if (!(t[i] < rc->reason_min)) act |= UINT64_C(1) << i;
+  }
+  out->active = act;
   /* The sum in term order over the non-zero weights only: a zero weight adds an exact 0 (every
    * term is a finite number in [0,1]), so skipping it leaves z unchanged bit for bit. */
   for (int p = 0; p < SF_PROFILE_COUNT; p++) {
@@ -298,23 +315,6 @@ void sf_rules_score_prep(const struct sf_rules_config *rc, const struct sf_rules
   out->abstained = out->abstain != 0;
 }
 
-/* The reason code of an active term (see reason_codes). */
-static uint8_t code_of(const struct sf_rules_prep *pp, int term, const struct sf_scored *s,
-                       const struct sf_evidence *ev, const struct sf_rules_config *rc) {
-  switch (term) {
-    case SF_TERM_SWEEP:
-    case SF_TERM_BLOCK:
-    case SF_TERM_AGGRESSIVE:
-      return pp->term_code[term][ev->buy >= ev->sell ? 0 : 1];
-    case SF_TERM_SHORT_DATED:
-      return pp->term_code[term][s->terms[SF_TERM_OTM] >= rc->reason_min ? 0 : 1];
-    case SF_TERM_MULTI_LEG:
-      return pp->struct_code[(unsigned)ev->structure < SF_STRUCT__COUNT ? ev->structure : 0];
-    default:
-      return pp->term_code[term][0];
-  }
-}
-
 int sf_rules_reasons(const struct sf_rules_config *rc, const struct sf_scored *s,
                      const struct sf_evidence *ev, int profile, struct sf_strvec *out) {
   struct sf_rules_prep pp;
@@ -329,11 +329,9 @@ int sf_rules_reasons_prep(const struct sf_rules_config *rc, const struct sf_rule
   double contrib[SF_TERM_COUNT];
   int n = 0;
   const double *weight = rc->weight[profile];
-  double rmin = rc->reason_min;
   /* Terms of positive weight at or above reason_min (the active ones), in term order. */
-  for (uint64_t m = pp->pos_mask[profile]; m; m &= m - 1) {
+  for (uint64_t m = pp->pos_mask[profile] & s->active; m; m &= m - 1) {
     int t = __builtin_ctzll(m);
-    if (s->terms[t] < rmin) continue;
     /* Insert by contribution descending, ties by term order. */
     double c = weight[t] * s->terms[t];
     int j = n++;
@@ -345,17 +343,24 @@ int sf_rules_reasons_prep(const struct sf_rules_config *rc, const struct sf_rule
     idx[j] = t;
     contrib[j] = c;
   }
-  /* Codes first, deduplicated (equal strings share a code; strings already in out are
-   * compared as strings), then the strings in one push. */
+  /* The variant of each term (reason_codes): bit set for v1. */
+  uint64_t v1 = 0;
+  if (!(ev->buy >= ev->sell))
+    v1 |= UINT64_C(1) << SF_TERM_SWEEP | UINT64_C(1) << SF_TERM_BLOCK | UINT64_C(1) << SF_TERM_AGGRESSIVE;
+  if (!(s->terms[SF_TERM_OTM] >= rc->reason_min)) v1 |= UINT64_C(1) << SF_TERM_SHORT_DATED;
+  uint8_t multi = pp->struct_code[(unsigned)ev->structure < SF_STRUCT__COUNT ? ev->structure : 0];
+  /* Codes, deduplicated (equal strings share a code), then the strings in one push. */
   const char *txt[SF_REASON_MAX];
   uint32_t len[SF_REASON_MAX];
   size_t n0 = out->n, k = 0;
-  uint64_t seen[SF_RULES_REASON_CODES / 64] = {0};
+  uint64_t seen = 0;
   for (int i = 0; i < n && n0 + k < SF_REASON_MAX; i++) {
-    uint8_t c = code_of(pp, idx[i], s, ev, rc);
-    if (seen[c >> 6] & (UINT64_C(1) << (c & 63))) continue;
-    seen[c >> 6] |= UINT64_C(1) << (c & 63);
-    if (n0 && sf_strvec_contains(out, pp->code_text[c])) continue;
+    int t = idx[i];
+    uint8_t c = t == SF_TERM_MULTI_LEG ? multi : pp->term_code[t][(v1 >> t) & 1];
+    if (seen & (UINT64_C(1) << c)) continue;
+    seen |= UINT64_C(1) << c;
+    /* Appending to a non-empty vector: strings already there are not repeated. */
+    if (__builtin_expect(n0 != 0, 0) && sf_strvec_contains(out, pp->code_text[c])) continue;
     txt[k] = pp->code_text[c];
     len[k++] = pp->code_len[c];
   }
