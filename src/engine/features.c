@@ -68,7 +68,9 @@ void sf_features_compute(struct sf_engine *e, const struct sf_group *g, struct s
   double age_sum = 0, age_n = 0, rsp_sum = 0, rsp_n = 0, ivs_sum = 0, ivs_w = 0, spw_sum = 0, spw_w = 0;
   double bias_num = 0, bias_den = 0, dn_sum = 0, dn_n = 0, special = 0, iso = 0, cplx = 0, tie = 0;
   double aggressive = 0, sweep = 0, block = 0, adelta = 0, adelta_w = 0;
-  uint64_t venues[64];
+  /* Distinct venues (at most 64 counted): an open-addressing set of 64 slots, a slot in use
+   * when its bit of venue_used is set (nothing to clear per event). */
+  uint64_t venues[64], venue_used = 0;
   size_t n_venues = 0;
   double spot = SF_NULL;
   double move = SF_NULL;
@@ -149,10 +151,15 @@ void sf_features_compute(struct sf_engine *e, const struct sf_group *g, struct s
       if (p->conditions & (SF_COND_ISO | SF_COND_SWEEP)) iso += s;
       if (p->conditions & (SF_COND_COMPLEX | SF_COND_SPREAD)) cplx += s;
       if (p->conditions & SF_COND_STOCK_TIE) tie += s;
-      bool seen = false;
-      for (size_t v = 0; v < n_venues; v++)
-        if (venues[v] == p->venue) seen = true;
-      if (!seen && n_venues < 64) venues[n_venues++] = p->venue;
+      if (n_venues < 64) { /* a free slot remains: the probe ends */
+        unsigned v = (unsigned)(p->venue & 63);
+        while ((venue_used >> v & 1) && venues[v] != p->venue) v = (v + 1) & 63;
+        if (!(venue_used >> v & 1)) {
+          venue_used |= UINT64_C(1) << v;
+          venues[v] = p->venue;
+          n_venues++;
+        }
+      }
       if (!isnan(p->iv)) {
         if (!isnan(p->iv_shock) && p->ts_ns < base_ts && p->iv_shock > -1) {
           base_ts = p->ts_ns;

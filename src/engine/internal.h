@@ -322,6 +322,13 @@ int sf_structure_match(const struct sf_leg *legs, size_t n, double symmetry_min,
 struct sf_engine;
 /* A parent event under construction: its clusters (legs). */
 #define SF_GROUP_MAX 8
+/* A member trace id being sorted: its sort key (event.c id_key) and its leg. */
+struct sf_idref {
+  uint64_t key;
+  const char *s;
+  uint32_t leg;
+};
+
 struct sf_group {
   uint32_t clusters[SF_GROUP_MAX];
   uint32_t n;
@@ -334,9 +341,10 @@ struct sf_group {
   /* With has_ids, its sorted member ids made with the event id, kept in e->ids until the groups
    * of this run of the timers are emitted (as group_ids in event.c lays them out). */
   bool has_ids;
-  size_t ids_run[SF_GROUP_MAX + 1], ids_all;
+  size_t ids_all;
   long ids_n;
-  int64_t ids_max_seq; /* the largest member meta.seq (0 when all are negative) */
+  int64_t ids_max_seq;                 /* the largest member meta.seq (0 when all are negative) */
+  uint64_t ids_leg_hash[SF_GROUP_MAX]; /* the hash of each leg's sorted ids (packet ids) */
 };
 /* Computes every SmartMoneyFeatures field of a group. Extra outputs for the rules: */
 struct sf_evidence {
@@ -392,6 +400,7 @@ struct sf_rules_prep {
   uint32_t code_len[SF_RULES_REASON_CODES];
   uint8_t term_code[SF_TERM_COUNT][2];
   uint8_t struct_code[SF_STRUCT__COUNT];
+  bool codes_unique; /* no two terms share a code: a profile's codes need no deduplication */
 };
 void sf_rules_prepare(const struct sf_rules_config *rc, struct sf_rules_prep *pp);
 /* sf_rules_score / sf_rules_reasons with the prepared form of rc. */
@@ -465,10 +474,14 @@ struct sf_engine {
   int64_t oldest_ns;    /* watermark_ns - reorder_ns: older records are rejected (SF_TS_NULL: none) */
   struct sf_group *ready;
   size_t n_ready, cap_ready;
-  const char **ids; /* scratch for sorting member trace ids */
-  uint32_t *ids_len; /* the lengths of the ids in e->ids, set where their hash walked them */
-  uint64_t *ids_key; /* their sort keys (event.c id_key) */
+  /* Member trace ids of groups, sorted (event.c group_ids): the ids, their lengths and the leg
+   * (index in the group) of each, kept for the groups of one run of the timers. */
+  const char **ids;
+  uint32_t *ids_len;
+  uint8_t *ids_leg;
   size_t ids_cap;
+  struct sf_idref *idref; /* scratch for sorting them */
+  size_t idref_cap;
   size_t ids_used; /* e->ids below this hold the kept ids of ready groups (sf_event_id) */
   /* Output records, reused from event to event (their vectors keep their storage). */
   struct sf_smart_money_event ev;

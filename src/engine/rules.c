@@ -90,6 +90,23 @@ static void reason_codes(struct sf_rules_prep *pp) {
       pp->term_code[t][0] = pp->term_code[t][1] = code_add(pp, term_reason[t]);
     }
   }
+  /* The term owning each code (multi_leg owns the structures'); a second owner means an event
+   * could list one string twice. */
+  int owner[SF_RULES_REASON_CODES];
+  for (int c = 0; c < SF_RULES_REASON_CODES; c++) owner[c] = -1;
+  pp->codes_unique = true;
+  for (int t = 0; t < SF_TERM_COUNT; t++) {
+    uint8_t cs[SF_STRUCT__COUNT + 2];
+    int nc = 0;
+    if (t == SF_TERM_MULTI_LEG)
+      for (int st = 0; st < SF_STRUCT__COUNT; st++) cs[nc++] = pp->struct_code[st];
+    else
+      cs[nc++] = pp->term_code[t][0], cs[nc++] = pp->term_code[t][1];
+    for (int i = 0; i < nc; i++) {
+      if (owner[cs[i]] >= 0 && owner[cs[i]] != t) pp->codes_unique = false;
+      owner[cs[i]] = t;
+    }
+  }
 }
 /* At most one code per term, one more per sided term, one per structure: a 64-bit set. */
 _Static_assert(SF_TERM_COUNT + 4 + SF_STRUCT__COUNT <= SF_RULES_REASON_CODES, "reason codes fit the table");
@@ -325,44 +342,50 @@ int sf_rules_reasons(const struct sf_rules_config *rc, const struct sf_scored *s
 int sf_rules_reasons_prep(const struct sf_rules_config *rc, const struct sf_rules_prep *pp,
                           const struct sf_scored *s, const struct sf_evidence *ev, int profile,
                           struct sf_strvec *out) {
-  int idx[SF_TERM_COUNT];
-  double contrib[SF_TERM_COUNT];
-  int n = 0;
-  const double *weight = rc->weight[profile];
-  /* Terms of positive weight at or above reason_min (the active ones), in term order. */
-  for (uint64_t m = pp->pos_mask[profile] & s->active; m; m &= m - 1) {
-    int t = __builtin_ctzll(m);
-    /* Insert by contribution descending, ties by term order. */
-    double c = weight[t] * s->terms[t];
-    int j = n++;
-    while (j > 0 && contrib[j - 1] < c) {
-      idx[j] = idx[j - 1];
-      contrib[j] = contrib[j - 1];
-      j--;
-    }
-    idx[j] = t;
-    contrib[j] = c;
-  }
   /* The variant of each term (reason_codes): bit set for v1. */
   uint64_t v1 = 0;
   if (!(ev->buy >= ev->sell))
     v1 |= UINT64_C(1) << SF_TERM_SWEEP | UINT64_C(1) << SF_TERM_BLOCK | UINT64_C(1) << SF_TERM_AGGRESSIVE;
   if (!(s->terms[SF_TERM_OTM] >= rc->reason_min)) v1 |= UINT64_C(1) << SF_TERM_SHORT_DATED;
   uint8_t multi = pp->struct_code[(unsigned)ev->structure < SF_STRUCT__COUNT ? ev->structure : 0];
-  /* Codes, deduplicated (equal strings share a code), then the strings in one push. */
+  uint8_t code[SF_TERM_COUNT];
+  double contrib[SF_TERM_COUNT];
+  int n = 0;
+  const double *weight = rc->weight[profile];
+  /* The codes of the terms of positive weight at or above reason_min (the active ones), in term
+   * order, inserted by contribution descending, ties by term order. */
+  for (uint64_t m = pp->pos_mask[profile] & s->active; m; m &= m - 1) {
+    int t = __builtin_ctzll(m);
+    double c = weight[t] * s->terms[t];
+    uint8_t cd = t == SF_TERM_MULTI_LEG ? multi : pp->term_code[t][(v1 >> t) & 1];
+    int j = n++;
+    while (j > 0 && contrib[j - 1] < c) {
+      code[j] = code[j - 1];
+      contrib[j] = contrib[j - 1];
+      j--;
+    }
+    code[j] = cd;
+    contrib[j] = c;
+  }
   const char *txt[SF_REASON_MAX];
   uint32_t len[SF_REASON_MAX];
   size_t n0 = out->n, k = 0;
-  uint64_t seen = 0;
-  for (int i = 0; i < n && n0 + k < SF_REASON_MAX; i++) {
-    int t = idx[i];
-    uint8_t c = t == SF_TERM_MULTI_LEG ? multi : pp->term_code[t][(v1 >> t) & 1];
-    if (seen & (UINT64_C(1) << c)) continue;
-    seen |= UINT64_C(1) << c;
-    /* Appending to a non-empty vector: strings already there are not repeated. */
-    if (__builtin_expect(n0 != 0, 0) && sf_strvec_contains(out, pp->code_text[c])) continue;
-    txt[k] = pp->code_text[c];
-    len[k++] = pp->code_len[c];
+  if (n0 == 0 && pp->codes_unique) { /* no string can repeat */
+    k = (size_t)n < SF_REASON_MAX ? (size_t)n : SF_REASON_MAX;
+    for (size_t i = 0; i < k; i++) {
+      txt[i] = pp->code_text[code[i]];
+      len[i] = pp->code_len[code[i]];
+    }
+  } else { /* equal strings share a code; strings already in out are compared as strings */
+    uint64_t seen = 0;
+    for (int i = 0; i < n && n0 + k < SF_REASON_MAX; i++) {
+      uint8_t c = code[i];
+      if (seen & (UINT64_C(1) << c)) continue;
+      seen |= UINT64_C(1) << c;
+      if (n0 && sf_strvec_contains(out, pp->code_text[c])) continue;
+      txt[k] = pp->code_text[c];
+      len[k++] = pp->code_len[c];
+    }
   }
   return k ? sf_strvec_push_slots(out, txt, len, k) : 0;
 }
