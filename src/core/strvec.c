@@ -64,37 +64,28 @@ int sf_strvec_pushn(struct sf_strvec *sv, const char *s, size_t len) {
  * that much spare room (bytes past len are free, the next push overwrites them). */
 #define SLOT_BLOCK 16
 
-/* Room for n more strings of lengths len and the copy's spare bytes. */
-static int reserve_slots_bytes(struct sf_strvec *sv, const uint32_t *len, size_t n) {
-  size_t bytes = 0;
-  for (size_t i = 0; i < n; i++) bytes += len[i] + 1;
-  return reserve_bytes(sv, sv->len + bytes + SLOT_BLOCK);
-}
-
 int sf_strvec_push_slots(struct sf_strvec *sv, const char *const *s, const uint32_t *len, size_t n) {
-  if (!n) return 0;
-  if (sv->n + n > sv->cap && reserve_slots(sv, sv->n + n)) return SF_ENOMEM;
-  if (!sv->buf && reserve_slots_bytes(sv, len, n)) return SF_ENOMEM;
-  for (;;) {
-    char *c = sv->buf + sv->len, *end = sv->buf + sv->buf_cap;
-    char **v = sv->v + sv->n;
-    size_t i = 0;
-    for (; i < n; i++) {
-      size_t l = len[i];
-      if ((size_t)(end - c) < l + 1 + SLOT_BLOCK) break;
-      for (size_t o = 0; o <= l; o += SLOT_BLOCK) memcpy(c + o, s[i] + o, SLOT_BLOCK);
-      c[l] = '\0';
-      v[i] = c;
-      c += l + 1;
-    }
-    if (i == n) {
-      sv->n += n;
-      sv->len = (size_t)(c - sv->buf);
-      return 0;
-    }
-    /* Out of room (rare once the vector has its working size): grow for all, start over. */
-    if (reserve_slots_bytes(sv, len, n)) return SF_ENOMEM;
+  size_t bytes = n;
+  for (size_t i = 0; i < n; i++) bytes += len[i];
+  /* Room for the strings and the spare bytes of the last block (an empty vector has none). */
+  if (sv->n + n > sv->cap || sv->len + bytes + SLOT_BLOCK > sv->buf_cap) {
+    if (!n) return 0;
+    if (reserve_slots(sv, sv->n + n) || reserve_bytes(sv, sv->len + bytes + SLOT_BLOCK)) return SF_ENOMEM;
   }
+  char *c = sv->buf + sv->len;
+  char **v = sv->v + sv->n;
+  for (size_t i = 0; i < n; i++) {
+    size_t l = len[i];
+    const char *src = s[i];
+    memcpy(c, src, SLOT_BLOCK);
+    for (size_t o = SLOT_BLOCK; o <= l; o += SLOT_BLOCK) memcpy(c + o, src + o, SLOT_BLOCK);
+    c[l] = '\0';
+    v[i] = c;
+    c += l + 1;
+  }
+  sv->n += n;
+  sv->len += bytes;
+  return 0;
 }
 
 int sf_strvec_append(struct sf_strvec *sv, const struct sf_strvec *src) {
