@@ -19,6 +19,9 @@
  * abstain_below -> weak_evidence. */
 #include <math.h>
 #include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "engine/internal.h"
 #include "smartflow/calibration.h"
@@ -33,7 +36,33 @@ static double ramp(double x, double lo, double hi) {
 static double ramp_down(double x, double full, double zero) { return isnan(x) ? 0 : 1 - ramp(x, full, zero); }
 static double nz(double x) { return isnan(x) ? 0 : x; }
 
+/* ramp(log10(x), log_lo, log_hi) for x > 0, else 0, with log_lo = log10(lo), log_hi = log10(hi):
+ * log10 is non-decreasing, so with log_lo < log_hi the ramp is 0 below lo and 1 from hi on
+ * whatever the exact logarithm, and only x inside the range needs it. */
+static double log_ramp(double x, double lo, double hi, double log_lo, double log_hi) {
+  if (!(x > 0)) return 0;
+  if (log_lo < log_hi) {
+    if (x < lo) return 0;
+    if (x >= hi) return 1;
+  }
+  return ramp(log10(x), log_lo, log_hi);
+}
+
 _Static_assert(SF_TERM_COUNT <= 64, "a term set is one 64-bit mask");
+
+/* The set of terms not below rmin (!(t < rmin): the reason threshold), two at a time where SSE2
+ * compares pairs. */
+static uint64_t active_terms(const double t[SF_TERM_COUNT], double rmin) {
+  uint64_t act = 0;
+  int i = 0;
+#ifdef __SSE2__
+  __m128d r = _mm_set1_pd(rmin);
+  for (; i + 2 <= SF_TERM_COUNT; i += 2)
+    act |= (uint64_t)_mm_movemask_pd(_mm_cmpnlt_pd(_mm_loadu_pd(t + i), r)) << i;
+#endif
+  for (; i < SF_TERM_COUNT; i++) act |= (uint64_t)!(t[i] < rmin) << i;
+  return act;
+}
 
 /* The code of a reason string in pp's table, added when new (equal strings share a code, so
  * that deduplicating codes deduplicates strings). */
@@ -138,8 +167,8 @@ static void terms_prep(const struct sf_rules_config *rc, const struct sf_rules_p
                        const struct sf_features *f, const struct sf_evidence *ev, double t[SF_TERM_COUNT]) {
   double prem = f->total_premium;
   bool multi = ev->structure != SF_STRUCT_NONE;
-  t[SF_TERM_PREMIUM_LARGE] =
-      prem > 0 ? ramp(log10(prem), pp->log_premium_large_lo, pp->log_premium_large_hi) : 0;
+  t[SF_TERM_PREMIUM_LARGE] = log_ramp(prem, rc->premium_large_lo, rc->premium_large_hi,
+                                      pp->log_premium_large_lo, pp->log_premium_large_hi);
   t[SF_TERM_PREMIUM_MODERATE] =
       ramp(prem, rc->retail_premium_lo, rc->retail_premium_hi) * (1 - t[SF_TERM_PREMIUM_LARGE]);
   t[SF_TERM_SWEEP] = nz(ev->sweep_share);
@@ -199,7 +228,7 @@ static void terms_prep(const struct sf_rules_config *rc, const struct sf_rules_p
                           ramp(f->print_count, rc->burst_prints_lo, rc->burst_prints_hi);
   t[SF_TERM_IV_RISE] = ramp(ev->iv_rise, rc->iv_rise_lo, rc->iv_rise_hi);
   t[SF_TERM_LARGE_LOTS] =
-      f->avg_fill_size > 0 ? ramp(log10(f->avg_fill_size), pp->log_large_lot_lo, pp->log_large_lot_hi) : 0;
+      log_ramp(f->avg_fill_size, rc->large_lot_lo, rc->large_lot_hi, pp->log_large_lot_lo, pp->log_large_lot_hi);
   /* With the default ramp 0.5..1.5 the term reaches reason_min (0.5) exactly when the size
    * traded reaches the open interest: positions are being opened, not closed. */
   t[SF_TERM_VOLUME_EXCEEDS_OI] = ramp(f->vol_oi_ratio, rc->oi_ratio_lo, rc->oi_ratio_hi);
@@ -247,12 +276,7 @@ void sf_rules_score_prep(const struct sf_rules_config *rc, const struct sf_rules
   out->abstain = 0;
   double *t = out->terms;
   terms_prep(rc, pp, f, ev, t);
-  uint64_t act = 0;
-  for (uint64_t m = pp->reason_terms; m; m &= m - 1) {
-    int i = __builtin_ctzll(m);
-    if (!(t[i] < rc->reason_min)) act |= UINT64_C(1) << i;
-  }
-  out->active = act;
+  out->active = active_terms(t, rc->reason_min) & pp->reason_terms;
   /* The sum in term order over the non-zero weights only: a zero weight adds an exact 0 (every
    * term is a finite number in [0,1]), so skipping it leaves z unchanged bit for bit. */
   for (int p = 0; p < SF_PROFILE_COUNT; p++) {
