@@ -14,13 +14,23 @@
 
 /* The sort key of an id held in a char[SF_ID_MAX] slot: its first 8 characters, NUL-padded,
  * big-endian, so that keys order as the strings do wherever they differ; equal keys of ids
- * shorter than 8 characters (last key byte 0) are equal ids, else the rest decides. */
-static uint64_t id_key(const char *s) {
-  uint64_t x;
-  memcpy(&x, s, sizeof x);
+ * shorter than 8 characters (last key byte 0) are equal ids, else the rest decides. Also the
+ * id's length (the slot is read 8 bytes at a time up to its NUL). */
+static uint64_t id_key(const char *s, uint32_t *len) {
 #if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-  uint64_t z = (x - UINT64_C(0x0101010101010101)) & ~x & UINT64_C(0x8080808080808080);
-  if (z) x &= (UINT64_C(1) << (__builtin_ctzll(z) & ~7)) - 1; /* bytes from the first NUL on */
+  const uint64_t ones = UINT64_C(0x0101010101010101), highs = UINT64_C(0x8080808080808080);
+  uint64_t x, y;
+  memcpy(&x, s, sizeof x);
+  uint64_t z = (x - ones) & ~x & highs; /* the lowest flag marks the first NUL */
+  if (z) {
+    int b = __builtin_ctzll(z) >> 3;
+    *len = (uint32_t)b;
+    x &= (UINT64_C(1) << (8 * b)) - 1; /* bytes from the NUL on */
+  } else {
+    memcpy(&y, s + 8, sizeof y);
+    uint64_t z2 = (y - ones) & ~y & highs;
+    *len = z2 ? (uint32_t)(8 + (__builtin_ctzll(z2) >> 3)) : (uint32_t)(16 + strlen(s + 16));
+  }
   return __builtin_bswap64(x);
 #else
   uint64_t k = 0;
@@ -29,10 +39,60 @@ static uint64_t id_key(const char *s) {
     end = end || s[i] == '\0';
     k = k << 8 | (end ? 0 : (unsigned char)s[i]);
   }
-  (void)x;
+  *len = (uint32_t)strlen(s);
   return k;
 #endif
 }
+
+#define FNV_PRIME UINT64_C(0x100000001b3)
+
+/* FNV-1a steps (sf_hash_update) over an id with its NUL (n bytes at p) into h and, with h2,
+ * into a second hash too: ids are short, so up to 8 bytes take one straight run. */
+#define STEP(c) (h = (h ^ (c)) * FNV_PRIME, h2 ? (void)(*h2 = (*h2 ^ (c)) * FNV_PRIME) : (void)0)
+static inline uint64_t fnv_id(uint64_t h, uint64_t *h2, const unsigned char *p, size_t n) {
+  while (n > 8) {
+    STEP(*p);
+    p++;
+    n--;
+  }
+  switch (n) {
+    case 8:
+      STEP(*p);
+      p++;
+      /* fallthrough */
+    case 7:
+      STEP(*p);
+      p++;
+      /* fallthrough */
+    case 6:
+      STEP(*p);
+      p++;
+      /* fallthrough */
+    case 5:
+      STEP(*p);
+      p++;
+      /* fallthrough */
+    case 4:
+      STEP(*p);
+      p++;
+      /* fallthrough */
+    case 3:
+      STEP(*p);
+      p++;
+      /* fallthrough */
+    case 2:
+      STEP(*p);
+      p++;
+      /* fallthrough */
+    case 1:
+      STEP(*p);
+      /* fallthrough */
+    default:
+      break;
+  }
+  return h;
+}
+#undef STEP
 
 /* strcmp order of two ids by their keys (id_key). */
 static int idref_cmp(const struct sf_idref *a, const struct sf_idref *b) {
@@ -134,7 +194,7 @@ static long group_ids(struct sf_engine *e, const struct sf_group *g, size_t base
     for (uint32_t pi = e->pool.c[g->clusters[i]].head; pi != SF_NIL; pi = e->pool.p[pi].next) {
       const struct sf_pprint *p = &e->pool.p[pi];
       if (p->seq > m) m = p->seq;
-      r[k].key = id_key(p->trace_id);
+      r[k].key = id_key(p->trace_id, &r[k].len);
       r[k].s = p->trace_id;
       r[k++].leg = i;
     }
@@ -144,33 +204,24 @@ static long group_ids(struct sf_engine *e, const struct sf_group *g, size_t base
   const char **ids = e->ids + base;
   uint32_t *lens = e->ids_len + base;
   uint8_t *legs = e->ids_leg + base;
+  /* The hashes take each id with its NUL. */
   uint64_t h = SF_HASH_SEED;
   if (g->n == 1) {
-    for (size_t i = 0; i < total; i++) { /* each id with its NUL */
-      const unsigned char *s = (const unsigned char *)r[i].s, *p = s;
-      do {
-        h ^= *p;
-        h *= FNV_PRIME;
-      } while (*p++);
+    for (size_t i = 0; i < total; i++) {
+      h = fnv_id(h, NULL, (const unsigned char *)r[i].s, (size_t)r[i].len + 1);
       ids[i] = r[i].s;
-      lens[i] = (uint32_t)(p - s - 1);
+      lens[i] = r[i].len;
       legs[i] = 0;
     }
     h_leg[0] = h;
   } else {
     for (uint32_t i = 0; i < g->n; i++) h_leg[i] = SF_HASH_SEED;
     for (size_t i = 0; i < total; i++) {
-      const unsigned char *s = (const unsigned char *)r[i].s, *p = s;
-      uint64_t hl = h_leg[r[i].leg];
-      do {
-        h ^= *p;
-        h *= FNV_PRIME;
-        hl ^= *p;
-        hl *= FNV_PRIME;
-      } while (*p++);
+      uint64_t hl = h_leg[r[i].leg]; /* a local the steps keep in a register */
+      h = fnv_id(h, &hl, (const unsigned char *)r[i].s, (size_t)r[i].len + 1);
       h_leg[r[i].leg] = hl;
       ids[i] = r[i].s;
-      lens[i] = (uint32_t)(p - s - 1);
+      lens[i] = r[i].len;
       legs[i] = (uint8_t)r[i].leg;
     }
   }

@@ -326,7 +326,7 @@ struct sf_engine;
 struct sf_idref {
   uint64_t key;
   const char *s;
-  uint32_t leg;
+  uint32_t leg, len;
 };
 
 struct sf_group {
