@@ -380,15 +380,17 @@ enum {
   SF_GUARD_HEDGE = 1u << 3,
   SF_GUARD_ARB = 1u << 4
 };
-/* What scoring derives from the configuration alone, made once per engine: per profile the
- * terms of non-zero weight (term order) and the set of positive weight, and the constant
- * logarithms. */
+/* What scoring derives from the configuration alone, made once per engine: the terms of
+ * non-zero weight with their weights side by side, per profile the set of positive weight, the
+ * constant logarithms, and the reason codes. */
 #define SF_RULES_REASON_CODES 64 /* distinct reason strings (terms, variants, structures) */
 #define SF_RULES_REASON_SLOT 48   /* bytes per reason string slot (a multiple of 16) */
 struct sf_rules_prep {
-  uint8_t n_nz[SF_PROFILE_COUNT];
-  uint8_t nz[SF_PROFILE_COUNT][SF_TERM_COUNT];
-  double nzw[SF_PROFILE_COUNT][SF_TERM_COUNT]; /* the weights of nz, packed */
+  /* The terms of non-zero weight in some profile (term order) and their six weights, for the
+   * six logits summed side by side (rules.c). */
+  uint8_t n_any;
+  uint8_t any[SF_TERM_COUNT];
+  _Alignas(16) double any_w[SF_TERM_COUNT][SF_PROFILE_COUNT];
   uint64_t pos_mask[SF_PROFILE_COUNT];         /* bit per term of positive weight */
   uint64_t reason_terms;                       /* the union of pos_mask: terms that can be reasons */
   double log_premium_large_lo, log_premium_large_hi, log_large_lot_lo, log_large_lot_hi;

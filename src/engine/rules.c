@@ -143,15 +143,17 @@ _Static_assert(SF_RULES_REASON_CODES <= 64, "a set of reason codes is one 64-bit
 
 void sf_rules_prepare(const struct sf_rules_config *rc, struct sf_rules_prep *pp) {
   for (int p = 0; p < SF_PROFILE_COUNT; p++) {
-    pp->n_nz[p] = 0;
     pp->pos_mask[p] = 0;
-    for (int i = 0; i < SF_TERM_COUNT; i++) {
-      if (rc->weight[p][i] != 0) {
-        pp->nzw[p][pp->n_nz[p]] = rc->weight[p][i];
-        pp->nz[p][pp->n_nz[p]++] = (uint8_t)i;
-      }
+    for (int i = 0; i < SF_TERM_COUNT; i++)
       if (rc->weight[p][i] > 0) pp->pos_mask[p] |= UINT64_C(1) << i;
-    }
+  }
+  pp->n_any = 0;
+  for (int i = 0; i < SF_TERM_COUNT; i++) {
+    bool any = false;
+    for (int p = 0; p < SF_PROFILE_COUNT; p++) any = any || rc->weight[p][i] != 0;
+    if (!any) continue;
+    for (int p = 0; p < SF_PROFILE_COUNT; p++) pp->any_w[pp->n_any][p] = rc->weight[p][i];
+    pp->any[pp->n_any++] = (uint8_t)i;
   }
   pp->reason_terms = 0;
   for (int p = 0; p < SF_PROFILE_COUNT; p++) pp->reason_terms |= pp->pos_mask[p];
@@ -262,6 +264,36 @@ int sf_rules_band(const struct sf_rules_config *rc, double p) {
   return SF_BAND_LOW;
 }
 
+_Static_assert(SF_PROFILE_COUNT == 6, "the logits are summed in three pairs");
+
+/* The six logits: bias + the sum in term order of weight x term. Summed side by side over the
+ * terms some profile weighs, a profile's zero weights included: those add an exact 0 (every
+ * term is a finite number in [0,1], so w x t is +-0 and z + 0 is z, or +0 for a z of -0, which
+ * changes nothing that follows), so each z is the same bit for bit as its own sparse sum. */
+static void logits(const struct sf_rules_config *rc, const struct sf_rules_prep *pp, const double *t,
+                   double z[SF_PROFILE_COUNT]) {
+#if defined(__GNUC__) || defined(__clang__)
+  typedef double v2d __attribute__((vector_size(16)));
+  v2d z0 = {rc->bias[0], rc->bias[1]}, z1 = {rc->bias[2], rc->bias[3]}, z2 = {rc->bias[4], rc->bias[5]};
+  for (int k = 0, n = pp->n_any; k < n; k++) {
+    double x = t[pp->any[k]];
+    v2d tv = {x, x}, w0, w1, w2;
+    memcpy(&w0, &pp->any_w[k][0], sizeof w0);
+    memcpy(&w1, &pp->any_w[k][2], sizeof w1);
+    memcpy(&w2, &pp->any_w[k][4], sizeof w2);
+    z0 += w0 * tv;
+    z1 += w1 * tv;
+    z2 += w2 * tv;
+  }
+  z[0] = z0[0], z[1] = z0[1], z[2] = z1[0], z[3] = z1[1], z[4] = z2[0], z[5] = z2[1];
+#else
+  for (int p = 0; p < SF_PROFILE_COUNT; p++) {
+    z[p] = rc->bias[p];
+    for (int k = 0, n = pp->n_any; k < n; k++) z[p] += pp->any_w[k][p] * t[pp->any[k]];
+  }
+#endif
+}
+
 void sf_rules_score(const struct sf_rules_config *rc, const struct sf_calibration *cal,
                     const struct sf_features *f, const struct sf_evidence *ev, struct sf_scored *out) {
   struct sf_rules_prep pp;
@@ -277,15 +309,9 @@ void sf_rules_score_prep(const struct sf_rules_config *rc, const struct sf_rules
   double *t = out->terms;
   terms_prep(rc, pp, f, ev, t);
   out->active = active_terms(t, rc->reason_min) & pp->reason_terms;
-  /* The sum in term order over the non-zero weights only: a zero weight adds an exact 0 (every
-   * term is a finite number in [0,1]), so skipping it leaves z unchanged bit for bit. */
-  for (int p = 0; p < SF_PROFILE_COUNT; p++) {
-    double z = rc->bias[p];
-    const double *w = pp->nzw[p];
-    const uint8_t *nzi = pp->nz[p];
-    for (int k = 0, n = pp->n_nz[p]; k < n; k++) z += w[k] * t[nzi[k]];
-    out->raw[p] = 1 / (1 + exp(-z));
-  }
+  double z[SF_PROFILE_COUNT];
+  logits(rc, pp, t, z);
+  for (int p = 0; p < SF_PROFILE_COUNT; p++) out->raw[p] = 1 / (1 + exp(-z[p]));
 
   /* Guards. */
   double g = rc->guard_factor;
