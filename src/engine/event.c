@@ -344,7 +344,7 @@ int sf_event_emit(struct sf_engine *e, struct sf_group *g) {
   struct sf_scored sc;
   struct sf_smart_money_event *ev = &e->ev;
 
-  sort_legs(e, g);
+  if (!g->has_ids) sort_legs(e, g); /* else sf_event_id did */
   sf_features_compute(e, g, f, &evd);
   if (!(f->total_premium >= e->rules.emit_min_premium)) {
     e->stats.events_below_emit++;
@@ -372,20 +372,25 @@ int sf_event_emit(struct sf_engine *e, struct sf_group *g) {
     rc = (int)n_ids;
     goto done;
   }
-  char pkt_id[SF_ID_MAX];
+  /* Packet ids ("pkt_" + 16 hex) in slots padded for one sf_strvec_push_slots. */
+  char pkt[SF_GROUP_MAX][32];
+  const char *pkt_s[SF_GROUP_MAX];
+  uint32_t pkt_len[SF_GROUP_MAX];
   for (uint32_t i = 0; i < g->n; i++) {
     if (g->n == 1) { /* the packet has the event's members: the same hash */
-      memcpy(pkt_id, "pkt_", 4);
-      memcpy(pkt_id + 4, g->event_id + 4, 17);
+      memcpy(pkt[i], "pkt_", 4);
+      memcpy(pkt[i] + 4, g->event_id + 4, 17);
     } else {
-      format_id("pkt_", h_leg[i], pkt_id);
+      format_id("pkt_", h_leg[i], pkt[i]);
     }
-    if ((rc = sf_strvec_pushn(&ev->packet_ids, pkt_id, 20))) goto done; /* "pkt_" + 16 hex */
+    pkt_s[i] = pkt[i];
+    pkt_len[i] = 20;
     if (e->sinks.on_flow_packet &&
-        (rc = emit_packet(e, i, g->clusters[i], g->event_id, pkt_id, all, (size_t)n_ids)))
+        (rc = emit_packet(e, i, g->clusters[i], g->event_id, pkt[i], all, (size_t)n_ids)))
       goto done;
     e->stats.flow_packets_out++;
   }
+  if ((rc = sf_strvec_push_slots(&ev->packet_ids, pkt_s, pkt_len, g->n))) goto done;
   /* The ids live in the pool's fixed char[SF_ID_MAX] slots: one push of whole blocks. */
   if ((rc = sf_strvec_push_slots(&ev->member_print_ids, (const char *const *)(e->ids + all), e->ids_len + all,
                                  (size_t)n_ids)))
@@ -420,7 +425,9 @@ int sf_event_emit(struct sf_engine *e, struct sf_group *g) {
 
   /* Derived records, built in reused storage. */
   if (!sc.abstained) {
-    int nh = sf_derive_hits(&e->rules, ev, e->hits);
+    char hex[17];
+    sf_derive_hex(ev->event_id, hex);
+    int nh = sf_derive_hits(&e->rules, ev, hex, e->hits);
     if (nh < 0) {
       rc = nh;
       goto done;
@@ -431,7 +438,7 @@ int sf_event_emit(struct sf_engine *e, struct sf_group *g) {
       if (e->sinks.on_classifier_hit) e->sinks.on_classifier_hit(e->sinks.ctx, &e->hits[i]);
     }
     struct sf_alert *a = &e->alert;
-    int ra = sf_derive_alert(&e->rules, ev, e->hits, (size_t)nh, e->alert_hits, e->alert_scores, a);
+    int ra = sf_derive_alert(&e->rules, ev, hex, e->hits, (size_t)nh, e->alert_hits, e->alert_scores, a);
     if (ra < 0) rc = ra;
     if (ra == 1) {
       a->meta.seq = seq_base + SF_ENGINE_SEQ_ALERT;

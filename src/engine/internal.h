@@ -428,13 +428,16 @@ int sf_rules_band(const struct sf_rules_config *rc, double p);
 /* Builds the classifier hits of an event (primary, then strong runners-up); returns the count
  * or SF_ENOMEM. hits must hold SF_PROFILE_COUNT entries whose explanations are valid vectors
  * (reused: every field of a hit built is set). */
-int sf_derive_hits(const struct sf_rules_config *rc, const struct sf_smart_money_event *ev,
+int sf_derive_hits(const struct sf_rules_config *rc, const struct sf_smart_money_event *ev, const char *hex,
                    struct sf_classifier_hit *hits);
+/* The 16 hex of the derived ids of an event (hex of sf_hash_str of its id), made once for
+ * sf_derive_hits and sf_derive_alert (their hex argument). */
+void sf_derive_hex(const char *event_id, char out[17]);
 /* Builds the alert of an event from its hits, in reused storage: out->hits points to hit_store
  * (n_hits entries, NULL when none) and out->profile_scores to score_store (SF_PROFILE_COUNT
  * entries); the vectors of both stores and of out->evidence_refs must be valid and keep their
  * storage. Returns 1 when an alert is due, 0 when not, or SF_ENOMEM. */
-int sf_derive_alert(const struct sf_rules_config *rc, const struct sf_smart_money_event *ev,
+int sf_derive_alert(const struct sf_rules_config *rc, const struct sf_smart_money_event *ev, const char *hex,
                     const struct sf_classifier_hit *hits, size_t n_hits, struct sf_classifier_hit *hit_store,
                     struct sf_profile_score *score_store, struct sf_alert *out);
 
