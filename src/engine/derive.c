@@ -79,7 +79,8 @@ int sf_derive_alert(const struct sf_rules_config *rc, const struct sf_smart_mone
     if (sf_strvec_copy(&hit_store[i].explanations, &hits[i].explanations)) return SF_ENOMEM;
   }
   sf_strvec_clear(&a->evidence_refs);
-  if (sf_strvec_push(&a->evidence_refs, ev->event_id) || sf_strvec_append(&a->evidence_refs, &ev->member_print_ids))
+  if (sf_strvec_push(&a->evidence_refs, ev->event_id) ||
+      sf_strvec_append(&a->evidence_refs, &ev->member_print_ids))
     return SF_ENOMEM;
   a->profile_scores = score_store;
   a->profile_score_count = SF_PROFILE_COUNT;

@@ -271,8 +271,8 @@ int sf_event_id(struct sf_engine *e, struct sf_group *g) {
 
 /* The FlowPacket of leg li (cluster ci) of an event whose sorted member ids are at e->ids[first,
  * first + n_ids). */
-static int emit_packet(struct sf_engine *e, uint32_t li, uint32_t ci, const char *event_id, const char *pkt_id,
-                       size_t first, size_t n_ids) {
+static int emit_packet(struct sf_engine *e, uint32_t li, uint32_t ci, const char *event_id,
+                       const char *pkt_id, size_t first, size_t n_ids) {
   const struct sf_cluster *c = &e->pool.c[ci];
   const struct sf_book_ctr *k = &e->book.ctr[c->contract];
   static const char *const kinds[] = {"single", "sweep", "burst", "block"};

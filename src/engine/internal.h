@@ -384,15 +384,15 @@ enum {
  * non-zero weight with their weights side by side, per profile the set of positive weight, the
  * constant logarithms, and the reason codes. */
 #define SF_RULES_REASON_CODES 64 /* distinct reason strings (terms, variants, structures) */
-#define SF_RULES_REASON_SLOT 48   /* bytes per reason string slot (a multiple of 16) */
+#define SF_RULES_REASON_SLOT 48  /* bytes per reason string slot (a multiple of 16) */
 struct sf_rules_prep {
   /* The terms of non-zero weight in some profile (term order) and their six weights, for the
    * six logits summed side by side (rules.c). */
   uint8_t n_any;
   uint8_t any[SF_TERM_COUNT];
   _Alignas(16) double any_w[SF_TERM_COUNT][SF_PROFILE_COUNT];
-  uint64_t pos_mask[SF_PROFILE_COUNT];         /* bit per term of positive weight */
-  uint64_t reason_terms;                       /* the union of pos_mask: terms that can be reasons */
+  uint64_t pos_mask[SF_PROFILE_COUNT]; /* bit per term of positive weight */
+  uint64_t reason_terms;               /* the union of pos_mask: terms that can be reasons */
   double log_premium_large_lo, log_premium_large_hi, log_large_lot_lo, log_large_lot_hi;
   /* Reason codes: every distinct reason string once (equal strings share a code), in slots
    * padded with NULs for sf_strvec_push_slots. term_code[t][v]: v = 1 for the sell side of the

@@ -60,7 +60,7 @@ static uint64_t active_terms(const double t[SF_TERM_COUNT], double rmin) {
   for (; i + 2 <= SF_TERM_COUNT; i += 2)
     act |= (uint64_t)_mm_movemask_pd(_mm_cmpnlt_pd(_mm_loadu_pd(t + i), r)) << i;
 #endif
-  for (; i < SF_TERM_COUNT; i++) act |= (uint64_t)!(t[i] < rmin) << i;
+  for (; i < SF_TERM_COUNT; i++) act |= (uint64_t) !(t[i] < rmin) << i;
   return act;
 }
 
@@ -229,8 +229,8 @@ static void terms_prep(const struct sf_rules_config *rc, const struct sf_rules_p
   t[SF_TERM_BURST_RATE] = ramp(ev->fill_rate, rc->burst_rate_lo, rc->burst_rate_hi) *
                           ramp(f->print_count, rc->burst_prints_lo, rc->burst_prints_hi);
   t[SF_TERM_IV_RISE] = ramp(ev->iv_rise, rc->iv_rise_lo, rc->iv_rise_hi);
-  t[SF_TERM_LARGE_LOTS] =
-      log_ramp(f->avg_fill_size, rc->large_lot_lo, rc->large_lot_hi, pp->log_large_lot_lo, pp->log_large_lot_hi);
+  t[SF_TERM_LARGE_LOTS] = log_ramp(f->avg_fill_size, rc->large_lot_lo, rc->large_lot_hi, pp->log_large_lot_lo,
+                                   pp->log_large_lot_hi);
   /* With the default ramp 0.5..1.5 the term reaches reason_min (0.5) exactly when the size
    * traded reaches the open interest: positions are being opened, not closed. */
   t[SF_TERM_VOLUME_EXCEEDS_OI] = ramp(f->vol_oi_ratio, rc->oi_ratio_lo, rc->oi_ratio_hi);
@@ -446,7 +446,8 @@ static const struct {
   char s[32];
   uint32_t n;
 } suppressed_text[7] = {
-#define S(lit) {lit, sizeof lit - 1}
+#define S(lit) \
+  { lit, sizeof lit - 1 }
     S("stale_quotes"),       S("complex_or_special_prints"), S("retail_frenzy"), S("hedge_reactive_context"),
     S("arbitrage_symmetry"), S("unusable_quotes"),           S("weak_evidence")
 #undef S

@@ -154,12 +154,9 @@ static void test_append(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_push_grow_repoint),
-      cmocka_unit_test(test_clear_keeps_storage),
-      cmocka_unit_test(test_self_push),
-      cmocka_unit_test(test_copy_sort_contains),
-      cmocka_unit_test(test_push_slots),
-      cmocka_unit_test(test_append),
+      cmocka_unit_test(test_push_grow_repoint), cmocka_unit_test(test_clear_keeps_storage),
+      cmocka_unit_test(test_self_push),         cmocka_unit_test(test_copy_sort_contains),
+      cmocka_unit_test(test_push_slots),        cmocka_unit_test(test_append),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -325,8 +325,8 @@ static void test_reasons(void **state) {
   score(&s, &sc);
   struct sf_strvec out = {0};
   assert_int_equal(sf_rules_reasons(&rc, &sc, &s.ev, SF_PROFILE_INSTITUTIONAL_DIRECTIONAL, &out), 0);
-  const char *want[] = {"premium_large", "aggressive_at_ask", "one_sided",   "dte_weeks",
-                        "iso_sweep_at_ask", "near_money",     "tight_quotes"};
+  const char *want[] = {"premium_large",    "aggressive_at_ask", "one_sided",   "dte_weeks",
+                        "iso_sweep_at_ask", "near_money",        "tight_quotes"};
   check_i64((int64_t)out.n, 7);
   for (size_t i = 0; i < 7; i++) check_str(out.v[i], want[i]);
 
@@ -360,10 +360,14 @@ static void test_reasons(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_clean_institutional), cmocka_unit_test(test_stale_quotes),
-      cmocka_unit_test(test_special_prints),      cmocka_unit_test(test_retail_frenzy),
-      cmocka_unit_test(test_hedge_context),       cmocka_unit_test(test_arbitrage_symmetry),
-      cmocka_unit_test(test_weak_evidence),       cmocka_unit_test(test_background_trickle),
+      cmocka_unit_test(test_clean_institutional),
+      cmocka_unit_test(test_stale_quotes),
+      cmocka_unit_test(test_special_prints),
+      cmocka_unit_test(test_retail_frenzy),
+      cmocka_unit_test(test_hedge_context),
+      cmocka_unit_test(test_arbitrage_symmetry),
+      cmocka_unit_test(test_weak_evidence),
+      cmocka_unit_test(test_background_trickle),
       cmocka_unit_test(test_reasons),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
