@@ -28,8 +28,12 @@
  *     known figure skipped; an open interest of 0 counts as 1 (a new series: every contract
  *     traded opens a position); null without a lookup or when no leg's figure is known. */
 #include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "engine/internal.h"
 #include "smartflow/calendar.h"
@@ -75,6 +79,13 @@ void sf_features_compute(struct sf_engine *e, const struct sf_group *g, struct s
   double spot = SF_NULL;
   double move = SF_NULL;
   int64_t first_open = INT64_MAX;
+#ifdef __SSE2__
+  _Static_assert(offsetof(struct sf_pprint, rel_spread) == offsetof(struct sf_pprint, nbbo_age_ms) + 8 &&
+                     offsetof(struct sf_pprint, spread_wide) == offsetof(struct sf_pprint, iv_shock) + 8,
+                 "field pairs summed together are adjacent");
+  const __m128d one = _mm_set1_pd(1.0);
+  __m128d a_sum = _mm_setzero_pd(), a_n = _mm_setzero_pd(), w_sum = _mm_setzero_pd(), w_w = _mm_setzero_pd();
+#endif
 
   /* The window from the clusters (each keeps the min and max of its prints' times), so that
    * the one pass over the prints below can also sum the late IV. */
@@ -120,6 +131,18 @@ void sf_features_compute(struct sf_engine *e, const struct sf_group *g, struct s
           aggressive += s;
       }
       if (p->side == SF_SIDE_STALE) stale += 1;
+#ifdef __SSE2__
+      { /* two fields at a time, a null one adding an exact +0 (no sum here is ever -0) */
+        __m128d q = _mm_loadu_pd(&p->nbbo_age_ms), m = _mm_cmpord_pd(q, q); /* with rel_spread */
+        a_sum = _mm_add_pd(a_sum, _mm_and_pd(m, q));
+        a_n = _mm_add_pd(a_n, _mm_and_pd(m, one));
+        __m128d sv = _mm_set1_pd(s);
+        q = _mm_loadu_pd(&p->iv_shock); /* with spread_wide */
+        m = _mm_cmpord_pd(q, q);
+        w_sum = _mm_add_pd(w_sum, _mm_and_pd(m, _mm_mul_pd(q, sv)));
+        w_w = _mm_add_pd(w_w, _mm_and_pd(m, sv));
+      }
+#else
       if (!isnan(p->nbbo_age_ms)) {
         age_sum += p->nbbo_age_ms;
         age_n += 1;
@@ -136,6 +159,7 @@ void sf_features_compute(struct sf_engine *e, const struct sf_group *g, struct s
         spw_sum += p->spread_wide * s;
         spw_w += s;
       }
+#endif
       if (!isnan(p->delta)) {
         adelta += fabs(p->delta) * s;
         adelta_w += s;
@@ -173,6 +197,16 @@ void sf_features_compute(struct sf_engine *e, const struct sf_group *g, struct s
     }
   }
   if (n == 0) return;
+#ifdef __SSE2__
+  age_sum = _mm_cvtsd_f64(a_sum);
+  rsp_sum = _mm_cvtsd_f64(_mm_unpackhi_pd(a_sum, a_sum));
+  age_n = _mm_cvtsd_f64(a_n);
+  rsp_n = _mm_cvtsd_f64(_mm_unpackhi_pd(a_n, a_n));
+  ivs_sum = _mm_cvtsd_f64(w_sum);
+  spw_sum = _mm_cvtsd_f64(_mm_unpackhi_pd(w_sum, w_sum));
+  ivs_w = _mm_cvtsd_f64(w_w);
+  spw_w = _mm_cvtsd_f64(_mm_unpackhi_pd(w_w, w_w));
+#endif
 
   if (base0 > 0 && late_w > 0) ev->iv_rise = late_iv / late_w / base0 - 1;
   if (n > 1 && end > start) ev->fill_rate = (n - 1) / ((double)(end - start) / 60e9);
