@@ -146,8 +146,6 @@ static int ids_reserve(struct sf_engine *e, size_t n, size_t n_refs) {
   return 0;
 }
 
-#define FNV_PRIME UINT64_C(0x100000001b3)
-
 #if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
 /* The 8 lowercase hex digits of x (most significant first) as 8 bytes in memory order: the
  * nibbles spread one per byte, then '0' + n, plus 'a' - '0' - 10 where n >= 10 (n + 6 carries
