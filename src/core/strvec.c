@@ -67,7 +67,7 @@ int sf_strvec_pushn(struct sf_strvec *sv, const char *s, size_t len) {
 int sf_strvec_push_slots(struct sf_strvec *sv, const char *const *s, const uint32_t *len, size_t n) {
   size_t bytes = n;
   for (size_t i = 0; i < n; i++) bytes += len[i];
-  /* Room for the strings and the spare bytes of the last block (an empty vector has none). */
+  /* Room for the strings and the spare bytes of the last block (none to push: nothing to do). */
   if (sv->n + n > sv->cap || sv->len + bytes + SLOT_BLOCK > sv->buf_cap) {
     if (!n) return 0;
     if (reserve_slots(sv, sv->n + n) || reserve_bytes(sv, sv->len + bytes + SLOT_BLOCK)) return SF_ENOMEM;
