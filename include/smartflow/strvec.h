@@ -11,6 +11,7 @@
 #define SMARTFLOW_STRVEC_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 struct sf_strvec {
   char **v;       /* borrowed views into buf, n of them; the array is owned */
@@ -25,6 +26,15 @@ struct sf_strvec {
 int sf_strvec_push(struct sf_strvec *sv, const char *s);
 /* Appends a copy of the first len bytes of s (which may be one of sv's own strings). */
 int sf_strvec_pushn(struct sf_strvec *sv, const char *s, size_t len);
+/* Appends n strings at once (one reservation): s[i] of length len[i]. The copy moves whole
+ * 16-byte blocks, so each s[i] must be readable up to len[i] + 1 rounded up to a multiple of 16
+ * bytes: a string held in a fixed slot whose size is a multiple of 16 (a record's
+ * char[SF_ID_MAX], a padded table entry), and none may lie in sv's own block. For the
+ * engine's per-event id and reason lists. Returns 0 or SF_ENOMEM. */
+int sf_strvec_push_slots(struct sf_strvec *sv, const char *const *s, const uint32_t *len, size_t n);
+/* Appends copies of all of src's strings in src's order (src must not be sv). Returns 0 or
+ * SF_ENOMEM. */
+int sf_strvec_append(struct sf_strvec *sv, const struct sf_strvec *src);
 /* Replaces dst's contents with copies of src's (dst's storage is reused). */
 int sf_strvec_copy(struct sf_strvec *dst, const struct sf_strvec *src);
 /* Sorts the strings bytewise (strcmp order). */

@@ -60,6 +60,45 @@ int sf_strvec_pushn(struct sf_strvec *sv, const char *s, size_t len) {
   return 0;
 }
 
+/* The 16-byte block copies may write up to 15 bytes past the last string's NUL: the block keeps
+ * that much spare room (bytes past len are free, the next push overwrites them). */
+#define SLOT_BLOCK 16
+
+int sf_strvec_push_slots(struct sf_strvec *sv, const char *const *s, const uint32_t *len, size_t n) {
+  size_t bytes = n;
+  for (size_t i = 0; i < n; i++) bytes += len[i];
+  /* Room for the strings and the spare bytes of the last block (none to push: nothing to do). */
+  if (sv->n + n > sv->cap || sv->len + bytes + SLOT_BLOCK > sv->buf_cap) {
+    if (!n) return 0;
+    if (reserve_slots(sv, sv->n + n) || reserve_bytes(sv, sv->len + bytes + SLOT_BLOCK)) return SF_ENOMEM;
+  }
+  char *c = sv->buf + sv->len;
+  char **v = sv->v + sv->n;
+  for (size_t i = 0; i < n; i++) {
+    size_t l = len[i];
+    const char *src = s[i];
+    memcpy(c, src, SLOT_BLOCK);
+    for (size_t o = SLOT_BLOCK; o <= l; o += SLOT_BLOCK) memcpy(c + o, src + o, SLOT_BLOCK);
+    c[l] = '\0';
+    v[i] = c;
+    c += l + 1;
+  }
+  sv->n += n;
+  sv->len += bytes;
+  return 0;
+}
+
+int sf_strvec_append(struct sf_strvec *sv, const struct sf_strvec *src) {
+  if (!src->n) return 0;
+  if (reserve_slots(sv, sv->n + src->n) || reserve_bytes(sv, sv->len + src->len)) return SF_ENOMEM;
+  char *base = sv->buf + sv->len;
+  memcpy(base, src->buf, src->len);
+  for (size_t i = 0; i < src->n; i++) sv->v[sv->n + i] = base + (size_t)(src->v[i] - src->buf);
+  sv->n += src->n;
+  sv->len += src->len;
+  return 0;
+}
+
 int sf_strvec_push(struct sf_strvec *sv, const char *s) { return sf_strvec_pushn(sv, s, strlen(s)); }
 
 int sf_strvec_copy(struct sf_strvec *dst, const struct sf_strvec *src) {

@@ -12,7 +12,7 @@
 #include "smartflow/err.h"
 #include "smartflow/hash.h"
 
-static void id_hex(const char *event_id, char out[17]) { sf_hash_hex(sf_hash_str(event_id), out); }
+void sf_derive_hex(const char *event_id, char out[17]) { sf_hash_hex(sf_hash_str(event_id), out); }
 
 /* out = a b c, truncated to cap - 1 bytes like snprintf. */
 static void cat3(char *out, size_t cap, const char *a, const char *b, const char *c) {
@@ -42,11 +42,9 @@ static int make_hit(const struct sf_smart_money_event *ev, const struct sf_profi
   return sf_strvec_copy(&h->explanations, &s->reasons);
 }
 
-int sf_derive_hits(const struct sf_rules_config *rc, const struct sf_smart_money_event *ev,
+int sf_derive_hits(const struct sf_rules_config *rc, const struct sf_smart_money_event *ev, const char *hex,
                    struct sf_classifier_hit *hits) {
   if (ev->abstained || ev->primary_profile < 0) return 0;
-  char hex[17];
-  id_hex(ev->event_id, hex);
   int n = 0;
   for (int i = 0; i < SF_PROFILE_COUNT; i++) {
     const struct sf_profile_score *s = &ev->scores[i];
@@ -59,14 +57,12 @@ int sf_derive_hits(const struct sf_rules_config *rc, const struct sf_smart_money
   return n;
 }
 
-int sf_derive_alert(const struct sf_rules_config *rc, const struct sf_smart_money_event *ev,
+int sf_derive_alert(const struct sf_rules_config *rc, const struct sf_smart_money_event *ev, const char *hex,
                     const struct sf_classifier_hit *hits, size_t n_hits, struct sf_classifier_hit *hit_store,
                     struct sf_profile_score *score_store, struct sf_alert *a) {
   if (ev->abstained || ev->primary_profile < 0) return 0;
   double p = ev->scores[0].probability;
   if (p < rc->alert_min) return 0;
-  char hex[17];
-  id_hex(ev->event_id, hex);
   a->meta.source_ts = ev->meta.source_ts;
   a->meta.ingest_ts = ev->meta.ingest_ts;
   a->meta.seq = 0;
@@ -83,9 +79,9 @@ int sf_derive_alert(const struct sf_rules_config *rc, const struct sf_smart_mone
     if (sf_strvec_copy(&hit_store[i].explanations, &hits[i].explanations)) return SF_ENOMEM;
   }
   sf_strvec_clear(&a->evidence_refs);
-  if (sf_strvec_push(&a->evidence_refs, ev->event_id)) return SF_ENOMEM;
-  for (size_t i = 0; i < ev->member_print_ids.n; i++)
-    if (sf_strvec_push(&a->evidence_refs, ev->member_print_ids.v[i])) return SF_ENOMEM;
+  if (sf_strvec_push(&a->evidence_refs, ev->event_id) ||
+      sf_strvec_append(&a->evidence_refs, &ev->member_print_ids))
+    return SF_ENOMEM;
   a->profile_scores = score_store;
   a->profile_score_count = SF_PROFILE_COUNT;
   for (int i = 0; i < SF_PROFILE_COUNT; i++)

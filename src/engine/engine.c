@@ -94,6 +94,9 @@ void sf_engine_free(struct sf_engine *e) {
   sf_heap_fini(&e->heap);
   free(e->ready);
   free(e->ids);
+  free(e->ids_len);
+  free(e->ids_leg);
+  free(e->idref);
   sf_smart_money_event_fini(&e->ev);
   for (int i = 0; i < SF_PROFILE_COUNT; i++) {
     sf_classifier_hit_fini(&e->hits[i]);

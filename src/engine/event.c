@@ -12,20 +12,108 @@
 #include "smartflow/err.h"
 #include "smartflow/hash.h"
 
-static int cmp_str(const void *a, const void *b) {
-  return strcmp(*(const char *const *)a, *(const char *const *)b);
+/* The sort key of an id held in a char[SF_ID_MAX] slot: its first 8 characters, NUL-padded,
+ * big-endian, so that keys order as the strings do wherever they differ; equal keys of ids
+ * shorter than 8 characters (last key byte 0) are equal ids, else the rest decides. Also the
+ * id's length (the slot is read 8 bytes at a time up to its NUL). */
+static uint64_t id_key(const char *s, uint32_t *len) {
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+  const uint64_t ones = UINT64_C(0x0101010101010101), highs = UINT64_C(0x8080808080808080);
+  uint64_t x, y;
+  memcpy(&x, s, sizeof x);
+  uint64_t z = (x - ones) & ~x & highs; /* the lowest flag marks the first NUL */
+  if (z) {
+    int b = __builtin_ctzll(z) >> 3;
+    *len = (uint32_t)b;
+    x &= (UINT64_C(1) << (8 * b)) - 1; /* bytes from the NUL on */
+  } else {
+    memcpy(&y, s + 8, sizeof y);
+    uint64_t z2 = (y - ones) & ~y & highs;
+    *len = z2 ? (uint32_t)(8 + (__builtin_ctzll(z2) >> 3)) : (uint32_t)(16 + strlen(s + 16));
+  }
+  return __builtin_bswap64(x);
+#else
+  uint64_t k = 0;
+  bool end = false;
+  for (int i = 0; i < 8; i++) {
+    end = end || s[i] == '\0';
+    k = k << 8 | (end ? 0 : (unsigned char)s[i]);
+  }
+  *len = (uint32_t)strlen(s);
+  return k;
+#endif
 }
 
-/* Sorts ids bytewise: insertion sort for the usual handful, qsort beyond. */
-static void sort_ids(const char **v, size_t n) {
-  if (n > 16) {
-    qsort(v, n, sizeof *v, cmp_str);
+#define FNV_PRIME UINT64_C(0x100000001b3)
+
+/* FNV-1a steps (sf_hash_update) over an id with its NUL (n bytes at p) into h and, with h2,
+ * into a second hash too: ids are short, so up to 8 bytes take one straight run. */
+#define STEP(c) (h = (h ^ (c)) * FNV_PRIME, h2 ? (void)(*h2 = (*h2 ^ (c)) * FNV_PRIME) : (void)0)
+static inline uint64_t fnv_id(uint64_t h, uint64_t *h2, const unsigned char *p, size_t n) {
+  while (n > 8) {
+    STEP(*p);
+    p++;
+    n--;
+  }
+  switch (n) {
+    case 8:
+      STEP(*p);
+      p++;
+      /* fallthrough */
+    case 7:
+      STEP(*p);
+      p++;
+      /* fallthrough */
+    case 6:
+      STEP(*p);
+      p++;
+      /* fallthrough */
+    case 5:
+      STEP(*p);
+      p++;
+      /* fallthrough */
+    case 4:
+      STEP(*p);
+      p++;
+      /* fallthrough */
+    case 3:
+      STEP(*p);
+      p++;
+      /* fallthrough */
+    case 2:
+      STEP(*p);
+      p++;
+      /* fallthrough */
+    case 1:
+      STEP(*p);
+      /* fallthrough */
+    default:
+      break;
+  }
+  return h;
+}
+#undef STEP
+
+/* strcmp order of two ids by their keys (id_key). */
+static int idref_cmp(const struct sf_idref *a, const struct sf_idref *b) {
+  if (a->key != b->key) return a->key < b->key ? -1 : 1;
+  if ((a->key & 0xff) == 0) return 0;
+  return strcmp(a->s + 8, b->s + 8);
+}
+
+static int idref_qcmp(const void *a, const void *b) { return idref_cmp(a, b); }
+
+/* Sorts ids bytewise: insertion sort for the usual handful (each leg's members arrive nearly in
+ * order), qsort beyond. Equal ids may come in any order: the bytes that follow are the same. */
+static void sort_ids(struct sf_idref *v, size_t n) {
+  if (n > 32) {
+    qsort(v, n, sizeof *v, idref_qcmp);
     return;
   }
   for (size_t i = 1; i < n; i++) {
-    const char *x = v[i];
+    struct sf_idref x = v[i];
     size_t j = i;
-    while (j > 0 && strcmp(v[j - 1], x) > 0) {
+    while (j > 0 && idref_cmp(&v[j - 1], &x) > 0) {
       v[j] = v[j - 1];
       j--;
     }
@@ -33,72 +121,118 @@ static void sort_ids(const char **v, size_t n) {
   }
 }
 
-static int ids_reserve(struct sf_engine *e, size_t n) {
+static int ids_reserve(struct sf_engine *e, size_t n, size_t n_refs) {
+  if (n_refs > e->idref_cap) {
+    size_t ncap = e->idref_cap ? e->idref_cap : 64;
+    while (ncap < n_refs) ncap *= 2;
+    struct sf_idref *nr = realloc(e->idref, ncap * sizeof *nr);
+    if (!nr) return SF_ENOMEM;
+    e->idref = nr;
+    e->idref_cap = ncap;
+  }
   if (n <= e->ids_cap) return 0;
   size_t ncap = e->ids_cap ? e->ids_cap : 64;
   while (ncap < n) ncap *= 2;
   const char **nv = realloc(e->ids, ncap * sizeof *nv);
   if (!nv) return SF_ENOMEM;
   e->ids = nv;
+  uint32_t *nl = realloc(e->ids_len, ncap * sizeof *nl);
+  if (!nl) return SF_ENOMEM;
+  e->ids_len = nl;
+  uint8_t *ng = realloc(e->ids_leg, ncap * sizeof *ng);
+  if (!ng) return SF_ENOMEM;
+  e->ids_leg = ng;
   e->ids_cap = ncap;
   return 0;
 }
 
-/* Sorted member trace ids of a group in e->ids from index base on: the ids of cluster i
- * (sorted) at [run[i], run[i + 1]), and when the group has several clusters the merged, sorted
- * list of all at [*all, *all + total) (else *all = base). Returns the total or SF_ENOMEM. */
-static long group_ids(struct sf_engine *e, const struct sf_group *g, size_t base,
-                      size_t run[SF_GROUP_MAX + 1], size_t *all) {
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+/* The 8 lowercase hex digits of x (most significant first) as 8 bytes in memory order: the
+ * nibbles spread one per byte, then '0' + n, plus 'a' - '0' - 10 where n >= 10 (n + 6 carries
+ * into bit 4); no byte carries into the next. sf_hash_hex's digits, without a loop. */
+static uint64_t hex8(uint32_t x) {
+  uint64_t v = x;
+  v = (v | v << 16) & UINT64_C(0x0000FFFF0000FFFF);
+  v = (v | v << 8) & UINT64_C(0x00FF00FF00FF00FF);
+  v = (v | v << 4) & UINT64_C(0x0F0F0F0F0F0F0F0F);
+  v = __builtin_bswap64(v);
+  return v + UINT64_C(0x3030303030303030) +
+         (((v + UINT64_C(0x0606060606060606)) >> 4) & UINT64_C(0x0101010101010101)) * 0x27;
+}
+#endif
+
+/* prefix (4 characters) + 16 hex of a hash of ids (sf_hash_hex of its sf_hash_mix64). */
+static void format_id(const char *prefix, uint64_t h, char *out) {
+  memcpy(out, prefix, 4);
+  h = sf_hash_mix64(h);
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+  uint64_t hi = hex8((uint32_t)(h >> 32)), lo = hex8((uint32_t)h);
+  memcpy(out + 4, &hi, 8);
+  memcpy(out + 12, &lo, 8);
+  out[20] = '\0';
+#else
+  sf_hash_hex(h, out + 4);
+#endif
+}
+
+/* The sorted member trace ids of a group, at e->ids[base, base + total) with their lengths and
+ * legs, and in one walk over their bytes the hash of all of them (each followed by its NUL: the
+ * event id) and of each leg's (its packet id), and the largest member meta.seq (0 when all are
+ * negative: the base of the derived records' seq, see engine.h). Returns the total or
+ * SF_ENOMEM. */
+static long group_ids(struct sf_engine *e, const struct sf_group *g, size_t base, uint64_t *h_all,
+                      uint64_t h_leg[SF_GROUP_MAX], int64_t *max_seq) {
   size_t total = 0;
   for (uint32_t i = 0; i < g->n; i++) total += e->pool.c[g->clusters[i]].n;
-  if (ids_reserve(e, base + (g->n > 1 ? 2 * total : total))) return SF_ENOMEM;
-  size_t k = base;
+  if (ids_reserve(e, base + total, total)) return SF_ENOMEM;
+  struct sf_idref *r = e->idref;
+  int64_t m = 0;
+  size_t k = 0;
   for (uint32_t i = 0; i < g->n; i++) {
-    run[i] = k;
-    for (uint32_t pi = e->pool.c[g->clusters[i]].head; pi != SF_NIL; pi = e->pool.p[pi].next)
-      e->ids[k++] = e->pool.p[pi].trace_id;
-    sort_ids(e->ids + run[i], k - run[i]);
+    for (uint32_t pi = e->pool.c[g->clusters[i]].head; pi != SF_NIL; pi = e->pool.p[pi].next) {
+      const struct sf_pprint *p = &e->pool.p[pi];
+      if (p->seq > m) m = p->seq;
+      r[k].key = id_key(p->trace_id, &r[k].len);
+      r[k].s = p->trace_id;
+      r[k++].leg = i;
+    }
   }
-  run[g->n] = k;
+  *max_seq = m;
+  sort_ids(r, total);
+  const char **ids = e->ids + base;
+  uint32_t *lens = e->ids_len + base;
+  uint8_t *legs = e->ids_leg + base;
+  /* The hashes take each id with its NUL. */
+  uint64_t h = SF_HASH_SEED;
   if (g->n == 1) {
-    *all = base;
-    return (long)total;
+    for (size_t i = 0; i < total; i++) {
+      h = fnv_id(h, NULL, (const unsigned char *)r[i].s, (size_t)r[i].len + 1);
+      ids[i] = r[i].s;
+      lens[i] = r[i].len;
+      legs[i] = 0;
+    }
+    h_leg[0] = h;
+  } else {
+    for (uint32_t i = 0; i < g->n; i++) h_leg[i] = SF_HASH_SEED;
+    for (size_t i = 0; i < total; i++) {
+      uint64_t hl = h_leg[r[i].leg]; /* a local the steps keep in a register */
+      h = fnv_id(h, &hl, (const unsigned char *)r[i].s, (size_t)r[i].len + 1);
+      h_leg[r[i].leg] = hl;
+      ids[i] = r[i].s;
+      lens[i] = r[i].len;
+      legs[i] = (uint8_t)r[i].leg;
+    }
   }
-  /* k-way merge of the sorted runs (k <= SF_GROUP_MAX). */
-  size_t pos[SF_GROUP_MAX];
-  for (uint32_t i = 0; i < g->n; i++) pos[i] = run[i];
-  *all = k;
-  for (size_t o = k; o < k + total; o++) {
-    uint32_t best = SF_NIL;
-    for (uint32_t i = 0; i < g->n; i++)
-      if (pos[i] < run[i + 1] && (best == SF_NIL || strcmp(e->ids[pos[i]], e->ids[pos[best]]) < 0)) best = i;
-    e->ids[o] = e->ids[pos[best]++];
-  }
+  *h_all = h;
   return (long)total;
 }
 
-/* The largest meta.seq among the member prints of some clusters (0 when all are negative):
- * the base of the derived records' seq, see engine.h. */
-static int64_t max_print_seq(const struct sf_engine *e, const uint32_t *clusters, uint32_t n_clusters) {
+/* The largest meta.seq among the member prints of a cluster (0 when all are negative). */
+static int64_t max_print_seq(const struct sf_engine *e, uint32_t ci) {
   int64_t m = 0;
-  for (uint32_t i = 0; i < n_clusters; i++)
-    for (uint32_t pi = e->pool.c[clusters[i]].head; pi != SF_NIL; pi = e->pool.p[pi].next)
-      if (e->pool.p[pi].seq > m) m = e->pool.p[pi].seq;
+  for (uint32_t pi = e->pool.c[ci].head; pi != SF_NIL; pi = e->pool.p[pi].next)
+    if (e->pool.p[pi].seq > m) m = e->pool.p[pi].seq;
   return m;
-}
-
-/* prefix (4 characters) + 16 hex of the hash of ids, each followed by its NUL. */
-static void hash_id(const char *prefix, const char *const *ids, size_t n, char *out) {
-  uint64_t h = SF_HASH_SEED;
-  for (size_t i = 0; i < n; i++) { /* each id with its NUL, in one pass */
-    const unsigned char *p = (const unsigned char *)ids[i];
-    do {
-      h ^= *p;
-      h *= UINT64_C(0x100000001b3);
-    } while (*p++);
-  }
-  memcpy(out, prefix, 4);
-  sf_hash_hex(sf_hash_mix64(h), out + 4);
 }
 
 static int leg_order(const struct sf_engine *e, uint32_t a, uint32_t b) {
@@ -121,18 +255,22 @@ static void sort_legs(const struct sf_engine *e, struct sf_group *g) {
 
 int sf_event_id(struct sf_engine *e, struct sf_group *g) {
   sort_legs(e, g);
-  long n = group_ids(e, g, e->ids_used, g->ids_run, &g->ids_all);
+  uint64_t h;
+  long n = group_ids(e, g, e->ids_used, &h, g->ids_leg_hash, &g->ids_max_seq);
   if (n < 0) return (int)n;
+  g->ids_all = e->ids_used;
   g->ids_n = n;
-  e->ids_used = g->ids_all + (size_t)n;
+  e->ids_used += (size_t)n;
   g->has_ids = true;
-  hash_id("sme_", e->ids + g->ids_all, (size_t)n, g->event_id);
+  format_id("sme_", h, g->event_id);
   g->has_id = true;
   return 0;
 }
 
-static int emit_packet(struct sf_engine *e, uint32_t ci, const char *event_id, const char *pkt_id,
-                       size_t first_id, size_t n_ids) {
+/* The FlowPacket of leg li (cluster ci) of an event whose sorted member ids are at e->ids[first,
+ * first + n_ids). */
+static int emit_packet(struct sf_engine *e, uint32_t li, uint32_t ci, const char *event_id,
+                       const char *pkt_id, size_t first, size_t n_ids) {
   const struct sf_cluster *c = &e->pool.c[ci];
   const struct sf_book_ctr *k = &e->book.ctr[c->contract];
   static const char *const kinds[] = {"single", "sweep", "burst", "block"};
@@ -154,11 +292,11 @@ static int emit_packet(struct sf_engine *e, uint32_t ci, const char *event_id, c
   }
   p.meta.source_ts = sf_ns_to_ms(c->last_ns);
   p.meta.ingest_ts = p.meta.source_ts;
-  p.meta.seq = max_print_seq(e, &ci, 1) * SF_ENGINE_SEQ_STRIDE + SF_ENGINE_SEQ_PACKET;
+  p.meta.seq = max_print_seq(e, ci) * SF_ENGINE_SEQ_STRIDE + SF_ENGINE_SEQ_PACKET;
   snprintf(p.meta.trace_id, sizeof p.meta.trace_id, "%s", pkt_id);
   snprintf(p.id, sizeof p.id, "%s", pkt_id);
-  for (size_t i = 0; i < n_ids; i++)
-    if (sf_strvec_push(&p.members, e->ids[first_id + i])) goto fail;
+  for (size_t i = first; i < first + n_ids; i++) /* the leg's members, in the sorted order */
+    if (e->ids_leg[i] == li && sf_strvec_pushn(&p.members, e->ids[i], e->ids_len[i])) goto fail;
   p.features = json_object();
   p.join_quality = json_object();
   if (!p.features || !p.join_quality) goto fail;
@@ -204,7 +342,7 @@ int sf_event_emit(struct sf_engine *e, struct sf_group *g) {
   struct sf_scored sc;
   struct sf_smart_money_event *ev = &e->ev;
 
-  sort_legs(e, g);
+  if (!g->has_ids) sort_legs(e, g); /* else sf_event_id did */
   sf_features_compute(e, g, f, &evd);
   if (!(f->total_premium >= e->rules.emit_min_premium)) {
     e->stats.events_below_emit++;
@@ -213,40 +351,52 @@ int sf_event_emit(struct sf_engine *e, struct sf_group *g) {
   sf_rules_score_prep(&e->rules, &e->rules_prep, e->cfg.calibration, f, &evd, &sc);
 
   event_reset(ev);
-  size_t run[SF_GROUP_MAX + 1], all;
+  size_t all;
   long n_ids;
+  int64_t max_seq;
+  uint64_t h_leg[SF_GROUP_MAX];
   if (g->has_ids) { /* made by sf_event_id in this run of the timers */
-    memcpy(run, g->ids_run, sizeof run);
     all = g->ids_all;
     n_ids = g->ids_n;
+    max_seq = g->ids_max_seq;
+    memcpy(h_leg, g->ids_leg_hash, g->n * sizeof h_leg[0]);
   } else {
-    n_ids = group_ids(e, g, e->ids_used, run, &all);
+    uint64_t h;
+    all = e->ids_used;
+    n_ids = group_ids(e, g, all, &h, h_leg, &max_seq);
+    if (n_ids >= 0) format_id("sme_", h, g->event_id);
   }
   if (n_ids < 0) {
     rc = (int)n_ids;
     goto done;
   }
-  if (!g->has_id) hash_id("sme_", e->ids + all, (size_t)n_ids, g->event_id);
-  char pkt_id[SF_ID_MAX];
+  /* Packet ids ("pkt_" + 16 hex) in slots padded for one sf_strvec_push_slots. */
+  char pkt[SF_GROUP_MAX][32];
+  const char *pkt_s[SF_GROUP_MAX];
+  uint32_t pkt_len[SF_GROUP_MAX];
   for (uint32_t i = 0; i < g->n; i++) {
-    size_t n = run[i + 1] - run[i];
     if (g->n == 1) { /* the packet has the event's members: the same hash */
-      memcpy(pkt_id, "pkt_", 4);
-      memcpy(pkt_id + 4, g->event_id + 4, 17);
+      memcpy(pkt[i], "pkt_", 4);
+      memcpy(pkt[i] + 4, g->event_id + 4, 17);
     } else {
-      hash_id("pkt_", e->ids + run[i], n, pkt_id);
+      format_id("pkt_", h_leg[i], pkt[i]);
     }
-    if ((rc = sf_strvec_push(&ev->packet_ids, pkt_id))) goto done;
-    if (e->sinks.on_flow_packet && (rc = emit_packet(e, g->clusters[i], g->event_id, pkt_id, run[i], n)))
+    pkt_s[i] = pkt[i];
+    pkt_len[i] = 20;
+    if (e->sinks.on_flow_packet &&
+        (rc = emit_packet(e, i, g->clusters[i], g->event_id, pkt[i], all, (size_t)n_ids)))
       goto done;
     e->stats.flow_packets_out++;
   }
-  for (long i = 0; i < n_ids; i++)
-    if ((rc = sf_strvec_push(&ev->member_print_ids, e->ids[all + (size_t)i]))) goto done;
+  if ((rc = sf_strvec_push_slots(&ev->packet_ids, pkt_s, pkt_len, g->n))) goto done;
+  /* The ids live in the pool's fixed char[SF_ID_MAX] slots: one push of whole blocks. */
+  if ((rc = sf_strvec_push_slots(&ev->member_print_ids, (const char *const *)(e->ids + all), e->ids_len + all,
+                                 (size_t)n_ids)))
+    goto done;
 
   ev->meta.source_ts = f->end_ts;
   ev->meta.ingest_ts = f->end_ts;
-  int64_t seq_base = max_print_seq(e, g->clusters, g->n) * SF_ENGINE_SEQ_STRIDE;
+  int64_t seq_base = max_seq * SF_ENGINE_SEQ_STRIDE;
   ev->meta.seq = seq_base + SF_ENGINE_SEQ_EVENT;
   memcpy(ev->meta.trace_id, g->event_id, SF_ID_MAX);
   memcpy(ev->event_id, g->event_id, SF_ID_MAX);
@@ -273,7 +423,9 @@ int sf_event_emit(struct sf_engine *e, struct sf_group *g) {
 
   /* Derived records, built in reused storage. */
   if (!sc.abstained) {
-    int nh = sf_derive_hits(&e->rules, ev, e->hits);
+    char hex[17];
+    sf_derive_hex(ev->event_id, hex);
+    int nh = sf_derive_hits(&e->rules, ev, hex, e->hits);
     if (nh < 0) {
       rc = nh;
       goto done;
@@ -284,7 +436,7 @@ int sf_event_emit(struct sf_engine *e, struct sf_group *g) {
       if (e->sinks.on_classifier_hit) e->sinks.on_classifier_hit(e->sinks.ctx, &e->hits[i]);
     }
     struct sf_alert *a = &e->alert;
-    int ra = sf_derive_alert(&e->rules, ev, e->hits, (size_t)nh, e->alert_hits, e->alert_scores, a);
+    int ra = sf_derive_alert(&e->rules, ev, hex, e->hits, (size_t)nh, e->alert_hits, e->alert_scores, a);
     if (ra < 0) rc = ra;
     if (ra == 1) {
       a->meta.seq = seq_base + SF_ENGINE_SEQ_ALERT;

@@ -28,8 +28,12 @@
  *     known figure skipped; an open interest of 0 counts as 1 (a new series: every contract
  *     traded opens a position); null without a lookup or when no leg's figure is known. */
 #include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "engine/internal.h"
 #include "smartflow/calendar.h"
@@ -68,11 +72,35 @@ void sf_features_compute(struct sf_engine *e, const struct sf_group *g, struct s
   double age_sum = 0, age_n = 0, rsp_sum = 0, rsp_n = 0, ivs_sum = 0, ivs_w = 0, spw_sum = 0, spw_w = 0;
   double bias_num = 0, bias_den = 0, dn_sum = 0, dn_n = 0, special = 0, iso = 0, cplx = 0, tie = 0;
   double aggressive = 0, sweep = 0, block = 0, adelta = 0, adelta_w = 0;
-  uint64_t venues[64];
+  /* Distinct venues (at most 64 counted): an open-addressing set of 64 slots, a slot in use
+   * when its bit of venue_used is set (nothing to clear per event). */
+  uint64_t venues[64], venue_used = 0;
   size_t n_venues = 0;
   double spot = SF_NULL;
   double move = SF_NULL;
   int64_t first_open = INT64_MAX;
+#ifdef __SSE2__
+  _Static_assert(offsetof(struct sf_pprint, rel_spread) == offsetof(struct sf_pprint, nbbo_age_ms) + 8 &&
+                     offsetof(struct sf_pprint, spread_wide) == offsetof(struct sf_pprint, iv_shock) + 8,
+                 "field pairs summed together are adjacent");
+  const __m128d one = _mm_set1_pd(1.0);
+  __m128d a_sum = _mm_setzero_pd(), a_n = _mm_setzero_pd(), w_sum = _mm_setzero_pd(), w_w = _mm_setzero_pd();
+#endif
+
+  /* The window from the clusters (each keeps the min and max of its prints' times), so that
+   * the one pass over the prints below can also sum the late IV. */
+  for (uint32_t li = 0; li < g->n; li++) {
+    const struct sf_cluster *c = &pl->c[g->clusters[li]];
+    if (c->n == 0) continue;
+    if (c->start_ns < start) start = c->start_ns;
+    if (c->last_ns > end) end = c->last_ns;
+  }
+  if (start > end) return; /* no prints */
+  /* IV over the window: the size-weighted IV of the prints in its last third against the
+   * contract's baseline before the earliest print that had one (iv / (1 + shock) recovers it). */
+  int64_t late_from = end - (end - start) / 3;
+  double base0 = SF_NULL, late_iv = 0, late_w = 0;
+  int64_t base_ts = INT64_MAX;
 
   for (uint32_t li = 0; li < g->n; li++) {
     const struct sf_cluster *c = &pl->c[g->clusters[li]];
@@ -89,8 +117,6 @@ void sf_features_compute(struct sf_engine *e, const struct sf_group *g, struct s
       n += 1;
       size += s;
       prem += p->price * s * k->mult;
-      if (p->ts_ns < start) start = p->ts_ns;
-      if (p->ts_ns > end) end = p->ts_ns;
       if (!isnan(p->spot) && p->ts_ns < spot_ts) {
         spot_ts = p->ts_ns;
         spot = p->spot;
@@ -105,6 +131,18 @@ void sf_features_compute(struct sf_engine *e, const struct sf_group *g, struct s
           aggressive += s;
       }
       if (p->side == SF_SIDE_STALE) stale += 1;
+#ifdef __SSE2__
+      { /* two fields at a time, a null one adding an exact +0 (no sum here is ever -0) */
+        __m128d q = _mm_loadu_pd(&p->nbbo_age_ms), m = _mm_cmpord_pd(q, q); /* with rel_spread */
+        a_sum = _mm_add_pd(a_sum, _mm_and_pd(m, q));
+        a_n = _mm_add_pd(a_n, _mm_and_pd(m, one));
+        __m128d sv = _mm_set1_pd(s);
+        q = _mm_loadu_pd(&p->iv_shock); /* with spread_wide */
+        m = _mm_cmpord_pd(q, q);
+        w_sum = _mm_add_pd(w_sum, _mm_and_pd(m, _mm_mul_pd(q, sv)));
+        w_w = _mm_add_pd(w_w, _mm_and_pd(m, sv));
+      }
+#else
       if (!isnan(p->nbbo_age_ms)) {
         age_sum += p->nbbo_age_ms;
         age_n += 1;
@@ -121,6 +159,7 @@ void sf_features_compute(struct sf_engine *e, const struct sf_group *g, struct s
         spw_sum += p->spread_wide * s;
         spw_w += s;
       }
+#endif
       if (!isnan(p->delta)) {
         adelta += fabs(p->delta) * s;
         adelta_w += s;
@@ -136,34 +175,39 @@ void sf_features_compute(struct sf_engine *e, const struct sf_group *g, struct s
       if (p->conditions & (SF_COND_ISO | SF_COND_SWEEP)) iso += s;
       if (p->conditions & (SF_COND_COMPLEX | SF_COND_SPREAD)) cplx += s;
       if (p->conditions & SF_COND_STOCK_TIE) tie += s;
-      bool seen = false;
-      for (size_t v = 0; v < n_venues; v++)
-        if (venues[v] == p->venue) seen = true;
-      if (!seen && n_venues < 64) venues[n_venues++] = p->venue;
+      if (n_venues < 64) { /* a free slot remains: the probe ends */
+        unsigned v = (unsigned)(p->venue & 63);
+        while ((venue_used >> v & 1) && venues[v] != p->venue) v = (v + 1) & 63;
+        if (!(venue_used >> v & 1)) {
+          venue_used |= UINT64_C(1) << v;
+          venues[v] = p->venue;
+          n_venues++;
+        }
+      }
+      if (!isnan(p->iv)) {
+        if (!isnan(p->iv_shock) && p->ts_ns < base_ts && p->iv_shock > -1) {
+          base_ts = p->ts_ns;
+          base0 = p->iv / (1 + p->iv_shock);
+        }
+        if (p->ts_ns >= late_from) {
+          late_iv += p->iv * s;
+          late_w += s;
+        }
+      }
     }
   }
   if (n == 0) return;
+#ifdef __SSE2__
+  age_sum = _mm_cvtsd_f64(a_sum);
+  rsp_sum = _mm_cvtsd_f64(_mm_unpackhi_pd(a_sum, a_sum));
+  age_n = _mm_cvtsd_f64(a_n);
+  rsp_n = _mm_cvtsd_f64(_mm_unpackhi_pd(a_n, a_n));
+  ivs_sum = _mm_cvtsd_f64(w_sum);
+  spw_sum = _mm_cvtsd_f64(_mm_unpackhi_pd(w_sum, w_sum));
+  ivs_w = _mm_cvtsd_f64(w_w);
+  spw_w = _mm_cvtsd_f64(_mm_unpackhi_pd(w_w, w_w));
+#endif
 
-  /* IV over the window: the size-weighted IV of the prints in its last third against the
-   * contract's baseline before the earliest print that had one (iv / (1 + shock) recovers it). */
-  int64_t late_from = end - (end - start) / 3;
-  double base0 = SF_NULL, late_iv = 0, late_w = 0;
-  int64_t base_ts = INT64_MAX;
-  for (uint32_t li = 0; li < g->n; li++) {
-    const struct sf_cluster *c = &pl->c[g->clusters[li]];
-    for (uint32_t pi = c->head; pi != SF_NIL; pi = pl->p[pi].next) {
-      const struct sf_pprint *p = &pl->p[pi];
-      if (isnan(p->iv)) continue;
-      if (!isnan(p->iv_shock) && p->ts_ns < base_ts && p->iv_shock > -1) {
-        base_ts = p->ts_ns;
-        base0 = p->iv / (1 + p->iv_shock);
-      }
-      if (p->ts_ns >= late_from) {
-        late_iv += p->iv * (double)p->size;
-        late_w += (double)p->size;
-      }
-    }
-  }
   if (base0 > 0 && late_w > 0) ev->iv_rise = late_iv / late_w / base0 - 1;
   if (n > 1 && end > start) ev->fill_rate = (n - 1) / ((double)(end - start) / 60e9);
 

@@ -346,6 +346,13 @@ int sf_structure_match(const struct sf_leg *legs, size_t n, double symmetry_min,
 struct sf_engine;
 /* A parent event under construction: its clusters (legs). */
 #define SF_GROUP_MAX 8
+/* A member trace id being sorted: its sort key (event.c id_key) and its leg. */
+struct sf_idref {
+  uint64_t key;
+  const char *s;
+  uint32_t leg, len;
+};
+
 struct sf_group {
   uint32_t clusters[SF_GROUP_MAX];
   uint32_t n;
@@ -358,8 +365,10 @@ struct sf_group {
   /* With has_ids, its sorted member ids made with the event id, kept in e->ids until the groups
    * of this run of the timers are emitted (as group_ids in event.c lays them out). */
   bool has_ids;
-  size_t ids_run[SF_GROUP_MAX + 1], ids_all;
+  size_t ids_all;
   long ids_n;
+  int64_t ids_max_seq;                 /* the largest member meta.seq (0 when all are negative) */
+  uint64_t ids_leg_hash[SF_GROUP_MAX]; /* the hash of each leg's sorted ids (packet ids) */
 };
 /* Computes every SmartMoneyFeatures field of a group. Extra outputs for the rules: */
 struct sf_evidence {
@@ -382,11 +391,11 @@ struct sf_scored {
   double prob[SF_PROFILE_COUNT];
   uint8_t dir[SF_PROFILE_COUNT];
   double terms[SF_TERM_COUNT];
-  uint64_t active; /* bit per term not below reason_min */
   uint32_t guards; /* bit per guard */
   bool abstained;
   uint32_t abstain;            /* bit 0 weak_evidence, bit 1 unusable_quotes */
   int order[SF_PROFILE_COUNT]; /* profiles by probability desc, ties by profile order */
+  uint64_t active;             /* bit per term that can be a reason and is not below reason_min */
 };
 enum {
   SF_GUARD_STALE = 1u << 0,
@@ -395,14 +404,29 @@ enum {
   SF_GUARD_HEDGE = 1u << 3,
   SF_GUARD_ARB = 1u << 4
 };
-/* What scoring derives from the configuration alone, made once per engine: per profile the
- * terms of non-zero weight (term order) and the set of positive weight, and the constant
- * logarithms. */
+/* What scoring derives from the configuration alone, made once per engine: the terms of
+ * non-zero weight with their weights side by side, per profile the set of positive weight, the
+ * constant logarithms, and the reason codes. */
+#define SF_RULES_REASON_CODES 64 /* distinct reason strings (terms, variants, structures) */
+#define SF_RULES_REASON_SLOT 48  /* bytes per reason string slot (a multiple of 16) */
 struct sf_rules_prep {
-  uint8_t n_nz[SF_PROFILE_COUNT];
-  uint8_t nz[SF_PROFILE_COUNT][SF_TERM_COUNT];
+  /* The terms of non-zero weight in some profile (term order) and their six weights, for the
+   * six logits summed side by side (rules.c). */
+  uint8_t n_any;
+  uint8_t any[SF_TERM_COUNT];
+  _Alignas(16) double any_w[SF_TERM_COUNT][SF_PROFILE_COUNT];
   uint64_t pos_mask[SF_PROFILE_COUNT]; /* bit per term of positive weight */
+  uint64_t reason_terms;               /* the union of pos_mask: terms that can be reasons */
   double log_premium_large_lo, log_premium_large_hi, log_large_lot_lo, log_large_lot_hi;
+  /* Reason codes: every distinct reason string once (equal strings share a code), in slots
+   * padded with NULs for sf_strvec_push_slots. term_code[t][v]: v = 1 for the sell side of the
+   * sided terms and for short_dated without otm; struct_code: multi_leg by structure. */
+  uint32_t n_codes;
+  char code_text[SF_RULES_REASON_CODES][SF_RULES_REASON_SLOT];
+  uint32_t code_len[SF_RULES_REASON_CODES];
+  uint8_t term_code[SF_TERM_COUNT][2];
+  uint8_t struct_code[SF_STRUCT__COUNT];
+  bool codes_unique; /* no two terms share a code: a profile's codes need no deduplication */
 };
 void sf_rules_prepare(const struct sf_rules_config *rc, struct sf_rules_prep *pp);
 /* sf_rules_score / sf_rules_reasons with the prepared form of rc. */
@@ -428,13 +452,16 @@ int sf_rules_band(const struct sf_rules_config *rc, double p);
 /* Builds the classifier hits of an event (primary, then strong runners-up); returns the count
  * or SF_ENOMEM. hits must hold SF_PROFILE_COUNT entries whose explanations are valid vectors
  * (reused: every field of a hit built is set). */
-int sf_derive_hits(const struct sf_rules_config *rc, const struct sf_smart_money_event *ev,
+int sf_derive_hits(const struct sf_rules_config *rc, const struct sf_smart_money_event *ev, const char *hex,
                    struct sf_classifier_hit *hits);
+/* The 16 hex of the derived ids of an event (hex of sf_hash_str of its id), made once for
+ * sf_derive_hits and sf_derive_alert (their hex argument). */
+void sf_derive_hex(const char *event_id, char out[17]);
 /* Builds the alert of an event from its hits, in reused storage: out->hits points to hit_store
  * (n_hits entries, NULL when none) and out->profile_scores to score_store (SF_PROFILE_COUNT
  * entries); the vectors of both stores and of out->evidence_refs must be valid and keep their
  * storage. Returns 1 when an alert is due, 0 when not, or SF_ENOMEM. */
-int sf_derive_alert(const struct sf_rules_config *rc, const struct sf_smart_money_event *ev,
+int sf_derive_alert(const struct sf_rules_config *rc, const struct sf_smart_money_event *ev, const char *hex,
                     const struct sf_classifier_hit *hits, size_t n_hits, struct sf_classifier_hit *hit_store,
                     struct sf_profile_score *score_store, struct sf_alert *out);
 
@@ -504,8 +531,14 @@ struct sf_engine {
   int64_t watermark_ns;               /* latest event time seen (SF_TS_NULL before the first record) */
   struct sf_group *ready;
   size_t n_ready, cap_ready;
-  const char **ids; /* scratch for sorting member trace ids */
+  /* Member trace ids of groups, sorted (event.c group_ids): the ids, their lengths and the leg
+   * (index in the group) of each, kept for the groups of one run of the timers. */
+  const char **ids;
+  uint32_t *ids_len;
+  uint8_t *ids_leg;
   size_t ids_cap;
+  struct sf_idref *idref; /* scratch for sorting them */
+  size_t idref_cap;
   size_t ids_used; /* e->ids below this hold the kept ids of ready groups (sf_event_id) */
   /* Output records, reused from event to event (their vectors keep their storage). */
   struct sf_smart_money_event ev;

@@ -19,6 +19,9 @@
  * abstain_below -> weak_evidence. */
 #include <math.h>
 #include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "engine/internal.h"
 #include "smartflow/calibration.h"
@@ -33,21 +36,132 @@ static double ramp(double x, double lo, double hi) {
 static double ramp_down(double x, double full, double zero) { return isnan(x) ? 0 : 1 - ramp(x, full, zero); }
 static double nz(double x) { return isnan(x) ? 0 : x; }
 
+/* ramp(log10(x), log_lo, log_hi) for x > 0, else 0, with log_lo = log10(lo), log_hi = log10(hi):
+ * log10 is non-decreasing, so with log_lo < log_hi the ramp is 0 below lo and 1 from hi on
+ * whatever the exact logarithm, and only x inside the range needs it. */
+static double log_ramp(double x, double lo, double hi, double log_lo, double log_hi) {
+  if (!(x > 0)) return 0;
+  if (log_lo < log_hi) {
+    if (x < lo) return 0;
+    if (x >= hi) return 1;
+  }
+  return ramp(log10(x), log_lo, log_hi);
+}
+
 _Static_assert(SF_TERM_COUNT <= 64, "a term set is one 64-bit mask");
+
+/* The set of terms not below rmin (!(t < rmin): the reason threshold), two at a time where SSE2
+ * compares pairs. */
+static uint64_t active_terms(const double t[SF_TERM_COUNT], double rmin) {
+  uint64_t act = 0;
+  int i = 0;
+#ifdef __SSE2__
+  __m128d r = _mm_set1_pd(rmin);
+  for (; i + 2 <= SF_TERM_COUNT; i += 2)
+    act |= (uint64_t)_mm_movemask_pd(_mm_cmpnlt_pd(_mm_loadu_pd(t + i), r)) << i;
+#endif
+  for (; i < SF_TERM_COUNT; i++) act |= (uint64_t) !(t[i] < rmin) << i;
+  return act;
+}
+
+/* The code of a reason string in pp's table, added when new (equal strings share a code, so
+ * that deduplicating codes deduplicates strings). */
+static uint8_t code_add(struct sf_rules_prep *pp, const char *s) {
+  size_t n = strlen(s);
+  if (n > SF_RULES_REASON_SLOT - 1) n = SF_RULES_REASON_SLOT - 1; /* names are short: never */
+  for (uint32_t i = 0; i < pp->n_codes; i++)
+    if (pp->code_len[i] == n && memcmp(pp->code_text[i], s, n) == 0) return (uint8_t)i;
+  uint32_t c = pp->n_codes++;
+  memset(pp->code_text[c], 0, SF_RULES_REASON_SLOT);
+  memcpy(pp->code_text[c], s, n);
+  pp->code_len[c] = (uint32_t)n;
+  return (uint8_t)c;
+}
+
+#define TERM_REASON(e, name, doc) name,
+static const char *const term_reason[SF_TERM_COUNT] = {SF_RULE_TERMS(TERM_REASON)};
+#undef TERM_REASON
+
+/* The reason strings of the terms, per variant (PROFILES.md reason codes): the sided terms name
+ * the side hit (v0 when buy >= sell), short_dated names otm (v0 when otm is active), multi_leg
+ * the structure (struct_code), any other term its own name (sf_rule_term_name). */
+static void reason_codes(struct sf_rules_prep *pp) {
+  static const struct {
+    int term;
+    const char *v0, *v1;
+  } named[] = {{SF_TERM_SWEEP, "iso_sweep_at_ask", "iso_sweep_at_bid"},
+               {SF_TERM_BLOCK, "block_at_ask", "block_at_bid"},
+               {SF_TERM_AGGRESSIVE, "aggressive_at_ask", "aggressive_at_bid"},
+               {SF_TERM_SHORT_DATED, "short_dated_otm", "short_dated"},
+               {SF_TERM_SMALL_LOTS, "small_lots_burst", NULL},
+               {SF_TERM_EVENT_SOON, "event_within_days", NULL},
+               {SF_TERM_SOLD, "sold_at_bid", NULL},
+               {SF_TERM_BOUGHT, "bought_at_ask", NULL},
+               {SF_TERM_LEGS_MATCHED, "legs_matched_size", NULL},
+               {SF_TERM_COMPLEX, "complex_order", NULL},
+               {SF_TERM_SPOT_MOVE, "after_spot_move", NULL},
+               {SF_TERM_BOTH_SIDES, "both_sides_active", NULL},
+               {SF_TERM_SPECIAL, "special_prints", NULL}};
+  pp->n_codes = 0;
+  for (int st = 0; st < SF_STRUCT__COUNT; st++) {
+    const char *n = sf_structure_name(st);
+    pp->struct_code[st] = code_add(pp, n ? n : "multi_leg");
+  }
+  for (int t = 0; t < SF_TERM_COUNT; t++) {
+    size_t i = 0;
+    while (i < sizeof named / sizeof named[0] && named[i].term != t) i++;
+    if (t == SF_TERM_MULTI_LEG) {
+      pp->term_code[t][0] = pp->term_code[t][1] = pp->struct_code[0];
+    } else if (i < sizeof named / sizeof named[0]) {
+      pp->term_code[t][0] = code_add(pp, named[i].v0);
+      pp->term_code[t][1] = named[i].v1 ? code_add(pp, named[i].v1) : pp->term_code[t][0];
+    } else {
+      pp->term_code[t][0] = pp->term_code[t][1] = code_add(pp, term_reason[t]);
+    }
+  }
+  /* The term owning each code (multi_leg owns the structures'); a second owner means an event
+   * could list one string twice. */
+  int owner[SF_RULES_REASON_CODES];
+  for (int c = 0; c < SF_RULES_REASON_CODES; c++) owner[c] = -1;
+  pp->codes_unique = true;
+  for (int t = 0; t < SF_TERM_COUNT; t++) {
+    uint8_t cs[SF_STRUCT__COUNT + 2];
+    int nc = 0;
+    if (t == SF_TERM_MULTI_LEG)
+      for (int st = 0; st < SF_STRUCT__COUNT; st++) cs[nc++] = pp->struct_code[st];
+    else
+      cs[nc++] = pp->term_code[t][0], cs[nc++] = pp->term_code[t][1];
+    for (int i = 0; i < nc; i++) {
+      if (owner[cs[i]] >= 0 && owner[cs[i]] != t) pp->codes_unique = false;
+      owner[cs[i]] = t;
+    }
+  }
+}
+/* At most one code per term, one more per sided term, one per structure: a 64-bit set. */
+_Static_assert(SF_TERM_COUNT + 4 + SF_STRUCT__COUNT <= SF_RULES_REASON_CODES, "reason codes fit the table");
+_Static_assert(SF_RULES_REASON_CODES <= 64, "a set of reason codes is one 64-bit mask");
 
 void sf_rules_prepare(const struct sf_rules_config *rc, struct sf_rules_prep *pp) {
   for (int p = 0; p < SF_PROFILE_COUNT; p++) {
-    pp->n_nz[p] = 0;
     pp->pos_mask[p] = 0;
-    for (int i = 0; i < SF_TERM_COUNT; i++) {
-      if (rc->weight[p][i] != 0) pp->nz[p][pp->n_nz[p]++] = (uint8_t)i;
+    for (int i = 0; i < SF_TERM_COUNT; i++)
       if (rc->weight[p][i] > 0) pp->pos_mask[p] |= UINT64_C(1) << i;
-    }
   }
+  pp->n_any = 0;
+  for (int i = 0; i < SF_TERM_COUNT; i++) {
+    bool any = false;
+    for (int p = 0; p < SF_PROFILE_COUNT; p++) any = any || rc->weight[p][i] != 0;
+    if (!any) continue;
+    for (int p = 0; p < SF_PROFILE_COUNT; p++) pp->any_w[pp->n_any][p] = rc->weight[p][i];
+    pp->any[pp->n_any++] = (uint8_t)i;
+  }
+  pp->reason_terms = 0;
+  for (int p = 0; p < SF_PROFILE_COUNT; p++) pp->reason_terms |= pp->pos_mask[p];
   pp->log_premium_large_lo = log10(rc->premium_large_lo);
   pp->log_premium_large_hi = log10(rc->premium_large_hi);
   pp->log_large_lot_lo = log10(rc->large_lot_lo);
   pp->log_large_lot_hi = log10(rc->large_lot_hi);
+  reason_codes(pp);
 }
 
 /* The terms, with the configuration's constant logarithms from pp. */
@@ -55,8 +169,8 @@ static void terms_prep(const struct sf_rules_config *rc, const struct sf_rules_p
                        const struct sf_features *f, const struct sf_evidence *ev, double t[SF_TERM_COUNT]) {
   double prem = f->total_premium;
   bool multi = ev->structure != SF_STRUCT_NONE;
-  t[SF_TERM_PREMIUM_LARGE] =
-      prem > 0 ? ramp(log10(prem), pp->log_premium_large_lo, pp->log_premium_large_hi) : 0;
+  t[SF_TERM_PREMIUM_LARGE] = log_ramp(prem, rc->premium_large_lo, rc->premium_large_hi,
+                                      pp->log_premium_large_lo, pp->log_premium_large_hi);
   t[SF_TERM_PREMIUM_MODERATE] =
       ramp(prem, rc->retail_premium_lo, rc->retail_premium_hi) * (1 - t[SF_TERM_PREMIUM_LARGE]);
   t[SF_TERM_SWEEP] = nz(ev->sweep_share);
@@ -115,8 +229,8 @@ static void terms_prep(const struct sf_rules_config *rc, const struct sf_rules_p
   t[SF_TERM_BURST_RATE] = ramp(ev->fill_rate, rc->burst_rate_lo, rc->burst_rate_hi) *
                           ramp(f->print_count, rc->burst_prints_lo, rc->burst_prints_hi);
   t[SF_TERM_IV_RISE] = ramp(ev->iv_rise, rc->iv_rise_lo, rc->iv_rise_hi);
-  t[SF_TERM_LARGE_LOTS] =
-      f->avg_fill_size > 0 ? ramp(log10(f->avg_fill_size), pp->log_large_lot_lo, pp->log_large_lot_hi) : 0;
+  t[SF_TERM_LARGE_LOTS] = log_ramp(f->avg_fill_size, rc->large_lot_lo, rc->large_lot_hi, pp->log_large_lot_lo,
+                                   pp->log_large_lot_hi);
   /* With the default ramp 0.5..1.5 the term reaches reason_min (0.5) exactly when the size
    * traded reaches the open interest: positions are being opened, not closed. */
   t[SF_TERM_VOLUME_EXCEEDS_OI] = ramp(f->vol_oi_ratio, rc->oi_ratio_lo, rc->oi_ratio_hi);
@@ -150,6 +264,36 @@ int sf_rules_band(const struct sf_rules_config *rc, double p) {
   return SF_BAND_LOW;
 }
 
+_Static_assert(SF_PROFILE_COUNT == 6, "the logits are summed in three pairs");
+
+/* The six logits: bias + the sum in term order of weight x term. Summed side by side over the
+ * terms some profile weighs, a profile's zero weights included: those add an exact 0 (every
+ * term is a finite number in [0,1], so w x t is +-0 and z + 0 is z, or +0 for a z of -0, which
+ * changes nothing that follows), so each z is the same bit for bit as its own sparse sum. */
+static void logits(const struct sf_rules_config *rc, const struct sf_rules_prep *pp, const double *t,
+                   double z[SF_PROFILE_COUNT]) {
+#if defined(__GNUC__) || defined(__clang__)
+  typedef double v2d __attribute__((vector_size(16)));
+  v2d z0 = {rc->bias[0], rc->bias[1]}, z1 = {rc->bias[2], rc->bias[3]}, z2 = {rc->bias[4], rc->bias[5]};
+  for (int k = 0, n = pp->n_any; k < n; k++) {
+    double x = t[pp->any[k]];
+    v2d tv = {x, x}, w0, w1, w2;
+    memcpy(&w0, &pp->any_w[k][0], sizeof w0);
+    memcpy(&w1, &pp->any_w[k][2], sizeof w1);
+    memcpy(&w2, &pp->any_w[k][4], sizeof w2);
+    z0 += w0 * tv;
+    z1 += w1 * tv;
+    z2 += w2 * tv;
+  }
+  z[0] = z0[0], z[1] = z0[1], z[2] = z1[0], z[3] = z1[1], z[4] = z2[0], z[5] = z2[1];
+#else
+  for (int p = 0; p < SF_PROFILE_COUNT; p++) {
+    z[p] = rc->bias[p];
+    for (int k = 0, n = pp->n_any; k < n; k++) z[p] += pp->any_w[k][p] * t[pp->any[k]];
+  }
+#endif
+}
+
 void sf_rules_score(const struct sf_rules_config *rc, const struct sf_calibration *cal,
                     const struct sf_features *f, const struct sf_evidence *ev, struct sf_scored *out) {
   struct sf_rules_prep pp;
@@ -160,22 +304,14 @@ void sf_rules_score(const struct sf_rules_config *rc, const struct sf_calibratio
 void sf_rules_score_prep(const struct sf_rules_config *rc, const struct sf_rules_prep *pp,
                          const struct sf_calibration *cal, const struct sf_features *f,
                          const struct sf_evidence *ev, struct sf_scored *out) {
-  out->active = 0;
   out->guards = 0;
   out->abstain = 0;
   double *t = out->terms;
   terms_prep(rc, pp, f, ev, t);
-  for (int i = 0; i < SF_TERM_COUNT; i++)
-    if (!(t[i] < rc->reason_min)) out->active |= UINT64_C(1) << i;
-  /* The sum in term order over the non-zero weights only: a zero weight adds an exact 0 (every
-   * term is a finite number in [0,1]), so skipping it leaves z unchanged bit for bit. */
-  for (int p = 0; p < SF_PROFILE_COUNT; p++) {
-    double z = rc->bias[p];
-    const double *w = rc->weight[p];
-    const uint8_t *nzi = pp->nz[p];
-    for (int k = 0, n = pp->n_nz[p]; k < n; k++) z += w[nzi[k]] * t[nzi[k]];
-    out->raw[p] = 1 / (1 + exp(-z));
-  }
+  out->active = active_terms(t, rc->reason_min) & pp->reason_terms;
+  double z[SF_PROFILE_COUNT];
+  logits(rc, pp, t, z);
+  for (int p = 0; p < SF_PROFILE_COUNT; p++) out->raw[p] = 1 / (1 + exp(-z[p]));
 
   /* Guards. */
   double g = rc->guard_factor;
@@ -246,55 +382,6 @@ void sf_rules_score_prep(const struct sf_rules_config *rc, const struct sf_rules
   out->abstained = out->abstain != 0;
 }
 
-/* A reason code and its length. */
-struct reason {
-  const char *s;
-  size_t n;
-};
-#define R(lit) ((struct reason){lit, sizeof lit - 1})
-#define TERM_REASON(e, name, doc) {name, sizeof name - 1},
-static const struct reason term_reason[SF_TERM_COUNT] = {SF_RULE_TERMS(TERM_REASON)};
-#undef TERM_REASON
-
-static struct reason reason_of(int term, const struct sf_scored *s, const struct sf_evidence *ev,
-                               const struct sf_rules_config *rc) {
-  bool buy = ev->buy >= ev->sell;
-  switch (term) {
-    case SF_TERM_SWEEP:
-      return buy ? R("iso_sweep_at_ask") : R("iso_sweep_at_bid");
-    case SF_TERM_BLOCK:
-      return buy ? R("block_at_ask") : R("block_at_bid");
-    case SF_TERM_AGGRESSIVE:
-      return buy ? R("aggressive_at_ask") : R("aggressive_at_bid");
-    case SF_TERM_SHORT_DATED:
-      return s->terms[SF_TERM_OTM] >= rc->reason_min ? R("short_dated_otm") : R("short_dated");
-    case SF_TERM_SMALL_LOTS:
-      return R("small_lots_burst");
-    case SF_TERM_EVENT_SOON:
-      return R("event_within_days");
-    case SF_TERM_SOLD:
-      return R("sold_at_bid");
-    case SF_TERM_BOUGHT:
-      return R("bought_at_ask");
-    case SF_TERM_LEGS_MATCHED:
-      return R("legs_matched_size");
-    case SF_TERM_COMPLEX:
-      return R("complex_order");
-    case SF_TERM_SPOT_MOVE:
-      return R("after_spot_move");
-    case SF_TERM_BOTH_SIDES:
-      return R("both_sides_active");
-    case SF_TERM_SPECIAL:
-      return R("special_prints");
-    case SF_TERM_MULTI_LEG: {
-      const char *n = sf_structure_name(ev->structure);
-      return n ? (struct reason){n, strlen(n)} : R("multi_leg");
-    }
-    default:
-      return term_reason[term]; /* the term's name (sf_rule_term_name) */
-  }
-}
-
 int sf_rules_reasons(const struct sf_rules_config *rc, const struct sf_scored *s,
                      const struct sf_evidence *ev, int profile, struct sf_strvec *out) {
   struct sf_rules_prep pp;
@@ -305,42 +392,76 @@ int sf_rules_reasons(const struct sf_rules_config *rc, const struct sf_scored *s
 int sf_rules_reasons_prep(const struct sf_rules_config *rc, const struct sf_rules_prep *pp,
                           const struct sf_scored *s, const struct sf_evidence *ev, int profile,
                           struct sf_strvec *out) {
-  int idx[SF_TERM_COUNT];
+  /* The variant of each term (reason_codes): bit set for v1. */
+  uint64_t v1 = 0;
+  if (!(ev->buy >= ev->sell))
+    v1 |= UINT64_C(1) << SF_TERM_SWEEP | UINT64_C(1) << SF_TERM_BLOCK | UINT64_C(1) << SF_TERM_AGGRESSIVE;
+  if (!(s->terms[SF_TERM_OTM] >= rc->reason_min)) v1 |= UINT64_C(1) << SF_TERM_SHORT_DATED;
+  uint8_t multi = pp->struct_code[(unsigned)ev->structure < SF_STRUCT__COUNT ? ev->structure : 0];
+  uint8_t code[SF_TERM_COUNT];
   double contrib[SF_TERM_COUNT];
   int n = 0;
   const double *weight = rc->weight[profile];
-  /* Terms of positive weight at or above reason_min (the active ones), in term order. */
+  /* The codes of the terms of positive weight at or above reason_min (the active ones), in term
+   * order, inserted by contribution descending, ties by term order. */
   for (uint64_t m = pp->pos_mask[profile] & s->active; m; m &= m - 1) {
     int t = __builtin_ctzll(m);
-    double w = weight[t];
-    /* Insert by contribution descending, ties by term order. */
-    double c = w * s->terms[t];
+    double c = weight[t] * s->terms[t];
+    uint8_t cd = t == SF_TERM_MULTI_LEG ? multi : pp->term_code[t][(v1 >> t) & 1];
     int j = n++;
     while (j > 0 && contrib[j - 1] < c) {
-      idx[j] = idx[j - 1];
+      code[j] = code[j - 1];
       contrib[j] = contrib[j - 1];
       j--;
     }
-    idx[j] = t;
+    code[j] = cd;
     contrib[j] = c;
   }
-  for (int i = 0; i < n && out->n < SF_REASON_MAX; i++) {
-    struct reason rs = reason_of(idx[i], s, ev, rc);
-    const char *r = rs.s;
-    bool dup = false;
-    for (size_t j = 0; j < out->n && !dup; j++) dup = out->v[j][0] == r[0] && strcmp(out->v[j], r) == 0;
-    if (dup) continue;
-    if (sf_strvec_pushn(out, r, rs.n)) return SF_ENOMEM;
+  const char *txt[SF_REASON_MAX];
+  uint32_t len[SF_REASON_MAX];
+  size_t n0 = out->n, k = 0;
+  if (n0 == 0 && pp->codes_unique) { /* no string can repeat */
+    k = (size_t)n < SF_REASON_MAX ? (size_t)n : SF_REASON_MAX;
+    for (size_t i = 0; i < k; i++) {
+      txt[i] = pp->code_text[code[i]];
+      len[i] = pp->code_len[code[i]];
+    }
+  } else { /* equal strings share a code; strings already in out are compared as strings */
+    uint64_t seen = 0;
+    for (int i = 0; i < n && n0 + k < SF_REASON_MAX; i++) {
+      uint8_t c = code[i];
+      if (seen & (UINT64_C(1) << c)) continue;
+      seen |= UINT64_C(1) << c;
+      if (n0 && sf_strvec_contains(out, pp->code_text[c])) continue;
+      txt[k] = pp->code_text[c];
+      len[k++] = pp->code_len[c];
+    }
   }
-  return 0;
+  return k ? sf_strvec_push_slots(out, txt, len, k) : 0;
 }
 
+/* The suppressed_reasons codes in slots padded for sf_strvec_push_slots: the guards in bit
+ * order, then unusable_quotes (abstain bit 1) and weak_evidence (abstain bit 0). */
+static const struct {
+  char s[32];
+  uint32_t n;
+} suppressed_text[7] = {
+#define S(lit) \
+  { lit, sizeof lit - 1 }
+    S("stale_quotes"),       S("complex_or_special_prints"), S("retail_frenzy"), S("hedge_reactive_context"),
+    S("arbitrage_symmetry"), S("unusable_quotes"),           S("weak_evidence")
+#undef S
+};
+
 int sf_rules_suppressed(const struct sf_scored *s, struct sf_strvec *out) {
-  static const char *const guard_names[] = {"stale_quotes", "complex_or_special_prints", "retail_frenzy",
-                                            "hedge_reactive_context", "arbitrage_symmetry"};
-  for (int i = 0; i < 5; i++)
-    if ((s->guards & (1u << i)) && sf_strvec_push(out, guard_names[i])) return SF_ENOMEM;
-  if ((s->abstain & 2u) && sf_strvec_push(out, "unusable_quotes")) return SF_ENOMEM;
-  if ((s->abstain & 1u) && sf_strvec_push(out, "weak_evidence")) return SF_ENOMEM;
-  return 0;
+  const char *txt[7];
+  uint32_t len[7];
+  size_t k = 0;
+  uint32_t bits = (s->guards & 31u) | ((s->abstain & 2u) ? 1u << 5 : 0) | ((s->abstain & 1u) ? 1u << 6 : 0);
+  for (; bits; bits &= bits - 1) {
+    int i = __builtin_ctz(bits);
+    txt[k] = suppressed_text[i].s;
+    len[k++] = suppressed_text[i].n;
+  }
+  return k ? sf_strvec_push_slots(out, txt, len, k) : 0;
 }

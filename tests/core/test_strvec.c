@@ -1,6 +1,7 @@
 /* sf_strvec: strings share one block and v[i] points into it. Growth moves the block and
  * re-points every view; clear keeps the storage (a refill of the same size allocates nothing);
- * a string of the vector pushed again survives a growth; copy, sort and contains are exact. */
+ * a string of the vector pushed again survives a growth; copy, sort and contains are exact;
+ * push_slots (block copies from fixed slots) and append are exact too. */
 #include "harness.h"
 #include "smartflow/strvec.h"
 
@@ -87,12 +88,75 @@ static void test_copy_sort_contains(void **state) {
   sf_strvec_fini(&b);
 }
 
+/* push_slots copies whole 16-byte blocks out of fixed slots: strings of 0, 15, 16 and 40
+ * characters (one, one, two and three blocks) land exact, the block grows on demand, the
+ * spare bytes it writes past a NUL are overwritten by the next string, and a cleared vector
+ * refilled to the same size allocates nothing. */
+static void test_push_slots(void **state) {
+  (void)state;
+  static char slots[4][64]; /* NUL-padded like a record's char[SF_ID_MAX] */
+  const char *in[4] = {"", "fifteen-chars-x", "sixteen-chars-xy", "a-forty-character-string-of-a-trace-id-x"};
+  const char *s[4];
+  uint32_t len[4];
+  for (int i = 0; i < 4; i++) {
+    snprintf(slots[i], sizeof slots[i], "%s", in[i]);
+    s[i] = slots[i];
+    len[i] = (uint32_t)strlen(in[i]);
+  }
+  check_i64(len[1], 15);
+  check_i64(len[2], 16);
+  check_i64(len[3], 40);
+  struct sf_strvec sv = {0};
+  assert_int_equal(sf_strvec_push_slots(&sv, s, len, 0), 0); /* nothing, nothing allocated */
+  assert_null(sv.buf);
+  assert_int_equal(sf_strvec_pushn(&sv, "head", 4), 0);
+  for (int round = 0; round < 30; round++) assert_int_equal(sf_strvec_push_slots(&sv, s, len, 4), 0);
+  check_i64((int64_t)sv.n, 1 + 30 * 4);
+  check_i64((int64_t)sv.len, 5 + 30 * (1 + 16 + 17 + 41));
+  check_str(sv.v[0], "head");
+  for (int round = 0; round < 30; round++)
+    for (int i = 0; i < 4; i++) check_str(sv.v[1 + 4 * round + i], in[i]);
+  /* Mixed with single pushes, and after a clear the storage is reused. */
+  assert_int_equal(sf_strvec_push(&sv, "tail"), 0);
+  check_str(sv.v[121], "tail");
+  check_str(sv.v[120], in[3]);
+  char *b = sv.buf;
+  sf_strvec_clear(&sv);
+  for (int round = 0; round < 30; round++) assert_int_equal(sf_strvec_push_slots(&sv, s, len, 4), 0);
+  assert_ptr_equal(sv.buf, b);
+  check_str(sv.v[119], in[3]);
+  sf_strvec_fini(&sv);
+}
+
+/* append copies all of another vector's strings after its own, in the other's order (also
+ * after a sort of it). */
+static void test_append(void **state) {
+  (void)state;
+  struct sf_strvec a = {0}, b = {0};
+  assert_int_equal(sf_strvec_push(&a, "event"), 0);
+  assert_int_equal(sf_strvec_append(&a, &b), 0); /* empty: nothing */
+  check_i64((int64_t)a.n, 1);
+  const char *in[] = {"t3", "t1", "t22"};
+  for (int i = 0; i < 3; i++) assert_int_equal(sf_strvec_push(&b, in[i]), 0);
+  sf_strvec_sort(&b);
+  for (int i = 0; i < 50; i++) assert_int_equal(sf_strvec_append(&a, &b), 0); /* grows */
+  check_i64((int64_t)a.n, 151);
+  check_str(a.v[0], "event");
+  check_str(a.v[1], "t1");
+  check_str(a.v[2], "t22");
+  check_str(a.v[3], "t3");
+  check_str(a.v[150], "t3");
+  check_i64((int64_t)a.len, 6 + 50 * 10);
+  for (size_t i = 0; i < a.n; i++) assert_true(a.v[i] >= a.buf && a.v[i] < a.buf + a.len);
+  sf_strvec_fini(&a);
+  sf_strvec_fini(&b);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_push_grow_repoint),
-      cmocka_unit_test(test_clear_keeps_storage),
-      cmocka_unit_test(test_self_push),
-      cmocka_unit_test(test_copy_sort_contains),
+      cmocka_unit_test(test_push_grow_repoint), cmocka_unit_test(test_clear_keeps_storage),
+      cmocka_unit_test(test_self_push),         cmocka_unit_test(test_copy_sort_contains),
+      cmocka_unit_test(test_push_slots),        cmocka_unit_test(test_append),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -306,12 +306,69 @@ static void test_weak_evidence(void **state) {
   assert_true(sc.prob[sc.order[0]] < rc.abstain_below);
 }
 
+/* Reason codes of the clean institutional order, worked out from the default weights: every
+ * cited term is at 1 (premium $600k is past premium_large_hi, 45 DTE inside dte_weeks, 1% from
+ * the money, a 2% spread), so the order is the weights 4.0, 1.5, 1.0, 1.0 (one_sided before
+ * dte_weeks: term order), 0.8, 0.5, 0.3; block (0) and volume_exceeds_oi (no open interest) are
+ * not cited. The sided terms name the side hit. Appending to a vector that already holds some
+ * strings skips those and stops at SF_REASON_MAX in all. */
+static void test_reasons(void **state) {
+  (void)state;
+  struct sf_rules_config rc;
+  sf_rules_config_default(&rc);
+  struct sf_rules_prep pp;
+  sf_rules_prepare(&rc, &pp);
+  assert_true(pp.codes_unique); /* no two terms share a reason string */
+  struct sample s;
+  base(&s);
+  struct sf_scored sc;
+  score(&s, &sc);
+  struct sf_strvec out = {0};
+  assert_int_equal(sf_rules_reasons(&rc, &sc, &s.ev, SF_PROFILE_INSTITUTIONAL_DIRECTIONAL, &out), 0);
+  const char *want[] = {"premium_large",    "aggressive_at_ask", "one_sided",   "dte_weeks",
+                        "iso_sweep_at_ask", "near_money",        "tight_quotes"};
+  check_i64((int64_t)out.n, 7);
+  for (size_t i = 0; i < 7; i++) check_str(out.v[i], want[i]);
+
+  sf_strvec_clear(&out);
+  assert_int_equal(sf_strvec_push(&out, "one_sided"), 0);
+  char junk[8];
+  for (int i = 0; i < 8; i++) {
+    snprintf(junk, sizeof junk, "x%d", i);
+    assert_int_equal(sf_strvec_push(&out, junk), 0);
+  }
+  assert_int_equal(sf_rules_reasons(&rc, &sc, &s.ev, SF_PROFILE_INSTITUTIONAL_DIRECTIONAL, &out), 0);
+  check_i64((int64_t)out.n, SF_REASON_MAX);
+  check_str(out.v[9], "premium_large");
+  check_str(out.v[10], "aggressive_at_ask");
+  check_str(out.v[11], "dte_weeks");
+
+  /* Sold at the bid: the sided codes name the bid. */
+  s.ev.buy = 0;
+  s.ev.sell = 1000;
+  s.f.aggressor_buy_ratio = 0;
+  s.f.aggressor_sell_ratio = 1;
+  s.f.aggressor_ratio = -1;
+  score(&s, &sc);
+  sf_strvec_clear(&out);
+  assert_int_equal(sf_rules_reasons(&rc, &sc, &s.ev, SF_PROFILE_INSTITUTIONAL_DIRECTIONAL, &out), 0);
+  assert_true(sf_strvec_contains(&out, "aggressive_at_bid"));
+  assert_true(sf_strvec_contains(&out, "iso_sweep_at_bid"));
+  assert_false(sf_strvec_contains(&out, "aggressive_at_ask"));
+  sf_strvec_fini(&out);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_clean_institutional), cmocka_unit_test(test_stale_quotes),
-      cmocka_unit_test(test_special_prints),      cmocka_unit_test(test_retail_frenzy),
-      cmocka_unit_test(test_hedge_context),       cmocka_unit_test(test_arbitrage_symmetry),
-      cmocka_unit_test(test_weak_evidence),       cmocka_unit_test(test_background_trickle),
+      cmocka_unit_test(test_clean_institutional),
+      cmocka_unit_test(test_stale_quotes),
+      cmocka_unit_test(test_special_prints),
+      cmocka_unit_test(test_retail_frenzy),
+      cmocka_unit_test(test_hedge_context),
+      cmocka_unit_test(test_arbitrage_symmetry),
+      cmocka_unit_test(test_weak_evidence),
+      cmocka_unit_test(test_background_trickle),
+      cmocka_unit_test(test_reasons),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
