@@ -63,6 +63,7 @@ int sf_strvec_pushn(struct sf_strvec *sv, const char *s, size_t len) {
 /* The 16-byte block copies may write up to 15 bytes past the last string's NUL: the block keeps
  * that much spare room (bytes past len are free, the next push overwrites them). */
 #define SLOT_BLOCK 16
+_Static_assert(SF_STRVEC_SHORT == 2 * SLOT_BLOCK, "a short string is two blocks");
 
 int sf_strvec_push_slots(struct sf_strvec *sv, const char *const *s, const uint32_t *len, size_t n) {
   size_t bytes = n;
@@ -85,6 +86,28 @@ int sf_strvec_push_slots(struct sf_strvec *sv, const char *const *s, const uint3
   }
   sv->n += n;
   sv->len += bytes;
+  return 0;
+}
+
+int sf_strvec_push_short(struct sf_strvec *sv, const char *const *s, const uint32_t *len, size_t n) {
+  /* Each string takes at most SF_STRVEC_SHORT bytes with its NUL, and the two 16-byte blocks
+   * of the last one end within SF_STRVEC_SHORT bytes of its start. */
+  if (sv->n + n > sv->cap || sv->len + n * SF_STRVEC_SHORT > sv->buf_cap) {
+    if (!n) return 0;
+    if (reserve_slots(sv, sv->n + n) || reserve_bytes(sv, sv->len + n * SF_STRVEC_SHORT)) return SF_ENOMEM;
+  }
+  char *c = sv->buf + sv->len, *c0 = c;
+  char **v = sv->v + sv->n;
+  for (size_t i = 0; i < n; i++) {
+    size_t l = len[i];
+    memcpy(c, s[i], SLOT_BLOCK);
+    memcpy(c + SLOT_BLOCK, s[i] + SLOT_BLOCK, SLOT_BLOCK);
+    c[l] = '\0';
+    v[i] = c;
+    c += l + 1;
+  }
+  sv->n += n;
+  sv->len += (size_t)(c - c0);
   return 0;
 }
 

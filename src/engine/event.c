@@ -388,7 +388,7 @@ int sf_event_emit(struct sf_engine *e, struct sf_group *g) {
       goto done;
     e->stats.flow_packets_out++;
   }
-  if ((rc = sf_strvec_push_slots(&ev->packet_ids, pkt_s, pkt_len, g->n))) goto done;
+  if ((rc = sf_strvec_push_short(&ev->packet_ids, pkt_s, pkt_len, g->n))) goto done;
   /* The ids live in the pool's fixed char[SF_ID_MAX] slots: one push of whole blocks. */
   if ((rc = sf_strvec_push_slots(&ev->member_print_ids, (const char *const *)(e->ids + all), e->ids_len + all,
                                  (size_t)n_ids)))
@@ -411,8 +411,8 @@ int sf_event_emit(struct sf_engine *e, struct sf_group *g) {
     s->raw_score = sc.raw[p];
     s->band = (uint8_t)sf_rules_band(&e->rules, sc.prob[p]);
     s->direction = sc.dir[p];
-    if ((rc = sf_rules_reasons_prep(&e->rules, &e->rules_prep, &sc, &evd, p, &s->reasons))) goto done;
   }
+  if ((rc = sf_rules_reasons_event(&e->rules, &e->rules_prep, &sc, &evd, ev->scores))) goto done;
   ev->abstained = sc.abstained;
   ev->primary_profile = sc.abstained ? -1 : sc.order[0];
   ev->primary_direction = sc.abstained ? SF_DIR_UNKNOWN : sc.dir[sc.order[0]];

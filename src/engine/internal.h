@@ -410,11 +410,10 @@ enum {
 #define SF_RULES_REASON_CODES 64 /* distinct reason strings (terms, variants, structures) */
 #define SF_RULES_REASON_SLOT 48  /* bytes per reason string slot (a multiple of 16) */
 struct sf_rules_prep {
-  /* The terms of non-zero weight in some profile (term order) and their six weights, for the
-   * six logits summed side by side (rules.c). */
-  uint8_t n_any;
-  uint8_t any[SF_TERM_COUNT];
-  _Alignas(16) double any_w[SF_TERM_COUNT][SF_PROFILE_COUNT];
+  /* The terms of non-zero weight in some profile (bit per term) and each term's six weights,
+   * for the six logits summed side by side (rules.c). */
+  uint64_t any_mask;
+  _Alignas(16) double term_w[SF_TERM_COUNT][SF_PROFILE_COUNT];
   uint64_t pos_mask[SF_PROFILE_COUNT]; /* bit per term of positive weight */
   uint64_t reason_terms;               /* the union of pos_mask: terms that can be reasons */
   double log_premium_large_lo, log_premium_large_hi, log_large_lot_lo, log_large_lot_hi;
@@ -427,6 +426,7 @@ struct sf_rules_prep {
   uint8_t term_code[SF_TERM_COUNT][2];
   uint8_t struct_code[SF_STRUCT__COUNT];
   bool codes_unique; /* no two terms share a code: a profile's codes need no deduplication */
+  bool codes_short;  /* every code shorter than SF_STRVEC_SHORT: sf_strvec_push_short fits */
 };
 void sf_rules_prepare(const struct sf_rules_config *rc, struct sf_rules_prep *pp);
 /* sf_rules_score / sf_rules_reasons with the prepared form of rc. */
@@ -436,6 +436,11 @@ void sf_rules_score_prep(const struct sf_rules_config *rc, const struct sf_rules
 int sf_rules_reasons_prep(const struct sf_rules_config *rc, const struct sf_rules_prep *pp,
                           const struct sf_scored *s, const struct sf_evidence *ev, int profile,
                           struct sf_strvec *out);
+/* The reasons of all six scores of an event at once (sf_rules_reasons_prep of each
+ * scores[i].profile into scores[i].reasons, which must be empty), the per-event work done once. */
+int sf_rules_reasons_event(const struct sf_rules_config *rc, const struct sf_rules_prep *pp,
+                           const struct sf_scored *s, const struct sf_evidence *ev,
+                           struct sf_profile_score scores[SF_PROFILE_COUNT]);
 void sf_rules_terms(const struct sf_rules_config *rc, const struct sf_features *f,
                     const struct sf_evidence *ev, double terms[SF_TERM_COUNT]);
 void sf_rules_score(const struct sf_rules_config *rc, const struct sf_calibration *cal,

@@ -50,17 +50,24 @@ static double log_ramp(double x, double lo, double hi, double log_lo, double log
 
 _Static_assert(SF_TERM_COUNT <= 64, "a term set is one 64-bit mask");
 
-/* The set of terms not below rmin (!(t < rmin): the reason threshold), two at a time where SSE2
- * compares pairs. */
-static uint64_t active_terms(const double t[SF_TERM_COUNT], double rmin) {
-  uint64_t act = 0;
+/* The set of terms not below rmin (!(t < rmin): the reason threshold), and in *nonzero the set
+ * of terms other than +-0, two at a time where SSE2 compares pairs. */
+static uint64_t active_terms(const double t[SF_TERM_COUNT], double rmin, uint64_t *nonzero) {
+  uint64_t act = 0, nz0 = 0;
   int i = 0;
 #ifdef __SSE2__
-  __m128d r = _mm_set1_pd(rmin);
-  for (; i + 2 <= SF_TERM_COUNT; i += 2)
-    act |= (uint64_t)_mm_movemask_pd(_mm_cmpnlt_pd(_mm_loadu_pd(t + i), r)) << i;
+  __m128d r = _mm_set1_pd(rmin), zero = _mm_setzero_pd();
+  for (; i + 2 <= SF_TERM_COUNT; i += 2) {
+    __m128d x = _mm_loadu_pd(t + i);
+    act |= (uint64_t)_mm_movemask_pd(_mm_cmpnlt_pd(x, r)) << i;
+    nz0 |= (uint64_t)_mm_movemask_pd(_mm_cmpneq_pd(x, zero)) << i;
+  }
 #endif
-  for (; i < SF_TERM_COUNT; i++) act |= (uint64_t) !(t[i] < rmin) << i;
+  for (; i < SF_TERM_COUNT; i++) {
+    act |= (uint64_t) !(t[i] < rmin) << i;
+    nz0 |= (uint64_t)(t[i] != 0) << i;
+  }
+  *nonzero = nz0;
   return act;
 }
 
@@ -136,6 +143,9 @@ static void reason_codes(struct sf_rules_prep *pp) {
       owner[cs[i]] = t;
     }
   }
+  pp->codes_short = SF_RULES_REASON_SLOT >= SF_STRVEC_SHORT;
+  for (uint32_t c = 0; c < pp->n_codes; c++)
+    if (pp->code_len[c] >= SF_STRVEC_SHORT) pp->codes_short = false;
 }
 /* At most one code per term, one more per sided term, one per structure: a 64-bit set. */
 _Static_assert(SF_TERM_COUNT + 4 + SF_STRUCT__COUNT <= SF_RULES_REASON_CODES, "reason codes fit the table");
@@ -147,13 +157,12 @@ void sf_rules_prepare(const struct sf_rules_config *rc, struct sf_rules_prep *pp
     for (int i = 0; i < SF_TERM_COUNT; i++)
       if (rc->weight[p][i] > 0) pp->pos_mask[p] |= UINT64_C(1) << i;
   }
-  pp->n_any = 0;
+  pp->any_mask = 0;
   for (int i = 0; i < SF_TERM_COUNT; i++) {
-    bool any = false;
-    for (int p = 0; p < SF_PROFILE_COUNT; p++) any = any || rc->weight[p][i] != 0;
-    if (!any) continue;
-    for (int p = 0; p < SF_PROFILE_COUNT; p++) pp->any_w[pp->n_any][p] = rc->weight[p][i];
-    pp->any[pp->n_any++] = (uint8_t)i;
+    for (int p = 0; p < SF_PROFILE_COUNT; p++) {
+      pp->term_w[i][p] = rc->weight[p][i];
+      if (rc->weight[p][i] != 0) pp->any_mask |= UINT64_C(1) << i;
+    }
   }
   pp->reason_terms = 0;
   for (int p = 0; p < SF_PROFILE_COUNT; p++) pp->reason_terms |= pp->pos_mask[p];
@@ -266,30 +275,34 @@ int sf_rules_band(const struct sf_rules_config *rc, double p) {
 
 _Static_assert(SF_PROFILE_COUNT == 6, "the logits are summed in three pairs");
 
-/* The six logits: bias + the sum in term order of weight x term. Summed side by side over the
- * terms some profile weighs, a profile's zero weights included: those add an exact 0 (every
- * term is a finite number in [0,1], so w x t is +-0 and z + 0 is z, or +0 for a z of -0, which
+/* The six logits: bias + the sum in term order of weight x term, over the terms of non-zero
+ * value (nonzero) that some profile weighs, summed side by side, a profile's zero weights
+ * included. A term left out or a zero weight adds an exact 0 (every term is a finite number in
+ * [0,1] and every weight finite, so w x t is +-0 and z + 0 is z, or +0 for a z of -0, which
  * changes nothing that follows), so each z is the same bit for bit as its own sparse sum. */
 static void logits(const struct sf_rules_config *rc, const struct sf_rules_prep *pp, const double *t,
-                   double z[SF_PROFILE_COUNT]) {
+                   uint64_t nonzero, double z[SF_PROFILE_COUNT]) {
+  uint64_t m = nonzero & pp->any_mask;
 #if defined(__GNUC__) || defined(__clang__)
   typedef double v2d __attribute__((vector_size(16)));
   v2d z0 = {rc->bias[0], rc->bias[1]}, z1 = {rc->bias[2], rc->bias[3]}, z2 = {rc->bias[4], rc->bias[5]};
-  for (int k = 0, n = pp->n_any; k < n; k++) {
-    double x = t[pp->any[k]];
+  for (; m; m &= m - 1) {
+    int i = __builtin_ctzll(m);
+    double x = t[i];
     v2d tv = {x, x}, w0, w1, w2;
-    memcpy(&w0, &pp->any_w[k][0], sizeof w0);
-    memcpy(&w1, &pp->any_w[k][2], sizeof w1);
-    memcpy(&w2, &pp->any_w[k][4], sizeof w2);
+    memcpy(&w0, &pp->term_w[i][0], sizeof w0);
+    memcpy(&w1, &pp->term_w[i][2], sizeof w1);
+    memcpy(&w2, &pp->term_w[i][4], sizeof w2);
     z0 += w0 * tv;
     z1 += w1 * tv;
     z2 += w2 * tv;
   }
   z[0] = z0[0], z[1] = z0[1], z[2] = z1[0], z[3] = z1[1], z[4] = z2[0], z[5] = z2[1];
 #else
-  for (int p = 0; p < SF_PROFILE_COUNT; p++) {
-    z[p] = rc->bias[p];
-    for (int k = 0, n = pp->n_any; k < n; k++) z[p] += pp->any_w[k][p] * t[pp->any[k]];
+  for (int p = 0; p < SF_PROFILE_COUNT; p++) z[p] = rc->bias[p];
+  for (; m; m &= m - 1) {
+    int i = __builtin_ctzll(m);
+    for (int p = 0; p < SF_PROFILE_COUNT; p++) z[p] += pp->term_w[i][p] * t[i];
   }
 #endif
 }
@@ -308,9 +321,10 @@ void sf_rules_score_prep(const struct sf_rules_config *rc, const struct sf_rules
   out->abstain = 0;
   double *t = out->terms;
   terms_prep(rc, pp, f, ev, t);
-  out->active = active_terms(t, rc->reason_min) & pp->reason_terms;
+  uint64_t nonzero;
+  out->active = active_terms(t, rc->reason_min, &nonzero) & pp->reason_terms;
   double z[SF_PROFILE_COUNT];
-  logits(rc, pp, t, z);
+  logits(rc, pp, t, nonzero, z);
   for (int p = 0; p < SF_PROFILE_COUNT; p++) out->raw[p] = 1 / (1 + exp(-z[p]));
 
   /* Guards. */
@@ -440,6 +454,63 @@ int sf_rules_reasons_prep(const struct sf_rules_config *rc, const struct sf_rule
   return k ? sf_strvec_push_slots(out, txt, len, k) : 0;
 }
 
+int sf_rules_reasons_event(const struct sf_rules_config *rc, const struct sf_rules_prep *pp,
+                           const struct sf_scored *s, const struct sf_evidence *ev,
+                           struct sf_profile_score scores[SF_PROFILE_COUNT]) {
+  uint64_t act = s->active; /* within reason_terms: the union of the profiles' candidates */
+  if (!act) return 0;
+  if (!pp->codes_unique || !pp->codes_short) {
+    for (int i = 0; i < SF_PROFILE_COUNT; i++) {
+      int rc2 = sf_rules_reasons_prep(rc, pp, s, ev, scores[i].profile, &scores[i].reasons);
+      if (rc2) return rc2;
+    }
+    return 0;
+  }
+  /* The code of each active term, as sf_rules_reasons_prep picks it, once for all profiles. */
+  uint64_t v1 = 0;
+  if (!(ev->buy >= ev->sell))
+    v1 |= UINT64_C(1) << SF_TERM_SWEEP | UINT64_C(1) << SF_TERM_BLOCK | UINT64_C(1) << SF_TERM_AGGRESSIVE;
+  if (!(s->terms[SF_TERM_OTM] >= rc->reason_min)) v1 |= UINT64_C(1) << SF_TERM_SHORT_DATED;
+  uint8_t multi = pp->struct_code[(unsigned)ev->structure < SF_STRUCT__COUNT ? ev->structure : 0];
+  uint8_t code_of[SF_TERM_COUNT];
+  for (uint64_t m = act; m; m &= m - 1) {
+    int t = __builtin_ctzll(m);
+    code_of[t] = t == SF_TERM_MULTI_LEG ? multi : pp->term_code[t][(v1 >> t) & 1];
+  }
+  for (int i = 0; i < SF_PROFILE_COUNT; i++) {
+    int p = scores[i].profile;
+    uint64_t m = pp->pos_mask[p] & act;
+    if (!m) continue;
+    /* By contribution descending, ties by term order (insertion in term order). */
+    const double *weight = rc->weight[p];
+    uint8_t code[SF_TERM_COUNT];
+    double contrib[SF_TERM_COUNT];
+    int n = 0;
+    for (; m; m &= m - 1) {
+      int t = __builtin_ctzll(m);
+      double c = weight[t] * s->terms[t];
+      int j = n++;
+      while (j > 0 && contrib[j - 1] < c) {
+        code[j] = code[j - 1];
+        contrib[j] = contrib[j - 1];
+        j--;
+      }
+      code[j] = code_of[t];
+      contrib[j] = c;
+    }
+    size_t k = (size_t)n < SF_REASON_MAX ? (size_t)n : SF_REASON_MAX;
+    const char *txt[SF_REASON_MAX];
+    uint32_t len[SF_REASON_MAX];
+    for (size_t r = 0; r < k; r++) {
+      txt[r] = pp->code_text[code[r]];
+      len[r] = pp->code_len[code[r]];
+    }
+    int rc2 = sf_strvec_push_short(&scores[i].reasons, txt, len, k);
+    if (rc2) return rc2;
+  }
+  return 0;
+}
+
 /* The suppressed_reasons codes in slots padded for sf_strvec_push_slots: the guards in bit
  * order, then unusable_quotes (abstain bit 1) and weak_evidence (abstain bit 0). */
 static const struct {
@@ -463,5 +534,5 @@ int sf_rules_suppressed(const struct sf_scored *s, struct sf_strvec *out) {
     txt[k] = suppressed_text[i].s;
     len[k++] = suppressed_text[i].n;
   }
-  return k ? sf_strvec_push_slots(out, txt, len, k) : 0;
+  return k ? sf_strvec_push_short(out, txt, len, k) : 0;
 }

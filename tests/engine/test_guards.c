@@ -358,6 +358,56 @@ static void test_reasons(void **state) {
   sf_strvec_fini(&out);
 }
 
+/* The reasons of all six scores at once (the event path) are each profile's own
+ * sf_rules_reasons, in the scores' order (here the probability order); the institutional
+ * list is the hand-worked one of test_reasons. */
+static void test_reasons_event(void **state) {
+  (void)state;
+  struct sf_rules_config rc;
+  sf_rules_config_default(&rc);
+  struct sf_rules_prep pp;
+  sf_rules_prepare(&rc, &pp);
+  assert_true(pp.codes_short);
+  struct sample s;
+  base(&s);
+  struct sf_scored sc;
+  struct sf_profile_score scores[SF_PROFILE_COUNT];
+  memset(scores, 0, sizeof scores);
+  struct sf_strvec one = {0};
+  for (int pass = 0; pass < 2; pass++) {
+    if (pass == 1) { /* sold at the bid: the sided codes name the bid */
+      s.ev.buy = 0;
+      s.ev.sell = 1000;
+      s.f.aggressor_buy_ratio = 0;
+      s.f.aggressor_sell_ratio = 1;
+      s.f.aggressor_ratio = -1;
+    }
+    score(&s, &sc);
+    for (int i = 0; i < SF_PROFILE_COUNT; i++) {
+      sf_strvec_clear(&scores[i].reasons);
+      scores[i].profile = (uint8_t)sc.order[i];
+    }
+    assert_int_equal(sf_rules_reasons_event(&rc, &pp, &sc, &s.ev, scores), 0);
+    size_t total = 0;
+    for (int i = 0; i < SF_PROFILE_COUNT; i++) {
+      sf_strvec_clear(&one);
+      assert_int_equal(sf_rules_reasons(&rc, &sc, &s.ev, scores[i].profile, &one), 0);
+      check_i64((int64_t)scores[i].reasons.n, (int64_t)one.n);
+      for (size_t k = 0; k < one.n; k++) check_str(scores[i].reasons.v[k], one.v[k]);
+      total += one.n;
+      if (scores[i].profile == SF_PROFILE_INSTITUTIONAL_DIRECTIONAL) {
+        check_i64((int64_t)one.n, 7);
+        check_str(one.v[0], "premium_large");
+        check_str(one.v[1], pass ? "aggressive_at_bid" : "aggressive_at_ask");
+        check_str(one.v[4], pass ? "iso_sweep_at_bid" : "iso_sweep_at_ask");
+      }
+    }
+    assert_true(total > 7); /* other profiles cite reasons too */
+  }
+  for (int i = 0; i < SF_PROFILE_COUNT; i++) sf_strvec_fini(&scores[i].reasons);
+  sf_strvec_fini(&one);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_clean_institutional),
@@ -369,6 +419,7 @@ int main(void) {
       cmocka_unit_test(test_weak_evidence),
       cmocka_unit_test(test_background_trickle),
       cmocka_unit_test(test_reasons),
+      cmocka_unit_test(test_reasons_event),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
