@@ -38,6 +38,11 @@ int sf_strvec_push_slots(struct sf_strvec *sv, const char *const *s, const uint3
  * engine's reason codes and packet ids. Returns 0 or SF_ENOMEM. */
 #define SF_STRVEC_SHORT 32
 int sf_strvec_push_short(struct sf_strvec *sv, const char *const *s, const uint32_t *len, size_t n);
+/* sf_strvec_push_short of n strings picked from a table of padded slots: string i is the slot
+ * table + pick[i] x stride, of length len[pick[i]] (each < SF_STRVEC_SHORT, each slot readable
+ * for SF_STRVEC_SHORT bytes). For the engine's reason codes. Returns 0 or SF_ENOMEM. */
+int sf_strvec_push_picks(struct sf_strvec *sv, const char *table, size_t stride, const uint32_t *len,
+                         const uint8_t *pick, size_t n);
 /* Appends copies of all of src's strings in src's order (src must not be sv). Returns 0 or
  * SF_ENOMEM. */
 int sf_strvec_append(struct sf_strvec *sv, const struct sf_strvec *src);

@@ -111,6 +111,28 @@ int sf_strvec_push_short(struct sf_strvec *sv, const char *const *s, const uint3
   return 0;
 }
 
+int sf_strvec_push_picks(struct sf_strvec *sv, const char *table, size_t stride, const uint32_t *len,
+                         const uint8_t *pick, size_t n) {
+  if (sv->n + n > sv->cap || sv->len + n * SF_STRVEC_SHORT > sv->buf_cap) {
+    if (!n) return 0;
+    if (reserve_slots(sv, sv->n + n) || reserve_bytes(sv, sv->len + n * SF_STRVEC_SHORT)) return SF_ENOMEM;
+  }
+  char *c = sv->buf + sv->len, *c0 = c;
+  char **v = sv->v + sv->n;
+  for (size_t i = 0; i < n; i++) {
+    const char *src = table + pick[i] * stride;
+    size_t l = len[pick[i]];
+    memcpy(c, src, SLOT_BLOCK);
+    memcpy(c + SLOT_BLOCK, src + SLOT_BLOCK, SLOT_BLOCK);
+    c[l] = '\0';
+    v[i] = c;
+    c += l + 1;
+  }
+  sv->n += n;
+  sv->len += (size_t)(c - c0);
+  return 0;
+}
+
 int sf_strvec_append(struct sf_strvec *sv, const struct sf_strvec *src) {
   if (!src->n) return 0;
   if (reserve_slots(sv, sv->n + src->n) || reserve_bytes(sv, sv->len + src->len)) return SF_ENOMEM;

@@ -55,37 +55,31 @@ static inline uint64_t fnv_id(uint64_t h, uint64_t *h2, const unsigned char *p, 
     p++;
     n--;
   }
+  const unsigned char *e = p + n; /* the last n bytes, indexed from the end: no increments */
   switch (n) {
     case 8:
-      STEP(*p);
-      p++;
+      STEP(e[-8]);
       /* fallthrough */
     case 7:
-      STEP(*p);
-      p++;
+      STEP(e[-7]);
       /* fallthrough */
     case 6:
-      STEP(*p);
-      p++;
+      STEP(e[-6]);
       /* fallthrough */
     case 5:
-      STEP(*p);
-      p++;
+      STEP(e[-5]);
       /* fallthrough */
     case 4:
-      STEP(*p);
-      p++;
+      STEP(e[-4]);
       /* fallthrough */
     case 3:
-      STEP(*p);
-      p++;
+      STEP(e[-3]);
       /* fallthrough */
     case 2:
-      STEP(*p);
-      p++;
+      STEP(e[-2]);
       /* fallthrough */
     case 1:
-      STEP(*p);
+      STEP(e[-1]);
       /* fallthrough */
     default:
       break;

@@ -424,6 +424,7 @@ struct sf_rules_prep {
   char code_text[SF_RULES_REASON_CODES][SF_RULES_REASON_SLOT];
   uint32_t code_len[SF_RULES_REASON_CODES];
   uint8_t term_code[SF_TERM_COUNT][2];
+  uint8_t code_v0[SF_TERM_COUNT]; /* term_code[t][0], the first structure's for multi_leg */
   uint8_t struct_code[SF_STRUCT__COUNT];
   bool codes_unique; /* no two terms share a code: a profile's codes need no deduplication */
   bool codes_short;  /* every code shorter than SF_STRVEC_SHORT: sf_strvec_push_short fits */

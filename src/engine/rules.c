@@ -143,6 +143,7 @@ static void reason_codes(struct sf_rules_prep *pp) {
       owner[cs[i]] = t;
     }
   }
+  for (int t = 0; t < SF_TERM_COUNT; t++) pp->code_v0[t] = pp->term_code[t][0];
   pp->codes_short = SF_RULES_REASON_SLOT >= SF_STRVEC_SHORT;
   for (uint32_t c = 0; c < pp->n_codes; c++)
     if (pp->code_len[c] >= SF_STRVEC_SHORT) pp->codes_short = false;
@@ -466,31 +467,35 @@ int sf_rules_reasons_event(const struct sf_rules_config *rc, const struct sf_rul
     }
     return 0;
   }
-  /* The code of each active term, as sf_rules_reasons_prep picks it, once for all profiles. */
-  uint64_t v1 = 0;
-  if (!(ev->buy >= ev->sell))
-    v1 |= UINT64_C(1) << SF_TERM_SWEEP | UINT64_C(1) << SF_TERM_BLOCK | UINT64_C(1) << SF_TERM_AGGRESSIVE;
-  if (!(s->terms[SF_TERM_OTM] >= rc->reason_min)) v1 |= UINT64_C(1) << SF_TERM_SHORT_DATED;
-  uint8_t multi = pp->struct_code[(unsigned)ev->structure < SF_STRUCT__COUNT ? ev->structure : 0];
+  /* The code of each term, as sf_rules_reasons_prep picks it, once for all profiles: the v0
+   * codes with the variants patched in. */
   uint8_t code_of[SF_TERM_COUNT];
-  for (uint64_t m = act; m; m &= m - 1) {
-    int t = __builtin_ctzll(m);
-    code_of[t] = t == SF_TERM_MULTI_LEG ? multi : pp->term_code[t][(v1 >> t) & 1];
+  memcpy(code_of, pp->code_v0, sizeof code_of);
+  if (!(ev->buy >= ev->sell)) {
+    code_of[SF_TERM_SWEEP] = pp->term_code[SF_TERM_SWEEP][1];
+    code_of[SF_TERM_BLOCK] = pp->term_code[SF_TERM_BLOCK][1];
+    code_of[SF_TERM_AGGRESSIVE] = pp->term_code[SF_TERM_AGGRESSIVE][1];
   }
+  if (!(s->terms[SF_TERM_OTM] >= rc->reason_min))
+    code_of[SF_TERM_SHORT_DATED] = pp->term_code[SF_TERM_SHORT_DATED][1];
+  code_of[SF_TERM_MULTI_LEG] =
+      pp->struct_code[(unsigned)ev->structure < SF_STRUCT__COUNT ? ev->structure : 0];
   for (int i = 0; i < SF_PROFILE_COUNT; i++) {
     int p = scores[i].profile;
     uint64_t m = pp->pos_mask[p] & act;
     if (!m) continue;
-    /* By contribution descending, ties by term order (insertion in term order). */
+    /* By contribution descending, ties by term order (insertion in term order), at [1, n]
+     * behind a sentinel no contribution exceeds (each is a finite weight x a term in [0, 1]). */
     const double *weight = rc->weight[p];
-    uint8_t code[SF_TERM_COUNT];
-    double contrib[SF_TERM_COUNT];
+    uint8_t code[SF_TERM_COUNT + 1];
+    double contrib[SF_TERM_COUNT + 1];
+    contrib[0] = HUGE_VAL;
     int n = 0;
     for (; m; m &= m - 1) {
       int t = __builtin_ctzll(m);
       double c = weight[t] * s->terms[t];
-      int j = n++;
-      while (j > 0 && contrib[j - 1] < c) {
+      int j = ++n;
+      while (contrib[j - 1] < c) {
         code[j] = code[j - 1];
         contrib[j] = contrib[j - 1];
         j--;
@@ -499,13 +504,8 @@ int sf_rules_reasons_event(const struct sf_rules_config *rc, const struct sf_rul
       contrib[j] = c;
     }
     size_t k = (size_t)n < SF_REASON_MAX ? (size_t)n : SF_REASON_MAX;
-    const char *txt[SF_REASON_MAX];
-    uint32_t len[SF_REASON_MAX];
-    for (size_t r = 0; r < k; r++) {
-      txt[r] = pp->code_text[code[r]];
-      len[r] = pp->code_len[code[r]];
-    }
-    int rc2 = sf_strvec_push_short(&scores[i].reasons, txt, len, k);
+    int rc2 = sf_strvec_push_picks(&scores[i].reasons, pp->code_text[0], SF_RULES_REASON_SLOT, pp->code_len,
+                                   code + 1, k);
     if (rc2) return rc2;
   }
   return 0;

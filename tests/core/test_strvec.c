@@ -166,6 +166,30 @@ static void test_push_short(void **state) {
   sf_strvec_fini(&sv);
 }
 
+/* push_picks takes strings out of a table of 48-byte slots by index, in the order picked
+ * (repeats allowed), with the lengths of the table, and grows on demand. */
+static void test_push_picks(void **state) {
+  (void)state;
+  static char table[3][48];
+  const char *in[3] = {"premium_large", "", "thirty-one-characters-reason-xy"};
+  uint32_t len[3];
+  for (int i = 0; i < 3; i++) {
+    snprintf(table[i], sizeof table[i], "%s", in[i]);
+    len[i] = (uint32_t)strlen(in[i]);
+  }
+  const uint8_t pick[5] = {2, 0, 1, 0, 2};
+  struct sf_strvec sv = {0};
+  assert_int_equal(sf_strvec_push_picks(&sv, table[0], sizeof table[0], len, pick, 0), 0);
+  assert_null(sv.buf);
+  for (int round = 0; round < 20; round++)
+    assert_int_equal(sf_strvec_push_picks(&sv, table[0], sizeof table[0], len, pick, 5), 0);
+  check_i64((int64_t)sv.n, 100);
+  check_i64((int64_t)sv.len, 20 * (32 + 14 + 1 + 14 + 32));
+  for (int round = 0; round < 20; round++)
+    for (int i = 0; i < 5; i++) check_str(sv.v[5 * round + i], in[pick[i]]);
+  sf_strvec_fini(&sv);
+}
+
 /* append copies all of another vector's strings after its own, in the other's order (also
  * after a sort of it). */
 static void test_append(void **state) {
@@ -192,13 +216,10 @@ static void test_append(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_push_grow_repoint),
-      cmocka_unit_test(test_clear_keeps_storage),
-      cmocka_unit_test(test_self_push),
-      cmocka_unit_test(test_copy_sort_contains),
-      cmocka_unit_test(test_push_slots),
-      cmocka_unit_test(test_push_short),
-      cmocka_unit_test(test_append),
+      cmocka_unit_test(test_push_grow_repoint), cmocka_unit_test(test_clear_keeps_storage),
+      cmocka_unit_test(test_self_push),         cmocka_unit_test(test_copy_sort_contains),
+      cmocka_unit_test(test_push_slots),        cmocka_unit_test(test_push_short),
+      cmocka_unit_test(test_push_picks),        cmocka_unit_test(test_append),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
