@@ -35,6 +35,10 @@ static double ramp(double x, double lo, double hi) {
 }
 static double ramp_down(double x, double full, double zero) { return isnan(x) ? 0 : 1 - ramp(x, full, zero); }
 static double nz(double x) { return isnan(x) ? 0 : x; }
+/* fmax / fmin as glibc computes them, inline (no libm call): the other argument when one is
+ * NaN, else a > b ? a : b (maxsd) / a < b ? a : b (minsd). */
+static double max2(double a, double b) { return isnan(b) || a > b ? a : b; }
+static double min2(double a, double b) { return isnan(b) || a < b ? a : b; }
 
 /* ramp(log10(x), log_lo, log_hi) for x > 0, else 0, with log_lo = log10(lo), log_hi = log10(hi):
  * log10 is non-decreasing, so with log_lo < log_hi the ramp is 0 below lo and 1 from hi on
@@ -57,6 +61,17 @@ static uint64_t active_terms(const double t[SF_TERM_COUNT], double rmin, uint64_
   int i = 0;
 #ifdef __SSE2__
   __m128d r = _mm_set1_pd(rmin), zero = _mm_setzero_pd();
+  /* Four at a time: the two pairs' 64-bit lane masks packed into four 32-bit lanes, one
+   * movemask each. */
+  for (; i + 4 <= SF_TERM_COUNT; i += 4) {
+    __m128d x0 = _mm_loadu_pd(t + i), x1 = _mm_loadu_pd(t + i + 2);
+    __m128 a = _mm_shuffle_ps(_mm_castpd_ps(_mm_cmpnlt_pd(x0, r)), _mm_castpd_ps(_mm_cmpnlt_pd(x1, r)),
+                              _MM_SHUFFLE(2, 0, 2, 0));
+    __m128 z = _mm_shuffle_ps(_mm_castpd_ps(_mm_cmpneq_pd(x0, zero)), _mm_castpd_ps(_mm_cmpneq_pd(x1, zero)),
+                              _MM_SHUFFLE(2, 0, 2, 0));
+    act |= (uint64_t)_mm_movemask_ps(a) << i;
+    nz0 |= (uint64_t)_mm_movemask_ps(z) << i;
+  }
   for (; i + 2 <= SF_TERM_COUNT; i += 2) {
     __m128d x = _mm_loadu_pd(t + i);
     act |= (uint64_t)_mm_movemask_pd(_mm_cmpnlt_pd(x, r)) << i;
@@ -190,13 +205,13 @@ static void terms_prep(const struct sf_rules_config *rc, const struct sf_rules_p
   t[SF_TERM_TIGHT_QUOTES] = ramp_down(ev->rel_spread_mean, rc->spread_tight, rc->spread_wide);
   double dte = f->dte_days;
   t[SF_TERM_DTE_WEEKS] = isnan(dte) ? 0
-                                    : fmin(ramp(dte, rc->dte_weeks_rise, rc->dte_weeks_lo),
+                                    : min2(ramp(dte, rc->dte_weeks_rise, rc->dte_weeks_lo),
                                            ramp_down(dte, rc->dte_weeks_hi, rc->dte_weeks_fall));
   t[SF_TERM_NEAR_MONEY] = ramp_down(f->atm_proximity, rc->near_money_full, rc->near_money_zero);
   t[SF_TERM_SHORT_DATED] = ramp_down(dte, rc->short_dated_full, rc->short_dated_zero);
   t[SF_TERM_OTM] = ramp(ev->otm, rc->otm_lo, rc->otm_hi);
   if (!isnan(ev->abs_delta) && !isnan(ev->otm) && ev->otm > 0)
-    t[SF_TERM_OTM] = fmax(t[SF_TERM_OTM], ramp_down(ev->abs_delta, rc->otm_delta_full, rc->otm_delta_zero));
+    t[SF_TERM_OTM] = max2(t[SF_TERM_OTM], ramp_down(ev->abs_delta, rc->otm_delta_full, rc->otm_delta_zero));
   t[SF_TERM_SMALL_LOTS] = ramp_down(f->avg_fill_size, rc->small_lot_max, rc->small_lot_zero) *
                           ramp(f->print_count, rc->burst_prints_lo, rc->burst_prints_hi);
   t[SF_TERM_IV_POP] = ramp(f->synthetic_iv_shock, rc->iv_pop_lo, rc->iv_pop_hi);
@@ -225,11 +240,11 @@ static void terms_prep(const struct sf_rules_config *rc, const struct sf_rules_p
   t[SF_TERM_ATM] = ramp_down(f->atm_proximity, rc->atm_full, rc->atm_zero);
   if (!isnan(ev->abs_delta))
     t[SF_TERM_ATM] =
-        fmax(t[SF_TERM_ATM], ramp_down(fabs(ev->abs_delta - 0.5), rc->atm_delta_full, rc->atm_delta_zero));
+        max2(t[SF_TERM_ATM], ramp_down(fabs(ev->abs_delta - 0.5), rc->atm_delta_full, rc->atm_delta_zero));
   t[SF_TERM_SPOT_MOVE] = isnan(f->underlying_move_bps)
                              ? 0
                              : ramp(fabs(f->underlying_move_bps), rc->move_bps_lo, rc->move_bps_hi);
-  double hi = fmax(ev->buy, ev->sell), lo = fmin(ev->buy, ev->sell);
+  double hi = max2(ev->buy, ev->sell), lo = min2(ev->buy, ev->sell);
   t[SF_TERM_BOTH_SIDES] = hi > 0 ? lo / hi : 0;
   /* An unrecognised complex combination is weaker evidence than a recognised structure. */
   t[SF_TERM_MULTI_LEG] = !multi ? 0 : (ev->structure == SF_STRUCT_COMPLEX ? 0.5 : 1);
