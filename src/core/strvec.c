@@ -9,6 +9,15 @@
 
 #include "smartflow/err.h"
 
+/* out[i] = the view of in[i] (a view into from) moved to the copy of from at to: one offset
+ * added to every view, in a loop of plain integer adds the compiler can run side by side (out
+ * and in never overlap: they are two vectors' slot arrays). */
+static void repoint(char **restrict out, char *const *restrict in, size_t n, const char *to,
+                    const char *from) {
+  uintptr_t d = (uintptr_t)to - (uintptr_t)from;
+  for (size_t i = 0; i < n; i++) out[i] = (char *)((uintptr_t)in[i] + d);
+}
+
 static int reserve_slots(struct sf_strvec *sv, size_t n) {
   if (n <= sv->cap) return 0;
   size_t ncap = sv->cap ? sv->cap * 2 : 4;
@@ -138,7 +147,7 @@ int sf_strvec_append(struct sf_strvec *sv, const struct sf_strvec *src) {
   if (reserve_slots(sv, sv->n + src->n) || reserve_bytes(sv, sv->len + src->len)) return SF_ENOMEM;
   char *base = sv->buf + sv->len;
   memcpy(base, src->buf, src->len);
-  for (size_t i = 0; i < src->n; i++) sv->v[sv->n + i] = base + (size_t)(src->v[i] - src->buf);
+  repoint(sv->v + sv->n, src->v, src->n, base, src->buf);
   sv->n += src->n;
   sv->len += src->len;
   return 0;
@@ -152,7 +161,7 @@ int sf_strvec_copy(struct sf_strvec *dst, const struct sf_strvec *src) {
   if (!src->n) return 0;
   if (reserve_slots(dst, src->n) || reserve_bytes(dst, src->len)) return SF_ENOMEM;
   memcpy(dst->buf, src->buf, src->len);
-  for (size_t i = 0; i < src->n; i++) dst->v[i] = dst->buf + (size_t)(src->v[i] - src->buf);
+  repoint(dst->v, src->v, src->n, dst->buf, src->buf);
   dst->n = src->n;
   dst->len = src->len;
   return 0;

@@ -33,10 +33,23 @@ static int make_hit(const struct sf_smart_money_event *ev, const struct sf_profi
   h->meta.source_ts = ev->meta.source_ts;
   h->meta.ingest_ts = ev->meta.ingest_ts;
   h->meta.seq = 0;
-  char pre[SF_NAME_MAX];
-  cat3(pre, sizeof pre, "hit_", name, "_");
-  cat3(h->meta.trace_id, sizeof h->meta.trace_id, pre, hex, "");
-  cat3(h->classifier_id, sizeof h->classifier_id, "smart_money_", name, "");
+  size_t nl = strlen(name);
+  /* hex is sf_derive_hex's char[17] (16 digits and a NUL): with a short name nothing is
+   * truncated and every length is known (a shorter hex would end at its own NUL all the same). */
+  if (nl <= 30 && hex[16] == '\0') {
+    char *t = h->meta.trace_id, *c = h->classifier_id;
+    memcpy(t, "hit_", 4);
+    memcpy(t + 4, name, nl);
+    t[4 + nl] = '_';
+    memcpy(t + 5 + nl, hex, 17);
+    memcpy(c, "smart_money_", 12);
+    memcpy(c + 12, name, nl + 1);
+  } else {
+    char pre[SF_NAME_MAX];
+    cat3(pre, sizeof pre, "hit_", name, "_");
+    cat3(h->meta.trace_id, sizeof h->meta.trace_id, pre, hex, "");
+    cat3(h->classifier_id, sizeof h->classifier_id, "smart_money_", name, "");
+  }
   h->confidence = s->probability;
   h->direction = s->direction;
   return sf_strvec_copy(&h->explanations, &s->reasons);
@@ -66,7 +79,12 @@ int sf_derive_alert(const struct sf_rules_config *rc, const struct sf_smart_mone
   a->meta.source_ts = ev->meta.source_ts;
   a->meta.ingest_ts = ev->meta.ingest_ts;
   a->meta.seq = 0;
-  cat3(a->meta.trace_id, sizeof a->meta.trace_id, "alert_", hex, "");
+  if (hex[16] == '\0') { /* sf_derive_hex's char[17], as in make_hit */
+    memcpy(a->meta.trace_id, "alert_", 6);
+    memcpy(a->meta.trace_id + 6, hex, 17);
+  } else {
+    cat3(a->meta.trace_id, sizeof a->meta.trace_id, "alert_", hex, "");
+  }
   a->score = round(100 * p);
   a->severity = (uint8_t)sf_rules_band(rc, p); /* band and severity share low/medium/high */
   a->primary_profile = ev->primary_profile;
