@@ -111,6 +111,7 @@ static void sort_ids(struct sf_idref *v, size_t n) {
     return;
   }
   for (size_t i = 1; i < n; i++) {
+    if (idref_cmp(&v[i - 1], &v[i]) <= 0) continue; /* in order already: nothing moves */
     struct sf_idref x = v[i];
     size_t j = i;
     while (j > 0 && idref_cmp(&v[j - 1], &x) > 0) {
