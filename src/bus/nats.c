@@ -463,6 +463,14 @@ reject:
   return 0;
 }
 
+/* The server ended the pull request because it is shutting down (a graceful stop, as in a
+ * restart): the connection goes next and is re-established; the consumer is fine. libnats
+ * reports it as a plain error whose text names it. */
+static int server_shutting_down(void) {
+  const char *t = nats_GetLastError(NULL);
+  return t && strstr(t, "Server Shutdown") != NULL;
+}
+
 static int nb_fetch(struct sf_bus_sub *sub, size_t max, int64_t timeout_ms) {
   struct nbus *nb = sub->bus->impl;
   struct nsub *ns = sub->impl;
@@ -479,7 +487,7 @@ static int nb_fetch(struct sf_bus_sub *sub, size_t max, int64_t timeout_ms) {
       sf_bus_core_seterr(sub->bus, "fetch %s: connection closed", sub->durable);
       return SF_ECLOSED;
     }
-    if (cs != NATS_CONN_STATUS_CONNECTED || retryable(s)) {
+    if (cs != NATS_CONN_STATUS_CONNECTED || retryable(s) || server_shutting_down()) {
       /* Re-establishing the connection: nothing to deliver yet; do not spin. */
       nats_Sleep(timeout_ms < 100 ? timeout_ms : 100);
       return 0;
