@@ -252,9 +252,12 @@ static void nb_close(struct sf_bus *bus) {
   nb_free(nb);
 }
 
+/* Transient: the server is slow or away and the client reconnects by itself. NATS_IO_ERROR is
+ * a write to a socket the server closed (EPIPE), before the client noticed the disconnect: the
+ * message did not go, and a retry is safe (the trace id deduplicates). */
 static int retryable(natsStatus s) {
   return s == NATS_TIMEOUT || s == NATS_NO_RESPONDERS || s == NATS_CONNECTION_DISCONNECTED ||
-         s == NATS_STALE_CONNECTION;
+         s == NATS_STALE_CONNECTION || s == NATS_IO_ERROR;
 }
 
 static int nb_publish(struct sf_bus *bus, const char *subject, int stream, const struct sf_record *r) {
