@@ -35,6 +35,24 @@ int sf_bs_implied_vol(bool is_call, double price, double S, double K, double T, 
  * resolution; a close guess saves one or two iterations. */
 int sf_bs_implied_vol_guess(bool is_call, double price, double S, double K, double T, double r, double q,
                             double guess, double *sigma);
+/* sf_bs_implied_vol_guess for q = 0 with delta, gamma and vega at the solution, the engine's
+ * per-print path: log_s_k is log(S / K) (sf_bs_log_moneyness keeps it per contract), the greeks
+ * come from the solver's last evaluation (no second pass), and only out's delta, gamma and vega
+ * are set. The volatility is the root of the double-precision problem to ~1e-15 relative where
+ * the price determines it (never worse than 1e-10 absolute against a long-double reference), the
+ * greeks those of sf_bs_greeks at it to 1e-12 relative; not bit for bit.
+ * 0, or SF_ENOTFOUND / SF_EINVAL (out NULL, log_s_k NaN). */
+int sf_bs_implied_vol_greeks(bool is_call, double price, double S, double K, double T, double r,
+                             double log_s_k, double guess, double *sigma, struct sf_greeks *out);
+/* log(S / K) for one strike K as the spot moves: a zeroed struct is empty. Within 1% of the spot
+ * where log was last called the answer is that log plus ln(1 + dS / S0) by a short series (as
+ * close to the exact value as log(S / K): 1.5e-16 + 2.5e-16 |ln(S/K)|), so a spot that ticks
+ * costs no log. */
+struct sf_bs_logm {
+  double spot, lsk;          /* the last spot asked and its answer */
+  double anchor, anchor_lsk; /* the spot where log was called (0: none) and log(anchor / K) */
+};
+double sf_bs_log_moneyness(struct sf_bs_logm *m, double S, double K);
 /* Standard normal CDF, accurate to ~1e-15. */
 double sf_norm_cdf(double x);
 

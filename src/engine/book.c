@@ -183,6 +183,7 @@ int sf_book_underlying(struct sf_book *b, const char *sym, uint32_t *out) {
   memset(u, 0, sizeof *u);
   memcpy(u->id, sym, len + 1);
   u->is_etf = sf_book_is_etf(sym);
+  sf_qring_init(&u->quotes);
   u->pending.head = u->pending.tail = SF_NIL;
   u->open.head = u->open.tail = SF_NIL;
   int rc = sf_strtab_put(&b->und_tab, sym, len, h, i);
@@ -240,6 +241,7 @@ static __attribute__((noinline)) int contract_new(struct sf_book *b, const char 
   k->burst = SF_NIL;
   k->ew_iv = SF_NULL;
   k->ew_rsp = SF_NULL;
+  sf_qring_init(&k->quotes);
   rc = sf_strtab_put(&b->ctr_tab, canon, (size_t)cl, hc, idx);
   if (!rc && ((size_t)cl != len || memcmp(canon, id, len) != 0))
     rc = sf_strtab_put(&b->ctr_tab, id, len, h, idx);
@@ -288,38 +290,42 @@ __attribute__((noinline)) int sf_book_contract_slow(struct sf_book *b, uint32_t 
   return 0;
 }
 
-#define QSLOT(r, i) (&(r)->q[((r)->head + (i)) & (SF_QRING - 1)])
+/* Slot i of the ring counted from the oldest (0) to the newest (SF_QRING - 1). */
+#define QSLOT(r, i) (&(r)->q[((r)->last + 1 + (i)) & (SF_QRING - 1)])
 
-void sf_qring_insert(struct sf_qring *r, const struct sf_qslot *q) {
-  /* The usual case, a quote newer than all kept: it goes after the last (over the oldest when
-   * the ring is full). */
-  if (r->n == 0 || QSLOT(r, r->n - 1)->ts_ns <= q->ts_ns) {
-    if (r->n == SF_QRING) {
-      *QSLOT(r, 0) = *q;
-      r->head = (uint8_t)((r->head + 1) & (SF_QRING - 1));
-    } else {
-      *QSLOT(r, r->n) = *q;
-      r->n++;
-    }
-    return;
+void sf_qring_init(struct sf_qring *r) {
+  for (int i = 0; i < SF_QRING; i++) {
+    memset(&r->q[i], 0, sizeof r->q[i]);
+    r->q[i].ts_ns = SF_TS_NULL;
+    r->q[i].state = SF_Q_NONE;
   }
-  if (r->n == SF_QRING) {
-    if (q->ts_ns < QSLOT(r, 0)->ts_ns) return; /* older than everything kept: no print can need it */
-    r->head = (uint8_t)((r->head + 1) & (SF_QRING - 1)); /* drop the oldest */
-    r->n--;
-  }
-  int i = r->n;
-  while (i > 0 && QSLOT(r, i - 1)->ts_ns > q->ts_ns) {
-    *QSLOT(r, i) = *QSLOT(r, i - 1);
-    i--;
-  }
-  *QSLOT(r, i) = *q;
-  r->n++;
+  r->last = SF_QRING - 1;
 }
 
-const struct sf_qslot *sf_qring_at(const struct sf_qring *r, int64_t ts_ns) {
-  for (int i = r->n - 1; i >= 0; i--)
-    if (QSLOT(r, i)->ts_ns <= ts_ns) return QSLOT(r, i);
+void sf_qring_insert(struct sf_qring *r, const struct sf_qslot *q) {
+  /* The usual case, a quote not older than all kept: it goes after the newest, over the oldest. */
+  if (QSLOT(r, SF_QRING - 1)->ts_ns <= q->ts_ns) {
+    r->last = (uint8_t)((r->last + 1) & (SF_QRING - 1));
+    r->q[r->last] = *q;
+    return;
+  }
+  /* Older than everything kept: no print can need it (slots never filled are older than any
+   * quote, so this drops a quote only once SF_QRING newer ones are kept). */
+  if (q->ts_ns < QSLOT(r, 0)->ts_ns) return;
+  /* Drop the oldest (slot 0) and shift the newer ones down until q's place. */
+  int i = 0;
+  while (i < SF_QRING - 1 && QSLOT(r, i + 1)->ts_ns <= q->ts_ns) {
+    *QSLOT(r, i) = *QSLOT(r, i + 1);
+    i++;
+  }
+  *QSLOT(r, i) = *q;
+}
+
+const struct sf_qslot *sf_qring_at_older(const struct sf_qring *r, int64_t ts_ns) {
+  for (int i = SF_QRING - 2; i >= 0; i--) {
+    const struct sf_qslot *s = QSLOT(r, i);
+    if (s->ts_ns <= ts_ns) return s->state == SF_Q_NONE ? NULL : s;
+  }
   return NULL;
 }
 

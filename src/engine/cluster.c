@@ -8,9 +8,10 @@
  *
  * Storage: prints and clusters live in pools (growable arrays with free lists, addressed by
  * index), so the steady state allocates nothing. Timers are ordered by (deadline, kind, seq)
- * in a binary min-heap with a FIFO per short-timer kind in front of it (struct sf_heap); a
+ * in a timer wheel for the near ones and a binary min-heap for the rest (struct sf_heap); a
  * cluster has one timer, re-armed lazily when its deadline moved on (deadlines only grow), so
- * closing is O(1) for the timers armed in order and O(log n) for the rest. */
+ * arming and firing are O(1) but for the rare far or early timer, O(log n). */
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -19,6 +20,10 @@
 #include "smartflow/err.h"
 
 /* (deadline, kind, seq) order. (Not packed into one word: there are more than two kinds.) */
+static bool key_less(int64_t ad, uint64_t as, int64_t bd, uint64_t bs) {
+  return ad != bd ? ad < bd : as < bs;
+}
+
 static bool timer_less(const struct sf_timer *a, const struct sf_timer *b) {
   if (a->deadline_ns != b->deadline_ns) return a->deadline_ns < b->deadline_ns;
   return a->seq < b->seq; /* kind, then arming order (see struct sf_timer) */
@@ -67,104 +72,136 @@ static void heap_pop(struct sf_heap *h, struct sf_timer *t) {
   h->v[i] = last;
 }
 
-static int fifo_grow(struct sf_tfifo *f) {
-  size_t ncap = f->cap ? f->cap * 2 : 256;
-  struct sf_timer *nv = malloc(ncap * sizeof *nv);
-  if (!nv) return SF_ENOMEM;
-  for (size_t i = 0; i < f->n; i++) nv[i] = f->v[(f->head + i) & (f->cap - 1)];
-  free(f->v);
-  f->v = nv;
-  f->cap = ncap;
-  f->head = 0;
-  return 0;
-}
-
-/* The head of a lane, or the heap's root (w == SF_TLANES). */
-static const struct sf_timer *at_of(const struct sf_heap *h, int w) {
-  return w == SF_TLANES ? &h->v[0] : &h->lane[w].v[h->lane[w].head];
-}
-
 void sf_heap_init(struct sf_heap *h) {
   memset(h, 0, sizeof *h);
   h->next_ns = INT64_MAX;
-  h->next_at = -1;
+  h->next_at = SF_TAT_NONE;
+  h->wfree = SF_NIL;
+  for (size_t b = 0; b < SF_TWHEEL; b++) h->whead[b] = h->wtail[b] = SF_NIL;
 }
 
-static const struct sf_timer *fifo_tail(const struct sf_tfifo *f) {
-  return &f->v[(f->head + f->n - 1) & (f->cap - 1)];
+/* The wheel's earliest bucket: the first one that holds timers from wcur on (every wheel timer
+ * lies in [wcur, wcur + SF_TWHEEL) buckets, so the circular order from wcur is their order).
+ * The wheel is not empty. */
+static size_t wheel_first(const struct sf_heap *h) {
+  size_t b = (size_t)h->wcur & (SF_TWHEEL - 1), w = b / 64;
+  uint64_t m = h->wbits[w] & (~(uint64_t)0 << (b % 64));
+  for (size_t i = 0; !m; i++) {
+    w = (w + 1) & (SF_TWHEEL / 64 - 1);
+    m = h->wbits[w];
+    if (i == SF_TWHEEL / 64) break; /* unreachable while the wheel holds a timer */
+  }
+  return w * 64 + (size_t)__builtin_ctzll(m);
+}
+
+const struct sf_timer *sf_heap_top(const struct sf_heap *h) {
+  if (h->next_at == SF_TAT_WHEEL) return &h->wnode[h->whead[h->wnext]].t;
+  return h->next_at == SF_TAT_HEAP ? &h->v[0] : NULL;
+}
+
+/* Puts t in the wheel when its bucket lies in the wheel's span: 0 when it went there, 1 when it
+ * belongs to the heap, or SF_ENOMEM. A bucket's list is kept in (deadline, seq) order; a timer
+ * usually goes last (its list is short: a bucket spans about a millisecond). */
+static int wheel_put(struct sf_heap *h, const struct sf_timer *t) {
+  int64_t bi = t->deadline_ns >> SF_TWHEEL_SHIFT;
+  if (bi < h->wcur || bi - h->wcur >= SF_TWHEEL) return 1;
+  uint32_t ni = h->wfree;
+  if (ni != SF_NIL) {
+    h->wfree = h->wnode[ni].next;
+  } else {
+    if (h->wnode_n == h->wnode_cap) {
+      size_t ncap = h->wnode_cap ? h->wnode_cap * 2 : 256;
+      struct sf_tnode *nv = realloc(h->wnode, ncap * sizeof *nv);
+      if (!nv) return SF_ENOMEM;
+      h->wnode = nv;
+      h->wnode_cap = ncap;
+    }
+    ni = (uint32_t)h->wnode_n++;
+  }
+  struct sf_tnode *x = &h->wnode[ni];
+  x->t = *t;
+  size_t b = (size_t)bi & (SF_TWHEEL - 1);
+  uint32_t tail = h->wtail[b];
+  if (tail == SF_NIL) {
+    x->next = SF_NIL;
+    h->whead[b] = h->wtail[b] = ni;
+    h->wbits[b / 64] |= (uint64_t)1 << (b % 64);
+  } else if (!timer_less(t, &h->wnode[tail].t)) {
+    x->next = SF_NIL;
+    h->wnode[tail].next = ni;
+    h->wtail[b] = ni;
+  } else {
+    uint32_t *link = &h->whead[b];
+    while (!timer_less(t, &h->wnode[*link].t)) link = &h->wnode[*link].next;
+    x->next = *link;
+    *link = ni;
+  }
+  /* The wheel's earliest bucket is t's when t comes before the earliest wheel timer. */
+  if (h->wn++ == 0 || key_less(t->deadline_ns, t->seq, h->wmin_ns, h->wmin_seq)) {
+    h->wnext = b;
+    h->wmin_ns = t->deadline_ns;
+    h->wmin_seq = t->seq;
+  }
+  return 0;
 }
 
 int sf_heap_push(struct sf_heap *h, const struct sf_timer *t) {
-  int rc = 0, at = SF_TLANES;
-  if (t->kind != SF_TIMER_BURST) {
-    /* the FIFO whose last timer is the latest one not after t (an empty one if none) */
-    const struct sf_timer *best = NULL;
-    int empty = -1;
-    for (int k = 0; k < SF_TLANES; k++) {
-      const struct sf_tfifo *f = &h->lane[k];
-      if (f->n == 0) {
-        if (empty < 0) empty = k;
-        continue;
-      }
-      const struct sf_timer *tail = fifo_tail(f);
-      if (!timer_less(t, tail) && (!best || timer_less(best, tail))) {
-        best = tail;
-        at = k;
-      }
-    }
-    if (at == SF_TLANES && empty >= 0) at = empty;
+  int rc = wheel_put(h, t), at = SF_TAT_WHEEL;
+  if (rc < 0) return rc;
+  if (rc) {
+    if ((rc = heap_push(h, t))) return rc;
+    at = SF_TAT_HEAP;
   }
-  /* The new timer is the earliest when it comes before the previous earliest (then it is at
-   * the head of its lane, or at the heap's root). */
-  bool first = h->next_at < 0 || timer_less(t, at_of(h, h->next_at));
-  if (at < SF_TLANES) {
-    struct sf_tfifo *f = &h->lane[at];
-    if (f->n == f->cap && (rc = fifo_grow(f))) return rc;
-    f->v[(f->head + f->n) & (f->cap - 1)] = *t;
-    f->n++;
-  } else if ((rc = heap_push(h, t))) {
-    return rc;
-  }
-  if (first) {
+  /* t is the earliest when it comes before the previous earliest (then it heads its place). */
+  if (h->next_at == SF_TAT_NONE || key_less(t->deadline_ns, t->seq, h->next_ns, h->next_seq)) {
     h->next_ns = t->deadline_ns;
+    h->next_seq = t->seq;
     h->next_at = at;
   }
   return 0;
 }
 
-/* Where the earliest timer is: a lane, SF_TLANES (the heap), or -1 when none. */
-static int earliest(const struct sf_heap *h) {
-  const struct sf_timer *best = h->n ? &h->v[0] : NULL;
-  int w = best ? SF_TLANES : -1;
-  for (int k = 0; k < SF_TLANES; k++) {
-    const struct sf_tfifo *f = &h->lane[k];
-    if (f->n && (!best || timer_less(&f->v[f->head], best))) {
-      best = &f->v[f->head];
-      w = k;
-    }
-  }
-  return w;
-}
-
-const struct sf_timer *sf_heap_top(const struct sf_heap *h) {
-  return h->next_at < 0 ? NULL : at_of(h, h->next_at);
-}
-
 static void pop_at(struct sf_heap *h, int w, struct sf_timer *t) {
-  if (w == SF_TLANES) {
-    heap_pop(h, t);
+  if (w == SF_TAT_WHEEL) {
+    size_t b = h->wnext;
+    uint32_t ni = h->whead[b];
+    struct sf_tnode *x = &h->wnode[ni];
+    *t = x->t;
+    uint32_t nx = x->next;
+    h->whead[b] = nx;
+    x->next = h->wfree;
+    h->wfree = ni;
+    h->wn--;
+    if (nx == SF_NIL) {
+      h->wtail[b] = SF_NIL;
+      h->wbits[b / 64] &= ~((uint64_t)1 << (b % 64));
+    }
   } else {
-    struct sf_tfifo *f = &h->lane[w];
-    *t = f->v[f->head];
-    f->head = (f->head + 1) & (f->cap - 1);
-    f->n--;
+    heap_pop(h, t);
   }
-  h->next_at = earliest(h);
-  h->next_ns = h->next_at < 0 ? INT64_MAX : at_of(h, h->next_at)->deadline_ns;
+  /* Every timer left comes at or after this one: the wheel's span may start at its bucket. */
+  int64_t bi = t->deadline_ns >> SF_TWHEEL_SHIFT;
+  if (bi > h->wcur) h->wcur = bi;
+  const struct sf_timer *best = NULL;
+  int at = SF_TAT_NONE;
+  if (h->wn) {
+    if (h->whead[h->wnext] == SF_NIL) h->wnext = wheel_first(h);
+    best = &h->wnode[h->whead[h->wnext]].t;
+    h->wmin_ns = best->deadline_ns;
+    h->wmin_seq = best->seq;
+    at = SF_TAT_WHEEL;
+  }
+  if (h->n && (!best || timer_less(&h->v[0], best))) {
+    best = &h->v[0];
+    at = SF_TAT_HEAP;
+  }
+  h->next_at = at;
+  h->next_ns = best ? best->deadline_ns : INT64_MAX;
+  h->next_seq = best ? best->seq : 0;
 }
 
 int sf_heap_pop(struct sf_heap *h, struct sf_timer *t) {
-  if (h->next_at < 0) return 0;
+  if (h->next_at == SF_TAT_NONE) return 0;
   pop_at(h, h->next_at, t);
   return 1;
 }
@@ -175,15 +212,11 @@ int sf_heap_pop_before(struct sf_heap *h, int64_t now, struct sf_timer *t) {
   return 1;
 }
 
-size_t sf_heap_count(const struct sf_heap *h) {
-  size_t n = h->n;
-  for (int k = 0; k < SF_TLANES; k++) n += h->lane[k].n;
-  return n;
-}
+size_t sf_heap_count(const struct sf_heap *h) { return h->n + h->wn; }
 
 void sf_heap_fini(struct sf_heap *h) {
   free(h->v);
-  for (int k = 0; k < SF_TLANES; k++) free(h->lane[k].v);
+  free(h->wnode);
   sf_heap_init(h);
 }
 
@@ -239,7 +272,7 @@ int sf_pool_cluster(struct sf_pool *pl, uint32_t *out) {
     i = (uint32_t)pl->cn++;
   }
   struct sf_cluster *c = &pl->c[i];
-  memset(c, 0, sizeof *c);
+  memset(c, 0, offsetof(struct sf_cluster, venues)); /* venues[] counts only below n_venues */
   c->head = c->tail = c->next = c->prev = SF_NIL;
   *out = i;
   return 0;
@@ -260,34 +293,40 @@ void sf_pool_cluster_free(struct sf_pool *pl, uint32_t ci) {
 
 void sf_cluster_add(struct sf_cluster *c, struct sf_pool *pl, uint32_t pi,
                     const struct sf_engine_config *cfg) {
-  const struct sf_pprint *p = &pl->p[pi];
+  struct sf_pprint *p = &pl->p[pi];
+  int64_t ts = p->ts_ns;
+  uint64_t venue = p->venue;
+  p->next = SF_NIL;
   if (c->n == 0) {
     c->head = c->tail = pi;
-    c->start_ns = c->last_ns = p->ts_ns;
+    c->start_ns = c->last_ns = ts;
+    c->venues[0] = venue;
+    c->n_venues = 1;
   } else {
     pl->p[c->tail].next = pi;
     c->tail = pi;
-    if (c->last_venue != p->venue && p->ts_ns - c->last_ns <= cfg->sweep_ns) c->sweep = true;
-    if (p->ts_ns > c->last_ns) c->last_ns = p->ts_ns;
-    if (p->ts_ns < c->start_ns) c->start_ns = p->ts_ns;
+    /* The venue of the previous print is in the set while the set holds every venue seen. */
+    if (c->last_venue != venue || c->n_venues > SF_CLUSTER_VENUES) {
+      if (c->last_venue != venue && ts - c->last_ns <= cfg->sweep_ns) c->sweep = true;
+      uint32_t nv = c->n_venues < SF_CLUSTER_VENUES ? c->n_venues : SF_CLUSTER_VENUES, i = 0;
+      while (i < nv && c->venues[i] != venue) i++;
+      if (i == nv) {
+        if (c->n_venues < SF_CLUSTER_VENUES) c->venues[c->n_venues] = venue;
+        c->n_venues++;
+      }
+    }
+    if (ts > c->last_ns) c->last_ns = ts;
+    if (ts < c->start_ns) c->start_ns = ts;
   }
-  pl->p[pi].next = SF_NIL;
   if (p->conditions & (SF_COND_ISO | SF_COND_SWEEP)) c->sweep = true;
-  c->last_venue = p->venue;
+  c->last_venue = venue;
   c->conds |= p->conditions;
   c->signed_size += p->aggressor * p->size;
   c->n++;
   c->size += p->size;
   if (p->size > c->max_print) c->max_print = p->size;
-  bool seen = false;
-  for (uint32_t i = 0; i < c->n_venues && i < SF_CLUSTER_VENUES; i++)
-    if (c->venues[i] == p->venue) seen = true;
-  if (!seen) {
-    if (c->n_venues < SF_CLUSTER_VENUES) c->venues[c->n_venues] = p->venue;
-    c->n_venues++;
-  }
-  int64_t a = c->start_ns + cfg->cluster_window_ns, b = c->last_ns + cfg->cluster_gap_ns;
-  c->deadline_ns = a < b ? a : b;
+  int64_t a = c->start_ns + cfg->cluster_window_ns, z = c->last_ns + cfg->cluster_gap_ns;
+  c->deadline_ns = a < z ? a : z;
 }
 
 int sf_cluster_kind(const struct sf_cluster *c, const struct sf_rules_config *rc) {
@@ -320,7 +359,10 @@ void sf_cluster_merge(struct sf_cluster *dst, struct sf_cluster *src, struct sf_
   for (uint32_t i = 0; i < src->n_venues && i < SF_CLUSTER_VENUES; i++) {
     bool seen = false;
     for (uint32_t j = 0; j < dst->n_venues && j < SF_CLUSTER_VENUES; j++)
-      if (dst->venues[j] == src->venues[i]) seen = true;
+      if (dst->venues[j] == src->venues[i]) {
+        seen = true;
+        break;
+      }
     if (!seen) {
       if (dst->n_venues < SF_CLUSTER_VENUES) dst->venues[dst->n_venues] = src->venues[i];
       dst->n_venues++;

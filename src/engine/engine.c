@@ -15,9 +15,18 @@
  * partner's deadline; otherwise structure.c picks the anchor's structure among the closed
  * partners, the legs taken leave the pending list, and the group is finalised. Partners not
  * taken wait for their own timers. The groups finalised by one run are emitted in (close time,
- * event id) order. */
+ * event id) order.
+ *
+ * Fast paths. An option quote or print whose contract key is already mapped, not older than the
+ * watermark and with plain values cannot be rejected except as a duplicate, and only moves the
+ * clock forward, so it skips the ordered checks (nbbo_slow, print_slow keep them, with their
+ * reject messages, for everything else); a quote with no timer due is a leaf function.
+ * test_enrich.c checks that keyed input (fast) and unkeyed input (checked) give the same bytes. */
 #include <math.h>
 #include <stdarg.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -60,6 +69,8 @@ int sf_engine_new(const struct sf_engine_config *cfg, const struct sf_engine_sin
   else
     sf_rules_config_default(&e->rules);
   sf_rules_prepare(&e->rules, &e->rules_prep);
+  e->burst_gap_ns = (int64_t)(e->rules.burst_gap_s * 1e9);
+  e->burst_win_ns = (int64_t)(e->rules.burst_window_s * 1e9);
   sf_book_init(&e->book);
   sf_pool_init(&e->pool);
   sf_heap_init(&e->heap);
@@ -68,7 +79,6 @@ int sf_engine_new(const struct sf_engine_config *cfg, const struct sf_engine_sin
     return SF_ENOMEM;
   }
   e->watermark_ns = SF_TS_NULL;
-  e->oldest_ns = SF_TS_NULL;
   sf_smart_money_event_init(&e->ev);
   sf_alert_init(&e->alert);
   sf_features_init_null(&e->null_features);
@@ -122,7 +132,7 @@ __attribute__((format(printf, 4, 5))) static int reject_x(struct sf_engine *e, i
 }
 #define reject(e, code, ...) reject_x((e), (code), false, __VA_ARGS__)
 
-static int arm(struct sf_engine *e, uint32_t ci, uint8_t kind, int64_t deadline) {
+static inline int arm(struct sf_engine *e, uint32_t ci, uint8_t kind, int64_t deadline) {
   struct sf_timer t = {deadline, kind, ci, (uint64_t)kind << SF_TIMER_KIND_SHIFT | ++e->timer_seq};
   e->pool.c[ci].timer_seq = t.seq;
   return sf_heap_push(&e->heap, &t);
@@ -163,6 +173,17 @@ static void list_insert_sorted(struct sf_engine *e, struct sf_clist *l, uint32_t
     l->tail = ci;
 }
 
+static bool burst_candidate(const struct sf_engine *e, const struct sf_cluster *c) {
+  if (!(e->rules.burst_gap_s > 0) || (double)c->size > e->rules.burst_lot_max * (double)c->n) return false;
+  /* An intermarket sweep is a professional's order, special and complex prints are not flow. */
+  if (c->conds & (SF_COND_MASK_SPECIAL | SF_COND_MASK_COMPLEX | SF_COND_ISO | SF_COND_SWEEP)) return false;
+  const struct sf_book_ctr *k = &e->book.ctr[c->contract];
+  double prem = 0;
+  for (uint32_t pi = c->head; pi != SF_NIL; pi = e->pool.p[pi].next)
+    prem += e->pool.p[pi].price * (double)e->pool.p[pi].size * k->mult;
+  return prem <= e->rules.burst_premium_max;
+}
+
 static int close_cluster(struct sf_engine *e, uint32_t ci, int64_t deadline) {
   struct sf_cluster *c = &e->pool.c[ci];
   struct sf_book_und *u = &e->book.und[c->und];
@@ -170,11 +191,10 @@ static int close_cluster(struct sf_engine *e, uint32_t ci, int64_t deadline) {
   list_remove(e, &u->open, ci);
   c->state = SF_CS_PENDING;
   sf_cluster_seal(c, &e->rules);
+  c->burst_ok = burst_candidate(e, c); /* its prints are final: asked of it at every group decision */
   list_insert_sorted(e, &u->pending, ci);
   return arm(e, ci, SF_TIMER_GROUP, deadline + e->cfg.structure_window_ns);
 }
-
-static int64_t abs64(int64_t x) { return x < 0 ? -x : x; }
 
 /* The next ready group, built in place (the caller fills clusters, structure, symmetry,
  * close_ns and und, then commits it with e->n_ready++); NULL when out of memory. */
@@ -203,20 +223,8 @@ static struct sf_group *ready_slot(struct sf_engine *e) {
  * structure window) lets a cluster that started in time reach its group decision first. A
  * burst of one cluster gives the same event as the cluster alone. */
 static int64_t burst_deadline(const struct sf_engine *e, const struct sf_cluster *b) {
-  int64_t gap = (int64_t)(e->rules.burst_gap_s * 1e9), win = (int64_t)(e->rules.burst_window_s * 1e9);
-  int64_t a = b->last_ns + gap, z = b->start_ns + win;
+  int64_t a = b->last_ns + e->burst_gap_ns, z = b->start_ns + e->burst_win_ns;
   return (a < z ? a : z) + e->cfg.cluster_window_ns + 2 * e->cfg.structure_window_ns;
-}
-
-static bool burst_candidate(const struct sf_engine *e, const struct sf_cluster *c) {
-  if (!(e->rules.burst_gap_s > 0) || (double)c->size > e->rules.burst_lot_max * (double)c->n) return false;
-  /* An intermarket sweep is a professional's order, special and complex prints are not flow. */
-  if (c->conds & (SF_COND_MASK_SPECIAL | SF_COND_MASK_COMPLEX | SF_COND_ISO | SF_COND_SWEEP)) return false;
-  const struct sf_book_ctr *k = &e->book.ctr[c->contract];
-  double prem = 0;
-  for (uint32_t pi = c->head; pi != SF_NIL; pi = e->pool.p[pi].next)
-    prem += e->pool.p[pi].price * (double)e->pool.p[pi].size * k->mult;
-  return prem <= e->rules.burst_premium_max;
 }
 
 static int burst_add(struct sf_engine *e, uint32_t ci) {
@@ -224,8 +232,8 @@ static int burst_add(struct sf_engine *e, uint32_t ci) {
   struct sf_book_ctr *k = &e->book.ctr[c->contract];
   if (k->burst != SF_NIL) {
     struct sf_cluster *b = &e->pool.c[k->burst];
-    int64_t gap = (int64_t)(e->rules.burst_gap_s * 1e9), win = (int64_t)(e->rules.burst_window_s * 1e9);
-    if (b->state == SF_CS_BURST && c->start_ns <= b->last_ns + gap && c->start_ns <= b->start_ns + win) {
+    if (b->state == SF_CS_BURST && c->start_ns <= b->last_ns + e->burst_gap_ns &&
+        c->start_ns <= b->start_ns + e->burst_win_ns) {
       sf_cluster_merge(b, c, &e->pool);
       sf_pool_cluster_free(&e->pool, ci);
       return 0; /* the burst's timer re-arms itself when it fires early */
@@ -254,15 +262,14 @@ static int burst_timer(struct sf_engine *e, uint32_t ci, int64_t deadline) {
   return 0;
 }
 
-/* A closed small-lot cluster that continues the open burst of its contract (in time for it to
+/* A closed small-lot cluster (burst_ok) that continues the open burst of its contract (in time for it to
  * join) is the next fill of that burst. */
 static bool burst_continues(const struct sf_engine *e, const struct sf_cluster *c) {
   const struct sf_book_ctr *k = &e->book.ctr[c->contract];
   if (k->burst == SF_NIL) return false;
   const struct sf_cluster *b = &e->pool.c[k->burst];
-  int64_t gap = (int64_t)(e->rules.burst_gap_s * 1e9), win = (int64_t)(e->rules.burst_window_s * 1e9);
-  return b->state == SF_CS_BURST && c->start_ns <= b->last_ns + gap && c->start_ns <= b->start_ns + win &&
-         burst_candidate(e, c);
+  return b->state == SF_CS_BURST && c->start_ns <= b->last_ns + e->burst_gap_ns &&
+         c->start_ns <= b->start_ns + e->burst_win_ns && c->burst_ok;
 }
 
 /* Legs without complex-order conditions need structure_min_leg contracts: two odd lots printed
@@ -273,57 +280,72 @@ static bool leg_can_pair(const struct sf_engine *e, const struct sf_cluster *c) 
   return (double)c->size >= e->rules.structure_min_leg && !burst_continues(e, c);
 }
 
-static int group_timer(struct sf_engine *e, uint32_t ci, int64_t deadline) {
+/* The latest deadline of the open partners of a pending cluster (INT64_MIN when none): its
+ * group timer waits for them. */
+static int64_t partner_wait(const struct sf_engine *e, const struct sf_cluster *c) {
+  const struct sf_book_und *u = &e->book.und[c->und];
+  int64_t w = e->cfg.structure_window_ns, wait = INT64_MIN;
+  int64_t lo = c->start_ns - w, hi = c->start_ns + w; /* |start - c's start| <= w */
+  for (uint32_t q = u->open.head; q != SF_NIL; q = e->pool.c[q].next) {
+    const struct sf_cluster *o = &e->pool.c[q];
+    if (o->start_ns > hi) break;
+    if (o->start_ns >= lo && o->deadline_ns > wait) wait = o->deadline_ns;
+  }
+  return wait;
+}
+
+/* A group timer with no open partner left to wait for: the anchor's group decision. (Kept out
+ * of line: most group timers only wait, see run_timers.) */
+__attribute__((noinline)) static int group_timer(struct sf_engine *e, uint32_t ci, int64_t deadline) {
   struct sf_cluster *c = &e->pool.c[ci];
   struct sf_book_und *u = &e->book.und[c->und];
   int64_t w = e->cfg.structure_window_ns;
-  /* A partner still open: wait for it. */
-  int64_t wait = INT64_MIN;
-  for (uint32_t q = u->open.head; q != SF_NIL; q = e->pool.c[q].next) {
-    const struct sf_cluster *o = &e->pool.c[q];
-    if (o->start_ns > c->start_ns + w) break;
-    if (abs64(o->start_ns - c->start_ns) <= w && o->deadline_ns > wait) wait = o->deadline_ns;
-  }
-  if (wait > deadline) return arm(e, ci, SF_TIMER_GROUP, wait);
-
   struct sf_leg legs[SF_GROUP_MAX];
   size_t n = 0;
   uint32_t cand[SF_GROUP_MAX];
   cand[n++] = ci; /* the anchor goes first */
   if (leg_can_pair(e, c)) {
+    int64_t lo = c->start_ns - w, hi = c->start_ns + w;
     for (uint32_t q = u->pending.head; q != SF_NIL && n < SF_GROUP_MAX; q = e->pool.c[q].next) {
       const struct sf_cluster *o = &e->pool.c[q];
-      if (o->start_ns > c->start_ns + w) break;
-      if (q != ci && abs64(o->start_ns - c->start_ns) <= w && leg_can_pair(e, o)) cand[n++] = q;
+      if (o->start_ns > hi) break;
+      if (q != ci && o->start_ns >= lo && leg_can_pair(e, o)) cand[n++] = q;
     }
   }
-  for (size_t i = 0; i < n; i++) {
-    const struct sf_cluster *o = &e->pool.c[cand[i]];
-    const struct sf_book_ctr *k = &e->book.ctr[o->contract];
-    legs[i].cluster = cand[i];
-    legs[i].is_call = k->is_call;
-    legs[i].strike_milli = k->c.strike_milli;
-    legs[i].expiry_ns = k->expiry_ns;
-    legs[i].size = o->size;
-    legs[i].sign = o->signed_size > 0 ? 1 : (o->signed_size < 0 ? -1 : 0);
-    legs[i].complex = (o->conds & SF_COND_MASK_COMPLEX) != 0;
-    legs[i].contract = o->contract;
-  }
+  /* A lone anchor (most small-lot fills, which then join a burst) is a single leg at once. */
+  int st = SF_STRUCT_NONE;
+  double sym = SF_NULL;
   bool in[SF_GROUP_MAX];
-  struct sf_group *g = ready_slot(e); /* committed below unless the cluster joins a burst */
-  if (!g) return SF_ENOMEM;
-  g->structure = sf_structure_match(legs, n, e->rules.structure_symmetry_min, in, &g->symmetry);
-  g->close_ns = deadline;
-  g->und = c->und;
-  if (g->structure == SF_STRUCT_NONE && burst_candidate(e, c)) {
+  if (n > 1) {
+    for (size_t i = 0; i < n; i++) {
+      const struct sf_cluster *o = &e->pool.c[cand[i]];
+      const struct sf_book_ctr *k = &e->book.ctr[o->contract];
+      legs[i].cluster = cand[i];
+      legs[i].is_call = k->is_call;
+      legs[i].strike_milli = k->c.strike_milli;
+      legs[i].expiry_ns = k->expiry_ns;
+      legs[i].size = o->size;
+      legs[i].sign = o->signed_size > 0 ? 1 : (o->signed_size < 0 ? -1 : 0);
+      legs[i].complex = (o->conds & SF_COND_MASK_COMPLEX) != 0;
+      legs[i].contract = o->contract;
+    }
+    st = sf_structure_match(legs, n, e->rules.structure_symmetry_min, in, &sym);
+  }
+  if (st == SF_STRUCT_NONE && c->burst_ok) {
     list_remove(e, &u->pending, ci);
     return burst_add(e, ci);
   }
-  if (g->structure == SF_STRUCT_NONE) {
+  struct sf_group *g = ready_slot(e);
+  if (!g) return SF_ENOMEM;
+  g->structure = st;
+  g->symmetry = sym;
+  g->close_ns = deadline;
+  g->und = c->und;
+  if (st == SF_STRUCT_NONE) {
     g->clusters[g->n++] = ci;
   } else {
     for (size_t i = 0; i < n; i++)
-      if (in[i]) g->clusters[g->n++] = legs[i].cluster;
+      if (in[i]) g->clusters[g->n++] = cand[i];
   }
   for (uint32_t i = 0; i < g->n; i++) {
     list_remove(e, &u->pending, g->clusters[i]);
@@ -344,6 +366,22 @@ static int ready_cmp(const void *pa, const void *pb) {
   return strcmp(a->event_id, b->event_id);
 }
 
+/* Sorts a few groups in place by insertion (stable, as glibc's qsort is, so that even equal
+ * keys keep their order); many with qsort. */
+static void sort_groups(struct sf_group *v, size_t n, int (*cmp)(const void *, const void *)) {
+  if (n > 8) {
+    qsort(v, n, sizeof *v, cmp);
+    return;
+  }
+  for (size_t i = 1; i < n; i++) {
+    if (cmp(&v[i - 1], &v[i]) <= 0) continue;
+    struct sf_group x = v[i];
+    size_t j = i;
+    for (; j > 0 && cmp(&v[j - 1], &x) > 0; j--) v[j] = v[j - 1];
+    v[j] = x;
+  }
+}
+
 /* Fires every timer with a deadline before now, then emits the groups they finalised. */
 static int run_timers(struct sf_engine *e, int64_t now) {
   int rc = 0;
@@ -360,7 +398,11 @@ static int run_timers(struct sf_engine *e, int64_t now) {
       }
     } else if (t.kind == SF_TIMER_GROUP) {
       if (c->state != SF_CS_PENDING) continue;
-      rc = group_timer(e, t.idx, t.deadline_ns);
+      int64_t wait = partner_wait(e, c); /* a partner still open: wait for it */
+      if (wait > t.deadline_ns)
+        rc = arm(e, t.idx, SF_TIMER_GROUP, wait);
+      else
+        rc = group_timer(e, t.idx, t.deadline_ns);
     } else {
       if (c->state != SF_CS_BURST) continue;
       rc = burst_timer(e, t.idx, t.deadline_ns);
@@ -370,7 +412,7 @@ static int run_timers(struct sf_engine *e, int64_t now) {
   if (e->n_ready > 1) {
     /* Several groups finalised together are emitted in (close time, event id) order. Event
      * ids decide only between groups of one close time, so only those compute them here. */
-    qsort(e->ready, e->n_ready, sizeof *e->ready, close_cmp);
+    sort_groups(e->ready, e->n_ready, close_cmp); /* timers fire in deadline order: usually sorted */
     for (size_t a = 0, b; a < e->n_ready; a = b) {
       for (b = a + 1; b < e->n_ready && e->ready[b].close_ns == e->ready[a].close_ns;) b++;
       if (b - a < 2) continue;
@@ -378,7 +420,7 @@ static int run_timers(struct sf_engine *e, int64_t now) {
         int r2 = sf_event_id(e, &e->ready[i]);
         if (r2 && !rc) rc = r2;
       }
-      qsort(e->ready + a, b - a, sizeof *e->ready, ready_cmp);
+      sort_groups(e->ready + a, b - a, ready_cmp);
     }
   }
   for (size_t i = 0; i < e->n_ready; i++) {
@@ -392,36 +434,33 @@ static int run_timers(struct sf_engine *e, int64_t now) {
 
 /* Moves event time to ts (never backwards) and fires what is due. */
 static void tick(struct sf_engine *e, int64_t ts) {
-  if (e->watermark_ns == SF_TS_NULL || ts > e->watermark_ns) {
-    e->watermark_ns = ts;
-    e->oldest_ns = ts == SF_TS_NULL ? SF_TS_NULL : ts - e->cfg.reorder_ns;
-  }
+  if (e->watermark_ns == SF_TS_NULL || ts > e->watermark_ns) e->watermark_ns = ts;
   if (e->heap.next_ns < e->watermark_ns) run_timers(e, e->watermark_ns);
 }
 
+/* Records older than the watermark by more than reorder_ns are rejected (never before the
+ * first record). */
 static int check_time(struct sf_engine *e, int64_t ts, const char *what) {
   if (ts == SF_TS_NULL) return reject(e, SF_EFIELD, "%s.ts: missing", what);
-  if (ts < e->oldest_ns) /* never before the first record: oldest_ns is SF_TS_NULL (INT64_MIN) */
+  if (e->watermark_ns != SF_TS_NULL && ts < e->watermark_ns - e->cfg.reorder_ns)
     return reject(e, SF_EORDER, "%s.ts: %lld ns is %lld ms behind the watermark (limit %lld ms)", what,
                   (long long)ts, (long long)((e->watermark_ns - ts) / SF_NS_PER_MS),
                   (long long)(e->cfg.reorder_ns / SF_NS_PER_MS));
   return 0;
 }
 
-int sf_engine_push_option_print(struct sf_engine *e, const struct sf_option_print *p) {
-  e->stats.option_prints_in++;
-  e->errmsg[0] = '\0';
-  uint64_t trace_h = sf_hash_str(p->meta.trace_id);
-  sf_dedup_prefetch(&e->dedup, trace_h); /* its sets miss the caches: load while checking */
+/* The checks of an option print in order, with their rejects, then the duplicate check and
+ * the clock; *ci is its contract. */
+static __attribute__((noinline)) int print_slow(struct sf_engine *e, const struct sf_option_print *p,
+                                                uint64_t trace_h, uint32_t *ci) {
   if (!(p->price >= 0) || isinf(p->price))
     return reject(e, SF_EFIELD, "option-print.price: must be a number >= 0");
   if (p->size <= 0) return reject(e, SF_EFIELD, "option-print.size: must be > 0");
   if (!p->meta.trace_id[0]) return reject(e, SF_EFIELD, "option-print.trace_id: must not be empty");
   int rc = check_time(e, p->ts_ns, "option-print");
   if (rc) return rc;
-  uint32_t ci;
   const char *why = NULL;
-  rc = sf_book_contract_key(&e->book, p->contract_key, p->option_contract_id, &ci, &why);
+  rc = sf_book_contract_key(&e->book, p->contract_key, p->option_contract_id, ci, &why);
   if (rc == SF_ENOMEM) return reject(e, rc, "out of memory");
   if (rc)
     return reject_x(e, SF_EFIELD, true, "option-print.option_contract_id: '%s': %s", p->option_contract_id,
@@ -429,11 +468,38 @@ int sf_engine_push_option_print(struct sf_engine *e, const struct sf_option_prin
   if (sf_dedup_check(&e->dedup, trace_h))
     return reject(e, SF_EDUP, "option-print.trace_id: '%s' seen before", p->meta.trace_id);
   tick(e, p->ts_ns);
+  return 0;
+}
+
+int sf_engine_push_option_print(struct sf_engine *e, const struct sf_option_print *p) {
+  e->stats.option_prints_in++;
+  e->errmsg[0] = '\0';
+  uint64_t trace_h = sf_dedup_hash(p->meta.trace_id);
+  sf_dedup_prefetch(&e->dedup, trace_h); /* its sets miss the caches: load while checking */
+  uint32_t key = p->contract_key, ci;
+  int64_t ts = p->ts_ns;
+  int rc;
+  /* The usual print (as for quotes): a known key, not older than the watermark, valid values;
+   * then only the duplicate check can reject it, and the clock moves forward. */
+  if (key < e->book.cap_key && e->book.key_ctr[key] && ts >= e->watermark_ns && ts != SF_TS_NULL &&
+      p->price >= 0 && p->price != INFINITY && p->size > 0 && p->meta.trace_id[0]) {
+    ci = e->book.key_ctr[key] - 1;
+    if (sf_dedup_check(&e->dedup, trace_h))
+      return reject(e, SF_EDUP, "option-print.trace_id: '%s' seen before", p->meta.trace_id);
+    if (e->heap.next_ns < ts) {
+      tick(e, ts);
+    } else {
+      e->watermark_ns = ts;
+    }
+  } else if ((rc = print_slow(e, p, trace_h, &ci)) != 0) {
+    return rc;
+  }
 
   uint32_t pi;
   if (sf_pool_print(&e->pool, &pi)) return reject(e, SF_ENOMEM, "out of memory");
+  /* The enriched copy: the input fields; sf_enrich_print writes every enrichment field. */
   struct sf_option_print *x = &e->scratch_print;
-  *x = *p;
+  memcpy(x, p, offsetof(struct sf_option_print, enriched));
   sf_enrich_print(e, ci, x, &e->pool.p[pi]);
   e->stats.enriched_prints++;
   if (e->sinks.on_option_print) e->sinks.on_option_print(e->sinks.ctx, x);
@@ -469,10 +535,11 @@ int sf_engine_push_option_print(struct sf_engine *e, const struct sf_option_prin
 }
 
 /* Infinite or below 0 (NaN, a missing value, passes): isinf(x) || (!isnan(x) && x < 0). */
-static bool bad_px(double x) { return x < 0 || x == INFINITY; }
+static inline bool bad_px(double x) { return x < 0 || x == INFINITY; }
 
-int sf_engine_push_option_nbbo(struct sf_engine *e, const struct sf_option_nbbo *q) {
-  e->stats.option_nbbo_in++;
+/* Everything of sf_engine_push_option_nbbo after its counter: the checks in order with their
+ * rejects, and any contract lookup. */
+static __attribute__((noinline)) int nbbo_slow(struct sf_engine *e, const struct sf_option_nbbo *q) {
   e->errmsg[0] = '\0';
   if (bad_px(q->bid) || bad_px(q->ask))
     return reject(e, SF_EFIELD, "option-nbbo.bid/ask: must be numbers >= 0 or null");
@@ -489,12 +556,92 @@ int sf_engine_push_option_nbbo(struct sf_engine *e, const struct sf_option_nbbo 
                     why ? why : "invalid");
   tick(e, q->ts_ns);
   struct sf_qslot s = {q->ts_ns, q->bid, q->ask, q->bid_size, q->ask_size, SF_Q_OK};
-  if (!isnan(q->bid) && !isnan(q->ask) && q->ask > 0 && q->bid > q->ask) {
+  if (q->ask > 0 && q->bid > q->ask) { /* both numbers, then */
     s.state = SF_Q_CROSSED;
     e->stats.crossed_quotes++;
   }
   sf_qring_push(&e->book.ctr[ci].quotes, &s);
   return 0;
+}
+
+/* A quote older than the newest kept goes in its place in the ring. */
+static __attribute__((noinline)) int nbbo_late(struct sf_qring *r, const struct sf_option_nbbo *q,
+                                               uint8_t state) {
+  struct sf_qslot s = {q->ts_ns, q->bid, q->ask, q->bid_size, q->ask_size, state};
+  sf_qring_insert(r, &s);
+  return 0;
+}
+
+/* A quote whose prices and sizes (adjacent in the record) are all finite and >= +0: then no
+ * bad_px. Tested on the bits of both pairs at once: a double's bits are below those of +inf,
+ * as unsigned, exactly when it is a non-negative finite number other than -0, so neither b nor
+ * b + 2^52 may have its top bit set. NaN (a missing value) and -0 pass bad_px too, but they
+ * take the slow path. */
+static inline bool quote_plain(const struct sf_option_nbbo *q) {
+#if defined(__SSE2__)
+  __m128i px = _mm_loadu_si128((const __m128i *)(const void *)&q->bid);
+  __m128i sz = _mm_loadu_si128((const __m128i *)(const void *)&q->bid_size);
+  __m128i k = _mm_set1_epi64x(INT64_C(1) << 52);
+  __m128i t = _mm_or_si128(_mm_or_si128(px, _mm_add_epi64(px, k)), _mm_or_si128(sz, _mm_add_epi64(sz, k)));
+  return _mm_movemask_pd(_mm_castsi128_pd(t)) == 0;
+#else
+  /* the same set: no sign bit (so not -0), and below +inf (so not NaN) */
+  return !signbit(q->bid) && q->bid < INFINITY && !signbit(q->ask) && q->ask < INFINITY &&
+         !signbit(q->bid_size) && q->bid_size < INFINITY && !signbit(q->ask_size) && q->ask_size < INFINITY;
+#endif
+}
+
+/* Stores a quote of a known contract whose values are plain (quote_plain) with the clock at its
+ * time: after the newest, or in its place. The record is read into locals first: the byte
+ * stores (errmsg, the ring's index) could alias it and would make the compiler read it again. */
+static inline int nbbo_store(struct sf_engine *e, uint32_t ci, const struct sf_option_nbbo *q) {
+  const int64_t ts = q->ts_ns;
+  const double bid = q->bid, ask = q->ask, bid_size = q->bid_size, ask_size = q->ask_size;
+  /* ask > 0 && bid > ask, on the bits: non-negative finite doubles order as their bits do */
+  int64_t bid_bits, ask_bits;
+  memcpy(&bid_bits, &bid, sizeof bid_bits);
+  memcpy(&ask_bits, &ask, sizeof ask_bits);
+  uint8_t crossed = (ask_bits != 0) & (bid_bits > ask_bits); /* SF_Q_CROSSED or SF_Q_OK */
+  struct sf_qring *r = &e->book.ctr[ci].quotes;
+  e->stats.crossed_quotes += crossed;
+  e->errmsg[0] = '\0';
+  if (r->q[r->last].ts_ns > ts) return nbbo_late(r, q, crossed);
+  unsigned last = (r->last + 1u) & (SF_QRING - 1);
+  struct sf_qslot *s = &r->q[last];
+  s->ts_ns = ts;
+  s->bid = bid;
+  s->ask = ask;
+  s->bid_size = bid_size;
+  s->ask_size = ask_size;
+  s->state = crossed;
+  r->last = (uint8_t)last;
+  return 0;
+}
+
+/* The usual quote with timers due before it. */
+static __attribute__((noinline)) int nbbo_due(struct sf_engine *e, uint32_t ci,
+                                              const struct sf_option_nbbo *q) {
+  tick(e, q->ts_ns);
+  return nbbo_store(e, ci, q);
+}
+
+/* The usual quote (three per print): its contract key already mapped, not older than the
+ * watermark, its prices and sizes plain numbers. Then no check can reject it and the clock only moves
+ * forward, so it skips the reject paths (and, with no timer due, is a leaf); anything else takes nbbo_slow,
+ * which checks in order. */
+int sf_engine_push_option_nbbo(struct sf_engine *e, const struct sf_option_nbbo *q) {
+  e->stats.option_nbbo_in++; /* errmsg is cleared by the paths below */
+  const struct sf_book *b = &e->book;
+  uint32_t key = q->contract_key;
+  int64_t ts = q->ts_ns;
+  /* ts >= watermark (SF_TS_NULL before any record): check_time passes. */
+  if (key >= b->cap_key || !b->key_ctr[key] || ts < e->watermark_ns || ts == SF_TS_NULL || !quote_plain(q))
+    return nbbo_slow(e, q);
+  uint32_t ci = b->key_ctr[key] - 1;
+  if (e->heap.next_ns < ts) return nbbo_due(e, ci, q);
+  /* tick(e, ts) for ts >= the watermark and no timer due */
+  e->watermark_ns = ts;
+  return nbbo_store(e, ci, q);
 }
 
 int sf_engine_push_equity_quote(struct sf_engine *e, const struct sf_equity_quote *q) {
@@ -513,7 +660,7 @@ int sf_engine_push_equity_quote(struct sf_engine *e, const struct sf_equity_quot
   struct sf_book_und *u = &e->book.und[ui];
   struct sf_qslot s = {q->ts_ns, q->bid, q->ask, q->bid_size, q->ask_size, SF_Q_OK};
   if (!isnan(q->bid) && !isnan(q->ask) && q->bid > q->ask) s.state = SF_Q_CROSSED;
-  sf_qring_insert(&u->quotes, &s);
+  sf_qring_push(&u->quotes, &s);
   if (s.state == SF_Q_OK && q->bid > 0 && q->ask > 0)
     sf_book_und_sample(u, q->ts_ns, (q->bid + q->ask) / 2, e->cfg.move_lookback_ns);
   return 0;

@@ -33,24 +33,28 @@
 
 #define YEAR_NS (365.0 * 86400.0 * 1e9)
 
+/* classify for a two-sided quote (bid >= 0, ask > 0, both numbers). */
+static enum sf_nbbo_side classify2(double px, double bid, double ask) {
+  const double eps = 1e-9;
+  double spread = ask - bid, t = 0.05 * spread; /* both finite here: fmax without the call */
+  double tol = t > 0.005 ? t : 0.005;
+  if (spread <= eps) { /* locked */
+    if (px > ask + tol + eps) return SF_SIDE_AA;
+    if (px < bid - tol - eps) return SF_SIDE_BB;
+    return SF_SIDE_MID;
+  }
+  if (px > ask + tol + eps) return SF_SIDE_AA;
+  if (px >= ask - tol - eps) return SF_SIDE_A;
+  if (px < bid - tol - eps) return SF_SIDE_BB;
+  if (px <= bid + tol + eps) return SF_SIDE_B;
+  return SF_SIDE_MID;
+}
+
 static enum sf_nbbo_side classify(double px, double bid, double ask) {
   bool has_bid = !isnan(bid) && bid >= 0;
   bool has_ask = !isnan(ask) && ask > 0;
   const double eps = 1e-9;
-  if (has_bid && has_ask) {
-    double spread = ask - bid, t = 0.05 * spread; /* both finite here: fmax without the call */
-    double tol = t > 0.005 ? t : 0.005;
-    if (spread <= eps) { /* locked */
-      if (px > ask + tol + eps) return SF_SIDE_AA;
-      if (px < bid - tol - eps) return SF_SIDE_BB;
-      return SF_SIDE_MID;
-    }
-    if (px > ask + tol + eps) return SF_SIDE_AA;
-    if (px >= ask - tol - eps) return SF_SIDE_A;
-    if (px < bid - tol - eps) return SF_SIDE_BB;
-    if (px <= bid + tol + eps) return SF_SIDE_B;
-    return SF_SIDE_MID;
-  }
+  if (has_bid && has_ask) return classify2(px, bid, ask);
   const double tol = 0.005;
   if (has_bid) {
     if (px < bid - tol - eps) return SF_SIDE_BB;
@@ -101,31 +105,29 @@ static void solve_iv(struct sf_engine *e, struct sf_book_ctr *k, struct sf_optio
     if (!k->c_ok) return;
   } else {
     double sigma = 0;
+    struct sf_greeks g = {0};
     k->c_ok = false;
     k->c_src = 0;
     double r = e->cfg.rate;
-    if (p->price > 0 &&
-        sf_bs_implied_vol_guess(k->is_call, p->price, S, k->strike, T, r, 0.0, k->iv_guess, &sigma) == 0) {
+    /* spot moves far less often than prints arrive, and by ticks: no log per solve */
+    double lsk = sf_bs_log_moneyness(&k->logm, S, k->strike);
+    if (p->price > 0 && sf_bs_implied_vol_greeks(k->is_call, p->price, S, k->strike, T, r, lsk, k->iv_guess,
+                                                 &sigma, &g) == 0) {
       k->c_ok = true;
       k->c_src = 1;
     } else if (!isnan(mid) && mid > 0 &&
-               sf_bs_implied_vol_guess(k->is_call, mid, S, k->strike, T, r, 0.0, k->iv_guess, &sigma) == 0) {
+               sf_bs_implied_vol_greeks(k->is_call, mid, S, k->strike, T, r, lsk, k->iv_guess, &sigma, &g) ==
+                   0) {
       k->c_ok = true;
       k->c_src = 2;
     }
-    if (k->c_ok) k->iv_guess = sigma;
     k->c_valid = true;
     k->c_px = p->price;
     k->c_spot = S;
     k->c_mid = mid;
     k->c_ts = p->ts_ns;
     if (k->c_ok) {
-      struct sf_greeks g;
-      if (!(k->lsk_spot == S)) { /* spot moves far less often than prints arrive */
-        k->lsk_spot = S;
-        k->lsk = log(S / k->strike);
-      }
-      sf_bs_delta_gamma_vega(k->is_call, S, k->strike, T, e->cfg.rate, sigma, k->lsk, &g);
+      k->iv_guess = sigma;
       k->c_iv = sigma;
       k->c_delta = g.delta;
       k->c_gamma = g.gamma;
@@ -143,134 +145,149 @@ static void solve_iv(struct sf_engine *e, struct sf_book_ctr *k, struct sf_optio
   p->vega = k->c_vega;
 }
 
-static double ewma_update(double *ew, uint32_t *n, double x, double alpha) {
-  double before = (*n >= 1) ? *ew : SF_NULL;
-  *ew = (*n == 0) ? x : *ew + alpha * (x - *ew);
-  (*n)++;
-  return before;
+/* Moves a baseline (EWMA of n values) to x and returns x against the baseline before it,
+ * x / base - 1, or null while the baseline has fewer than baseline_min values or is not > 0. */
+static inline double baseline_move(double *ew, uint32_t *n, double x, const struct sf_engine_config *cfg) {
+  uint32_t n0 = *n;
+  double base = *ew;
+  *ew = n0 == 0 ? x : base + cfg->baseline_alpha * (x - base);
+  *n = n0 + 1;
+  return n0 >= 1 && n0 >= cfg->baseline_min && base > 0 ? x / base - 1 : SF_NULL;
 }
 
+/* What the clustering compares venues by: the code itself when it is shorter than 8 bytes (its
+ * top byte then 0), else a hash with the top bit set, so distinct short codes never collide. */
+static uint64_t venue_id(const char *x) {
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+  uint64_t w;
+  memcpy(&w, x, sizeof w); /* exchange holds SF_VENUE_MAX >= 8 bytes */
+  uint64_t z = (w - UINT64_C(0x0101010101010101)) & ~w & UINT64_C(0x8080808080808080);
+  if (z) return w & (((z & (0 - z)) >> 7) - 1); /* the bytes before the NUL (the first flagged) */
+#endif
+  return sf_hash64(x, strnlen(x, SF_VENUE_MAX)) | UINT64_C(1) << 63;
+}
+
+/* Every enrichment field of p is written (sf_engine_push_option_print copies only the input
+ * fields), each once: the quote's fields from locals, null where there is no quote. */
 void sf_enrich_print(struct sf_engine *e, uint32_t ci, struct sf_option_print *p, struct sf_pprint *pp) {
   struct sf_book_ctr *k = &e->book.ctr[ci];
-  struct sf_book_und *u = &e->book.und[k->und];
+  const struct sf_book_und *u = &e->book.und[k->und];
   const struct sf_engine_config *cfg = &e->cfg;
+  const int64_t ts = p->ts_ns;
+  const double price = p->price;
+  const int64_t size = p->size;
 
   p->enriched = true;
   memcpy(p->underlying_id, u->id, sizeof p->underlying_id);
   p->option_type = k->is_call ? SF_OPT_CALL : SF_OPT_PUT;
   p->multiplier = k->mult;
-  p->notional = p->price * (double)p->size * k->mult;
+  p->notional = price * (double)size * k->mult;
   p->is_etf = u->is_etf ? 1 : 0;
-  p->nbbo_bid = p->nbbo_ask = p->nbbo_mid = p->nbbo_spread = SF_NULL;
-  p->nbbo_bid_size = p->nbbo_ask_size = p->nbbo_age_ms = SF_NULL;
-  p->nbbo_ts_ns = SF_TS_NULL;
-  p->und_spot = p->und_bid = p->und_ask = p->und_mid = p->und_spread = p->und_age_ms = SF_NULL;
-  p->und_ts_ns = SF_TS_NULL;
   p->iv = p->delta = p->gamma = p->vega = SF_NULL;
-  p->iv_source[0] = '\0';
+  memset(p->iv_source, 0, 8); /* "trade" and "mid" are written over it: no stale bytes */
 
   /* Option NBBO in force. */
-  double mid = SF_NULL, rel_spread = SF_NULL;
+  double mid = SF_NULL, rel_spread = SF_NULL, age_ms = SF_NULL;
   enum sf_nbbo_side side = SF_SIDE_MISSING;
-  const struct sf_qslot *q = sf_qring_at(&k->quotes, p->ts_ns);
+  const struct sf_qslot *q = sf_qring_at(&k->quotes, ts);
   if (q) {
-    p->nbbo_bid = q->bid;
-    p->nbbo_ask = q->ask;
+    double bid = q->bid, ask = q->ask;
+    p->nbbo_bid = bid;
+    p->nbbo_ask = ask;
     p->nbbo_bid_size = q->bid_size;
     p->nbbo_ask_size = q->ask_size;
     p->nbbo_ts_ns = q->ts_ns;
-    p->nbbo_age_ms = (double)(p->ts_ns - q->ts_ns) / 1e6;
-    bool two_sided = q->state == SF_Q_OK && !isnan(q->bid) && !isnan(q->ask) && q->bid >= 0 && q->ask > 0;
+    p->nbbo_age_ms = age_ms = (double)(ts - q->ts_ns) / 1e6;
+    bool two_sided = q->state == SF_Q_OK && bid >= 0 && ask > 0; /* both numbers, then */
+    double q_mid = SF_NULL, spread = SF_NULL;
     if (two_sided) {
-      p->nbbo_mid = (q->bid + q->ask) / 2;
-      p->nbbo_spread = q->ask - q->bid;
+      q_mid = (bid + ask) / 2;
+      spread = ask - bid;
     }
+    p->nbbo_mid = q_mid;
+    p->nbbo_spread = spread;
     if (q->state == SF_Q_CROSSED)
       side = SF_SIDE_MISSING;
-    else if (p->ts_ns - q->ts_ns > cfg->stale_ns)
+    else if (ts - q->ts_ns > cfg->stale_ns)
       side = SF_SIDE_STALE;
-    else {
-      side = classify(p->price, q->bid, q->ask);
-      if (two_sided) {
-        mid = p->nbbo_mid;
-        if (mid > 0) rel_spread = p->nbbo_spread / mid;
-      }
+    else if (two_sided) {
+      side = classify2(price, bid, ask);
+      mid = q_mid;
+      if (mid > 0) rel_spread = spread / mid;
+    } else {
+      side = classify(price, bid, ask);
     }
+  } else {
+    p->nbbo_bid = p->nbbo_ask = p->nbbo_mid = p->nbbo_spread = SF_NULL;
+    p->nbbo_bid_size = p->nbbo_ask_size = p->nbbo_age_ms = SF_NULL;
+    p->nbbo_ts_ns = SF_TS_NULL;
   }
   p->nbbo_side = (uint8_t)side;
 
   /* Aggressor. */
-  int8_t tick = tick_sign(k, p->price);
+  int8_t tick = tick_sign(k, price), aggressor;
+  uint8_t rule;
   switch (side) {
     case SF_SIDE_AA:
     case SF_SIDE_A:
-      p->aggressor = 1;
-      p->aggressor_rule = SF_AGG_RULE_QUOTE;
+      aggressor = 1;
+      rule = SF_AGG_RULE_QUOTE;
       break;
     case SF_SIDE_B:
     case SF_SIDE_BB:
-      p->aggressor = -1;
-      p->aggressor_rule = SF_AGG_RULE_QUOTE;
+      aggressor = -1;
+      rule = SF_AGG_RULE_QUOTE;
       break;
     default:
       if (tick != 0) {
-        p->aggressor = tick;
-        p->aggressor_rule = SF_AGG_RULE_TICK;
-      } else if (side == SF_SIDE_MID && q &&
-                 (p->aggressor = depth_sign(p->size, q->bid_size, q->ask_size)) != 0) {
-        p->aggressor_rule = SF_AGG_RULE_DEPTH;
+        aggressor = tick;
+        rule = SF_AGG_RULE_TICK;
+      } else if (side == SF_SIDE_MID && q && (aggressor = depth_sign(size, q->bid_size, q->ask_size)) != 0) {
+        rule = SF_AGG_RULE_DEPTH;
       } else {
-        p->aggressor = 0;
-        p->aggressor_rule = SF_AGG_RULE_NONE;
+        aggressor = 0;
+        rule = SF_AGG_RULE_NONE;
       }
       break;
   }
+  p->aggressor = aggressor;
+  p->aggressor_rule = rule;
 
   /* Underlying. */
-  const struct sf_qslot *uq = sf_qring_at(&u->quotes, p->ts_ns);
+  const struct sf_qslot *uq = sf_qring_at(&u->quotes, ts);
   if (uq && uq->state == SF_Q_OK && uq->bid > 0 && uq->ask > 0) {
+    double und_mid = (uq->bid + uq->ask) / 2;
     p->und_bid = uq->bid;
     p->und_ask = uq->ask;
-    p->und_mid = (uq->bid + uq->ask) / 2;
+    p->und_mid = und_mid;
     p->und_spread = uq->ask - uq->bid;
     p->und_ts_ns = uq->ts_ns;
-    p->und_age_ms = (double)(p->ts_ns - uq->ts_ns) / 1e6;
-    if (p->ts_ns - uq->ts_ns <= cfg->und_stale_ns) p->und_spot = p->und_mid;
+    p->und_age_ms = (double)(ts - uq->ts_ns) / 1e6;
+    p->und_spot = ts - uq->ts_ns <= cfg->und_stale_ns ? und_mid : SF_NULL;
+  } else {
+    p->und_spot = p->und_bid = p->und_ask = p->und_mid = p->und_spread = p->und_age_ms = SF_NULL;
+    p->und_ts_ns = SF_TS_NULL;
   }
 
   /* IV and greeks. */
-  double T = (double)(k->expiry_ns - p->ts_ns) / YEAR_NS;
+  double T = (double)(k->expiry_ns - ts) / YEAR_NS;
   if (!isnan(p->und_spot) && T > 0) solve_iv(e, k, p, mid, T);
 
   /* Baselines: the shock is measured against the baseline before this print. */
-  double iv_shock = SF_NULL, spread_wide = SF_NULL;
-  if (!isnan(p->iv)) {
-    uint32_t n_before = k->n_iv;
-    double base = ewma_update(&k->ew_iv, &k->n_iv, p->iv, cfg->baseline_alpha);
-    if (n_before >= cfg->baseline_min && base > 0) iv_shock = p->iv / base - 1;
-  }
-  if (!isnan(rel_spread)) {
-    uint32_t n_before = k->n_rsp;
-    double base = ewma_update(&k->ew_rsp, &k->n_rsp, rel_spread, cfg->baseline_alpha);
-    if (n_before >= cfg->baseline_min && base > 0) spread_wide = rel_spread / base - 1;
-  }
+  double iv = p->iv, iv_shock = SF_NULL, spread_wide = SF_NULL;
+  if (!isnan(iv)) iv_shock = baseline_move(&k->ew_iv, &k->n_iv, iv, cfg);
+  if (!isnan(rel_spread)) spread_wide = baseline_move(&k->ew_rsp, &k->n_rsp, rel_spread, cfg);
 
-  pp->ts_ns = p->ts_ns;
-  pp->price = p->price;
-  pp->size = p->size;
+  pp->ts_ns = ts;
+  pp->price = price;
+  pp->size = size;
   pp->conditions = p->conditions;
-  /* sf_hash64(exchange, strnlen(exchange, sizeof exchange)) in one pass */
-  uint64_t vh = SF_HASH_SEED;
-  for (size_t i = 0; i < sizeof p->exchange && p->exchange[i]; i++) {
-    vh ^= (unsigned char)p->exchange[i];
-    vh *= UINT64_C(0x100000001b3);
-  }
-  pp->venue = sf_hash_mix64(vh);
-  pp->side = p->nbbo_side;
-  pp->aggressor = p->aggressor;
-  pp->nbbo_age_ms = p->nbbo_age_ms;
+  pp->venue = venue_id(p->exchange);
+  pp->side = (uint8_t)side;
+  pp->aggressor = aggressor;
+  pp->nbbo_age_ms = age_ms;
   pp->rel_spread = rel_spread;
-  pp->iv = p->iv;
+  pp->iv = iv;
   pp->delta = p->delta;
   pp->spot = p->und_spot;
   pp->iv_shock = iv_shock;

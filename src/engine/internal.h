@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "smartflow/engine.h"
+#include "smartflow/greeks.h"
 #include "smartflow/record.h"
 #include "smartflow/rules.h"
 
@@ -21,18 +22,22 @@
 
 /* ---- book.c: instruments ---------------------------------------------------------------- */
 
-enum { SF_Q_OK = 0, SF_Q_CROSSED = 1 };
+/* SF_Q_NONE marks a slot that never held a quote (its ts_ns is SF_TS_NULL, older than any). */
+enum { SF_Q_OK = 0, SF_Q_CROSSED = 1, SF_Q_NONE = 2 };
 
 struct sf_qslot {
   int64_t ts_ns;
   double bid, ask, bid_size, ask_size;
-  uint8_t state; /* SF_Q_OK or SF_Q_CROSSED */
+  uint8_t state; /* SF_Q_* */
 };
 
-/* Up to SF_QRING quotes kept in time order: a ring, the oldest at q[head]. */
+/* The last SF_QRING quotes in time order: a ring that is always full, the newest at q[last],
+ * the oldest after it. Slots not filled yet are SF_Q_NONE with ts_ns SF_TS_NULL, so they are the
+ * oldest and a push needs no count: the usual push (a quote not older than the newest) is one
+ * comparison and one slot write. */
 struct sf_qring {
   struct sf_qslot q[SF_QRING];
-  uint8_t n, head;
+  uint8_t last;
 };
 
 /* A doubly linked list of clusters (through sf_cluster next / prev). */
@@ -67,7 +72,7 @@ struct sf_book_ctr {
    * than iv_cache_ns */
   bool c_valid, c_ok;
   double c_px, c_spot, c_mid, c_iv, c_delta, c_gamma, c_vega;
-  double lsk_spot, lsk; /* log(spot / strike) at lsk_spot (0: none yet; a spot is > 0) */
+  struct sf_bs_logm logm; /* log(spot / strike) as the spot moves */
   int64_t c_ts;
   uint8_t c_src;   /* 1 trade, 2 mid */
   double iv_guess; /* the last volatility solved, where the next solve starts (0: none) */
@@ -137,25 +142,28 @@ static inline int sf_book_contract_key(struct sf_book *b, uint32_t key, const ch
 }
 /* Finds or creates an underlying. Returns 0, SF_EFIELD (empty/too long) or SF_ENOMEM. */
 int sf_book_underlying(struct sf_book *b, const char *sym, uint32_t *out);
+/* Empties a ring (every slot SF_Q_NONE). */
+void sf_qring_init(struct sf_qring *r);
 /* Inserts a quote in time order (drops the oldest beyond SF_QRING). */
 void sf_qring_insert(struct sf_qring *r, const struct sf_qslot *q);
-/* The same, with the usual case inline: a quote not older than the newest kept goes last (over
- * the oldest when the ring is full). */
+/* The same, with the usual case inline: a quote not older than the newest kept goes last, over
+ * the oldest. */
 static inline void sf_qring_push(struct sf_qring *r, const struct sf_qslot *q) {
-  if (r->n && r->q[(r->head + r->n - 1) & (SF_QRING - 1)].ts_ns <= q->ts_ns) {
-    if (r->n == SF_QRING) {
-      r->q[r->head] = *q;
-      r->head = (uint8_t)((r->head + 1) & (SF_QRING - 1));
-    } else {
-      r->q[(r->head + r->n) & (SF_QRING - 1)] = *q;
-      r->n++;
-    }
+  if (r->q[r->last].ts_ns <= q->ts_ns) {
+    r->last = (uint8_t)((r->last + 1) & (SF_QRING - 1));
+    r->q[r->last] = *q;
     return;
   }
   sf_qring_insert(r, q);
 }
-/* The latest quote at or before ts_ns, or NULL. */
-const struct sf_qslot *sf_qring_at(const struct sf_qring *r, int64_t ts_ns);
+/* sf_qring_at past the newest quote. */
+const struct sf_qslot *sf_qring_at_older(const struct sf_qring *r, int64_t ts_ns);
+/* The latest quote at or before ts_ns, or NULL. Nearly always the newest. */
+static inline const struct sf_qslot *sf_qring_at(const struct sf_qring *r, int64_t ts_ns) {
+  const struct sf_qslot *s = &r->q[r->last];
+  if (s->ts_ns <= ts_ns) return s->state == SF_Q_NONE ? NULL : s;
+  return sf_qring_at_older(r, ts_ns);
+}
 /* Records an underlying mid sample for the move look-back (at most one per lookback/32). */
 void sf_book_und_sample(struct sf_book_und *u, int64_t ts_ns, double mid, int64_t lookback_ns);
 /* Underlying move in bps from the oldest sample inside [ts - lookback, ts) to cur_mid; NaN when
@@ -188,8 +196,7 @@ struct sf_cluster {
   int64_t start_ns, last_ns, deadline_ns;
   uint32_t head, tail, n;
   int64_t size, max_print;
-  uint64_t venues[SF_CLUSTER_VENUES];
-  uint32_t n_venues;
+  uint32_t n_venues; /* distinct venues seen (the first SF_CLUSTER_VENUES in venues) */
   uint64_t last_venue;
   bool sweep, open;
   double move_bps; /* underlying move when the cluster opened */
@@ -200,8 +207,10 @@ struct sf_cluster {
    * its sub-clusters that were sweeps and blocks, and how many clusters were merged into it. */
   int64_t sweep_size, block_size;
   uint32_t merged;
-  uint8_t state;      /* SF_CS_* */
-  uint64_t timer_seq; /* seq of the cluster's live timer; stale heap entries do not match */
+  uint8_t state;                      /* SF_CS_* */
+  bool burst_ok;                      /* closed as a small-lot burst candidate (set when it closes) */
+  uint64_t timer_seq;                 /* seq of the cluster's live timer; stale heap entries do not match */
+  uint64_t venues[SF_CLUSTER_VENUES]; /* last: a new cluster clears the fields before it only */
 };
 enum { SF_CS_FREE = 0, SF_CS_OPEN, SF_CS_PENDING, SF_CS_DONE, SF_CS_BURST };
 
@@ -217,28 +226,43 @@ struct sf_timer {
 };
 #define SF_TIMER_KIND_SHIFT 60
 
-/* A FIFO of timers in (deadline, seq) order: a growable ring. */
-struct sf_tfifo {
-  struct sf_timer *v;
-  size_t head, n, cap; /* cap a power of two (or 0) */
+/* A wheel timer: the timer and the next of its bucket (or of the free list). */
+struct sf_tnode {
+  struct sf_timer t;
+  uint32_t next;
 };
 
-/* The timer queue: a binary min-heap plus SF_TLANES FIFOs in front of it. Cluster and group
- * timers are mostly armed in deadline order (a cluster's first deadline is its first print
- * plus the gap; a group's is its close plus the structure window, and closes fire in order;
- * re-arms follow their own order), so such a timer goes to the FIFO whose last timer is the
- * latest one not after it, in O(1); a timer before every FIFO's last, and every burst timer
- * (far deadlines), goes to the heap. The earliest of the heads is the earliest timer: the order
- * is the same total (deadline, kind, seq) order as one heap's. */
-#define SF_TLANES 2
+/* The timer queue: a timer wheel for the near timers and a binary min-heap for the rest. Every
+ * timer is armed at most a second or so ahead (a cluster's deadline is at most its window after
+ * its start, a group's the structure window after a close or a partner's deadline): it goes to
+ * the wheel, buckets of 2^SF_TWHEEL_SHIFT ns each holding a short list in (deadline, seq)
+ * order (most timers go last), with a bitmap of the buckets in use. The wheel spans SF_TWHEEL
+ * buckets from wcur, the bucket of the latest timer popped (no timer left is earlier); a timer
+ * outside the span (a far burst deadline, a late record's deadline before the latest popped)
+ * goes to the heap. The earlier of the two heads is the earliest timer: the order is the same
+ * total (deadline, kind, seq) order as one heap's. */
+#define SF_TWHEEL 2048     /* buckets, a multiple of 64 and a power of two */
+#define SF_TWHEEL_SHIFT 20 /* a bucket spans 2^20 ns (about 1 ms): the wheel about 2.1 s */
+/* Where the earliest timer is (next_at). */
+enum { SF_TAT_NONE = -1, SF_TAT_HEAP = 0, SF_TAT_WHEEL = 1 };
 struct sf_heap {
   struct sf_timer *v; /* the heap */
   size_t n, cap;
-  struct sf_tfifo lane[SF_TLANES];
-  int64_t next_ns; /* deadline of the earliest timer, INT64_MAX when none */
-  int next_at;     /* where it is: a lane, SF_TLANES for the heap, -1 when none */
+  struct sf_tnode *wnode; /* the wheel's timers, with a free list */
+  size_t wnode_n, wnode_cap, wn;
+  uint32_t wfree;
+  uint32_t whead[SF_TWHEEL], wtail[SF_TWHEEL];
+  uint64_t wbits[SF_TWHEEL / 64];
+  int64_t wcur;    /* the wheel's first bucket (absolute: deadline >> SF_TWHEEL_SHIFT) */
+  size_t wnext;    /* the wheel's earliest bucket (while the wheel holds timers) */
+  int64_t wmin_ns; /* key of the wheel's earliest timer (while the wheel holds timers) */
+  uint64_t wmin_seq;
+  int64_t next_ns;   /* deadline of the earliest timer, INT64_MAX when none */
+  uint64_t next_seq; /* its seq */
+  int next_at;       /* where it is: SF_TAT_HEAP, SF_TAT_WHEEL, or SF_TAT_NONE */
 };
 
+/* Queues a timer (the wheel when near, else the heap). Returns 0 or SF_ENOMEM. */
 int sf_heap_push(struct sf_heap *h, const struct sf_timer *t);
 /* Pops the earliest timer (deadline, kind, seq) into *t; 0 when empty. */
 int sf_heap_pop(struct sf_heap *h, struct sf_timer *t);
@@ -246,7 +270,7 @@ const struct sf_timer *sf_heap_top(const struct sf_heap *h);
 /* Pops the earliest timer into *t when its deadline is before now; 0 otherwise. */
 int sf_heap_pop_before(struct sf_heap *h, int64_t now, struct sf_timer *t);
 void sf_heap_init(struct sf_heap *h);
-/* Timers queued (heap and FIFOs). */
+/* Timers queued (wheel and heap). */
 size_t sf_heap_count(const struct sf_heap *h);
 void sf_heap_fini(struct sf_heap *h);
 
@@ -428,12 +452,40 @@ struct sf_dedup {
   size_t n_cur;
 };
 int sf_dedup_init(struct sf_dedup *d);
+/* The hash of a trace id (the string in id[0, SF_ID_MAX), bytes after its NUL ignored) that the
+ * sets keep; never 0. Internal to the engine, never in any output. */
+uint64_t sf_dedup_hash(const char *id);
 void sf_dedup_fini(struct sf_dedup *d);
 /* Starts loading the slots sf_dedup_check(d, h) will probe first (the sets are larger than the
  * caches): call it early, do other work, then check. */
 void sf_dedup_prefetch(const struct sf_dedup *d, uint64_t h);
-/* 1 when h was seen (recently), 0 otherwise (and h is remembered). */
-int sf_dedup_check(struct sf_dedup *d, uint64_t h);
+/* Drops the older set: the current one becomes the older, the dropped one (cleared) current. */
+void sf_dedup_rotate(struct sf_dedup *d);
+#define SF_DEDUP_CAP (2 * SF_DEDUP_GEN) /* slots per set */
+/* Probes set s (0 or 1) for h: 1 when found, else 0 and *slot is the empty slot ending the run. */
+static inline int sf_dedup_lookup(const struct sf_dedup *d, unsigned s, uint64_t h, size_t *slot) {
+  size_t j = h & (SF_DEDUP_CAP - 1);
+  while (d->slot[j].h[s]) {
+    if (d->slot[j].h[s] == h) return 1;
+    j = (j + 1) & (SF_DEDUP_CAP - 1);
+  }
+  *slot = j;
+  return 0;
+}
+/* 1 when h (from sf_dedup_hash) was seen (recently), 0 otherwise (and h is remembered). */
+static inline int sf_dedup_check(struct sf_dedup *d, uint64_t h) {
+  unsigned cur = d->cur;
+  size_t slot;
+  if (sf_dedup_lookup(d, cur ^ 1u, h, &slot) || sf_dedup_lookup(d, cur, h, &slot)) return 1;
+  if (d->n_cur == SF_DEDUP_GEN) {
+    sf_dedup_rotate(d);
+    cur = d->cur;
+    sf_dedup_lookup(d, cur, h, &slot);
+  }
+  d->slot[slot].h[cur] = h;
+  d->n_cur++;
+  return 0;
+}
 
 /* ---- engine.c --------------------------------------------------------------------------- */
 
@@ -448,8 +500,8 @@ struct sf_engine {
   struct sf_heap heap;
   struct sf_dedup dedup;
   uint64_t timer_seq;
-  int64_t watermark_ns; /* latest event time seen (SF_TS_NULL before the first record) */
-  int64_t oldest_ns;    /* watermark_ns - reorder_ns: older records are rejected (SF_TS_NULL: none) */
+  int64_t burst_gap_ns, burst_win_ns; /* rules.burst_gap_s and burst_window_s in ns */
+  int64_t watermark_ns;               /* latest event time seen (SF_TS_NULL before the first record) */
   struct sf_group *ready;
   size_t n_ready, cap_ready;
   const char **ids; /* scratch for sorting member trace ids */

@@ -210,6 +210,108 @@ static void test_rejects(void **state) {
   fx_sink_free(s);
 }
 
+/* Records that carry a contract key take the engine's fast paths (after the key's first
+ * record); without one, every record takes the checked paths. Both must give the same results,
+ * rejects, counters and derived records: in-order and late quotes, NaN, -0, infinite and
+ * negative values, a crossed quote, a late print, a duplicate, records too old to accept, and
+ * quotes that arrive when timers are due. */
+#define C590 "SPY-2025-04-17-590-C"
+static size_t keyed_input(struct sf_record *r, bool keyed) {
+  int64_t t = fx_t(13, 0, 0, 0), ms = SF_NS_PER_MS;
+  size_t n = 0;
+  r[n++] = fx_equity(t, "SPY", 559.9, 560.1);
+  r[n++] = fx_nbbo(t + 1 * ms, C560, 1.00, 1.10, 20, 30);
+  r[n++] = fx_nbbo(t + 2 * ms, C560, 1.01, 1.11, 20, 30);
+  r[n++] = fx_print(t + 3 * ms, C560, 1.11, 10, "CBOE", 0, "k1");
+  r[n++] = fx_nbbo(t + 3 * ms, C590, 3.00, 3.20, 5, 5);
+  r[n++] = fx_nbbo(t + 5 * ms, C560, 1.02, 1.12, NAN, NAN);
+  r[n++] = fx_nbbo(t + 4 * ms, C560, 1.015, 1.115, 20, 30); /* late: before the 5 ms quote */
+  r[n++] = fx_print(t + 9 * ms / 2, C560, 1.115, 10, "CBOE", 0, "k2");
+  r[n++] = fx_nbbo(t + 6 * ms, C560, -0.0, 0.05, 1, 1);
+  r[n++] = fx_nbbo(t + 7 * ms, C560, 1.20, INFINITY, 1, 1); /* rejected */
+  r[n++] = fx_nbbo(t + 7 * ms, C560, -1.0, 1.00, 1, 1);     /* rejected */
+  r[n++] = fx_nbbo(t + 8 * ms, C560, 1.30, 1.20, 1, 1);     /* crossed */
+  r[n++] = fx_print(t + 9 * ms, C560, 1.25, 10, "ISE", 0, "k3");
+  r[n++] = fx_print(t + 9 * ms, C560, 1.25, 10, "ISE", 0, "k3"); /* duplicate */
+  r[n++] = fx_nbbo(t + 2000 * ms, C590, 3.10, 3.30, 5, 5);       /* the clusters' timers are due */
+  r[n++] = fx_print(t + 2001 * ms, C590, 3.30, 20, "CBOE", 0, "k4");
+  r[n++] = fx_nbbo(t + 500 * ms, C560, 1.00, 1.10, 1, 1);             /* too old */
+  r[n++] = fx_print(t + 900 * ms, C560, 1.10, 1, "CBOE", 0, "k5old"); /* too old */
+  r[n++] = fx_nbbo(t + 3000 * ms, C560, 1.00, 1.10, 1, 1);
+  r[n++] = fx_print(t + 3001 * ms, C560, 1.10, 1, "MIAX", 0, "k5");
+  for (size_t i = 0; keyed && i < n; i++) {
+    if (r[i].type == SF_REC_OPTION_NBBO)
+      r[i].u.option_nbbo.contract_key = strcmp(r[i].u.option_nbbo.option_contract_id, C560) ? 2 : 1;
+    if (r[i].type == SF_REC_OPTION_PRINT)
+      r[i].u.option_print.contract_key = strcmp(r[i].u.option_print.option_contract_id, C560) ? 2 : 1;
+  }
+  return n;
+}
+
+static void test_keyed_same_as_unkeyed(void **state) {
+  (void)state;
+  struct fx_sink *s[2];
+  struct sf_engine *e[2];
+  int rc[2][32];
+  char msg[2][32][256];
+  size_t n = 0;
+  for (int k = 0; k < 2; k++) {
+    s[k] = fx_sink_new();
+    e[k] = mk(s[k]);
+    struct sf_record r[32];
+    n = keyed_input(r, k == 1);
+    for (size_t i = 0; i < n; i++) {
+      rc[k][i] = sf_engine_push(e[k], &r[i]);
+      snprintf(msg[k][i], sizeof msg[k][i], "%s", sf_engine_errmsg(e[k]));
+      sf_record_fini(&r[i]);
+    }
+    sf_engine_flush(e[k]);
+  }
+  for (size_t i = 0; i < n; i++) {
+    check_i64(rc[1][i], rc[0][i]);
+    check_str(msg[1][i], msg[0][i]);
+  }
+  check_i64(s[1]->n_prints, s[0]->n_prints);
+  for (size_t i = 0; i < s[0]->n_prints; i++) {
+    struct sf_record a, b;
+    memset(&a, 0, sizeof a);
+    memset(&b, 0, sizeof b);
+    a.type = b.type = SF_REC_OPTION_PRINT;
+    a.u.option_print = s[0]->prints[i];
+    b.u.option_print = s[1]->prints[i];
+    char *la = sf_record_to_line(&a), *lb = sf_record_to_line(&b);
+    assert_non_null(la);
+    assert_non_null(lb);
+    check_str(lb, la);
+    free(la);
+    free(lb);
+  }
+  assert_true(s[0]->text_len > 0); /* the prints made events */
+  check_i64(s[1]->text_len, s[0]->text_len);
+  check_str(s[1]->text, s[0]->text);
+  struct sf_engine_stats st[2];
+  for (int k = 0; k < 2; k++) sf_engine_get_stats(e[k], &st[k]);
+  assert_memory_equal(&st[0], &st[1], sizeof st[0]);
+
+  /* What the input was built to show (worked from the rules in enrich.c). */
+  check_i64(s[1]->n_prints, 5);                    /* k1 .. k5; the duplicate and the old print rejected */
+  check_i64(s[1]->prints[0].nbbo_side, SF_SIDE_A); /* 1.11 at the 1.01 x 1.11 ask */
+  check_near(s[1]->prints[1].nbbo_bid, 1.015, 0);  /* the late quote is in force at 4.5 ms */
+  check_i64(s[1]->prints[2].nbbo_side, SF_SIDE_MISSING); /* crossed */
+  check_near(s[1]->prints[3].nbbo_bid, 3.10, 0);         /* k4: the quote pushed while timers were due */
+  check_i64(s[1]->prints[3].nbbo_side, SF_SIDE_A);
+  check_near(s[1]->prints[4].nbbo_bid, 1.00, 0);
+  check_i64(st[1].crossed_quotes, 1);
+  check_i64(st[1].rejected, 5);
+  check_i64(st[1].rejected_value, 2);
+  check_i64(st[1].rejected_dup, 1);
+  check_i64(st[1].rejected_order, 2);
+  for (int k = 0; k < 2; k++) {
+    sf_engine_free(e[k]);
+    fx_sink_free(s[k]);
+  }
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_sides),
@@ -217,6 +319,7 @@ int main(void) {
       cmocka_unit_test(test_depth_rule_and_no_future_quote),
       cmocka_unit_test(test_quote_ring),
       cmocka_unit_test(test_rejects),
+      cmocka_unit_test(test_keyed_same_as_unkeyed),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

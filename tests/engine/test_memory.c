@@ -37,7 +37,7 @@ struct hwm {
 };
 static struct hwm hwm_of(const struct sf_engine *e) {
   size_t timers = e->heap.cap;
-  for (int k = 0; k < SF_TLANES; k++) timers += e->heap.lane[k].cap;
+  timers += e->heap.wnode_cap;
   struct hwm h = {e->pool.n, e->pool.cn, timers, e->cap_ready, e->ids_cap};
   return h;
 }

@@ -1,7 +1,7 @@
-/* The timer queue (struct sf_heap: a binary heap with a FIFO per short-timer kind in front):
- * whatever mix of in-order and out-of-order arming, pops come out in the one (deadline, kind,
- * seq) order, next_ns is always the earliest deadline, and pop_before stops at the bound. The
- * reference is a plain array searched for its minimum. */
+/* The timer queue (struct sf_heap: a timer wheel and a binary heap): whatever mix of in-order
+ * and out-of-order arming, near, far and late deadlines, pops come out in the one (deadline,
+ * kind, seq) order, next_ns is always the earliest deadline, and pop_before stops at the bound.
+ * The reference is a plain array searched for its minimum. */
 #include "harness.h"
 #include "engine/internal.h"
 
@@ -36,19 +36,25 @@ static void test_order_matches_reference(void **state) {
   size_t n = 0;
   uint64_t s = 12345, seq = 0;
   int64_t clock = 1000;
-  size_t popped = 0, to_heap = 0, pushed = 0;
+  size_t popped = 0, to_heap = 0, to_wheel = 0;
+  /* Time steps of 0, 1 ns or a few tenths of a wheel bucket, so that deadlines are often equal,
+   * a bucket holds several timers and the wheel turns a few times. */
+  const int64_t tick = ((int64_t)1 << SF_TWHEEL_SHIFT) / 10;
   for (int step = 0; step < N; step++) {
     if (n < N && rng(&s) % 3 != 0) {
       uint8_t kind = (uint8_t)(rng(&s) % 3);
-      /* mostly in order (clock moves on), now and then earlier, and equal deadlines often */
-      int64_t d = clock + (int64_t)(rng(&s) % 4);
-      if (rng(&s) % 5 == 0) d -= (int64_t)(rng(&s) % 50);
-      clock += (int64_t)(rng(&s) % 3);
+      /* mostly near and after the clock, now and then earlier (before the latest timer
+       * popped: the heap) or far later (beyond the wheel: the heap), equal deadlines often */
+      int64_t d = clock + (int64_t)(rng(&s) % 4) * tick;
+      if (rng(&s) % 5 == 0) d -= (int64_t)(rng(&s) % 50) * tick;
+      if (rng(&s) % 60 == 0) d += (int64_t)SF_TWHEEL * 2 * tick * 10;
+      uint64_t st = rng(&s) % 3;
+      clock += st == 2 ? tick * (1 + (int64_t)(rng(&s) % 24)) : (int64_t)st;
       struct sf_timer t = {d, kind, (uint32_t)step, (uint64_t)kind << SF_TIMER_KIND_SHIFT | ++seq};
-      size_t before = h.n;
+      size_t before = h.n, wbefore = h.wn;
       assert_int_equal(sf_heap_push(&h, &t), 0);
       to_heap += h.n - before;
-      pushed++;
+      to_wheel += h.wn - wbefore;
       ref[n++] = t;
     } else if (n) {
       size_t m = ref_min(ref, n);
@@ -76,10 +82,11 @@ static void test_order_matches_reference(void **state) {
   assert_int_equal(sf_heap_pop(&h, &none), 0);
   assert_null(sf_heap_top(&h));
   check_i64(h.next_ns, INT64_MAX);
-  /* both paths were taken: the FIFOs and the heap */
+  assert_true(clock > 2 * SF_TWHEEL * 10 * tick); /* the wheel turned */
+  /* both places were used */
   assert_true(popped > 1000);
   assert_true(to_heap > 100);
-  assert_true(pushed - to_heap > 1000);
+  assert_true(to_wheel > 1000);
   sf_heap_fini(&h);
   free(ref);
 }
