@@ -67,6 +67,11 @@ static void exp_tab_init(void) {
   atomic_store_explicit(&exp_tab_ready, true, memory_order_release);
 }
 
+/* Makes exp_tab and pow2_tab ready: an acquire load (a plain load on x86) once they are. */
+static inline void tables_ready(void) {
+  if (!atomic_load_explicit(&exp_tab_ready, memory_order_acquire)) pthread_once(&exp_tab_once, exp_tab_init);
+}
+
 /* exp(-x^2/2) with x^2 split so the rounding of x^2 does not cost relative accuracy
  * (0 <= y < 38.5). The acquire load is a plain load on x86 and skips the pthread_once call
  * (a dozen per implied-volatility solve) once the table is ready. */
@@ -231,11 +236,11 @@ static inline double exp_neg_small(double z) {
   return pow2_tab[j] * scale.d * p;
 }
 
-/* exp(-d^2/2) as gauss_e, with the residual exp inline (0 for |d| >= 38.5). */
+/* exp(-d^2/2) as gauss_e, with the residual exp inline (0 for |d| >= 38.5). The caller has made
+ * the tables ready (tables_ready: once per solve, not per evaluation). */
 static inline double gauss_fast(double d) {
   double y = fabs(d);
   if (!(y < 38.5)) return 0.0;
-  if (!atomic_load_explicit(&exp_tab_ready, memory_order_acquire)) pthread_once(&exp_tab_once, exp_tab_init);
   int k = (int)(y * 16.0);
   double xs = (double)k / 16.0;
   return exp_tab[k] * exp_neg_small(-0.5 * ((y - xs) * (y + xs)));
@@ -580,6 +585,7 @@ static int implied_vol(bool is_call, double price, double S, double K, double T,
   double ex = fwd < K ? fwd / K : K / fwd, ex_half = sqrt(ex);
   if (!(beta < ex_half)) return SF_ENOTFOUND;
   double sqrt_t = sqrt(T);
+  tables_ready(); /* for gauss_fast in the solver and the greeks */
   struct nb last;
   double s_last = NAN;
   double s = solve_normalised(x, beta, ex_half, ex, guess * sqrt_t, &last, &s_last);
