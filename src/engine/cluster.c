@@ -104,7 +104,7 @@ const struct sf_timer *sf_heap_top(const struct sf_heap *h) {
  * usually goes last (its list is short: a bucket spans about a millisecond). */
 static int wheel_put(struct sf_heap *h, const struct sf_timer *t) {
   int64_t bi = t->deadline_ns >> SF_TWHEEL_SHIFT;
-  if (bi < h->wcur || bi - h->wcur >= SF_TWHEEL) return 1;
+  if ((uint64_t)(bi - h->wcur) >= SF_TWHEEL) return 1; /* before wcur, or beyond the span */
   uint32_t ni = h->wfree;
   if (ni != SF_NIL) {
     h->wfree = h->wnode[ni].next;
@@ -136,11 +136,11 @@ static int wheel_put(struct sf_heap *h, const struct sf_timer *t) {
     x->next = *link;
     *link = ni;
   }
-  /* The wheel's earliest bucket is t's when t comes before the earliest wheel timer. */
-  if (h->wn++ == 0 || key_less(t->deadline_ns, t->seq, h->wmin_ns, h->wmin_seq)) {
+  /* The wheel's earliest bucket is t's when that bucket comes first (a bucket's list is in
+   * order, so its head is the earliest timer of the wheel). */
+  if (h->wn++ == 0 || bi < h->wfirst) {
+    h->wfirst = bi;
     h->wnext = b;
-    h->wmin_ns = t->deadline_ns;
-    h->wmin_seq = t->seq;
   }
   return 0;
 }
@@ -185,10 +185,11 @@ static void pop_at(struct sf_heap *h, int w, struct sf_timer *t) {
   const struct sf_timer *best = NULL;
   int at = SF_TAT_NONE;
   if (h->wn) {
-    if (h->whead[h->wnext] == SF_NIL) h->wnext = wheel_first(h);
+    if (h->whead[h->wnext] == SF_NIL) {
+      h->wnext = wheel_first(h);
+      h->wfirst = h->wcur + (int64_t)((h->wnext - (size_t)h->wcur) & (SF_TWHEEL - 1));
+    }
     best = &h->wnode[h->whead[h->wnext]].t;
-    h->wmin_ns = best->deadline_ns;
-    h->wmin_seq = best->seq;
     at = SF_TAT_WHEEL;
   }
   if (h->n && (!best || timer_less(&h->v[0], best))) {
