@@ -272,9 +272,16 @@ int sf_pool_cluster(struct sf_pool *pl, uint32_t *out) {
     }
     i = (uint32_t)pl->cn++;
   }
+  /* The fields sf_cluster_add does not set on a cluster's first print (it sets the others). */
   struct sf_cluster *c = &pl->c[i];
-  memset(c, 0, offsetof(struct sf_cluster, venues)); /* venues[] counts only below n_venues */
   c->head = c->tail = c->next = c->prev = SF_NIL;
+  c->n = 0;
+  c->state = SF_CS_FREE;
+  c->burst_ok = false;
+  c->timer_seq = 0;
+  c->merged = 0;
+  c->move_bps = 0;
+  c->sweep_size = c->block_size = 0;
   *out = i;
   return 0;
 }
@@ -303,12 +310,17 @@ void sf_cluster_add(struct sf_cluster *c, struct sf_pool *pl, uint32_t pi,
     c->start_ns = c->last_ns = ts;
     c->venues[0] = venue;
     c->n_venues = 1;
+    c->sweep = false;
+    c->conds = 0;
+    c->signed_size = c->size = c->max_print = 0;
   } else {
-    pl->p[c->tail].next = pi;
+    struct sf_pprint *prev = &pl->p[c->tail];
+    uint64_t last_venue = prev->venue; /* the venue of the print added before */
+    prev->next = pi;
     c->tail = pi;
     /* The venue of the previous print is in the set while the set holds every venue seen. */
-    if (c->last_venue != venue || c->n_venues > SF_CLUSTER_VENUES) {
-      if (c->last_venue != venue && ts - c->last_ns <= cfg->sweep_ns) c->sweep = true;
+    if (last_venue != venue || c->n_venues > SF_CLUSTER_VENUES) {
+      if (last_venue != venue && ts - c->last_ns <= cfg->sweep_ns) c->sweep = true;
       uint32_t nv = c->n_venues < SF_CLUSTER_VENUES ? c->n_venues : SF_CLUSTER_VENUES, i = 0;
       while (i < nv && c->venues[i] != venue) i++;
       if (i == nv) {
@@ -320,7 +332,6 @@ void sf_cluster_add(struct sf_cluster *c, struct sf_pool *pl, uint32_t pi,
     if (ts < c->start_ns) c->start_ns = ts;
   }
   if (p->conditions & (SF_COND_ISO | SF_COND_SWEEP)) c->sweep = true;
-  c->last_venue = venue;
   c->conds |= p->conditions;
   c->signed_size += p->aggressor * p->size;
   c->n++;
