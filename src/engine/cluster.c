@@ -162,35 +162,41 @@ int sf_heap_push(struct sf_heap *h, const struct sf_timer *t) {
 }
 
 static void pop_at(struct sf_heap *h, int w, struct sf_timer *t) {
+  const struct sf_timer *best = NULL;
+  int at = SF_TAT_NONE;
   if (w == SF_TAT_WHEEL) {
     size_t b = h->wnext;
     uint32_t ni = h->whead[b];
     struct sf_tnode *x = &h->wnode[ni];
     *t = x->t;
     uint32_t nx = x->next;
-    h->whead[b] = nx;
     x->next = h->wfree;
     h->wfree = ni;
+    /* Every timer left comes at or after this one: the wheel's span starts at its bucket. */
+    h->wcur = h->wfirst;
+    h->whead[b] = nx;
     h->wn--;
-    if (nx == SF_NIL) {
+    if (nx != SF_NIL) { /* the bucket's next timer is the wheel's earliest */
+      best = &h->wnode[nx].t;
+      at = SF_TAT_WHEEL;
+    } else {
       h->wtail[b] = SF_NIL;
       h->wbits[b / 64] &= ~((uint64_t)1 << (b % 64));
+      if (h->wn) {
+        h->wnext = wheel_first(h);
+        h->wfirst = h->wcur + (int64_t)((h->wnext - (size_t)h->wcur) & (SF_TWHEEL - 1));
+        best = &h->wnode[h->whead[h->wnext]].t;
+        at = SF_TAT_WHEEL;
+      }
     }
   } else {
     heap_pop(h, t);
-  }
-  /* Every timer left comes at or after this one: the wheel's span may start at its bucket. */
-  int64_t bi = t->deadline_ns >> SF_TWHEEL_SHIFT;
-  if (bi > h->wcur) h->wcur = bi;
-  const struct sf_timer *best = NULL;
-  int at = SF_TAT_NONE;
-  if (h->wn) {
-    if (h->whead[h->wnext] == SF_NIL) {
-      h->wnext = wheel_first(h);
-      h->wfirst = h->wcur + (int64_t)((h->wnext - (size_t)h->wcur) & (SF_TWHEEL - 1));
+    int64_t bi = t->deadline_ns >> SF_TWHEEL_SHIFT; /* as above */
+    if (bi > h->wcur) h->wcur = bi;
+    if (h->wn) {
+      best = &h->wnode[h->whead[h->wnext]].t;
+      at = SF_TAT_WHEEL;
     }
-    best = &h->wnode[h->whead[h->wnext]].t;
-    at = SF_TAT_WHEEL;
   }
   if (h->n && (!best || timer_less(&h->v[0], best))) {
     best = &h->v[0];
