@@ -77,6 +77,7 @@ void sf_heap_init(struct sf_heap *h) {
   h->next_ns = INT64_MAX;
   h->next_at = SF_TAT_NONE;
   h->wfree = SF_NIL;
+  h->wfirst = INT64_MAX;
   for (size_t b = 0; b < SF_TWHEEL; b++) h->whead[b] = h->wtail[b] = SF_NIL;
 }
 
@@ -138,7 +139,8 @@ static int wheel_put(struct sf_heap *h, const struct sf_timer *t) {
   }
   /* The wheel's earliest bucket is t's when that bucket comes first (a bucket's list is in
    * order, so its head is the earliest timer of the wheel). */
-  if (h->wn++ == 0 || bi < h->wfirst) {
+  h->wn++;
+  if (bi < h->wfirst) { /* INT64_MAX while the wheel was empty */
     h->wfirst = bi;
     h->wnext = b;
   }
@@ -187,6 +189,8 @@ static void pop_at(struct sf_heap *h, int w, struct sf_timer *t) {
         h->wfirst = h->wcur + (int64_t)((h->wnext - (size_t)h->wcur) & (SF_TWHEEL - 1));
         best = &h->wnode[h->whead[h->wnext]].t;
         at = SF_TAT_WHEEL;
+      } else {
+        h->wfirst = INT64_MAX;
       }
     }
   } else {

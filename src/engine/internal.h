@@ -259,7 +259,7 @@ struct sf_heap {
   uint64_t wbits[SF_TWHEEL / 64];
   int64_t wcur;      /* the wheel's first bucket (absolute: deadline >> SF_TWHEEL_SHIFT) */
   size_t wnext;      /* the wheel's earliest bucket (while the wheel holds timers) */
-  int64_t wfirst;    /* the same, absolute (as wcur) */
+  int64_t wfirst;    /* the same, absolute (as wcur); INT64_MAX while the wheel is empty */
   int64_t next_ns;   /* deadline of the earliest timer, INT64_MAX when none */
   uint64_t next_seq; /* its seq */
   int next_at;       /* where it is: SF_TAT_HEAP, SF_TAT_WHEEL, or SF_TAT_NONE */
