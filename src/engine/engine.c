@@ -608,9 +608,9 @@ static inline int nbbo_store(struct sf_engine *e, uint32_t ci, const struct sf_o
   struct sf_qring *r = &e->book.ctr[ci].quotes;
   e->stats.crossed_quotes += crossed;
   e->errmsg[0] = '\0';
-  if (r->q[r->last].ts_ns > ts) return nbbo_late(r, q, crossed);
-  unsigned last = (r->last + 1u) & (SF_QRING - 1);
-  struct sf_qslot *s = &r->q[last];
+  if (sf_qring_slot(r, r->last)->ts_ns > ts) return nbbo_late(r, q, crossed);
+  unsigned last = sf_qring_next(r->last);
+  struct sf_qslot *s = sf_qring_slot(r, last);
   s->ts_ns = ts;
   s->bid = bid;
   s->ask = ask;
