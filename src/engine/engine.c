@@ -576,17 +576,17 @@ static __attribute__((noinline)) int nbbo_late(struct sf_qring *r, const struct 
 }
 
 /* A quote whose prices and sizes (adjacent in the record) are all finite and >= +0: then no
- * bad_px. Tested on the bits of both pairs at once: a double's bits are below those of +inf,
- * as unsigned, exactly when it is a non-negative finite number other than -0, so neither b nor
- * b + 2^52 may have its top bit set. NaN (a missing value) and -0 pass bad_px too, but they
- * take the slow path. */
+ * bad_px. Tested on the high 32 bits of the four doubles at once (gathered into one register by
+ * a shuffle): as signed integers they lie in [0, 0x7FEFFFFF] exactly when the sign bit is clear
+ * and the exponent is not all ones, that is for a non-negative finite number other than -0.
+ * NaN (a missing value) and -0 pass bad_px too, but they take the slow path. */
 static inline bool quote_plain(const struct sf_option_nbbo *q) {
 #if defined(__SSE2__)
-  __m128i px = _mm_loadu_si128((const __m128i *)(const void *)&q->bid);
-  __m128i sz = _mm_loadu_si128((const __m128i *)(const void *)&q->bid_size);
-  __m128i k = _mm_set1_epi64x(INT64_C(1) << 52);
-  __m128i t = _mm_or_si128(_mm_or_si128(px, _mm_add_epi64(px, k)), _mm_or_si128(sz, _mm_add_epi64(sz, k)));
-  return _mm_movemask_pd(_mm_castsi128_pd(t)) == 0;
+  __m128 px = _mm_loadu_ps((const float *)(const void *)&q->bid);      /* bid, ask */
+  __m128 sz = _mm_loadu_ps((const float *)(const void *)&q->bid_size); /* bid_size, ask_size */
+  __m128i hi = _mm_castps_si128(_mm_shuffle_ps(px, sz, _MM_SHUFFLE(3, 1, 3, 1)));
+  __m128i big = _mm_cmpgt_epi32(hi, _mm_set1_epi32(0x7FEFFFFF)); /* exponent all ones */
+  return _mm_movemask_ps(_mm_castsi128_ps(_mm_or_si128(hi, big))) == 0;
 #else
   /* the same set: no sign bit (so not -0), and below +inf (so not NaN) */
   return !signbit(q->bid) && q->bid < INFINITY && !signbit(q->ask) && q->ask < INFINITY &&
