@@ -79,6 +79,7 @@ int sf_engine_new(const struct sf_engine_config *cfg, const struct sf_engine_sin
     return SF_ENOMEM;
   }
   e->watermark_ns = SF_TS_NULL;
+  e->fast_min_ns = INT64_MAX;
   sf_smart_money_event_init(&e->ev);
   sf_alert_init(&e->alert);
   sf_features_init_null(&e->null_features);
@@ -437,7 +438,8 @@ static int run_timers(struct sf_engine *e, int64_t now) {
 
 /* Moves event time to ts (never backwards) and fires what is due. */
 static void tick(struct sf_engine *e, int64_t ts) {
-  if (e->watermark_ns == SF_TS_NULL || ts > e->watermark_ns) e->watermark_ns = ts;
+  if (ts != SF_TS_NULL && (e->watermark_ns == SF_TS_NULL || ts > e->watermark_ns))
+    e->watermark_ns = e->fast_min_ns = ts;
   if (e->heap.next_ns < e->watermark_ns) run_timers(e, e->watermark_ns);
 }
 
@@ -484,15 +486,15 @@ int sf_engine_push_option_print(struct sf_engine *e, const struct sf_option_prin
   int rc;
   /* The usual print (as for quotes): a known key, not older than the watermark, valid values;
    * then only the duplicate check can reject it, and the clock moves forward. */
-  if (key < e->book.cap_key && e->book.key_ctr[key] && ts >= e->watermark_ns && ts != SF_TS_NULL &&
-      p->price >= 0 && p->price != INFINITY && p->size > 0 && p->meta.trace_id[0]) {
+  if (key < e->book.cap_key && e->book.key_ctr[key] && ts >= e->fast_min_ns && p->price >= 0 &&
+      p->price != INFINITY && p->size > 0 && p->meta.trace_id[0]) {
     ci = e->book.key_ctr[key] - 1;
     if (sf_dedup_check(&e->dedup, trace_h))
       return reject(e, SF_EDUP, "option-print.trace_id: '%s' seen before", p->meta.trace_id);
     if (e->heap.next_ns < ts) {
       tick(e, ts);
     } else {
-      e->watermark_ns = ts;
+      e->watermark_ns = e->fast_min_ns = ts;
     }
   } else if ((rc = print_slow(e, p, trace_h, &ci)) != 0) {
     return rc;
@@ -637,13 +639,12 @@ int sf_engine_push_option_nbbo(struct sf_engine *e, const struct sf_option_nbbo 
   const struct sf_book *b = &e->book;
   uint32_t key = q->contract_key;
   int64_t ts = q->ts_ns;
-  /* ts >= watermark (SF_TS_NULL before any record): check_time passes. */
-  if (key >= b->cap_key || !b->key_ctr[key] || ts < e->watermark_ns || ts == SF_TS_NULL || !quote_plain(q))
-    return nbbo_slow(e, q);
+  /* ts >= fast_min_ns: a ts not older than the watermark, so check_time passes. */
+  if (key >= b->cap_key || !b->key_ctr[key] || ts < e->fast_min_ns || !quote_plain(q)) return nbbo_slow(e, q);
   uint32_t ci = b->key_ctr[key] - 1;
   if (e->heap.next_ns < ts) return nbbo_due(e, ci, q);
   /* tick(e, ts) for ts >= the watermark and no timer due */
-  e->watermark_ns = ts;
+  e->watermark_ns = e->fast_min_ns = ts;
   return nbbo_store(e, ci, q);
 }
 

@@ -548,6 +548,10 @@ struct sf_engine {
   uint64_t timer_seq;
   int64_t burst_gap_ns, burst_win_ns; /* rules.burst_gap_s and burst_window_s in ns */
   int64_t watermark_ns;               /* latest event time seen (SF_TS_NULL before the first record) */
+  /* The watermark once there is one, INT64_MAX before: a record at or after it passes the order
+   * checks, and one comparison with it also excludes a missing ts (SF_TS_NULL, below any
+   * watermark), where the watermark itself would need a second comparison. */
+  int64_t fast_min_ns;
   struct sf_group *ready;
   size_t n_ready, cap_ready;
   /* Member trace ids of groups, sorted (event.c group_ids): the ids, their lengths and the leg
