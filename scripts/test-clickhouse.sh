@@ -6,18 +6,24 @@
 set -euo pipefail
 cmd=${1:-start}
 bin=$(command -v clickhouse-server || echo /usr/sbin/clickhouse-server)
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
+# Two free loopback ports at once (both held while asked for, so they differ).
+free_ports() {
+  python3 -c 'import socket
+ss = [socket.socket() for _ in range(2)]
+for s in ss: s.bind(("127.0.0.1", 0))
+print(" ".join(str(s.getsockname()[1]) for s in ss))'
+}
 if [ "$cmd" = stop ]; then
   pid=$2; dir=$3
   kill "$pid" 2>/dev/null || true
-  for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+  for _ in $(seq 1 200); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
   kill -9 "$pid" 2>/dev/null || true
   rm -rf "$dir"
   exit 0
 fi
 [ -x "$bin" ] || { echo "clickhouse-server not installed" >&2; exit 3; }
 dir=$(mktemp -d /tmp/sf-clickhouse.XXXXXX)
-http=$(free_port); tcp=$(free_port)
+read -r http tcp < <(free_ports)
 mkdir -p "$dir/data" "$dir/tmp" "$dir/user_files" "$dir/log"
 cat > "$dir/config.xml" <<XML
 <?xml version="1.0"?>
@@ -51,11 +57,11 @@ cat > "$dir/users.xml" <<XML
 XML
 setsid "$bin" --config-file="$dir/config.xml" >"$dir/log/stdout.log" 2>&1 &
 pid=$!
-for _ in $(seq 1 300); do
+for _ in $(seq 1 1200); do # 120 s: a loaded machine can be slow to start it
   if curl -fsS "http://127.0.0.1:$http/ping" >/dev/null 2>&1; then echo "$http $pid $dir"; exit 0; fi
   kill -0 "$pid" 2>/dev/null || { echo "clickhouse-server exited; log:" >&2; tail -20 "$dir/log/err.log" "$dir/log/stdout.log" >&2 || true; exit 1; }
   sleep 0.1
 done
-echo "clickhouse-server did not answer within 30 s" >&2
+echo "clickhouse-server did not answer within 120 s" >&2
 kill -9 "$pid" 2>/dev/null || true
 exit 1

@@ -21,8 +21,9 @@
  * (tapes, the synthetic market, the decoders).
  *
  * End of input: a live worker never flushes the engine (open clusters close as event time
- * passes). With --idle-exit MS it flushes, commits and exits after MS without new messages,
- * which is how a bounded run (a tape, a test, a replay) ends. */
+ * passes). With --idle-exit MS it flushes, commits and exits after MS without new messages while
+ * connected (time spent reconnecting to the bus does not count), which is how a bounded run (a
+ * tape, a test, a replay) ends. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -57,7 +58,8 @@ static void usage(FILE *out) {
           "  --batch N           messages per fetch and commit (default 512)\n"
           "  --ack-wait MS       redelivery delay of unacknowledged messages; a restarted worker waits\n"
           "                      this long for its predecessor's (default 3000)\n"
-          "  --idle-exit MS      flush the engine and exit after MS without messages (default: never)\n"
+          "  --idle-exit MS      flush the engine and exit after MS connected without messages\n"
+          "                      (default: never)\n"
           "  -h, --help          show this help\n");
 }
 
@@ -418,7 +420,11 @@ int sf_cmd_compute_bus(int argc, char **argv) {
       fprintf(stderr, "smartflow compute: fetch: %s\n", sf_bus_errmsg(w.bus));
       goto done;
     }
-    if (rc > 0 || w.nheld) idle_since = sf_time_mono_ns();
+    /* Time without the bus is not idleness: a server restart longer than --idle-exit must not
+     * end a bounded run before the rest of its input (disconnects > reconnects: reconnecting). */
+    struct sf_bus_stats bs;
+    sf_bus_stats(w.bus, &bs);
+    if (rc > 0 || w.nheld || bs.disconnects > bs.reconnects) idle_since = sf_time_mono_ns();
     if ((w.nout || w.nheld) && commit(&w)) goto done;
     if (idle_exit && rc == 0 && sf_time_mono_ns() - idle_since >= (int64_t)idle_ms * SF_NS_PER_MS) {
       sf_engine_flush(w.engine);

@@ -252,9 +252,12 @@ static void nb_close(struct sf_bus *bus) {
   nb_free(nb);
 }
 
+/* Transient: the server is slow or away and the client reconnects by itself. NATS_IO_ERROR is
+ * a write to a socket the server closed (EPIPE), before the client noticed the disconnect: the
+ * message did not go, and a retry is safe (the trace id deduplicates). */
 static int retryable(natsStatus s) {
   return s == NATS_TIMEOUT || s == NATS_NO_RESPONDERS || s == NATS_CONNECTION_DISCONNECTED ||
-         s == NATS_STALE_CONNECTION;
+         s == NATS_STALE_CONNECTION || s == NATS_IO_ERROR;
 }
 
 static int nb_publish(struct sf_bus *bus, const char *subject, int stream, const struct sf_record *r) {
@@ -463,6 +466,14 @@ reject:
   return 0;
 }
 
+/* The server ended the pull request because it is shutting down (a graceful stop, as in a
+ * restart): the connection goes next and is re-established; the consumer is fine. libnats
+ * reports it as a plain error whose text names it. */
+static int server_shutting_down(void) {
+  const char *t = nats_GetLastError(NULL);
+  return t && strstr(t, "Server Shutdown") != NULL;
+}
+
 static int nb_fetch(struct sf_bus_sub *sub, size_t max, int64_t timeout_ms) {
   struct nbus *nb = sub->bus->impl;
   struct nsub *ns = sub->impl;
@@ -479,7 +490,7 @@ static int nb_fetch(struct sf_bus_sub *sub, size_t max, int64_t timeout_ms) {
       sf_bus_core_seterr(sub->bus, "fetch %s: connection closed", sub->durable);
       return SF_ECLOSED;
     }
-    if (cs != NATS_CONN_STATUS_CONNECTED || retryable(s)) {
+    if (cs != NATS_CONN_STATUS_CONNECTED || retryable(s) || server_shutting_down()) {
       /* Re-establishing the connection: nothing to deliver yet; do not spin. */
       nats_Sleep(timeout_ms < 100 ? timeout_ms : 100);
       return 0;

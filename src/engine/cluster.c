@@ -77,6 +77,7 @@ void sf_heap_init(struct sf_heap *h) {
   h->next_ns = INT64_MAX;
   h->next_at = SF_TAT_NONE;
   h->wfree = SF_NIL;
+  h->wfirst = INT64_MAX;
   for (size_t b = 0; b < SF_TWHEEL; b++) h->whead[b] = h->wtail[b] = SF_NIL;
 }
 
@@ -104,7 +105,7 @@ const struct sf_timer *sf_heap_top(const struct sf_heap *h) {
  * usually goes last (its list is short: a bucket spans about a millisecond). */
 static int wheel_put(struct sf_heap *h, const struct sf_timer *t) {
   int64_t bi = t->deadline_ns >> SF_TWHEEL_SHIFT;
-  if (bi < h->wcur || bi - h->wcur >= SF_TWHEEL) return 1;
+  if ((uint64_t)(bi - h->wcur) >= SF_TWHEEL) return 1; /* before wcur, or beyond the span */
   uint32_t ni = h->wfree;
   if (ni != SF_NIL) {
     h->wfree = h->wnode[ni].next;
@@ -136,11 +137,12 @@ static int wheel_put(struct sf_heap *h, const struct sf_timer *t) {
     x->next = *link;
     *link = ni;
   }
-  /* The wheel's earliest bucket is t's when t comes before the earliest wheel timer. */
-  if (h->wn++ == 0 || key_less(t->deadline_ns, t->seq, h->wmin_ns, h->wmin_seq)) {
+  /* The wheel's earliest bucket is t's when that bucket comes first (a bucket's list is in
+   * order, so its head is the earliest timer of the wheel). */
+  h->wn++;
+  if (bi < h->wfirst) { /* INT64_MAX while the wheel was empty */
+    h->wfirst = bi;
     h->wnext = b;
-    h->wmin_ns = t->deadline_ns;
-    h->wmin_seq = t->seq;
   }
   return 0;
 }
@@ -162,34 +164,43 @@ int sf_heap_push(struct sf_heap *h, const struct sf_timer *t) {
 }
 
 static void pop_at(struct sf_heap *h, int w, struct sf_timer *t) {
+  const struct sf_timer *best = NULL;
+  int at = SF_TAT_NONE;
   if (w == SF_TAT_WHEEL) {
     size_t b = h->wnext;
     uint32_t ni = h->whead[b];
     struct sf_tnode *x = &h->wnode[ni];
     *t = x->t;
     uint32_t nx = x->next;
-    h->whead[b] = nx;
     x->next = h->wfree;
     h->wfree = ni;
+    /* Every timer left comes at or after this one: the wheel's span starts at its bucket. */
+    h->wcur = h->wfirst;
+    h->whead[b] = nx;
     h->wn--;
-    if (nx == SF_NIL) {
+    if (nx != SF_NIL) { /* the bucket's next timer is the wheel's earliest */
+      best = &h->wnode[nx].t;
+      at = SF_TAT_WHEEL;
+    } else {
       h->wtail[b] = SF_NIL;
       h->wbits[b / 64] &= ~((uint64_t)1 << (b % 64));
+      if (h->wn) {
+        h->wnext = wheel_first(h);
+        h->wfirst = h->wcur + (int64_t)((h->wnext - (size_t)h->wcur) & (SF_TWHEEL - 1));
+        best = &h->wnode[h->whead[h->wnext]].t;
+        at = SF_TAT_WHEEL;
+      } else {
+        h->wfirst = INT64_MAX;
+      }
     }
   } else {
     heap_pop(h, t);
-  }
-  /* Every timer left comes at or after this one: the wheel's span may start at its bucket. */
-  int64_t bi = t->deadline_ns >> SF_TWHEEL_SHIFT;
-  if (bi > h->wcur) h->wcur = bi;
-  const struct sf_timer *best = NULL;
-  int at = SF_TAT_NONE;
-  if (h->wn) {
-    if (h->whead[h->wnext] == SF_NIL) h->wnext = wheel_first(h);
-    best = &h->wnode[h->whead[h->wnext]].t;
-    h->wmin_ns = best->deadline_ns;
-    h->wmin_seq = best->seq;
-    at = SF_TAT_WHEEL;
+    int64_t bi = t->deadline_ns >> SF_TWHEEL_SHIFT; /* as above */
+    if (bi > h->wcur) h->wcur = bi;
+    if (h->wn) {
+      best = &h->wnode[h->whead[h->wnext]].t;
+      at = SF_TAT_WHEEL;
+    }
   }
   if (h->n && (!best || timer_less(&h->v[0], best))) {
     best = &h->v[0];
@@ -271,9 +282,16 @@ int sf_pool_cluster(struct sf_pool *pl, uint32_t *out) {
     }
     i = (uint32_t)pl->cn++;
   }
+  /* The fields sf_cluster_add does not set on a cluster's first print (it sets the others). */
   struct sf_cluster *c = &pl->c[i];
-  memset(c, 0, offsetof(struct sf_cluster, venues)); /* venues[] counts only below n_venues */
   c->head = c->tail = c->next = c->prev = SF_NIL;
+  c->n = 0;
+  c->state = SF_CS_FREE;
+  c->burst_ok = false;
+  c->timer_seq = 0;
+  c->merged = 0;
+  c->move_bps = 0;
+  c->sweep_size = c->block_size = 0;
   *out = i;
   return 0;
 }
@@ -302,12 +320,17 @@ void sf_cluster_add(struct sf_cluster *c, struct sf_pool *pl, uint32_t pi,
     c->start_ns = c->last_ns = ts;
     c->venues[0] = venue;
     c->n_venues = 1;
+    c->sweep = false;
+    c->conds = 0;
+    c->signed_size = c->size = c->max_print = 0;
   } else {
-    pl->p[c->tail].next = pi;
+    struct sf_pprint *prev = &pl->p[c->tail];
+    uint64_t last_venue = prev->venue; /* the venue of the print added before */
+    prev->next = pi;
     c->tail = pi;
     /* The venue of the previous print is in the set while the set holds every venue seen. */
-    if (c->last_venue != venue || c->n_venues > SF_CLUSTER_VENUES) {
-      if (c->last_venue != venue && ts - c->last_ns <= cfg->sweep_ns) c->sweep = true;
+    if (last_venue != venue || c->n_venues > SF_CLUSTER_VENUES) {
+      if (last_venue != venue && ts - c->last_ns <= cfg->sweep_ns) c->sweep = true;
       uint32_t nv = c->n_venues < SF_CLUSTER_VENUES ? c->n_venues : SF_CLUSTER_VENUES, i = 0;
       while (i < nv && c->venues[i] != venue) i++;
       if (i == nv) {
@@ -319,7 +342,6 @@ void sf_cluster_add(struct sf_cluster *c, struct sf_pool *pl, uint32_t pi,
     if (ts < c->start_ns) c->start_ns = ts;
   }
   if (p->conditions & (SF_COND_ISO | SF_COND_SWEEP)) c->sweep = true;
-  c->last_venue = venue;
   c->conds |= p->conditions;
   c->signed_size += p->aggressor * p->size;
   c->n++;

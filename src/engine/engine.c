@@ -520,21 +520,23 @@ int sf_engine_push_option_print(struct sf_engine *e, const struct sf_option_prin
       cl = SF_NIL;
     }
   }
-  if (cl == SF_NIL) {
+  /* One call of sf_cluster_add for both cases, which lets the compiler inline it. */
+  bool opened = cl == SF_NIL;
+  if (opened) {
     if (sf_pool_cluster(&e->pool, &cl)) return reject(e, SF_ENOMEM, "out of memory");
     struct sf_cluster *c = &e->pool.c[cl];
     k = &e->book.ctr[ci];
     c->contract = ci;
     c->und = k->und;
     c->state = SF_CS_OPEN;
-    struct sf_book_und *u = &e->book.und[k->und];
-    c->move_bps = sf_book_und_move_bps(u, p->ts_ns, x->und_spot, e->cfg.move_lookback_ns);
-    sf_cluster_add(c, &e->pool, pi, &e->cfg);
+    c->move_bps = sf_book_und_move_bps(&e->book.und[k->und], p->ts_ns, x->und_spot, e->cfg.move_lookback_ns);
     k->open_cluster = cl;
-    list_insert_sorted(e, &u->open, cl);
+  }
+  struct sf_cluster *c = &e->pool.c[cl];
+  sf_cluster_add(c, &e->pool, pi, &e->cfg);
+  if (opened) {
+    list_insert_sorted(e, &e->book.und[c->und].open, cl);
     if (arm(e, cl, SF_TIMER_CLUSTER, c->deadline_ns)) return reject(e, SF_ENOMEM, "out of memory");
-  } else {
-    sf_cluster_add(&e->pool.c[cl], &e->pool, pi, &e->cfg);
   }
   return 0;
 }

@@ -105,7 +105,7 @@ static void solve_iv(struct sf_engine *e, struct sf_book_ctr *k, struct sf_optio
     if (!k->c_ok) return;
   } else {
     double sigma = 0;
-    struct sf_greeks g = {0};
+    struct sf_greeks g; /* written when a solve succeeds, read only then */
     k->c_ok = false;
     k->c_src = 0;
     double r = e->cfg.rate;

@@ -67,6 +67,11 @@ static void exp_tab_init(void) {
   atomic_store_explicit(&exp_tab_ready, true, memory_order_release);
 }
 
+/* Makes exp_tab and pow2_tab ready: an acquire load (a plain load on x86) once they are. */
+static inline void tables_ready(void) {
+  if (!atomic_load_explicit(&exp_tab_ready, memory_order_acquire)) pthread_once(&exp_tab_once, exp_tab_init);
+}
+
 /* exp(-x^2/2) with x^2 split so the rounding of x^2 does not cost relative accuracy
  * (0 <= y < 38.5). The acquire load is a plain load on x86 and skips the pthread_once call
  * (a dozen per implied-volatility solve) once the table is ready. */
@@ -231,24 +236,19 @@ static inline double exp_neg_small(double z) {
   return pow2_tab[j] * scale.d * p;
 }
 
-/* exp(-d^2/2) as gauss_e, with the residual exp inline (0 for |d| >= 38.5). */
+/* exp(-d^2/2) as gauss_e, with the residual exp inline (0 for |d| >= 38.5). The caller has made
+ * the tables ready (tables_ready: once per solve, not per evaluation). */
 static inline double gauss_fast(double d) {
   double y = fabs(d);
   if (!(y < 38.5)) return 0.0;
-  if (!atomic_load_explicit(&exp_tab_ready, memory_order_acquire)) pthread_once(&exp_tab_once, exp_tab_init);
   int k = (int)(y * 16.0);
   double xs = (double)k / 16.0;
   return exp_tab[k] * exp_neg_small(-0.5 * ((y - xs) * (y + xs)));
 }
 
-/* N(x) and N(-x) (in *comp) given e = exp(-x^2/2), x finite: Cody's approximation as in
- * norm_cdf_e, each side from the same rational (0.5 +- x R(x^2) in the centre, the tail t and
- * 1 - t outside), so a deep tail keeps its relative precision on whichever side it is asked. */
-static inline double cdf_pair(double x, double e, double *comp) {
-  static const double a[5] = {2.2352520354606839287, 161.02823106855587881, 1067.6894854603709582,
-                              18154.981253343561249, 0.065682337918207449113};
-  static const double b[4] = {47.20258190468824187, 976.09855173777669322, 10260.932208618978205,
-                              45507.789335026729956};
+/* Cody's approximation as in norm_cdf_e, for y = |x| > 0.67448975 given e = exp(-x^2/2): the
+ * tail N(-y). */
+static inline double cdf_tail(double y, double e) {
   static const double c[9] = {0.39894151208813466764, 8.8831497943883759412, 93.506656132177855979,
                               597.27027639480026226,  2494.5375852903726711, 6848.1904505362823326,
                               11602.651437647350124,  9842.7148383839780218, 1.0765576773720192317e-8};
@@ -259,38 +259,67 @@ static inline double cdf_pair(double x, double e, double *comp) {
                               0.001421619193227893466, 2.9112874951168792e-5, 0.02307344176494017303};
   static const double q[5] = {1.28426009614491121, 0.468238212480865118, 0.0659881378689285515,
                               0.00378239633202758244, 7.29751555083966205e-5};
-  double y = fabs(x);
-  if (y <= 0.67448975) {
-    double xsq = x * x, xnum = a[4] * xsq, xden = xsq;
-    for (int i = 0; i < 3; i++) {
-      xnum = (xnum + a[i]) * xsq;
-      xden = (xden + b[i]) * xsq;
-    }
-    double rr = x * (xnum + a[3]) / (xden + b[3]);
-    *comp = 0.5 - rr;
-    return 0.5 + rr;
-  }
-  double tail;
   if (y <= SQRT_32) {
     double xnum = c[8] * y, xden = y;
     for (int i = 0; i < 7; i++) {
       xnum = (xnum + c[i]) * y;
       xden = (xden + d[i]) * y;
     }
-    tail = e * (xnum + c[7]) / (xden + d[7]);
-  } else if (y < 38.5) {
-    double xsq = 1.0 / (x * x), xnum = p[5] * xsq, xden = xsq;
+    return e * (xnum + c[7]) / (xden + d[7]);
+  }
+  if (y < 38.5) {
+    double xsq = 1.0 / (y * y), xnum = p[5] * xsq, xden = xsq;
     for (int i = 0; i < 4; i++) {
       xnum = (xnum + p[i]) * xsq;
       xden = (xden + q[i]) * xsq;
     }
     double t = xsq * (xnum + p[4]) / (xden + q[4]);
-    tail = e * (INV_SQRT_2PI - t) / y;
-  } else {
-    tail = 0.0;
+    return e * (INV_SQRT_2PI - t) / y;
   }
+  return 0.0;
+}
+
+/* The central range of Cody's approximation: N(x) - 1/2 for |x| <= 0.67448975. */
+static inline double cdf_centre(double x) {
+  static const double a[5] = {2.2352520354606839287, 161.02823106855587881, 1067.6894854603709582,
+                              18154.981253343561249, 0.065682337918207449113};
+  static const double b[4] = {47.20258190468824187, 976.09855173777669322, 10260.932208618978205,
+                              45507.789335026729956};
+  double xsq = x * x, xnum = a[4] * xsq, xden = xsq;
+  for (int i = 0; i < 3; i++) {
+    xnum = (xnum + a[i]) * xsq;
+    xden = (xden + b[i]) * xsq;
+  }
+  return x * (xnum + a[3]) / (xden + b[3]);
+}
+
+/* N(x) and N(-x) (in *comp) given e = exp(-x^2/2), x finite: Cody's approximation as in
+ * norm_cdf_e, each side from the same rational (0.5 +- x R(x^2) in the centre, the tail t and
+ * 1 - t outside), so a deep tail keeps its relative precision on whichever side it is asked.
+ * (1/(x x) = 1/(y y) exactly, y = |x|.) */
+static inline double cdf_pair(double x, double e, double *comp) {
+  double y = fabs(x);
+  if (y <= 0.67448975) {
+    double rr = cdf_centre(x);
+    *comp = 0.5 - rr;
+    return 0.5 + rr;
+  }
+  double tail = cdf_tail(y, e);
   *comp = x > 0 ? tail : 1.0 - tail;
   return x > 0 ? 1.0 - tail : tail;
+}
+
+/* cdf_pair for x < 0, without the sign's selections (the solver's convex branch, where both d1
+ * and d2 are negative). */
+static inline double cdf_pair_neg(double x, double e, double *comp) {
+  if (x >= -0.67448975) {
+    double rr = cdf_centre(x);
+    *comp = 0.5 - rr;
+    return 0.5 + rr;
+  }
+  double tail = cdf_tail(-x, e);
+  *comp = 1.0 - tail;
+  return tail;
 }
 
 /* ln(1 + u) for |u| <= 0.25: near the root (|u| <= 1e-4) its own series to u^5 (remainder below
@@ -337,8 +366,13 @@ static inline void normalised_black(double x, double s, double ex_half, double e
   v->d1 = xs + 0.5 * s;
   v->d2 = xs - 0.5 * s;
   v->e1 = gauss_fast(v->d1);
-  v->n1 = cdf_pair(v->d1, v->e1, &v->n1c);
-  v->n2 = cdf_pair(v->d2, v->e1 * ex, &v->n2c);
+  if (v->d1 < 0) { /* then d2 < 0 too */
+    v->n1 = cdf_pair_neg(v->d1, v->e1, &v->n1c);
+    v->n2 = cdf_pair_neg(v->d2, v->e1 * ex, &v->n2c);
+  } else {
+    v->n1 = cdf_pair(v->d1, v->e1, &v->n1c);
+    v->n2 = cdf_pair(v->d2, v->e1 * ex, &v->n2c);
+  }
   v->b = ex_half * v->n1 - ex_mhalf * v->n2;
   if (v->b < 0) v->b = 0; /* rounding in the deep tail */
   v->db = ex_half * INV_SQRT_2PI * v->e1;
@@ -452,12 +486,10 @@ static double solve_normalised(double x, double beta, double ex_half, double ex,
     else
       hi = s;
     double step = NAN;
-    bool series = false;
     double h = -f / g1, t = a2 * h;
     if (isfinite(h)) {
       if (fabs(t) <= 0.25) {
         step = h * (1.0 - 0.5 * t + (0.5 * a2 * a2 - a3 / 6.0) * h * h);
-        series = isfinite(step);
       } else {
         step = 2.0 * h / (2.0 + t);
         if (!isfinite(step) || !(2.0 + t > 0)) step = h;
@@ -474,7 +506,8 @@ static double solve_normalised(double x, double beta, double ex_half, double ex,
       }
     }
     if (!inside) next = isfinite(hi) ? 0.5 * (lo + hi) : 2.0 * s;
-    if ((inside && series && fabs(step) <= 1e-5 * s && fabs(t) <= 1e-4) || fabs(next - s) <= 1e-14 * s ||
+    /* |t| <= 1e-4 means the step was the series one; inside, that it was finite */
+    if ((inside && fabs(step) <= 1e-5 * s && fabs(t) <= 1e-4) || fabs(next - s) <= 1e-14 * s ||
         (isfinite(hi) && hi - lo <= 4e-16 * hi))
       return next;
     s = next;
@@ -552,6 +585,7 @@ static int implied_vol(bool is_call, double price, double S, double K, double T,
   double ex = fwd < K ? fwd / K : K / fwd, ex_half = sqrt(ex);
   if (!(beta < ex_half)) return SF_ENOTFOUND;
   double sqrt_t = sqrt(T);
+  tables_ready(); /* for gauss_fast in the solver and the greeks */
   struct nb last;
   double s_last = NAN;
   double s = solve_normalised(x, beta, ex_half, ex, guess * sqrt_t, &last, &s_last);

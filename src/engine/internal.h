@@ -211,25 +211,29 @@ struct sf_pprint {
 enum { SF_CK_SINGLE = 0, SF_CK_SWEEP, SF_CK_BURST, SF_CK_BLOCK };
 
 struct sf_cluster {
-  uint32_t contract, und;
-  int64_t start_ns, last_ns, deadline_ns;
-  uint32_t head, tail, n;
-  int64_t size, max_print;
-  uint32_t n_venues; /* distinct venues seen (the first SF_CLUSTER_VENUES in venues) */
-  uint64_t last_venue;
-  bool sweep, open;
-  double move_bps; /* underlying move when the cluster opened */
-  uint32_t conds;  /* OR of the prints' conditions */
-  int64_t signed_size;
+  /* What the list walks and the timers read comes first; 256 bytes in all (an index times a
+   * power of two). */
+  int64_t start_ns, deadline_ns;
   uint32_t next, prev; /* in the underlying's open or pending list (next: also the free list) */
+  uint32_t contract, und;
+  uint8_t state; /* SF_CS_* */
+  bool burst_ok; /* closed as a small-lot burst candidate (set when it closes) */
+  bool sweep;
+  uint32_t conds;     /* OR of the prints' conditions */
+  uint64_t timer_seq; /* seq of the cluster's live timer; stale heap entries do not match */
+  int64_t last_ns;
+  int64_t size;
+  uint32_t n;
+  uint32_t head, tail; /* its prints (the tail is the one added last) */
+  uint32_t n_venues;   /* distinct venues seen (the first SF_CLUSTER_VENUES in venues) */
+  int64_t max_print;
+  int64_t signed_size;
+  uint32_t merged;
+  double move_bps; /* underlying move when the cluster opened */
   /* Set when the cluster closes (sf_cluster_seal) and summed by sf_cluster_merge: the size of
    * its sub-clusters that were sweeps and blocks, and how many clusters were merged into it. */
   int64_t sweep_size, block_size;
-  uint32_t merged;
-  uint8_t state;                      /* SF_CS_* */
-  bool burst_ok;                      /* closed as a small-lot burst candidate (set when it closes) */
-  uint64_t timer_seq;                 /* seq of the cluster's live timer; stale heap entries do not match */
-  uint64_t venues[SF_CLUSTER_VENUES]; /* last: a new cluster clears the fields before it only */
+  uint64_t venues[SF_CLUSTER_VENUES]; /* counts only below n_venues */
 };
 enum { SF_CS_FREE = 0, SF_CS_OPEN, SF_CS_PENDING, SF_CS_DONE, SF_CS_BURST };
 
@@ -272,10 +276,9 @@ struct sf_heap {
   uint32_t wfree;
   uint32_t whead[SF_TWHEEL], wtail[SF_TWHEEL];
   uint64_t wbits[SF_TWHEEL / 64];
-  int64_t wcur;    /* the wheel's first bucket (absolute: deadline >> SF_TWHEEL_SHIFT) */
-  size_t wnext;    /* the wheel's earliest bucket (while the wheel holds timers) */
-  int64_t wmin_ns; /* key of the wheel's earliest timer (while the wheel holds timers) */
-  uint64_t wmin_seq;
+  int64_t wcur;      /* the wheel's first bucket (absolute: deadline >> SF_TWHEEL_SHIFT) */
+  size_t wnext;      /* the wheel's earliest bucket (while the wheel holds timers) */
+  int64_t wfirst;    /* the same, absolute (as wcur); INT64_MAX while the wheel is empty */
   int64_t next_ns;   /* deadline of the earliest timer, INT64_MAX when none */
   uint64_t next_seq; /* its seq */
   int next_at;       /* where it is: SF_TAT_HEAP, SF_TAT_WHEEL, or SF_TAT_NONE */
@@ -306,6 +309,7 @@ void sf_pool_init(struct sf_pool *pl);
 void sf_pool_fini(struct sf_pool *pl);
 int sf_pool_print(struct sf_pool *pl, uint32_t *out);
 void sf_pool_print_free(struct sf_pool *pl, uint32_t i);
+/* A new empty cluster (n 0, no prints): its first sf_cluster_add sets the rest. */
 int sf_pool_cluster(struct sf_pool *pl, uint32_t *out);
 /* Returns the cluster and its prints to the free lists. */
 void sf_pool_cluster_free(struct sf_pool *pl, uint32_t ci);

@@ -187,8 +187,13 @@ int sf_structure_match(const struct sf_leg *legs, size_t n, double symmetry_min,
   static const uint8_t bits[32] = {0, 1, 1, 2, 1, 2, 2, 3, 1, 2, 2, 3, 2, 3, 3, 4,
                                    1, 2, 2, 3, 2, 3, 3, 4, 2, 3, 3, 4, 3, 4, 4, 5};
   for (int want = 3; want >= 1; want--) {
-    for (uint32_t mask = 1; mask < (1u << np); mask++) {
-      if (bits[mask] != want || (mask & ~need[want])) continue;
+    /* The subsets of need[want] in increasing order (m = ((m | ~need) + 1) & need steps to the
+     * next one), those of want partners kept: the same masks in the same order as counting
+     * every mask below 1 << np, without visiting the ones a condition rules out. */
+    const uint32_t nw = need[want];
+    if ((uint32_t)bits[nw] < (uint32_t)want) continue;
+    for (uint32_t mask = nw & (0u - nw); mask; mask = ((mask | ~nw) + 1u) & nw) {
+      if (bits[mask] != want) continue;
       const struct sf_leg *sel[4];
       size_t k = 0;
       sel[k++] = &legs[0];

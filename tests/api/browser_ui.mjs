@@ -16,7 +16,7 @@
  * a missing dependency.
  *
  *   node tests/api/browser_ui.mjs --url http://127.0.0.1:8080/ [--screenshot /tmp/ui.png]
- *        [--screenshot-tape /tmp/tape.png] [--chromium /usr/bin/chromium] [--timeout 20000]
+ *        [--screenshot-tape /tmp/tape.png] [--chromium /usr/bin/chromium] [--timeout 30000]
  *        [--min-rows 20] [--expect-stream] [--mock]
  *
  * playwright-core is found from $SF_PLAYWRIGHT_DIR, the working directory, this script's
@@ -40,7 +40,7 @@ function usage(msg) {
 }
 
 function parseArgs(argv) {
-  const o = { url: '', screenshot: '', screenshotTape: '', chromium: process.env.CHROMIUM || '/usr/bin/chromium', timeout: 20000, minRows: 20, expectStream: false, mock: false };
+  const o = { url: '', screenshot: '', screenshotTape: '', chromium: process.env.CHROMIUM || '/usr/bin/chromium', timeout: 30000, minRows: 20, expectStream: false, mock: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const val = () => {
@@ -189,8 +189,8 @@ async function main() {
       const moved = await poll(async () => {
         const t = await rows.first().getAttribute('data-event-id');
         return { ok: t !== top0, t };
-      }, 10000);
-      if (!moved.ok) fail('no new live row reached the top of the tape within 10 s');
+      }, o.timeout);
+      if (!moved.ok) fail(`no new live row reached the top of the tape within ${o.timeout} ms`);
       ok('live rows keep arriving at the top');
     }
 
@@ -201,7 +201,7 @@ async function main() {
 
     /* pause so the rows stay put while we click and count */
     await page.keyboard.press('p');
-    const pausedOk = await poll(async () => ({ ok: await page.locator('[data-role="paused-badge"]').isVisible() }), 2000);
+    const pausedOk = await poll(async () => ({ ok: await page.locator('[data-role="paused-badge"]').isVisible() }), o.timeout);
     if (!pausedOk.ok) fail('pressing p did not show the PAUSED badge');
     ok('p pauses the tape');
 
@@ -212,7 +212,7 @@ async function main() {
     const targetProfile = await target.getAttribute('data-profile');
     await target.click();
     const drawer = page.locator('[data-testid="drawer"]');
-    await drawer.waitFor({ state: 'visible', timeout: 5000 }).catch(() => fail('clicking a tape row did not open the drawer'));
+    await drawer.waitFor({ state: 'visible', timeout: o.timeout }).catch(() => fail('clicking a tape row did not open the drawer'));
     const did = await drawer.getAttribute('data-event-id');
     if (did !== targetId) fail(`drawer shows event ${did}, expected ${targetId}`);
     const scoreRows = drawer.locator('[data-testid="score-row"]');
@@ -239,17 +239,17 @@ async function main() {
       ok(`drawer screenshot saved to ${o.screenshot}`);
     }
     await page.keyboard.press('Escape');
-    await drawer.waitFor({ state: 'hidden', timeout: 3000 }).catch(() => fail('Esc did not close the drawer'));
+    await drawer.waitFor({ state: 'hidden', timeout: o.timeout }).catch(() => fail('Esc did not close the drawer'));
     ok('Esc closes the drawer');
 
     /* keyboard: j + Enter opens the selection */
     await page.keyboard.press('j');
     await page.keyboard.press('Enter');
-    await drawer.waitFor({ state: 'visible', timeout: 3000 }).catch(() => fail('j then Enter did not open the drawer'));
+    await drawer.waitFor({ state: 'visible', timeout: o.timeout }).catch(() => fail('j then Enter did not open the drawer'));
     const selId = await page.locator('[data-testid="tape-row"].sel').first().getAttribute('data-event-id').catch(() => null);
     if (!selId || selId !== (await drawer.getAttribute('data-event-id'))) fail('the drawer opened by Enter is not the selected row');
     await page.keyboard.press('Escape');
-    await drawer.waitFor({ state: 'hidden', timeout: 3000 }).catch(() => fail('Esc did not close the drawer'));
+    await drawer.waitFor({ state: 'hidden', timeout: o.timeout }).catch(() => fail('Esc did not close the drawer'));
     ok('j + Enter opens the selected row');
 
     /* profile filter */
@@ -258,14 +258,14 @@ async function main() {
       const ps = await page.$$eval('[data-testid="tape-row"]', (els) => els.map((e) => e.dataset.profile));
       const others = ps.filter((p) => p !== targetProfile);
       return { ok: ps.length > 0 && others.length === 0, n: ps.length, others };
-    }, 5000);
+    }, o.timeout);
     if (!only.ok) fail(`after filtering on ${targetProfile}: ${only.n} rows, ${only.others ? only.others.length : '?'} of other profiles (${[...new Set(only.others || [])].join(', ')})`);
     ok(`profile filter ${targetProfile} leaves only its ${only.n} rows`);
     await page.locator(`[data-testid="filter-profile-${targetProfile}"]`).click();
     const back = await poll(async () => {
       const ps = await page.$$eval('[data-testid="tape-row"]', (els) => els.map((e) => e.dataset.profile));
       return { ok: ps.some((p) => p !== targetProfile) };
-    }, 5000);
+    }, o.timeout);
     if (!back.ok && meta.some((r) => r.p !== targetProfile)) fail('clearing the profile filter did not bring the other profiles back');
     ok('clearing the profile filter restores the tape');
 
@@ -277,7 +277,7 @@ async function main() {
     const one = await poll(async () => {
       const idsNow = await page.$$eval('[data-testid="tape-row"]', (els) => els.map((e) => e.dataset.eventId));
       return { ok: idsNow.length === 1 && idsNow[0] === targetId, idsNow };
-    }, 5000);
+    }, o.timeout);
     if (!one.ok) fail(`searching for ${targetId} left ${one.idsNow ? one.idsNow.length : '?'} rows, expected exactly that event`);
     await page.keyboard.press('Escape');
     await page.locator('[data-role="clear"]').click();

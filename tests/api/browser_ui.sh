@@ -18,7 +18,7 @@ pid=$!
 cleanup() { kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; rm -rf "$work"; }
 trap cleanup EXIT
 url=""
-for _ in $(seq 1 200); do
+for _ in $(seq 1 600); do # 60 s: a loaded machine can be slow to start it
   url=$(grep -o 'http://127.0.0.1:[0-9]*/' "$log" | head -1 || true)
   [ -n "$url" ] && break
   kill -0 "$pid" 2>/dev/null || { echo "smartflow run exited:"; cat "$work/run.err"; exit 1; }

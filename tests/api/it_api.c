@@ -403,11 +403,12 @@ static struct mg_connection *ws_open(const char *path, struct wsbuf *b) {
   return c;
 }
 
-/* Waits until a message matching op (and channel, when given) arrives; returns it (borrowed). */
+/* Waits (up to 30 s, for a loaded machine) until a message with key = value arrives; returns it
+ * (borrowed). */
 static json_t *ws_wait(struct wsbuf *b, const char *key, const char *value, size_t *from) {
   struct timespec until;
   clock_gettime(CLOCK_REALTIME, &until);
-  until.tv_sec += 10;
+  until.tv_sec += 30;
   pthread_mutex_lock(&b->mu);
   for (;;) {
     while (*from < json_array_size(b->msgs)) {
@@ -421,8 +422,15 @@ static json_t *ws_wait(struct wsbuf *b, const char *key, const char *value, size
     if (pthread_cond_timedwait(&b->cv, &b->mu, &until) != 0) break;
   }
   pthread_mutex_unlock(&b->mu);
-  fail_msg("no websocket message with %s=%s within 10 s", key, value);
+  fail_msg("no websocket message with %s=%s within 30 s", key, value);
   return NULL;
+}
+
+/* Waits (up to 30 s) until the server has registered at least n WebSocket clients. */
+static void ws_wait_clients(size_t n) {
+  for (int k = 0; k < 3000 && sf_api_ws_clients(g_api) < n; k++) usleep(10000);
+  if (sf_api_ws_clients(g_api) < n)
+    fail_msg("%zu WebSocket clients registered after 30 s, expected %zu", sf_api_ws_clients(g_api), n);
 }
 
 static void ws_close_free(struct mg_connection *c, struct wsbuf *b) {
@@ -488,8 +496,8 @@ static void test_ws_per_channel(void **state) {
   (void)state;
   struct wsbuf b = {0};
   struct mg_connection *c = ws_open("/ws/smart-money", &b);
-  /* Give the server a moment to register the client before publishing. */
-  for (int k = 0; k < 100 && sf_api_ws_clients(g_api) == 0; k++) usleep(10000);
+  /* The server registers the client before anything is published (waited for, up to 30 s). */
+  ws_wait_clients(1);
   struct sf_record r;
   make_event(&r, 5);
   snprintf(r.u.smart_money.event_id, sizeof r.u.smart_money.event_id, "sme_chan");
@@ -509,7 +517,7 @@ static void test_slow_client_isolation(void **state) {
   slow.slow_ms = 200;
   struct mg_connection *cs = ws_open("/ws/smart-money", &slow);
   struct mg_connection *cf = ws_open("/ws/smart-money", &fast);
-  for (int k = 0; k < 200 && sf_api_ws_clients(g_api) < 2; k++) usleep(10000);
+  ws_wait_clients(2);
   assert_int_equal(sf_api_ws_clients(g_api), 2);
   /* Publish in bursts the fast client can follow; the slow one falls behind and is dropped. */
   const int total = 3000;
@@ -525,14 +533,18 @@ static void test_slow_client_isolation(void **state) {
     sf_api_publish(g_api, &r);
     sf_record_fini(&r);
     if (i % 16 == 15) {
-      /* Let the fast client drain (it keeps up), never waiting on the slow one. */
-      for (int k = 0; k < 500; k++) {
+      /* Let the fast client drain (it keeps up), never waiting on the slow one. Waited for
+       * until it has everything so far (up to 30 s on a loaded machine), so that its queue never
+       * holds more than one burst, well below the 32 that would drop it. */
+      size_t got = 0;
+      for (int k = 0; k < 30000; k++) {
         pthread_mutex_lock(&fast.mu);
-        size_t got = json_array_size(fast.msgs);
+        got = json_array_size(fast.msgs);
         pthread_mutex_unlock(&fast.mu);
         if (got >= (size_t)i + 1) break;
         usleep(1000);
       }
+      if (got < (size_t)i + 1) fail_msg("the fast client has %zu of %d messages after 30 s", got, i + 1);
     }
   }
   size_t at = 0;

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# `smartflow bench api|ws` in miniature (a one-second run each, small store): each prints its JSON
-# lines with zero errors and exits 0; every history walk visits all rows (walks_completed > 0 with
-# 2,000 events and 200-row pages); a non-loopback --url and bad options are usage errors (exit 2);
+# `smartflow bench api|ws` in miniature (one to three seconds each, small store): each prints its
+# JSON lines with zero errors and exits 0; every history walk visits all rows (walks_completed > 0
+# with 600 events and 200-row pages: 3 pages, and 70 prints in 7-row pages: 10 pages, in 3 s,
+# which a loaded machine manages; 2,000 events in 1 s did not, at 4 requests a second);
+# a non-loopback --url and bad options are usage errors (exit 2);
 # a route whose pages cannot match (a 404) counts errors and exits 1. `smartflow bench store`
 # against a temporary SQLite file: a write line whose count grew by exactly the events written and
 # one query line per kind with full 200-row pages; a second run on the same file without --reset
@@ -19,7 +21,7 @@ field() { # json key -> number
   sed -n "s/.*\"$2\":\([0-9.]*\).*/\1/p" <<<"$1"
 }
 
-out=$("$SF_CLI" bench api --seconds 1 --warmup 0 --events 2000 --prints 500 --connections 2 2>"$tmp/err"); rc=$?
+out=$("$SF_CLI" bench api --seconds 3 --warmup 0 --events 600 --prints 500 --connections 2 2>"$tmp/err"); rc=$?
 [ $rc -eq 0 ] || { fail "bench api exit $rc"; cat "$tmp/err"; }
 [ "$(grep -c '"bench":"api"' <<<"$out")" -eq 3 ] || fail "bench api: expected 3 JSON lines, got: $out"
 hist=$(grep '"route":"/history/smart-money?limit=200"' <<<"$out")
@@ -27,7 +29,7 @@ hist=$(grep '"route":"/history/smart-money?limit=200"' <<<"$out")
 [ "$(field "$hist" walks_completed)" -gt 0 ] 2>/dev/null || fail "bench api: no completed history walk: $hist"
 [ "$(field "$hist" requests)" -gt 0 ] 2>/dev/null || fail "bench api: no requests: $hist"
 
-out=$("$SF_CLI" bench api --seconds 1 --warmup 0 --events 300 --prints 300 --connections 1 \
+out=$("$SF_CLI" bench api --seconds 3 --warmup 0 --events 300 --prints 70 --connections 1 \
   --route '/history/options?limit=7' 2>"$tmp/err"); rc=$?
 [ $rc -eq 0 ] || { fail "bench api options walk exit $rc"; cat "$tmp/err"; }
 [ "$(field "$out" walks_completed)" -gt 0 ] 2>/dev/null || fail "bench api: no options walk: $out"

@@ -49,15 +49,35 @@ set +e
 check "neither --out nor --db: usage error" 2 $?
 set -e
 
-# SIGINT while the input is still arriving (the second half comes 4 s after the first).
+# SIGINT while the input is still arriving: the feeder sends the first half, and the second only
+# once the signal was sent, so the run is interrupted mid-tape however fast or slow the machine.
+# The signal goes once the first half is in the pipe and compute catches SIGINT (its handler
+# installed, read from /proc), not after a fixed sleep: earlier, the signal would find the
+# default or ignored disposition.
 n=$(wc -l <"$tape")
 half=$((n / 2))
-# (the feeder's tail meets a closed pipe once compute stops: that is expected, hence || true)
-{ head -n "$half" "$tape"; sleep 4; tail -n +"$((half + 1))" "$tape" 2>/dev/null || true; } |
-  "$SF_CLI" compute --in - --calendar "$cal" --out "$tmp/int.jsonl" --db "sqlite:$tmp/int.db" 2>"$tmp/int.err" &
+# (the feeder meets a closed pipe once compute stops: that is expected, hence || true)
+{
+  head -n "$half" "$tape" || true
+  : >"$tmp/int.half"
+  for _ in $(seq 1 600); do [ -e "$tmp/int.sent" ] && break; sleep 0.1; done
+  tail -n +"$((half + 1))" "$tape" 2>/dev/null || true
+} | "$SF_CLI" compute --in - --calendar "$cal" --out "$tmp/int.jsonl" --db "sqlite:$tmp/int.db" 2>"$tmp/int.err" &
 pid=$!
-sleep 2
+ready_for_sigint() { # pid: first half sent, and the smartflow process (not the shell before its
+  local comm cgt     # exec) has a SIGINT handler
+  [ -e "$tmp/int.half" ] || return 1
+  comm=$(cat "/proc/$1/comm" 2>/dev/null) || return 1
+  cgt=$(awk '/^SigCgt:/ {print $2}' "/proc/$1/status" 2>/dev/null) || return 1
+  [ "$comm" = smartflow ] && [ -n "$cgt" ] && (((0x$cgt >> 1) & 1))
+}
+for _ in $(seq 1 600); do ready_for_sigint "$pid" && break; sleep 0.1; done
+ready_for_sigint "$pid" || {
+  echo "FAIL: compute did not read the first half with its SIGINT handler installed within 60 s"
+  fails=$((fails + 1))
+}
 kill -INT "$pid"
+: >"$tmp/int.sent"
 set +e
 wait "$pid"
 rc=$?

@@ -19,6 +19,7 @@
 #include "bus/nats_server.h"
 #include "smartflow/bus.h"
 #include "smartflow/err.h"
+#include "smartflow/time.h"
 
 static struct ns_server server;
 
@@ -113,6 +114,18 @@ static int drain(struct sf_bus_sub *sub, struct seen *s, int want, int64_t timeo
   return s->n;
 }
 
+/* Exactly `want` callbacks: waits for them as long as messages keep coming within 30 s of each
+ * other (a loaded machine can be slow to deliver; the wait ends as soon as they are in), then
+ * checks that nothing more comes within a short fetch. Returns the number seen. */
+static int drain_exact(struct sf_bus_sub *sub, struct seen *s, int want) {
+  drain(sub, s, want, 30000);
+  if (s->n == want) {
+    int rc = sf_bus_fetch(sub, 64, 300);
+    if (rc < 0) fail_msg("fetch: %s", sf_strerror(rc));
+  }
+  return s->n;
+}
+
 static void publish_print(struct sf_bus *bus, const char *trace, const char *root, double price,
                           int64_t seq) {
   struct sf_record r;
@@ -199,7 +212,7 @@ static void test_exactly_once(void **state) {
   sf_bus_stats(bus, &st);
   assert_int_equal(st.published, N);
   assert_int_equal(st.duplicates, 0);
-  assert_int_equal(drain(sub, &s, N, 2000), N);
+  assert_int_equal(drain_exact(sub, &s, N), N);
   for (int k = 0; k < N; k++) {
     snprintf(trace, sizeof trace, "p-%04d", k);
     check_str(s.trace[k], trace); /* one stream: publish order */
@@ -217,7 +230,7 @@ static void test_exactly_once(void **state) {
   memset(&one, 0, sizeof one);
   one.ack = 1;
   sub = sub_open(bus, "nvda", "options.prints.NVDA", 30000, &one);
-  assert_int_equal(drain(sub, &one, N, 1000), N / 4);
+  assert_int_equal(drain_exact(sub, &one, N / 4), N / 4);
   check_str(one.trace[0], "p-0002");
   sf_bus_sub_close(sub);
 
@@ -239,7 +252,7 @@ static void test_exactly_once(void **state) {
   memset(&m, 0, sizeof m);
   m.ack = 1;
   sub = sub_open(bus, "compute", SF_BUS_FILTER_MARKET, 30000, &m);
-  assert_int_equal(drain(sub, &m, N + 2, 2000), N + 2);
+  assert_int_equal(drain_exact(sub, &m, N + 2), N + 2);
   check_str(m.trace[N - 1], "p-0299");
   check_str(m.trace[N], "q-mid");
   assert_int_equal(m.type[N], SF_REC_EQUITY_QUOTE);
@@ -272,20 +285,27 @@ static void test_redelivery_on_restart(void **state) {
   /* A consumer takes 10 and "crashes": no acks, subscription and connection gone. */
   memset(&s, 0, sizeof s);
   s.ack = 0;
-  struct sf_bus_sub *sub = sub_open(bus, "compute", "flow.smart_money", 1000, &s);
-  assert_int_equal(sf_bus_fetch(sub, 10, 2000), 10);
+  enum { ACK_WAIT_MS = 2000 };
+  struct sf_bus_sub *sub = sub_open(bus, "compute", "flow.smart_money", ACK_WAIT_MS, &s);
+  int64_t taken_ns = sf_time_mono_ns(); /* no later than the server handed the 10 out */
+  assert_int_equal(sf_bus_fetch(sub, 10, 30000), 10);
   check_str(s.trace[0], "sm-00");
   check_near(s.value[0], 10850.5, 0);
   sf_bus_sub_close(sub);
   sf_bus_close(bus);
 
-  /* Restart: the durable resumes. The 10 never delivered come first; the 10 unacked come back
-   * after ack_wait (1 s) with a delivery count of 2. Nothing is lost, nothing acked twice. */
+  /* Restart: the durable resumes. The 10 unacked come back after ack_wait with a delivery count
+   * of 2; the 10 never delivered come first when the resumed consumer asks before that ack_wait
+   * ran out (which a loaded machine may not manage: the order is then not checked). Nothing is
+   * lost, nothing acked twice. */
   bus = open_nats("t3.", 0, 5000);
   memset(&s, 0, sizeof s);
   s.ack = 1;
-  sub = sub_open(bus, "compute", "flow.smart_money", 1000, &s);
-  assert_int_equal(drain(sub, &s, 20, 3000), 20);
+  sub = sub_open(bus, "compute", "flow.smart_money", ACK_WAIT_MS, &s);
+  int first = sf_bus_fetch(sub, 64, 30000); /* the resumed consumer's first pull */
+  if (first < 0) fail_msg("fetch: %s", sf_strerror(first));
+  int64_t resumed_ms = (sf_time_mono_ns() - taken_ns) / SF_NS_PER_MS; /* no earlier than the pull */
+  assert_int_equal(drain(sub, &s, 20, 30000), 20);
   int first_round = 0, again = 0;
   unsigned char got[20] = {0};
   for (int i = 0; i < 20; i++) {
@@ -303,7 +323,11 @@ static void test_redelivery_on_restart(void **state) {
   for (int k = 0; k < 20; k++) assert_int_equal(got[k], 1);
   assert_int_equal(first_round, 10);
   assert_int_equal(again, 10);
-  check_str(s.trace[0], "sm-10");
+  if (resumed_ms < ACK_WAIT_MS)
+    check_str(s.trace[0], "sm-10");
+  else
+    printf("resumed %lld ms after the first fetch (ack_wait %d ms): delivery order not checked\n",
+           (long long)resumed_ms, (int)ACK_WAIT_MS);
   struct sf_bus_sub_stats ss;
   sf_bus_sub_stats(sub, &ss);
   assert_int_equal(ss.redelivered, 10);
@@ -337,7 +361,7 @@ static void test_dedup(void **state) {
   memset(&s, 0, sizeof s);
   s.ack = 1;
   struct sf_bus_sub *sub = sub_open(bus, "d", "options.>", 30000, &s);
-  assert_int_equal(drain(sub, &s, 10, 500), 2);
+  assert_int_equal(drain_exact(sub, &s, 2), 2);
   check_str(s.trace[0], "dup-1");
   check_str(s.trace[1], "dup-2");
   sf_bus_sub_close(sub);
@@ -423,7 +447,7 @@ static void test_reject(void **state) {
   so.on_reject = on_reject;
   so.reject_ctx = &rj;
   assert_int_equal(sf_bus_subscribe(bus, &so, seen_cb, &s, &sub), 0);
-  assert_int_equal(drain(sub, &s, 1, 1000), 1);
+  assert_int_equal(drain(sub, &s, 1, 30000), 1);
   check_str(s.trace[0], "good");
   assert_int_equal(rj.n, 2);
   check_str(rj.subject, "t6.options.prints.SPY");
@@ -456,8 +480,8 @@ static void test_replay_isolation(void **state) {
   publish_print(replay, "R1", "SPY", 2, 1);
   publish_print(replay, "L1", "SPY", 1, 1); /* same trace id as live: not a duplicate there */
   publish_print(live, "L2", "SPY", 3, 2);
-  assert_int_equal(drain(subl, &sl, 10, 500), 2);
-  assert_int_equal(drain(subr, &sr, 10, 500), 2);
+  assert_int_equal(drain_exact(subl, &sl, 2), 2);
+  assert_int_equal(drain_exact(subr, &sr, 2), 2);
   check_str(sl.trace[0], "L1");
   check_str(sl.trace[1], "L2");
   check_str(sl.subject[0], "options.prints.SPY");
@@ -528,7 +552,7 @@ static void test_kill9_restart(void **state) {
     nanosleep(&ts, NULL);
   }
   /* The consumer stores and acks the first 50 before the crash. */
-  assert_int_equal(drain(sub, &s, 50, 2000) >= 50, 1);
+  assert_int_equal(drain(sub, &s, 50, 30000) >= 50, 1);
   natsConnection *nc = NULL;
   ns_kill(&server, SIGKILL);
   int at_kill = atomic_load(&pj.done);
@@ -552,14 +576,21 @@ static void test_kill9_restart(void **state) {
 
   /* The consumer carries on through the same subscription: every record up to KN arrives
    * (at least once; a few acked just before the kill may come again). */
-  int before = s.n;
-  drain(sub, &s, SEEN_MAX, 3000);
+  int before = s.n, scanned = 0, missing = KN;
   unsigned char got[KN];
   memset(got, 0, sizeof got);
-  for (int i = 0; i < s.n && i < SEEN_MAX; i++) {
-    int k = atoi(s.trace[i] + 2);
-    assert_true(k >= 0 && k < KN);
-    got[k] = 1;
+  /* Fetched until every one arrived (redeliveries come after ack_wait), up to 60 s. */
+  int64_t deadline = sf_time_mono_ns() + 60000 * SF_NS_PER_MS;
+  for (;;) {
+    for (; scanned < s.n && scanned < SEEN_MAX; scanned++) {
+      int k = atoi(s.trace[scanned] + 2);
+      assert_true(k >= 0 && k < KN);
+      if (!got[k]) missing--;
+      got[k] = 1;
+    }
+    if (missing == 0 || s.n >= SEEN_MAX || sf_time_mono_ns() > deadline) break;
+    int rc = sf_bus_fetch(sub, 64, 500);
+    if (rc < 0) fail_msg("fetch after the restart: %s (%s)", sf_strerror(rc), sf_bus_errmsg(bus));
   }
   for (int k = 0; k < KN; k++)
     if (!got[k]) fail_msg("k-%04d never delivered (%d before the kill, %d in all)", k, before, s.n);
@@ -570,7 +601,7 @@ static void test_kill9_restart(void **state) {
   memset(&fresh, 0, sizeof fresh);
   fresh.ack = 1;
   sub = sub_open(bus, "audit", "options.prints.>", 30000, &fresh);
-  assert_int_equal(drain(sub, &fresh, KN + 10, 1000), KN);
+  assert_int_equal(drain_exact(sub, &fresh, KN), KN);
   for (int k = 0; k < KN; k++) {
     char trace[32];
     snprintf(trace, sizeof trace, "k-%04d", k);

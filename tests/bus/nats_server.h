@@ -88,7 +88,7 @@ static inline int ns_start(struct ns_server *s) {
     execl(bin, bin, "-js", "-a", "127.0.0.1", "-p", port, "-sd", s->dir, (char *)NULL);
     _exit(127);
   }
-  for (int i = 0; i < 200; i++) {
+  for (int i = 0; i < 600; i++) { /* 30 s: a loaded machine can be slow to start it */
     int st;
     if (ns_accepts(s->port)) return 0;
     if (waitpid(s->pid, &st, WNOHANG) == s->pid) {
@@ -99,7 +99,7 @@ static inline int ns_start(struct ns_server *s) {
     struct timespec ts = {0, 50000000};
     nanosleep(&ts, NULL);
   }
-  fprintf(stderr, "nats-server did not accept on port %d within 10 s\n", s->port);
+  fprintf(stderr, "nats-server did not accept on port %d within 30 s\n", s->port);
   kill(-s->pid, SIGKILL);
   waitpid(s->pid, NULL, 0);
   s->pid = 0;

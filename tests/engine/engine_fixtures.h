@@ -75,15 +75,22 @@ struct fx_sink {
   size_t n_alerts;
   size_t n_packets;
   char *text; /* every emitted derived record as an envelope line */
-  size_t text_len;
+  size_t text_len, text_cap;
 };
 
 static inline void fx_append(struct fx_sink *s, const struct sf_record *r) {
   char *line = sf_record_to_line(r);
   if (!line) abort();
   size_t n = strlen(line);
-  s->text = realloc(s->text, s->text_len + n + 1);
-  if (!s->text) abort();
+  /* Grown geometrically: a realloc per line copies the whole text each time, which under
+   * AddressSanitizer (every realloc moves) made the determinism test quadratic. */
+  if (s->text_len + n + 1 > s->text_cap) {
+    size_t cap = s->text_cap ? s->text_cap : 4096;
+    while (cap < s->text_len + n + 1) cap *= 2;
+    s->text = realloc(s->text, cap);
+    if (!s->text) abort();
+    s->text_cap = cap;
+  }
   memcpy(s->text + s->text_len, line, n + 1);
   s->text_len += n;
   free(line);

@@ -4,6 +4,7 @@
  * and count, records a table cannot take are rejected at push, and stop/flush are idempotent in
  * effect. Uses sqlite: temp files. */
 #include <pthread.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "harness.h"
@@ -123,8 +124,9 @@ static void test_time_batches_and_flush(void **state) {
   fx_smart_money(&r, "tb", 1, 1736899200000, 1);
   assert_int_equal(sf_store_writer_push(w, &r), 0);
   sf_record_fini(&r);
-  /* A partial batch is written after batch_ms without any flush. */
-  for (int k = 0; k < 200; k++) {
+  /* A partial batch is written after batch_ms without any flush (waited for up to 30 s: the
+   * thread runs at its own pace on a loaded machine). */
+  for (int k = 0; k < 3000; k++) {
     pthread_mutex_lock(&a.mu);
     size_t calls = a.calls;
     pthread_mutex_unlock(&a.mu);
@@ -160,6 +162,7 @@ static void test_time_batches_and_flush(void **state) {
 struct stall {
   pthread_mutex_t mu;
   pthread_cond_t cv;
+  int entered; /* the writer thread is in the hook, its batch taken off the queue */
   int release;
 };
 static void stall_commit(void *ctx, int64_t max_seq, size_t count) {
@@ -167,14 +170,29 @@ static void stall_commit(void *ctx, int64_t max_seq, size_t count) {
   (void)count;
   struct stall *st = ctx;
   pthread_mutex_lock(&st->mu);
+  st->entered = 1;
+  pthread_cond_broadcast(&st->cv);
   while (!st->release) pthread_cond_wait(&st->cv, &st->mu);
   pthread_mutex_unlock(&st->mu);
+}
+
+/* Waits (up to 30 s, for a loaded machine) until the writer thread stalls in the hook. */
+static int stall_wait_entered(struct stall *st) {
+  struct timespec until;
+  clock_gettime(CLOCK_REALTIME, &until);
+  until.tv_sec += 30;
+  pthread_mutex_lock(&st->mu);
+  while (!st->entered)
+    if (pthread_cond_timedwait(&st->cv, &st->mu, &until) != 0) break;
+  int entered = st->entered;
+  pthread_mutex_unlock(&st->mu);
+  return entered;
 }
 
 static void test_full_queue_blocks_then_fails(void **state) {
   (void)state;
   struct sf_store *s = fresh("full");
-  struct stall stall = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0};
+  struct stall stall = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0, 0};
   struct sf_store_writer_opts o;
   sf_store_writer_opts_init(&o);
   o.queue_capacity = 4;
@@ -196,7 +214,9 @@ static void test_full_queue_blocks_then_fails(void **state) {
       full++;
     else
       assert_int_equal(rc, 0);
-    if (i == 0) usleep(50000); /* let the thread take record 0 and stall */
+    /* The thread takes record 0 and stalls in its commit hook: waited for, not slept on, so
+     * that the queue holds none of record 0 however slowly the thread gets there. */
+    if (i == 0 && !stall_wait_entered(&stall)) fail_msg("the writer never committed record 0 (30 s)");
   }
   check_i64(full, 3);
   struct sf_store_writer_stats st;

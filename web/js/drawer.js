@@ -89,16 +89,17 @@ export class Drawer {
     const ctl = new AbortController();
     this.ctl = ctl;
     try {
-      /* A live event can reach the page a few tens of milliseconds before the batch holding it
-       * is committed to the store: a 404 is retried briefly before it is believed. */
+      /* A live event can reach the page before the batch holding it is committed to the store
+       * (tens of milliseconds, seconds on a loaded machine): a 404 is retried for about 10 s
+       * (pauses of 0.1 s growing to 1 s) before it is believed. */
       let body = null;
       for (let attempt = 0; ; attempt++) {
         try {
           body = await smartMoneyDetail(eventId, { signal: ctl.signal });
           break;
         } catch (err) {
-          if (err.status !== 404 || attempt >= 5 || ctl.signal.aborted) throw err;
-          await new Promise((r) => setTimeout(r, 100 * (attempt + 1)));
+          if (err.status !== 404 || attempt >= 15 || ctl.signal.aborted) throw err;
+          await new Promise((r) => setTimeout(r, Math.min(100 * (attempt + 1), 1000)));
           if (ctl.signal.aborted || this.eventId !== eventId) return;
         }
       }
