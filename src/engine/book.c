@@ -291,7 +291,7 @@ __attribute__((noinline)) int sf_book_contract_slow(struct sf_book *b, uint32_t 
 }
 
 /* Slot i of the ring counted from the oldest (0) to the newest (SF_QRING - 1). */
-#define QSLOT(r, i) (&(r)->q[((r)->last + 1 + (i)) & (SF_QRING - 1)])
+#define QSLOT(r, i) (&(r)->q[((r)->last / SF_QSLOT_SIZE + 1 + (i)) & (SF_QRING - 1)])
 
 void sf_qring_init(struct sf_qring *r) {
   for (int i = 0; i < SF_QRING; i++) {
@@ -299,14 +299,15 @@ void sf_qring_init(struct sf_qring *r) {
     r->q[i].ts_ns = SF_TS_NULL;
     r->q[i].state = SF_Q_NONE;
   }
-  r->last = SF_QRING - 1;
+  r->last = SF_QRING_LAST_MAX;
 }
 
 void sf_qring_insert(struct sf_qring *r, const struct sf_qslot *q) {
   /* The usual case, a quote not older than all kept: it goes after the newest, over the oldest. */
   if (QSLOT(r, SF_QRING - 1)->ts_ns <= q->ts_ns) {
-    r->last = (uint8_t)((r->last + 1) & (SF_QRING - 1));
-    r->q[r->last] = *q;
+    unsigned last = sf_qring_next(r->last);
+    *sf_qring_slot(r, last) = *q;
+    r->last = (uint8_t)last;
     return;
   }
   /* Older than everything kept: no print can need it (slots never filled are older than any

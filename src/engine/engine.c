@@ -79,6 +79,7 @@ int sf_engine_new(const struct sf_engine_config *cfg, const struct sf_engine_sin
     return SF_ENOMEM;
   }
   e->watermark_ns = SF_TS_NULL;
+  e->fast_min_ns = INT64_MAX;
   sf_smart_money_event_init(&e->ev);
   sf_alert_init(&e->alert);
   sf_features_init_null(&e->null_features);
@@ -437,7 +438,8 @@ static int run_timers(struct sf_engine *e, int64_t now) {
 
 /* Moves event time to ts (never backwards) and fires what is due. */
 static void tick(struct sf_engine *e, int64_t ts) {
-  if (e->watermark_ns == SF_TS_NULL || ts > e->watermark_ns) e->watermark_ns = ts;
+  if (ts != SF_TS_NULL && (e->watermark_ns == SF_TS_NULL || ts > e->watermark_ns))
+    e->watermark_ns = e->fast_min_ns = ts;
   if (e->heap.next_ns < e->watermark_ns) run_timers(e, e->watermark_ns);
 }
 
@@ -484,15 +486,15 @@ int sf_engine_push_option_print(struct sf_engine *e, const struct sf_option_prin
   int rc;
   /* The usual print (as for quotes): a known key, not older than the watermark, valid values;
    * then only the duplicate check can reject it, and the clock moves forward. */
-  if (key < e->book.cap_key && e->book.key_ctr[key] && ts >= e->watermark_ns && ts != SF_TS_NULL &&
-      p->price >= 0 && p->price != INFINITY && p->size > 0 && p->meta.trace_id[0]) {
+  if (key < e->book.cap_key && e->book.key_ctr[key] && ts >= e->fast_min_ns && p->price >= 0 &&
+      p->price != INFINITY && p->size > 0 && p->meta.trace_id[0]) {
     ci = e->book.key_ctr[key] - 1;
     if (sf_dedup_check(&e->dedup, trace_h))
       return reject(e, SF_EDUP, "option-print.trace_id: '%s' seen before", p->meta.trace_id);
     if (e->heap.next_ns < ts) {
       tick(e, ts);
     } else {
-      e->watermark_ns = ts;
+      e->watermark_ns = e->fast_min_ns = ts;
     }
   } else if ((rc = print_slow(e, p, trace_h, &ci)) != 0) {
     return rc;
@@ -578,17 +580,17 @@ static __attribute__((noinline)) int nbbo_late(struct sf_qring *r, const struct 
 }
 
 /* A quote whose prices and sizes (adjacent in the record) are all finite and >= +0: then no
- * bad_px. Tested on the bits of both pairs at once: a double's bits are below those of +inf,
- * as unsigned, exactly when it is a non-negative finite number other than -0, so neither b nor
- * b + 2^52 may have its top bit set. NaN (a missing value) and -0 pass bad_px too, but they
- * take the slow path. */
+ * bad_px. Tested on the high 32 bits of the four doubles at once (gathered into one register by
+ * a shuffle): as signed integers they lie in [0, 0x7FEFFFFF] exactly when the sign bit is clear
+ * and the exponent is not all ones, that is for a non-negative finite number other than -0.
+ * NaN (a missing value) and -0 pass bad_px too, but they take the slow path. */
 static inline bool quote_plain(const struct sf_option_nbbo *q) {
 #if defined(__SSE2__)
-  __m128i px = _mm_loadu_si128((const __m128i *)(const void *)&q->bid);
-  __m128i sz = _mm_loadu_si128((const __m128i *)(const void *)&q->bid_size);
-  __m128i k = _mm_set1_epi64x(INT64_C(1) << 52);
-  __m128i t = _mm_or_si128(_mm_or_si128(px, _mm_add_epi64(px, k)), _mm_or_si128(sz, _mm_add_epi64(sz, k)));
-  return _mm_movemask_pd(_mm_castsi128_pd(t)) == 0;
+  __m128 px = _mm_loadu_ps((const float *)(const void *)&q->bid);      /* bid, ask */
+  __m128 sz = _mm_loadu_ps((const float *)(const void *)&q->bid_size); /* bid_size, ask_size */
+  __m128i hi = _mm_castps_si128(_mm_shuffle_ps(px, sz, _MM_SHUFFLE(3, 1, 3, 1)));
+  __m128i big = _mm_cmpgt_epi32(hi, _mm_set1_epi32(0x7FEFFFFF)); /* exponent all ones */
+  return _mm_movemask_ps(_mm_castsi128_ps(_mm_or_si128(hi, big))) == 0;
 #else
   /* the same set: no sign bit (so not -0), and below +inf (so not NaN) */
   return !signbit(q->bid) && q->bid < INFINITY && !signbit(q->ask) && q->ask < INFINITY &&
@@ -610,9 +612,9 @@ static inline int nbbo_store(struct sf_engine *e, uint32_t ci, const struct sf_o
   struct sf_qring *r = &e->book.ctr[ci].quotes;
   e->stats.crossed_quotes += crossed;
   e->errmsg[0] = '\0';
-  if (r->q[r->last].ts_ns > ts) return nbbo_late(r, q, crossed);
-  unsigned last = (r->last + 1u) & (SF_QRING - 1);
-  struct sf_qslot *s = &r->q[last];
+  if (sf_qring_slot(r, r->last)->ts_ns > ts) return nbbo_late(r, q, crossed);
+  unsigned last = sf_qring_next(r->last);
+  struct sf_qslot *s = sf_qring_slot(r, last);
   s->ts_ns = ts;
   s->bid = bid;
   s->ask = ask;
@@ -639,13 +641,12 @@ int sf_engine_push_option_nbbo(struct sf_engine *e, const struct sf_option_nbbo 
   const struct sf_book *b = &e->book;
   uint32_t key = q->contract_key;
   int64_t ts = q->ts_ns;
-  /* ts >= watermark (SF_TS_NULL before any record): check_time passes. */
-  if (key >= b->cap_key || !b->key_ctr[key] || ts < e->watermark_ns || ts == SF_TS_NULL || !quote_plain(q))
-    return nbbo_slow(e, q);
+  /* ts >= fast_min_ns: a ts not older than the watermark, so check_time passes. */
+  if (key >= b->cap_key || !b->key_ctr[key] || ts < e->fast_min_ns || !quote_plain(q)) return nbbo_slow(e, q);
   uint32_t ci = b->key_ctr[key] - 1;
   if (e->heap.next_ns < ts) return nbbo_due(e, ci, q);
   /* tick(e, ts) for ts >= the watermark and no timer due */
-  e->watermark_ns = ts;
+  e->watermark_ns = e->fast_min_ns = ts;
   return nbbo_store(e, ci, q);
 }
 

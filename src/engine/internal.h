@@ -31,14 +31,32 @@ struct sf_qslot {
   uint8_t state; /* SF_Q_* */
 };
 
-/* The last SF_QRING quotes in time order: a ring that is always full, the newest at q[last],
- * the oldest after it. Slots not filled yet are SF_Q_NONE with ts_ns SF_TS_NULL, so they are the
- * oldest and a push needs no count: the usual push (a quote not older than the newest) is one
- * comparison and one slot write. */
+/* The last SF_QRING quotes in time order: a ring that is always full, the newest at byte
+ * offset last of q, the oldest after it. Slots not filled yet are SF_Q_NONE with ts_ns
+ * SF_TS_NULL, so they are the oldest and a push needs no count: the usual push (a quote not
+ * older than the newest) is one comparison and one slot write. last is kept in bytes (a
+ * multiple of the slot size) rather than as an index: the per-quote and per-print paths then
+ * address the newest slot without scaling an index by the 48-byte slot size. */
 struct sf_qring {
   struct sf_qslot q[SF_QRING];
   uint8_t last;
 };
+#define SF_QSLOT_SIZE ((unsigned)sizeof(struct sf_qslot))
+#define SF_QRING_LAST_MAX ((SF_QRING - 1) * SF_QSLOT_SIZE) /* offset of the last slot of q */
+_Static_assert(SF_QRING_LAST_MAX <= UINT8_MAX, "the newest slot's offset fits last");
+/* The slot at byte offset off of q, and the offset after off (wrapping). */
+static inline struct sf_qslot *sf_qring_slot(struct sf_qring *r, unsigned off) {
+  return (struct sf_qslot *)(void *)((char *)r->q + off);
+}
+static inline const struct sf_qslot *sf_qring_cslot(const struct sf_qring *r, unsigned off) {
+  return (const struct sf_qslot *)(const void *)((const char *)r->q + off);
+}
+static inline unsigned sf_qring_next(unsigned off) {
+  /* By a table, not a branch: which push wraps is unpredictable with contracts interleaved. */
+  _Static_assert(SF_QRING == 4 && SF_QSLOT_SIZE == 48, "the table below is for 4 slots of 48 bytes");
+  static const uint8_t next[SF_QRING_LAST_MAX / 16 + 1] = {[0] = 48, [3] = 96, [6] = 144, [9] = 0};
+  return next[off >> 4];
+}
 
 /* A doubly linked list of clusters (through sf_cluster next / prev). */
 struct sf_clist {
@@ -149,9 +167,10 @@ void sf_qring_insert(struct sf_qring *r, const struct sf_qslot *q);
 /* The same, with the usual case inline: a quote not older than the newest kept goes last, over
  * the oldest. */
 static inline void sf_qring_push(struct sf_qring *r, const struct sf_qslot *q) {
-  if (r->q[r->last].ts_ns <= q->ts_ns) {
-    r->last = (uint8_t)((r->last + 1) & (SF_QRING - 1));
-    r->q[r->last] = *q;
+  if (sf_qring_slot(r, r->last)->ts_ns <= q->ts_ns) {
+    unsigned last = sf_qring_next(r->last);
+    *sf_qring_slot(r, last) = *q;
+    r->last = (uint8_t)last;
     return;
   }
   sf_qring_insert(r, q);
@@ -160,7 +179,7 @@ static inline void sf_qring_push(struct sf_qring *r, const struct sf_qslot *q) {
 const struct sf_qslot *sf_qring_at_older(const struct sf_qring *r, int64_t ts_ns);
 /* The latest quote at or before ts_ns, or NULL. Nearly always the newest. */
 static inline const struct sf_qslot *sf_qring_at(const struct sf_qring *r, int64_t ts_ns) {
-  const struct sf_qslot *s = &r->q[r->last];
+  const struct sf_qslot *s = sf_qring_cslot(r, r->last);
   if (s->ts_ns <= ts_ns) return s->state == SF_Q_NONE ? NULL : s;
   return sf_qring_at_older(r, ts_ns);
 }
@@ -539,6 +558,10 @@ struct sf_engine {
   uint64_t timer_seq;
   int64_t burst_gap_ns, burst_win_ns; /* rules.burst_gap_s and burst_window_s in ns */
   int64_t watermark_ns;               /* latest event time seen (SF_TS_NULL before the first record) */
+  /* The watermark once there is one, INT64_MAX before: a record at or after it passes the order
+   * checks, and one comparison with it also excludes a missing ts (SF_TS_NULL, below any
+   * watermark), where the watermark itself would need a second comparison. */
+  int64_t fast_min_ns;
   struct sf_group *ready;
   size_t n_ready, cap_ready;
   /* Member trace ids of groups, sorted (event.c group_ids): the ids, their lengths and the leg
