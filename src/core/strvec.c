@@ -98,22 +98,30 @@ int sf_strvec_push_slots(struct sf_strvec *sv, const char *const *s, const uint3
   return 0;
 }
 
+/* Room for n more strings of at most SF_STRVEC_SHORT bytes each with its NUL: the two 16-byte
+ * blocks copied for the last one end within SF_STRVEC_SHORT bytes of its start. */
+static int reserve_short(struct sf_strvec *sv, size_t n) {
+  if (sv->n + n <= sv->cap && sv->len + n * SF_STRVEC_SHORT <= sv->buf_cap) return 0;
+  if (reserve_slots(sv, sv->n + n) || reserve_bytes(sv, sv->len + n * SF_STRVEC_SHORT)) return SF_ENOMEM;
+  return 0;
+}
+
+/* Copies a short string of length l (its two blocks, then the NUL) to c; returns past its NUL. */
+static inline char *put_short(char *c, const char *src, size_t l) {
+  memcpy(c, src, SLOT_BLOCK);
+  memcpy(c + SLOT_BLOCK, src + SLOT_BLOCK, SLOT_BLOCK);
+  c[l] = '\0';
+  return c + l + 1;
+}
+
 int sf_strvec_push_short(struct sf_strvec *sv, const char *const *s, const uint32_t *len, size_t n) {
-  /* Each string takes at most SF_STRVEC_SHORT bytes with its NUL, and the two 16-byte blocks
-   * of the last one end within SF_STRVEC_SHORT bytes of its start. */
-  if (sv->n + n > sv->cap || sv->len + n * SF_STRVEC_SHORT > sv->buf_cap) {
-    if (!n) return 0;
-    if (reserve_slots(sv, sv->n + n) || reserve_bytes(sv, sv->len + n * SF_STRVEC_SHORT)) return SF_ENOMEM;
-  }
+  if (!n) return 0;
+  if (reserve_short(sv, n)) return SF_ENOMEM;
   char *c = sv->buf + sv->len, *c0 = c;
   char **v = sv->v + sv->n;
   for (size_t i = 0; i < n; i++) {
-    size_t l = len[i];
-    memcpy(c, s[i], SLOT_BLOCK);
-    memcpy(c + SLOT_BLOCK, s[i] + SLOT_BLOCK, SLOT_BLOCK);
-    c[l] = '\0';
     v[i] = c;
-    c += l + 1;
+    c = put_short(c, s[i], len[i]);
   }
   sv->n += n;
   sv->len += (size_t)(c - c0);
@@ -122,20 +130,13 @@ int sf_strvec_push_short(struct sf_strvec *sv, const char *const *s, const uint3
 
 int sf_strvec_push_picks(struct sf_strvec *sv, const char *table, size_t stride, const uint32_t *len,
                          const uint8_t *pick, size_t n) {
-  if (sv->n + n > sv->cap || sv->len + n * SF_STRVEC_SHORT > sv->buf_cap) {
-    if (!n) return 0;
-    if (reserve_slots(sv, sv->n + n) || reserve_bytes(sv, sv->len + n * SF_STRVEC_SHORT)) return SF_ENOMEM;
-  }
+  if (!n) return 0;
+  if (reserve_short(sv, n)) return SF_ENOMEM;
   char *c = sv->buf + sv->len, *c0 = c;
   char **v = sv->v + sv->n;
   for (size_t i = 0; i < n; i++) {
-    const char *src = table + pick[i] * stride;
-    size_t l = len[pick[i]];
-    memcpy(c, src, SLOT_BLOCK);
-    memcpy(c + SLOT_BLOCK, src + SLOT_BLOCK, SLOT_BLOCK);
-    c[l] = '\0';
     v[i] = c;
-    c += l + 1;
+    c = put_short(c, table + pick[i] * stride, len[pick[i]]);
   }
   sv->n += n;
   sv->len += (size_t)(c - c0);

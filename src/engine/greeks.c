@@ -83,14 +83,9 @@ static double exp_half_sq(double y) {
   return exp_tab[k] * exp(-del * 0.5);
 }
 
-/* N(x) given e = exp(-x^2/2) (as exp_half_sq(|x|) returns it; 0 for |x| >= 38.5): the tails
- * are e times a rational function, so a caller that needs the density at x as well (or the
- * factor at a point whose exp(-y^2/2) it knows from x's) pays for one exp instead of two. */
-static inline double norm_cdf_e(double x, double e) {
-  static const double a[5] = {2.2352520354606839287, 161.02823106855587881, 1067.6894854603709582,
-                              18154.981253343561249, 0.065682337918207449113};
-  static const double b[4] = {47.20258190468824187, 976.09855173777669322, 10260.932208618978205,
-                              45507.789335026729956};
+/* Cody's approximation (see norm_cdf_e below), for y = |x| > 0.67448975 given e = exp(-x^2/2): the
+ * tail N(-y). */
+static inline double cdf_tail(double y, double e) {
   static const double c[9] = {0.39894151208813466764, 8.8831497943883759412, 93.506656132177855979,
                               597.27027639480026226,  2494.5375852903726711, 6848.1904505362823326,
                               11602.651437647350124,  9842.7148383839780218, 1.0765576773720192317e-8};
@@ -101,35 +96,48 @@ static inline double norm_cdf_e(double x, double e) {
                               0.001421619193227893466, 2.9112874951168792e-5, 0.02307344176494017303};
   static const double q[5] = {1.28426009614491121, 0.468238212480865118, 0.0659881378689285515,
                               0.00378239633202758244, 7.29751555083966205e-5};
-  if (isnan(x)) return x;
-  double y = fabs(x);
-  if (y <= 0.67448975) {
-    double xsq = x * x, xnum = a[4] * xsq, xden = xsq;
-    for (int i = 0; i < 3; i++) {
-      xnum = (xnum + a[i]) * xsq;
-      xden = (xden + b[i]) * xsq;
-    }
-    return 0.5 + x * (xnum + a[3]) / (xden + b[3]);
-  }
-  double tail;
   if (y <= SQRT_32) {
     double xnum = c[8] * y, xden = y;
     for (int i = 0; i < 7; i++) {
       xnum = (xnum + c[i]) * y;
       xden = (xden + d[i]) * y;
     }
-    tail = e * (xnum + c[7]) / (xden + d[7]);
-  } else if (y < 38.5) {
-    double xsq = 1.0 / (x * x), xnum = p[5] * xsq, xden = xsq;
+    return e * (xnum + c[7]) / (xden + d[7]);
+  }
+  if (y < 38.5) {
+    double xsq = 1.0 / (y * y), xnum = p[5] * xsq, xden = xsq;
     for (int i = 0; i < 4; i++) {
       xnum = (xnum + p[i]) * xsq;
       xden = (xden + q[i]) * xsq;
     }
     double t = xsq * (xnum + p[4]) / (xden + q[4]);
-    tail = e * (INV_SQRT_2PI - t) / y;
-  } else {
-    tail = 0.0;
+    return e * (INV_SQRT_2PI - t) / y;
   }
+  return 0.0;
+}
+
+/* The central range of Cody's approximation: N(x) - 1/2 for |x| <= 0.67448975. */
+static inline double cdf_centre(double x) {
+  static const double a[5] = {2.2352520354606839287, 161.02823106855587881, 1067.6894854603709582,
+                              18154.981253343561249, 0.065682337918207449113};
+  static const double b[4] = {47.20258190468824187, 976.09855173777669322, 10260.932208618978205,
+                              45507.789335026729956};
+  double xsq = x * x, xnum = a[4] * xsq, xden = xsq;
+  for (int i = 0; i < 3; i++) {
+    xnum = (xnum + a[i]) * xsq;
+    xden = (xden + b[i]) * xsq;
+  }
+  return x * (xnum + a[3]) / (xden + b[3]);
+}
+
+/* N(x) given e = exp(-x^2/2) (as exp_half_sq(|x|) returns it; 0 for |x| >= 38.5): the tails
+ * are e times a rational function, so a caller that needs the density at x as well (or the
+ * factor at a point whose exp(-y^2/2) it knows from x's) pays for one exp instead of two. */
+static inline double norm_cdf_e(double x, double e) {
+  if (isnan(x)) return x;
+  double y = fabs(x);
+  if (y <= 0.67448975) return 0.5 + cdf_centre(x);
+  double tail = cdf_tail(y, e);
   return x > 0 ? 1.0 - tail : tail;
 }
 
@@ -244,53 +252,6 @@ static inline double gauss_fast(double d) {
   int k = (int)(y * 16.0);
   double xs = (double)k / 16.0;
   return exp_tab[k] * exp_neg_small(-0.5 * ((y - xs) * (y + xs)));
-}
-
-/* Cody's approximation as in norm_cdf_e, for y = |x| > 0.67448975 given e = exp(-x^2/2): the
- * tail N(-y). */
-static inline double cdf_tail(double y, double e) {
-  static const double c[9] = {0.39894151208813466764, 8.8831497943883759412, 93.506656132177855979,
-                              597.27027639480026226,  2494.5375852903726711, 6848.1904505362823326,
-                              11602.651437647350124,  9842.7148383839780218, 1.0765576773720192317e-8};
-  static const double d[8] = {22.266688044328115691, 235.38790178262499861, 1519.377599407554805,
-                              6485.558298266760755,  18615.571640885098091, 34900.952721145977266,
-                              38912.003286093271411, 19685.429676859990727};
-  static const double p[6] = {0.21589853405795699,     0.1274011611602473639, 0.022235277870649807,
-                              0.001421619193227893466, 2.9112874951168792e-5, 0.02307344176494017303};
-  static const double q[5] = {1.28426009614491121, 0.468238212480865118, 0.0659881378689285515,
-                              0.00378239633202758244, 7.29751555083966205e-5};
-  if (y <= SQRT_32) {
-    double xnum = c[8] * y, xden = y;
-    for (int i = 0; i < 7; i++) {
-      xnum = (xnum + c[i]) * y;
-      xden = (xden + d[i]) * y;
-    }
-    return e * (xnum + c[7]) / (xden + d[7]);
-  }
-  if (y < 38.5) {
-    double xsq = 1.0 / (y * y), xnum = p[5] * xsq, xden = xsq;
-    for (int i = 0; i < 4; i++) {
-      xnum = (xnum + p[i]) * xsq;
-      xden = (xden + q[i]) * xsq;
-    }
-    double t = xsq * (xnum + p[4]) / (xden + q[4]);
-    return e * (INV_SQRT_2PI - t) / y;
-  }
-  return 0.0;
-}
-
-/* The central range of Cody's approximation: N(x) - 1/2 for |x| <= 0.67448975. */
-static inline double cdf_centre(double x) {
-  static const double a[5] = {2.2352520354606839287, 161.02823106855587881, 1067.6894854603709582,
-                              18154.981253343561249, 0.065682337918207449113};
-  static const double b[4] = {47.20258190468824187, 976.09855173777669322, 10260.932208618978205,
-                              45507.789335026729956};
-  double xsq = x * x, xnum = a[4] * xsq, xden = xsq;
-  for (int i = 0; i < 3; i++) {
-    xnum = (xnum + a[i]) * xsq;
-    xden = (xden + b[i]) * xsq;
-  }
-  return x * (xnum + a[3]) / (xden + b[3]);
 }
 
 /* N(x) and N(-x) (in *comp) given e = exp(-x^2/2), x finite: Cody's approximation as in
