@@ -236,13 +236,10 @@ static int64_t pragma_int(struct sf_store *s, const char *sql) {
   return v;
 }
 
-/* Write-path settings: 32 KiB pages on a new database (an existing one keeps its own), the WAL
- * checkpoint threshold, and a row whose text cannot be encoded (invalid UTF-8) failing its whole
- * batch with a message naming the record, nothing stored. */
-static void test_write_settings(void **state) {
-  (void)state;
-  char url[720], path[700];
-  snprintf(path, sizeof path, "%s/old4k.db", dir);
+/* A database created with 4 KiB pages before the store first opens it (an existing database
+ * keeps its own page size), opened as a store. */
+static struct sf_store *open_4k(const char *path) {
+  char url[720];
   sqlite3 *db = NULL;
   assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
   assert_int_equal(sqlite3_exec(db, "PRAGMA page_size=4096; CREATE TABLE keep(x)", NULL, NULL, NULL),
@@ -252,6 +249,17 @@ static void test_write_settings(void **state) {
   struct sf_store *s = NULL;
   assert_int_equal(sf_store_open(url, &s), 0);
   check_i64(pragma_int(s, "PRAGMA page_size"), 4096);
+  return s;
+}
+
+/* Write-path settings: 32 KiB pages on a new database (an existing one keeps its own), the WAL
+ * checkpoint threshold, and a row whose text cannot be encoded (invalid UTF-8) failing its whole
+ * batch with a message naming the record, nothing stored. */
+static void test_write_settings(void **state) {
+  (void)state;
+  char url[720], path[700];
+  snprintf(path, sizeof path, "%s/old4k.db", dir);
+  struct sf_store *s = open_4k(path);
   sf_store_close(s);
 
   snprintf(url, sizeof url, "sqlite:%s/pages.db", dir);
@@ -310,18 +318,10 @@ static long thread_checkpoints(struct sf_store *s, long at_least) {
 
 static void test_background_checkpoint(void **state) {
   (void)state;
-  char url[720], path[700], wal[720];
+  char path[700], wal[720];
   snprintf(path, sizeof path, "%s/ckpt4k.db", dir);
   snprintf(wal, sizeof wal, "%s-wal", path);
-  sqlite3 *db = NULL;
-  assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-  assert_int_equal(sqlite3_exec(db, "PRAGMA page_size=4096; CREATE TABLE keep(x)", NULL, NULL, NULL),
-                   SQLITE_OK);
-  sqlite3_close(db);
-  snprintf(url, sizeof url, "sqlite:%s", path);
-  struct sf_store *s = NULL;
-  assert_int_equal(sf_store_open(url, &s), 0);
-  check_i64(pragma_int(s, "PRAGMA page_size"), 4096);
+  struct sf_store *s = open_4k(path);
   enum { BATCH = 1000, BATCHES = 24 };
   struct sf_record *r = calloc(BATCH, sizeof *r);
   const struct sf_record **p = calloc(BATCH, sizeof *p);
@@ -356,7 +356,8 @@ static void test_background_checkpoint(void **state) {
   assert_int_equal(stat(wal, &st), 0);
   int64_t wal_frames = (int64_t)st.st_size / (4096 + 24);
   if (wal_frames > 4000 + max_batch_frames)
-    fail_msg("the WAL grew to %lld frames (bound %lld)", (long long)wal_frames, (long long)(4000 + max_batch_frames));
+    fail_msg("the WAL grew to %lld frames (bound %lld)", (long long)wal_frames,
+             (long long)(4000 + max_batch_frames));
   if (wal_frames < 1000)
     fail_msg("the WAL holds %lld frames: checkpointed too early?", (long long)wal_frames);
   sf_store_close(s);
