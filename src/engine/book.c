@@ -1,5 +1,5 @@
-/* The engine's book: contracts and underlyings interned by id in open-addressing hash tables
- * (a word-at-a-time key hash, linear probing, load <= 1/2), each parsed once, each holding its latest
+/* The engine's book: contracts and underlyings interned by id in string tables (strtab.h:
+ * a word-at-a-time key hash, linear probing, load <= 1/2), each parsed once, each holding its latest
  * quotes (a small time-ordered ring so that a slightly late print still finds the quote in
  * force at its timestamp, never a later one), and per-contract trade and baseline state. An id
  * seen in another accepted form (OSI vs canonical) maps to the same contract: the table keeps
@@ -18,115 +18,6 @@
 #include "engine/internal.h"
 #include "smartflow/err.h"
 #include "smartflow/hash.h"
-
-static uint64_t load64(const char *p) {
-  uint64_t w;
-  memcpy(&w, p, 8);
-  return w;
-}
-
-/* Internal key hash: 8-byte words folded by multiply-xorshift, seeded with the length. A key
- * of 8 bytes or more ends with the 8 bytes before its end (overlapping the previous word, so
- * no byte-wise tail); a shorter one is read byte-wise. */
-static uint64_t key_hash(const char *s, size_t len) {
-  uint64_t h = (uint64_t)len * UINT64_C(0x9E3779B97F4A7C15);
-  if (len >= 8) {
-    for (size_t i = 0; i + 8 < len; i += 8) {
-      h = (h ^ load64(s + i)) * UINT64_C(0xbf58476d1ce4e5b9);
-      h ^= h >> 31;
-    }
-    h = (h ^ load64(s + len - 8)) * UINT64_C(0xbf58476d1ce4e5b9);
-  } else {
-    uint64_t w = 0;
-    for (size_t i = 0; i < len; i++) w |= (uint64_t)(unsigned char)s[i] << (8 * i);
-    h = (h ^ w) * UINT64_C(0xbf58476d1ce4e5b9);
-  }
-  h ^= h >> 29;
-  h *= UINT64_C(0x94d049bb133111eb);
-  return h ^ (h >> 32);
-}
-
-/* a[0, len) == b[0, len), by words as key_hash reads them. */
-static bool key_eq(const char *a, const char *b, size_t len) {
-  if (len < 8) return memcmp(a, b, len) == 0;
-  for (size_t i = 0; i + 8 < len; i += 8)
-    if (load64(a + i) != load64(b + i)) return false;
-  return load64(a + len - 8) == load64(b + len - 8);
-}
-
-static int strtab_grow(struct sf_strtab *t) {
-  size_t ncap = t->cap ? t->cap * 2 : 256;
-  struct sf_strtab_slot *ns = calloc(ncap, sizeof *ns);
-  if (!ns) return SF_ENOMEM;
-  for (size_t i = 0; i < t->cap; i++) {
-    if (!t->slots[i].idx) continue;
-    size_t j = t->slots[i].hash & (ncap - 1);
-    while (ns[j].idx) j = (j + 1) & (ncap - 1);
-    ns[j] = t->slots[i];
-  }
-  free(t->slots);
-  t->slots = ns;
-  t->cap = ncap;
-  return 0;
-}
-
-/* The slot of key (hash h) in t, or NULL. */
-static inline __attribute__((always_inline)) const struct sf_strtab_slot *tab_slot(const struct sf_strtab *t,
-                                                                                   const char *key,
-                                                                                   size_t len, uint64_t h) {
-  if (!t->cap) return NULL;
-  size_t j = h & (t->cap - 1);
-  while (t->slots[j].idx) {
-    const struct sf_strtab_slot *s = &t->slots[j];
-    if (s->hash == h && s->key_len == len && key_eq(t->arena + s->key_off, key, len)) return s;
-    j = (j + 1) & (t->cap - 1);
-  }
-  return NULL;
-}
-
-static inline int tab_find(const struct sf_strtab *t, const char *key, size_t len, uint64_t h,
-                           uint32_t *idx) {
-  const struct sf_strtab_slot *s = tab_slot(t, key, len, h);
-  if (s) *idx = s->idx - 1;
-  return s != NULL;
-}
-
-int sf_strtab_find(const struct sf_strtab *t, const char *key, size_t len, uint64_t h, uint32_t *idx) {
-  return tab_find(t, key, len, h, idx);
-}
-
-int sf_strtab_put(struct sf_strtab *t, const char *key, size_t len, uint64_t h, uint32_t idx) {
-  if ((t->n + 1) * 2 > t->cap) {
-    int rc = strtab_grow(t);
-    if (rc) return rc;
-  }
-  if (t->arena_len + len + 1 > t->arena_cap) {
-    size_t ncap = t->arena_cap ? t->arena_cap * 2 : 4096;
-    while (ncap < t->arena_len + len + 1) ncap *= 2;
-    char *na = realloc(t->arena, ncap);
-    if (!na) return SF_ENOMEM;
-    t->arena = na;
-    t->arena_cap = ncap;
-  }
-  uint32_t off = (uint32_t)t->arena_len;
-  memcpy(t->arena + off, key, len);
-  t->arena[off + len] = '\0';
-  t->arena_len += len + 1;
-  size_t j = h & (t->cap - 1);
-  while (t->slots[j].idx) j = (j + 1) & (t->cap - 1);
-  t->slots[j].hash = h;
-  t->slots[j].idx = idx + 1;
-  t->slots[j].key_off = off;
-  t->slots[j].key_len = (uint32_t)len;
-  t->n++;
-  return 0;
-}
-
-void sf_strtab_fini(struct sf_strtab *t) {
-  free(t->slots);
-  free(t->arena);
-  memset(t, 0, sizeof *t);
-}
 
 void sf_book_init(struct sf_book *b) {
   memset(b, 0, sizeof *b);
@@ -169,7 +60,7 @@ static const char *und_of_root(const char *root) {
 int sf_book_underlying(struct sf_book *b, const char *sym, uint32_t *out) {
   size_t len = strlen(sym);
   if (len == 0 || len >= SF_SYMBOL_MAX) return SF_EFIELD;
-  uint64_t h = key_hash(sym, len);
+  uint64_t h = sf_strtab_hash(sym, len);
   if (sf_strtab_find(&b->und_tab, sym, len, h, out)) return 0;
   if (b->n_und == b->cap_und) {
     size_t ncap = b->cap_und ? b->cap_und * 2 : 16;
@@ -186,7 +77,7 @@ int sf_book_underlying(struct sf_book *b, const char *sym, uint32_t *out) {
   sf_qring_init(&u->quotes);
   u->pending.head = u->pending.tail = SF_NIL;
   u->open.head = u->open.tail = SF_NIL;
-  int rc = sf_strtab_put(&b->und_tab, sym, len, h, i);
+  int rc = sf_strtab_put(&b->und_tab, sym, len, h, i, NULL);
   if (rc) return rc;
   b->n_und++;
   *out = i;
@@ -208,11 +99,11 @@ static __attribute__((noinline)) int contract_new(struct sf_book *b, const char 
     if (why) *why = "contract id too long";
     return SF_EFIELD;
   }
-  uint64_t hc = key_hash(canon, (size_t)cl);
+  uint64_t hc = sf_strtab_hash(canon, (size_t)cl);
   uint32_t idx;
   if (sf_strtab_find(&b->ctr_tab, canon, (size_t)cl, hc, &idx)) {
     /* Another spelling of a known contract. */
-    int rc = sf_strtab_put(&b->ctr_tab, id, len, h, idx);
+    int rc = sf_strtab_put(&b->ctr_tab, id, len, h, idx, NULL);
     if (rc) return rc;
     *out = idx;
     return 0;
@@ -242,9 +133,9 @@ static __attribute__((noinline)) int contract_new(struct sf_book *b, const char 
   k->ew_iv = SF_NULL;
   k->ew_rsp = SF_NULL;
   sf_qring_init(&k->quotes);
-  rc = sf_strtab_put(&b->ctr_tab, canon, (size_t)cl, hc, idx);
+  rc = sf_strtab_put(&b->ctr_tab, canon, (size_t)cl, hc, idx, NULL);
   if (!rc && ((size_t)cl != len || memcmp(canon, id, len) != 0))
-    rc = sf_strtab_put(&b->ctr_tab, id, len, h, idx);
+    rc = sf_strtab_put(&b->ctr_tab, id, len, h, idx, NULL);
   if (rc) return rc;
   b->n_ctr++;
   *out = idx;
@@ -255,12 +146,13 @@ int sf_book_contract(struct sf_book *b, const char *id, uint32_t *out, const cha
   size_t len = strlen(id);
   /* The spelling last found, compared in place in the table's arena (offsets survive its
    * growth). */
-  if (len == b->last_len && b->last_idx != SF_NIL && key_eq(id, b->ctr_tab.arena + b->last_off, len)) {
+  if (len == b->last_len && b->last_idx != SF_NIL &&
+      sf_strtab_key_eq(id, b->ctr_tab.arena + b->last_off, len)) {
     *out = b->last_idx;
     return 0;
   }
-  uint64_t h = key_hash(id, len);
-  const struct sf_strtab_slot *s = tab_slot(&b->ctr_tab, id, len, h);
+  uint64_t h = sf_strtab_hash(id, len);
+  const struct sf_strtab_slot *s = sf_strtab_slot(&b->ctr_tab, id, len, h);
   if (s) {
     *out = s->idx - 1;
     b->last_idx = *out;

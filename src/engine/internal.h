@@ -14,6 +14,7 @@
 #include "smartflow/greeks.h"
 #include "smartflow/record.h"
 #include "smartflow/rules.h"
+#include "smartflow/strtab.h"
 
 #define SF_NIL UINT32_MAX /* "no index" */
 #define SF_QRING 4        /* quotes kept per instrument (for slightly late prints); a power of 2 */
@@ -104,21 +105,6 @@ struct sf_book_ctr {
   uint32_t burst;        /* the contract's open small-lot burst (a cluster), SF_NIL when none */
 };
 
-struct sf_strtab_slot {
-  uint64_t hash;
-  uint32_t idx;     /* value + 1; 0 = empty */
-  uint32_t key_off; /* offset of the key in the table's arena */
-  uint32_t key_len; /* its length (without the NUL) */
-};
-
-/* String -> index map (open addressing, linear probing, power-of-two capacity). */
-struct sf_strtab {
-  struct sf_strtab_slot *slots;
-  size_t cap, n;
-  char *arena;
-  size_t arena_len, arena_cap;
-};
-
 struct sf_book {
   struct sf_book_ctr *ctr;
   size_t n_ctr, cap_ctr;
@@ -136,10 +122,6 @@ struct sf_book {
   size_t cap_key;
 };
 #define SF_BOOK_KEY_MAX (1u << 24)
-
-int sf_strtab_find(const struct sf_strtab *t, const char *key, size_t len, uint64_t h, uint32_t *idx);
-int sf_strtab_put(struct sf_strtab *t, const char *key, size_t len, uint64_t h, uint32_t idx);
-void sf_strtab_fini(struct sf_strtab *t);
 
 void sf_book_init(struct sf_book *b);
 void sf_book_fini(struct sf_book *b);
