@@ -419,47 +419,69 @@ int sf_rules_reasons(const struct sf_rules_config *rc, const struct sf_scored *s
   return sf_rules_reasons_prep(rc, &pp, s, ev, profile, out);
 }
 
-int sf_rules_reasons_prep(const struct sf_rules_config *rc, const struct sf_rules_prep *pp,
-                          const struct sf_scored *s, const struct sf_evidence *ev, int profile,
-                          struct sf_strvec *out) {
-  /* The variant of each term (reason_codes): bit set for v1. */
-  uint64_t v1 = 0;
-  if (!(ev->buy >= ev->sell))
-    v1 |= UINT64_C(1) << SF_TERM_SWEEP | UINT64_C(1) << SF_TERM_BLOCK | UINT64_C(1) << SF_TERM_AGGRESSIVE;
-  if (!(s->terms[SF_TERM_OTM] >= rc->reason_min)) v1 |= UINT64_C(1) << SF_TERM_SHORT_DATED;
-  uint8_t multi = pp->struct_code[(unsigned)ev->structure < SF_STRUCT__COUNT ? ev->structure : 0];
-  uint8_t code[SF_TERM_COUNT];
-  double contrib[SF_TERM_COUNT];
+/* The reason code of each term for this event: the v0 codes with the variants patched in (the
+ * sided terms on the bid when sell > buy, short_dated without otm, multi_leg's structure). */
+static void term_codes(const struct sf_rules_config *rc, const struct sf_rules_prep *pp,
+                       const struct sf_scored *s, const struct sf_evidence *ev,
+                       uint8_t code_of[SF_TERM_COUNT]) {
+  memcpy(code_of, pp->code_v0, SF_TERM_COUNT);
+  if (!(ev->buy >= ev->sell)) {
+    code_of[SF_TERM_SWEEP] = pp->term_code[SF_TERM_SWEEP][1];
+    code_of[SF_TERM_BLOCK] = pp->term_code[SF_TERM_BLOCK][1];
+    code_of[SF_TERM_AGGRESSIVE] = pp->term_code[SF_TERM_AGGRESSIVE][1];
+  }
+  if (!(s->terms[SF_TERM_OTM] >= rc->reason_min))
+    code_of[SF_TERM_SHORT_DATED] = pp->term_code[SF_TERM_SHORT_DATED][1];
+  code_of[SF_TERM_MULTI_LEG] =
+      pp->struct_code[(unsigned)ev->structure < SF_STRUCT__COUNT ? ev->structure : 0];
+}
+
+/* The codes of profile p's terms of positive weight at or above reason_min (the active ones),
+ * by contribution descending, ties by term order (insertion in term order), into code[1, n]
+ * behind a sentinel no contribution exceeds (each is a finite weight x a term in [0, 1]);
+ * returns n. */
+static int sorted_codes(const struct sf_rules_config *rc, const struct sf_rules_prep *pp,
+                        const struct sf_scored *s, int p, const uint8_t code_of[SF_TERM_COUNT],
+                        uint8_t code[SF_TERM_COUNT + 1]) {
+  const double *weight = rc->weight[p];
+  double contrib[SF_TERM_COUNT + 1];
+  contrib[0] = HUGE_VAL;
   int n = 0;
-  const double *weight = rc->weight[profile];
-  /* The codes of the terms of positive weight at or above reason_min (the active ones), in term
-   * order, inserted by contribution descending, ties by term order. */
-  for (uint64_t m = pp->pos_mask[profile] & s->active; m; m &= m - 1) {
+  for (uint64_t m = pp->pos_mask[p] & s->active; m; m &= m - 1) {
     int t = __builtin_ctzll(m);
     double c = weight[t] * s->terms[t];
-    uint8_t cd = t == SF_TERM_MULTI_LEG ? multi : pp->term_code[t][(v1 >> t) & 1];
-    int j = n++;
-    while (j > 0 && contrib[j - 1] < c) {
+    int j = ++n;
+    while (contrib[j - 1] < c) {
       code[j] = code[j - 1];
       contrib[j] = contrib[j - 1];
       j--;
     }
-    code[j] = cd;
+    code[j] = code_of[t];
     contrib[j] = c;
   }
-  const char *txt[SF_REASON_MAX];
-  uint32_t len[SF_REASON_MAX];
+  return n;
+}
+
+/* Appends the strings of codes[0, n) to out, at most SF_REASON_MAX in all, each string once. */
+static int push_codes(const struct sf_rules_prep *pp, const uint8_t *codes, int n, struct sf_strvec *out) {
   size_t n0 = out->n, k = 0;
   if (n0 == 0 && pp->codes_unique) { /* no string can repeat */
     k = (size_t)n < SF_REASON_MAX ? (size_t)n : SF_REASON_MAX;
+    if (pp->codes_short) /* straight from the code table's slots */
+      return k ? sf_strvec_push_picks(out, pp->code_text[0], SF_RULES_REASON_SLOT, pp->code_len, codes, k)
+               : 0;
+  }
+  const char *txt[SF_REASON_MAX];
+  uint32_t len[SF_REASON_MAX];
+  if (k) {
     for (size_t i = 0; i < k; i++) {
-      txt[i] = pp->code_text[code[i]];
-      len[i] = pp->code_len[code[i]];
+      txt[i] = pp->code_text[codes[i]];
+      len[i] = pp->code_len[codes[i]];
     }
   } else { /* equal strings share a code; strings already in out are compared as strings */
     uint64_t seen = 0;
     for (int i = 0; i < n && n0 + k < SF_REASON_MAX; i++) {
-      uint8_t c = code[i];
+      uint8_t c = codes[i];
       if (seen & (UINT64_C(1) << c)) continue;
       seen |= UINT64_C(1) << c;
       if (n0 && sf_strvec_contains(out, pp->code_text[c])) continue;
@@ -470,57 +492,24 @@ int sf_rules_reasons_prep(const struct sf_rules_config *rc, const struct sf_rule
   return k ? sf_strvec_push_slots(out, txt, len, k) : 0;
 }
 
+int sf_rules_reasons_prep(const struct sf_rules_config *rc, const struct sf_rules_prep *pp,
+                          const struct sf_scored *s, const struct sf_evidence *ev, int profile,
+                          struct sf_strvec *out) {
+  uint8_t code_of[SF_TERM_COUNT], code[SF_TERM_COUNT + 1];
+  term_codes(rc, pp, s, ev, code_of);
+  int n = sorted_codes(rc, pp, s, profile, code_of, code);
+  return push_codes(pp, code + 1, n, out);
+}
+
 int sf_rules_reasons_event(const struct sf_rules_config *rc, const struct sf_rules_prep *pp,
                            const struct sf_scored *s, const struct sf_evidence *ev,
                            struct sf_profile_score scores[SF_PROFILE_COUNT]) {
-  uint64_t act = s->active; /* within reason_terms: the union of the profiles' candidates */
-  if (!act) return 0;
-  if (!pp->codes_unique || !pp->codes_short) {
-    for (int i = 0; i < SF_PROFILE_COUNT; i++) {
-      int rc2 = sf_rules_reasons_prep(rc, pp, s, ev, scores[i].profile, &scores[i].reasons);
-      if (rc2) return rc2;
-    }
-    return 0;
-  }
-  /* The code of each term, as sf_rules_reasons_prep picks it, once for all profiles: the v0
-   * codes with the variants patched in. */
-  uint8_t code_of[SF_TERM_COUNT];
-  memcpy(code_of, pp->code_v0, sizeof code_of);
-  if (!(ev->buy >= ev->sell)) {
-    code_of[SF_TERM_SWEEP] = pp->term_code[SF_TERM_SWEEP][1];
-    code_of[SF_TERM_BLOCK] = pp->term_code[SF_TERM_BLOCK][1];
-    code_of[SF_TERM_AGGRESSIVE] = pp->term_code[SF_TERM_AGGRESSIVE][1];
-  }
-  if (!(s->terms[SF_TERM_OTM] >= rc->reason_min))
-    code_of[SF_TERM_SHORT_DATED] = pp->term_code[SF_TERM_SHORT_DATED][1];
-  code_of[SF_TERM_MULTI_LEG] =
-      pp->struct_code[(unsigned)ev->structure < SF_STRUCT__COUNT ? ev->structure : 0];
+  if (!s->active) return 0;
+  uint8_t code_of[SF_TERM_COUNT], code[SF_TERM_COUNT + 1];
+  term_codes(rc, pp, s, ev, code_of); /* once for all profiles */
   for (int i = 0; i < SF_PROFILE_COUNT; i++) {
-    int p = scores[i].profile;
-    uint64_t m = pp->pos_mask[p] & act;
-    if (!m) continue;
-    /* By contribution descending, ties by term order (insertion in term order), at [1, n]
-     * behind a sentinel no contribution exceeds (each is a finite weight x a term in [0, 1]). */
-    const double *weight = rc->weight[p];
-    uint8_t code[SF_TERM_COUNT + 1];
-    double contrib[SF_TERM_COUNT + 1];
-    contrib[0] = HUGE_VAL;
-    int n = 0;
-    for (; m; m &= m - 1) {
-      int t = __builtin_ctzll(m);
-      double c = weight[t] * s->terms[t];
-      int j = ++n;
-      while (contrib[j - 1] < c) {
-        code[j] = code[j - 1];
-        contrib[j] = contrib[j - 1];
-        j--;
-      }
-      code[j] = code_of[t];
-      contrib[j] = c;
-    }
-    size_t k = (size_t)n < SF_REASON_MAX ? (size_t)n : SF_REASON_MAX;
-    int rc2 = sf_strvec_push_picks(&scores[i].reasons, pp->code_text[0], SF_RULES_REASON_SLOT, pp->code_len,
-                                   code + 1, k);
+    int n = sorted_codes(rc, pp, s, scores[i].profile, code_of, code);
+    int rc2 = n ? push_codes(pp, code + 1, n, &scores[i].reasons) : 0;
     if (rc2) return rc2;
   }
   return 0;
