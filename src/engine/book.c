@@ -195,13 +195,6 @@ void sf_qring_init(struct sf_qring *r) {
 }
 
 void sf_qring_insert(struct sf_qring *r, const struct sf_qslot *q) {
-  /* The usual case, a quote not older than all kept: it goes after the newest, over the oldest. */
-  if (QSLOT(r, SF_QRING - 1)->ts_ns <= q->ts_ns) {
-    unsigned last = sf_qring_next(r->last);
-    *sf_qring_slot(r, last) = *q;
-    r->last = (uint8_t)last;
-    return;
-  }
   /* Older than everything kept: no print can need it (slots never filled are older than any
    * quote, so this drops a quote only once SF_QRING newer ones are kept). */
   if (q->ts_ns < QSLOT(r, 0)->ts_ns) return;

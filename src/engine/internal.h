@@ -144,10 +144,11 @@ static inline int sf_book_contract_key(struct sf_book *b, uint32_t key, const ch
 int sf_book_underlying(struct sf_book *b, const char *sym, uint32_t *out);
 /* Empties a ring (every slot SF_Q_NONE). */
 void sf_qring_init(struct sf_qring *r);
-/* Inserts a quote in time order (drops the oldest beyond SF_QRING). */
+/* Inserts a quote older than the newest kept in its place in time order (drops the oldest
+ * beyond SF_QRING); sf_qring_push handles the others. */
 void sf_qring_insert(struct sf_qring *r, const struct sf_qslot *q);
-/* The same, with the usual case inline: a quote not older than the newest kept goes last, over
- * the oldest. */
+/* Adds a quote in time order: the usual one, not older than the newest kept, goes last (over
+ * the oldest) inline; an older one through sf_qring_insert. */
 static inline void sf_qring_push(struct sf_qring *r, const struct sf_qslot *q) {
   if (sf_qring_slot(r, r->last)->ts_ns <= q->ts_ns) {
     unsigned last = sf_qring_next(r->last);
