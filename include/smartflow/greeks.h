@@ -21,11 +21,6 @@ double sf_bs_price(bool is_call, double S, double K, double T, double r, double 
 /* Price and greeks in one pass. */
 void sf_bs_greeks(bool is_call, double S, double K, double T, double r, double q, double sigma,
                   struct sf_greeks *out);
-/* Delta, gamma and vega alone, for q = 0: bit-identical to those of sf_bs_greeks(is_call, S, K,
- * T, r, 0, sigma) when log_s_k is log(S / K) (a caller pricing many times at one spot can keep
- * it). Skips the second CDF, the discount factor and theta. Sets only those three fields. */
-void sf_bs_delta_gamma_vega(bool is_call, double S, double K, double T, double r, double sigma,
-                            double log_s_k, struct sf_greeks *out);
 /* Implied volatility of a price; 0 and *sigma set, or SF_ENOTFOUND / SF_EINVAL. */
 int sf_bs_implied_vol(bool is_call, double price, double S, double K, double T, double r, double q,
                       double *sigma);

@@ -202,27 +202,6 @@ void sf_bs_greeks(bool is_call, double S, double K, double T, double r, double q
   }
 }
 
-void sf_bs_delta_gamma_vega(bool is_call, double S, double K, double T, double r, double sigma,
-                            double log_s_k, struct sf_greeks *out) {
-  if (!out) return;
-  if (!(T > 0) || !(sigma > 0)) {
-    struct sf_greeks g;
-    sf_bs_greeks(is_call, S, K, T, r, 0.0, sigma, &g);
-    out->delta = g.delta;
-    out->gamma = g.gamma;
-    out->vega = g.vega;
-    return;
-  }
-  /* sf_bs_greeks with q = 0 term by term: dq = 1 and (r - q) = r exactly, so each product
-   * and sum below rounds as the corresponding one there does. */
-  double sqrt_t = sqrt(T), s = sigma * sqrt_t;
-  double d1 = (log_s_k + r * T) / s + 0.5 * s;
-  double e1 = gauss_e(d1), pdf1 = INV_SQRT_2PI * e1;
-  out->gamma = pdf1 / (S * s);
-  out->vega = S * pdf1 * sqrt_t;
-  out->delta = is_call ? norm_cdf_e(d1, e1) : -norm_cdf_e(-d1, e1);
-}
-
 /* e^z for -2.5 < z <= 0 (the residual factor of exp_half_sq), inline: z = n ln2/32 + r with
  * |r| <= ln2/64, e^z = 2^(n/32) e^r, 2^(j/32) from pow2_tab and e^r by its Taylor series to r^6
  * (remainder below r^7/7! < 4e-18). Within two units in the last place of exp. */

@@ -64,24 +64,6 @@ static void test_hull_examples(void **state) {
   check_near(g.theta, -4.31, 0.005);
 }
 
-/* The engine's delta/gamma/vega path equals sf_bs_greeks bit for bit (q = 0), calls and puts,
- * across moneyness, time and volatility. */
-static void test_delta_gamma_vega_identical(void **state) {
-  (void)state;
-  for (int cp = 0; cp < 2; cp++)
-    for (double m = 0.5; m <= 2.0; m += 0.0625)
-      for (double T = 0.0005; T <= 3; T *= 1.9)
-        for (double sig = 0.03; sig <= 3; sig *= 1.7) {
-          double S = 187.37, K = S * m;
-          struct sf_greeks a, b = {0};
-          sf_bs_greeks(cp == 0, S, K, T, 0.045, 0.0, sig, &a);
-          sf_bs_delta_gamma_vega(cp == 0, S, K, T, 0.045, sig, log(S / K), &b);
-          assert_memory_equal(&a.delta, &b.delta, sizeof a.delta);
-          assert_memory_equal(&a.gamma, &b.gamma, sizeof a.gamma);
-          assert_memory_equal(&a.vega, &b.vega, sizeof a.vega);
-        }
-}
-
 static void test_put_call_parity(void **state) {
   (void)state;
   for (double m = 0.5; m <= 2.0; m += 0.125)
@@ -301,7 +283,6 @@ int main(void) {
       cmocka_unit_test(test_norm_cdf),
       cmocka_unit_test(test_hull_examples),
       cmocka_unit_test(test_put_call_parity),
-      cmocka_unit_test(test_delta_gamma_vega_identical),
       cmocka_unit_test(test_greeks_finite_differences),
       cmocka_unit_test(test_iv_roundtrip_grid),
       cmocka_unit_test(test_iv_deep_otm_and_near_intrinsic),
