@@ -53,46 +53,17 @@ static uint64_t id_key(const char *s, uint32_t *len) {
 #define FNV_PRIME UINT64_C(0x100000001b3)
 
 /* FNV-1a steps (sf_hash_update) over an id with its NUL (n bytes at p) into h and, with h2,
- * into a second hash too: ids are short, so up to 8 bytes take one straight run. */
-#define STEP(c) (h = (h ^ (c)) * FNV_PRIME, h2 ? (void)(*h2 = (*h2 ^ (c)) * FNV_PRIME) : (void)0)
+ * into a second hash too, in the same pass. */
 static inline uint64_t fnv_id(uint64_t h, uint64_t *h2, const unsigned char *p, size_t n) {
-  while (n > 8) {
-    STEP(*p);
-    p++;
-    n--;
+  if (!h2) return sf_hash_update(h, p, n);
+  uint64_t g = *h2;
+  for (size_t i = 0; i < n; i++) {
+    h = (h ^ p[i]) * FNV_PRIME;
+    g = (g ^ p[i]) * FNV_PRIME;
   }
-  const unsigned char *e = p + n; /* the last n bytes, indexed from the end: no increments */
-  switch (n) {
-    case 8:
-      STEP(e[-8]);
-      /* fallthrough */
-    case 7:
-      STEP(e[-7]);
-      /* fallthrough */
-    case 6:
-      STEP(e[-6]);
-      /* fallthrough */
-    case 5:
-      STEP(e[-5]);
-      /* fallthrough */
-    case 4:
-      STEP(e[-4]);
-      /* fallthrough */
-    case 3:
-      STEP(e[-3]);
-      /* fallthrough */
-    case 2:
-      STEP(e[-2]);
-      /* fallthrough */
-    case 1:
-      STEP(e[-1]);
-      /* fallthrough */
-    default:
-      break;
-  }
+  *h2 = g;
   return h;
 }
-#undef STEP
 
 /* strcmp order of two ids by their keys (id_key). */
 static int idref_cmp(const struct sf_idref *a, const struct sf_idref *b) {
