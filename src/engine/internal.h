@@ -416,10 +416,10 @@ enum {
 #define SF_RULES_REASON_CODES 64 /* distinct reason strings (terms, variants, structures) */
 #define SF_RULES_REASON_SLOT 48  /* bytes per reason string slot (a multiple of 16) */
 struct sf_rules_prep {
-  /* The terms of non-zero weight in some profile (bit per term) and each term's six weights,
-   * for the six logits summed side by side (rules.c). */
+  /* The terms of non-zero weight in some profile (bit per term) and each term's six weights
+   * together, for the six logits (rules.c). */
   uint64_t any_mask;
-  _Alignas(16) double term_w[SF_TERM_COUNT][SF_PROFILE_COUNT];
+  double term_w[SF_TERM_COUNT][SF_PROFILE_COUNT];
   uint64_t pos_mask[SF_PROFILE_COUNT]; /* bit per term of positive weight */
   uint64_t reason_terms;               /* the union of pos_mask: terms that can be reasons */
   double log_premium_large_lo, log_premium_large_hi, log_large_lot_lo, log_large_lot_hi;

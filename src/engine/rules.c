@@ -289,38 +289,19 @@ int sf_rules_band(const struct sf_rules_config *rc, double p) {
   return SF_BAND_LOW;
 }
 
-_Static_assert(SF_PROFILE_COUNT == 6, "the logits are summed in three pairs");
-
 /* The six logits: bias + the sum in term order of weight x term, over the terms of non-zero
- * value (nonzero) that some profile weighs, summed side by side, a profile's zero weights
+ * value (nonzero) that some profile weighs, all six per term, a profile's zero weights
  * included. A term left out or a zero weight adds an exact 0 (every term is a finite number in
  * [0,1] and every weight finite, so w x t is +-0 and z + 0 is z, or +0 for a z of -0, which
  * changes nothing that follows), so each z is the same bit for bit as its own sparse sum. */
 static void logits(const struct sf_rules_config *rc, const struct sf_rules_prep *pp, const double *t,
                    uint64_t nonzero, double z[SF_PROFILE_COUNT]) {
   uint64_t m = nonzero & pp->any_mask;
-#if defined(__GNUC__) || defined(__clang__)
-  typedef double v2d __attribute__((vector_size(16)));
-  v2d z0 = {rc->bias[0], rc->bias[1]}, z1 = {rc->bias[2], rc->bias[3]}, z2 = {rc->bias[4], rc->bias[5]};
-  for (; m; m &= m - 1) {
-    int i = __builtin_ctzll(m);
-    double x = t[i];
-    v2d tv = {x, x}, w0, w1, w2;
-    memcpy(&w0, &pp->term_w[i][0], sizeof w0);
-    memcpy(&w1, &pp->term_w[i][2], sizeof w1);
-    memcpy(&w2, &pp->term_w[i][4], sizeof w2);
-    z0 += w0 * tv;
-    z1 += w1 * tv;
-    z2 += w2 * tv;
-  }
-  z[0] = z0[0], z[1] = z0[1], z[2] = z1[0], z[3] = z1[1], z[4] = z2[0], z[5] = z2[1];
-#else
   for (int p = 0; p < SF_PROFILE_COUNT; p++) z[p] = rc->bias[p];
   for (; m; m &= m - 1) {
     int i = __builtin_ctzll(m);
     for (int p = 0; p < SF_PROFILE_COUNT; p++) z[p] += pp->term_w[i][p] * t[i];
   }
-#endif
 }
 
 void sf_rules_score(const struct sf_rules_config *rc, const struct sf_calibration *cal,
