@@ -32,15 +32,12 @@ int sf_strvec_pushn(struct sf_strvec *sv, const char *s, size_t len);
  * char[SF_ID_MAX], a padded table entry), and none may lie in sv's own block. For the
  * engine's per-event id and reason lists. Returns 0 or SF_ENOMEM. */
 int sf_strvec_push_slots(struct sf_strvec *sv, const char *const *s, const uint32_t *len, size_t n);
-/* sf_strvec_push_slots for short strings: every len[i] < SF_STRVEC_SHORT and each s[i] readable
- * for SF_STRVEC_SHORT bytes (a padded slot of at least that size), none in sv's own block. The
- * room is reserved for n whole slots, so the lengths need no pass of their own. For the
- * engine's reason codes and packet ids. Returns 0 or SF_ENOMEM. */
+/* The length below which a string fits sf_strvec_push_picks' slot copy. */
 #define SF_STRVEC_SHORT 32
-int sf_strvec_push_short(struct sf_strvec *sv, const char *const *s, const uint32_t *len, size_t n);
-/* sf_strvec_push_short of n strings picked from a table of padded slots: string i is the slot
- * table + pick[i] x stride, of length len[pick[i]] (each < SF_STRVEC_SHORT, each slot readable
- * for SF_STRVEC_SHORT bytes). For the engine's reason codes. Returns 0 or SF_ENOMEM. */
+/* sf_strvec_push_slots of n short strings picked from a table of padded slots: string i is
+ * the slot table + pick[i] x stride, of length len[pick[i]] (each < SF_STRVEC_SHORT, each slot
+ * readable for SF_STRVEC_SHORT bytes); the room is reserved for n whole slots, so the lengths
+ * need no pass of their own. For the engine's reason codes. Returns 0 or SF_ENOMEM. */
 int sf_strvec_push_picks(struct sf_strvec *sv, const char *table, size_t stride, const uint32_t *len,
                          const uint8_t *pick, size_t n);
 /* Appends copies of all of src's strings in src's order (src must not be sv). Returns 0 or

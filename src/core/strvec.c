@@ -114,20 +114,6 @@ static inline char *put_short(char *c, const char *src, size_t l) {
   return c + l + 1;
 }
 
-int sf_strvec_push_short(struct sf_strvec *sv, const char *const *s, const uint32_t *len, size_t n) {
-  if (!n) return 0;
-  if (reserve_short(sv, n)) return SF_ENOMEM;
-  char *c = sv->buf + sv->len, *c0 = c;
-  char **v = sv->v + sv->n;
-  for (size_t i = 0; i < n; i++) {
-    v[i] = c;
-    c = put_short(c, s[i], len[i]);
-  }
-  sv->n += n;
-  sv->len += (size_t)(c - c0);
-  return 0;
-}
-
 int sf_strvec_push_picks(struct sf_strvec *sv, const char *table, size_t stride, const uint32_t *len,
                          const uint8_t *pick, size_t n) {
   if (!n) return 0;

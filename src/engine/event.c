@@ -370,7 +370,7 @@ int sf_event_emit(struct sf_engine *e, struct sf_group *g) {
       goto done;
     e->stats.flow_packets_out++;
   }
-  if ((rc = sf_strvec_push_short(&ev->packet_ids, pkt_s, pkt_len, g->n))) goto done;
+  if ((rc = sf_strvec_push_slots(&ev->packet_ids, pkt_s, pkt_len, g->n))) goto done;
   /* The ids live in the pool's fixed char[SF_ID_MAX] slots: one push of whole blocks. */
   if ((rc = sf_strvec_push_slots(&ev->member_print_ids, (const char *const *)(e->ids + all), e->ids_len + all,
                                  (size_t)n_ids)))

@@ -519,5 +519,5 @@ int sf_rules_suppressed(const struct sf_scored *s, struct sf_strvec *out) {
     txt[k] = suppressed_text[i].s;
     len[k++] = suppressed_text[i].n;
   }
-  return k ? sf_strvec_push_short(out, txt, len, k) : 0;
+  return k ? sf_strvec_push_slots(out, txt, len, k) : 0;
 }

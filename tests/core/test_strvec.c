@@ -128,11 +128,11 @@ static void test_push_slots(void **state) {
   sf_strvec_fini(&sv);
 }
 
-/* push_short copies two 16-byte blocks out of 32-byte slots: strings of 0, 15, 16 and 31
- * characters (the longest it takes) land exact after a vector's own strings, the block grows
- * on demand (room for whole slots), and a cleared vector refilled to the same size allocates
- * nothing. */
-static void test_push_short(void **state) {
+/* push_slots out of 32-byte slots (the engine's packet ids and suppressed reasons): strings of
+ * 0, 15, 16 and 31 characters (one and two 16-byte blocks) land exact after a vector's own strings, the block
+ * grows on demand (room for whole slots), and a cleared vector refilled to the same size allocates nothing.
+ */
+static void test_push_slots_short(void **state) {
   (void)state;
   static char slots[4][SF_STRVEC_SHORT]; /* NUL-padded like the engine's reason slots */
   const char *in[4] = {"", "fifteen-chars-x", "sixteen-chars-xy", "thirty-one-characters-reason-xy"};
@@ -145,10 +145,10 @@ static void test_push_short(void **state) {
   }
   check_i64(len[3], 31);
   struct sf_strvec sv = {0};
-  assert_int_equal(sf_strvec_push_short(&sv, s, len, 0), 0); /* nothing, nothing allocated */
+  assert_int_equal(sf_strvec_push_slots(&sv, s, len, 0), 0); /* nothing, nothing allocated */
   assert_null(sv.buf);
   assert_int_equal(sf_strvec_pushn(&sv, "head", 4), 0);
-  for (int round = 0; round < 40; round++) assert_int_equal(sf_strvec_push_short(&sv, s, len, 4), 0);
+  for (int round = 0; round < 40; round++) assert_int_equal(sf_strvec_push_slots(&sv, s, len, 4), 0);
   check_i64((int64_t)sv.n, 1 + 40 * 4);
   check_i64((int64_t)sv.len, 5 + 40 * (1 + 16 + 17 + 32));
   check_str(sv.v[0], "head");
@@ -159,7 +159,7 @@ static void test_push_short(void **state) {
   check_str(sv.v[160], in[3]);
   char *b = sv.buf;
   sf_strvec_clear(&sv);
-  for (int round = 0; round < 40; round++) assert_int_equal(sf_strvec_push_short(&sv, s, len, 4), 0);
+  for (int round = 0; round < 40; round++) assert_int_equal(sf_strvec_push_slots(&sv, s, len, 4), 0);
   assert_ptr_equal(sv.buf, b);
   check_str(sv.v[159], in[3]);
   check_str(sv.v[158], in[2]);
@@ -218,7 +218,7 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_push_grow_repoint), cmocka_unit_test(test_clear_keeps_storage),
       cmocka_unit_test(test_self_push),         cmocka_unit_test(test_copy_sort_contains),
-      cmocka_unit_test(test_push_slots),        cmocka_unit_test(test_push_short),
+      cmocka_unit_test(test_push_slots),        cmocka_unit_test(test_push_slots_short),
       cmocka_unit_test(test_push_picks),        cmocka_unit_test(test_append),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
