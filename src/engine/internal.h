@@ -433,7 +433,7 @@ struct sf_rules_prep {
   uint8_t code_v0[SF_TERM_COUNT]; /* term_code[t][0], the first structure's for multi_leg */
   uint8_t struct_code[SF_STRUCT__COUNT];
   bool codes_unique; /* no two terms share a code: a profile's codes need no deduplication */
-  bool codes_short;  /* every code shorter than SF_STRVEC_SHORT: sf_strvec_push_short fits */
+  bool codes_short;  /* every code shorter than SF_STRVEC_SHORT: sf_strvec_push_picks fits */
 };
 void sf_rules_prepare(const struct sf_rules_config *rc, struct sf_rules_prep *pp);
 /* sf_rules_score / sf_rules_reasons with the prepared form of rc. */
